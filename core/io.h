@@ -1,0 +1,33 @@
+/* core/io.h — small file helpers: atomic writes, whole-file reads, directories.
+ *
+ * Results are written to "<path>.tmp.<pid>" and renamed into place, so an interrupted
+ * writer never leaves a file that looks complete.  Doubles in text files use %.17g in
+ * the C locale (the program never calls setlocale). */
+#ifndef TR_IO_H
+#define TR_IO_H
+
+#include <stdio.h>
+
+#include "core/error.h"
+
+typedef struct {
+  FILE *f;
+  char *path;     /* final path */
+  char *tmp_path; /* where it is written until commit */
+} tr_atomic_file;
+
+/* Open a temporary beside path; *af->f is ready for writing. */
+tr_status tr_atomic_open(tr_atomic_file *af, const char *path);
+/* Flush, close and rename into place; on any failure the temporary is removed. */
+tr_status tr_atomic_commit(tr_atomic_file *af);
+/* Close and remove the temporary (after an error). */
+void tr_atomic_abort(tr_atomic_file *af);
+
+/* Whole file into a new NUL-terminated buffer. */
+tr_status tr_read_file(const char *path, char **text_out, size_t *len_out);
+/* mkdir -p */
+tr_status tr_mkdir_p(const char *path);
+/* "dir/name" in a new string. */
+char *tr_path_join(const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,118 @@
+/* experiments/bench.c — `trbench bench exact`: exact policy evaluation against a bare
+ * LAPACKE dgesv of the same matrix in the same run, and verify's time per instance.
+ * BLAS runs on one thread (main sets it); each time is the median of several runs. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/rng.h"
+#include "experiments/cli.h"
+#include "mdps/generators.h"
+#include "theory/exact.h"
+#include "theory/softmax.h"
+#include "theory/verify.h"
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *x, size_t n) {
+  qsort(x, n, sizeof *x, cmp_d);
+  return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+/* One row: S states, A actions, Garnet with branching 10, γ = 0.99, a random policy. */
+static int bench_eval_row(size_t S, size_t A, size_t reps) {
+  gsl_rng *r = tr_rng_alloc(S);
+  mdp *m = r ? mdp_garnet_alloc(S, A, S < 10 ? S : 10, 0.99, r) : NULL;
+  double *pi = tr_malloc(S * A * sizeof *pi), *th = tr_malloc(S * A * sizeof *th);
+  double *M = tr_malloc(S * S * sizeof *M), *Mw = tr_malloc(S * S * sizeof *Mw);
+  double *b = tr_malloc(S * sizeof *b), *te = tr_malloc(reps * sizeof *te);
+  double *tg = tr_malloc(reps * sizeof *tg);
+  lapack_int *ipiv = tr_malloc(S * sizeof *ipiv);
+  thy_values *v = thy_values_alloc(S, A);
+  thy_ws *ws = thy_ws_alloc(S);
+  int rc = 0;
+  if (!m || !pi || !th || !M || !Mw || !b || !te || !tg || !ipiv || !v || !ws) {
+    rc = exp_fail_status(TR_ENOMEM);
+    goto done;
+  }
+  for (size_t k = 0; k < S * A; k++) th[k] = gsl_rng_uniform(r);
+  thy_softmax(pi, th, S, A);
+  /* the floor's matrix: I − γP_π, column-major, as the evaluator builds it */
+  thy_policy_transition(Mw, m, pi);
+  for (size_t i = 0; i < S; i++)
+    for (size_t j = 0; j < S; j++) M[i + j * S] = (i == j) - m->gamma * Mw[i * S + j];
+  for (size_t k = 0; k < reps; k++) {
+    double t0 = now();
+    if (thy_evaluate(v, m, pi, THY_SOLVER_DENSE, ws)) {
+      rc = exp_fail_status(TR_ENUM);
+      goto done;
+    }
+    te[k] = now() - t0;
+    t0 = now();
+    memcpy(Mw, M, S * S * sizeof *M);
+    thy_policy_reward(b, m, pi);
+    LAPACKE_dgesv(LAPACK_COL_MAJOR, (lapack_int)S, 1, Mw, (lapack_int)S, ipiv, b, (lapack_int)S);
+    tg[k] = now() - t0;
+  }
+  double me = median(te, reps), mg = median(tg, reps);
+  printf("%zu\t%zu\t%.6g\t%.6g\t%.3f\n", S, A, me, mg, me / mg);
+done:
+  gsl_rng_free(r);
+  mdp_free(m);
+  free(pi), free(th), free(M), free(Mw), free(b), free(te), free(tg), free(ipiv);
+  thy_values_free(v);
+  thy_ws_free(ws);
+  return rc;
+}
+
+static int bench_verify(size_t n) {
+  static const size_t S[] = {20}, A[] = {4};
+  static const double g[] = {0.5, 0.9, 0.99, 0.999};
+  thy_verify_opts o = {n, 7, S, 1, A, 1, g, 4, NULL, 0};
+  thy_verify_report *r = NULL;
+  tr_status st = thy_verify_run(&r, &o);
+  if (st) return exp_fail_status(st);
+  printf("instances\tS\tA\tclaims\tseconds\tseconds_per_instance\tprojected_10000_s\ttarget_s\n");
+  printf("%zu\t20\t4\t%zu\t%.4g\t%.4g\t%.4g\t30\n", n, r->n_rows, r->seconds,
+         r->seconds / (double)n, 1e4 * r->seconds / (double)n);
+  thy_verify_report_free(r);
+  return 0;
+}
+
+int exp_cmd_bench(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help")) {
+    printf("usage: trbench bench exact [--quick]\n\n"
+           "exact: policy evaluation (V and d, one LU) for S in {100, 500, 1000, 2000}, A = 10,\n"
+           "against a bare LAPACKE dgesv of the same matrix: TSV 'S A eval_seconds\n"
+           "dgesv_seconds ratio' (medians; target ratio <= 1.1 for S >= 500); then verify's\n"
+           "time per instance (S = 20, A = 4; target 10,000 instances in <= 30 s).\n");
+    return argc < 2 ? EXP_EXIT_INPUT : EXP_EXIT_OK;
+  }
+  if (strcmp(argv[1], "exact"))
+    return exp_fail("bench: unknown benchmark '%s' (known: exact)", argv[1]);
+  int quick = argc > 2 && !strcmp(argv[2], "--quick");
+  if (argc > 2 && !quick) return exp_fail("bench exact: unexpected argument '%s'", argv[2]);
+  static const size_t sizes[] = {100, 500, 1000, 2000};
+  size_t n_sizes = quick ? 2 : 4;
+  printf("S\tA\teval_seconds\tdgesv_seconds\tratio\n");
+  for (size_t i = 0; i < n_sizes; i++) {
+    size_t reps = sizes[i] <= 500 ? 21 : 7;
+    int rc = bench_eval_row(sizes[i], 10, quick ? 3 : reps);
+    if (rc) return rc;
+    fflush(stdout);
+  }
+  putchar('\n');
+  return bench_verify(quick ? 100 : 1000);
+}

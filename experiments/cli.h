@@ -1,0 +1,34 @@
+/* experiments/cli.h — the trbench command: subcommands and their shared helpers.
+ *
+ * Exit status: 0 success; 1 a check failed (a theorem violated); 2 bad input, with one
+ * line "trbench: error: WHERE: WHAT" on stderr. */
+#ifndef EXP_CLI_H
+#define EXP_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXP_EXIT_OK 0
+#define EXP_EXIT_CHECK 1
+#define EXP_EXIT_INPUT 2
+
+/* Prints "trbench: error: <message>" and returns EXP_EXIT_INPUT. */
+int exp_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the library's last message as an error; exit status 2 for bad input
+ * (TR_EINVAL, TR_EIO) and 1 otherwise. */
+int exp_fail_status(int status);
+
+/* Parsers for flag values; on error they print the message and return nonzero. */
+int exp_parse_size(const char *flag, const char *text, size_t *out);
+int exp_parse_u64(const char *flag, const char *text, uint64_t *out);
+/* Comma-separated lists; *out is new. */
+int exp_parse_size_list(const char *flag, const char *text, size_t **out, size_t *n);
+int exp_parse_double_list(const char *flag, const char *text, double **out, size_t *n);
+
+int exp_cmd_verify(int argc, char **argv);
+int exp_cmd_eval(int argc, char **argv);
+int exp_cmd_solve(int argc, char **argv);
+int exp_cmd_bench(int argc, char **argv);
+int exp_cmd_demo(int argc, char **argv);
+
+#endif

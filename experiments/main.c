@@ -1,0 +1,156 @@
+/* experiments/main.c — `trbench`: dispatch to subcommands, shared flag parsing. */
+#include <cblas.h>
+#include <errno.h>
+#include <gsl/gsl_errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "core/error.h"
+#include "experiments/cli.h"
+
+int exp_fail(const char *fmt, ...) {
+  va_list ap;
+  fputs("trbench: error: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return EXP_EXIT_INPUT;
+}
+
+int exp_fail_status(int status) {
+  fprintf(stderr, "trbench: error: %s\n", tr_error_msg());
+  return status == TR_EINVAL || status == TR_EIO ? EXP_EXIT_INPUT : EXP_EXIT_CHECK;
+}
+
+int exp_parse_u64(const char *flag, const char *text, uint64_t *out) {
+  char *end;
+  errno = 0;
+  if (!text || !*text || *text == '-') return exp_fail("%s: '%s' is not a non-negative integer", flag, text ? text : "");
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno || *end) return exp_fail("%s: '%s' is not a non-negative integer", flag, text);
+  *out = (uint64_t)v;
+  return 0;
+}
+
+int exp_parse_size(const char *flag, const char *text, size_t *out) {
+  uint64_t v;
+  if (exp_parse_u64(flag, text, &v)) return 1;
+  *out = (size_t)v;
+  return 0;
+}
+
+/* Split a comma-separated list; calls one(item) for each piece. */
+static int split_list(const char *flag, const char *text, size_t *n,
+                      int (*one)(const char *flag, const char *item, void *dst, size_t i),
+                      void *dst, size_t max) {
+  char *copy = strdup(text ? text : "");
+  if (!copy) return exp_fail("out of memory");
+  size_t k = 0;
+  int rc = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+    if (k >= max) {
+      rc = exp_fail("%s: more than %zu values", flag, max);
+      break;
+    }
+    rc = one(flag, tok, dst, k++);
+  }
+  free(copy);
+  if (!rc && k == 0) rc = exp_fail("%s: empty list", flag);
+  *n = k;
+  return rc;
+}
+
+static int one_size(const char *flag, const char *item, void *dst, size_t i) {
+  size_t v;
+  if (exp_parse_size(flag, item, &v)) return 1;
+  if (v == 0) return exp_fail("%s: sizes must be at least 1", flag);
+  ((size_t *)dst)[i] = v;
+  return 0;
+}
+
+static int one_double(const char *flag, const char *item, void *dst, size_t i) {
+  char *end;
+  errno = 0;
+  double v = strtod(item, &end);
+  if (errno || *end || end == item) return exp_fail("%s: '%s' is not a number", flag, item);
+  ((double *)dst)[i] = v;
+  return 0;
+}
+
+int exp_parse_size_list(const char *flag, const char *text, size_t **out, size_t *n) {
+  size_t max = strlen(text) / 2 + 1;
+  *out = malloc(max * sizeof **out);
+  if (!*out) return exp_fail("out of memory");
+  if (split_list(flag, text, n, one_size, *out, max)) {
+    free(*out);
+    *out = NULL;
+    return 1;
+  }
+  return 0;
+}
+
+int exp_parse_double_list(const char *flag, const char *text, double **out, size_t *n) {
+  size_t max = strlen(text) / 2 + 1;
+  *out = malloc(max * sizeof **out);
+  if (!*out) return exp_fail("out of memory");
+  if (split_list(flag, text, n, one_double, *out, max)) {
+    free(*out);
+    *out = NULL;
+    return 1;
+  }
+  return 0;
+}
+
+typedef struct {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *doc;
+} command;
+
+static const command commands[] = {
+  {"verify", exp_cmd_verify, "check every claim of the catalogue over random MDPs"},
+  {"eval", exp_cmd_eval, "exact V, Q, A, d of a policy on an MDP file"},
+  {"solve", exp_cmd_solve, "optimal values and a greedy optimal policy of an MDP file"},
+  {"bench", exp_cmd_bench, "performance benchmarks, each against a floor measured in the same run"},
+  {"demo", exp_cmd_demo, "the main job of the README's quick start"},
+};
+static const size_t n_commands = sizeof commands / sizeof commands[0];
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: trbench COMMAND [OPTIONS]   (trbench COMMAND --help for its options)\n\n"
+             "commands:\n");
+  for (size_t i = 0; i < n_commands; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].doc);
+  fprintf(f, "  %-8s %s\n", "help", "this text");
+  fprintf(f, "\n%s — exit status: 0 ok, 1 a check failed, 2 bad input\n", PACKAGE_STRING);
+}
+
+int main(int argc, char **argv) {
+  gsl_set_error_handler_off(); /* the library reports errors; GSL must not abort */
+  openblas_set_num_threads(1);  /* BLAS single-threaded inside a run (DESIGN.md) */
+  if (argc < 2) {
+    usage(stderr);
+    return EXP_EXIT_INPUT;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+    usage(stdout);
+    return EXP_EXIT_OK;
+  }
+  if (!strcmp(cmd, "--version")) {
+    printf("%s\n", PACKAGE_STRING);
+    return EXP_EXIT_OK;
+  }
+  for (size_t i = 0; i < n_commands; i++)
+    if (!strcmp(cmd, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  char known[512] = "";
+  for (size_t i = 0; i < n_commands; i++) {
+    strcat(known, i ? ", " : "");
+    strcat(known, commands[i].name);
+  }
+  return exp_fail("unknown command '%s' (known: %s)", cmd, known);
+}

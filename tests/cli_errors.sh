@@ -1,0 +1,78 @@
+#!/bin/sh
+# Bad input to the trbench command: exit status 2 and exactly one line
+# "trbench: error: WHERE: WHAT" on stderr, for each kind of mistake.
+set -u
+T=${TRBENCH:-./trbench}
+D=${TR_TESTDATA:-tests/data}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+n=0
+
+# expect_error "expected stderr line" args...
+expect_error() {
+  want=$1
+  shift
+  n=$((n + 1))
+  "$T" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  got=$(cat "$tmp/err")
+  lines=$(wc -l <"$tmp/err")
+  if [ "$rc" -ne 2 ] || [ "$got" != "$want" ] || [ "$lines" -ne 1 ]; then
+    echo "FAIL: trbench $*"
+    echo "  exit $rc (want 2), $lines line(s) on stderr"
+    echo "  got:  $got"
+    echo "  want: $want"
+    fails=$((fails + 1))
+  fi
+}
+
+# expect_prefix "prefix of the one stderr line" args...
+expect_prefix() {
+  want=$1
+  shift
+  n=$((n + 1))
+  "$T" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  lines=$(wc -l <"$tmp/err")
+  case $(cat "$tmp/err") in
+  "$want"*) ok=1 ;;
+  *) ok=0 ;;
+  esac
+  if [ "$rc" -ne 2 ] || [ "$ok" -ne 1 ] || [ "$lines" -ne 1 ]; then
+    echo "FAIL: trbench $*"
+    echo "  exit $rc (want 2), $lines line(s) on stderr: $(cat "$tmp/err")"
+    echo "  want a line starting with: $want"
+    fails=$((fails + 1))
+  fi
+}
+
+expect_error "trbench: error: unknown command 'frobnicate' (known: verify, eval, solve, bench, demo)" frobnicate
+expect_error "trbench: error: --mdps: 'abc' is not a non-negative integer" verify --mdps abc
+expect_error "trbench: error: --mdps: must be at least 1" verify --mdps 0
+expect_error "trbench: error: --seed: '-4' is not a non-negative integer" verify --seed -4
+expect_error "trbench: error: --gamma: 1.5 is outside [0, 1)" verify --gamma 0.9,1.5
+expect_error "trbench: error: --gamma: 'x' is not a number" verify --gamma x
+expect_error "trbench: error: --states: sizes must be at least 1" verify --states 3,0
+expect_error "trbench: error: --claim: unknown claim 'nope' (trbench verify --list shows them)" verify --claim nope
+expect_error "trbench: error: verify: unknown or incomplete option '--bogus' (trbench verify --help)" verify --bogus
+expect_error "trbench: error: verify: unexpected argument 'extra'" verify extra
+expect_error "trbench: error: eval: --mdp FILE is required" eval
+expect_error "trbench: error: solve: --mdp FILE is required" solve
+expect_error "trbench: error: bench: unknown benchmark 'nope' (known: exact)" bench nope
+expect_prefix "trbench: error: $tmp/none.mdp: " eval --mdp "$tmp/none.mdp"
+expect_prefix "trbench: error: $D/kakade.mdp: " eval --mdp "$D/kakade.mdp" --policy "$D/kakade.mdp"
+for f in "$D"/bad/*.mdp; do
+  expect_prefix "trbench: error: $f:" solve --mdp "$f"
+done
+
+# nothing may be left behind that looks complete: a failed verify --out writes no verify.tsv
+"$T" verify --mdps abc --out "$tmp/v" >/dev/null 2>&1
+n=$((n + 1))
+if [ -e "$tmp/v/verify.tsv" ]; then
+  echo "FAIL: verify.tsv written after bad input"
+  fails=$((fails + 1))
+fi
+
+echo "cli_errors: $n checks, $fails failed"
+[ "$fails" -eq 0 ]

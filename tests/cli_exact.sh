@@ -1,0 +1,60 @@
+#!/bin/sh
+# trbench solve / eval / verify end to end, against values worked out by hand.
+set -u
+T=${TRBENCH:-./trbench}
+D=${TR_TESTDATA:-tests/data}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+n=0
+check() { # check "what" condition-exit-status
+  n=$((n + 1))
+  if [ "$2" -ne 0 ]; then
+    echo "FAIL: $1"
+    fails=$((fails + 1))
+  fi
+}
+# near VALUE WANT: |VALUE - WANT| <= 1e-12 (1 + |WANT|)
+near() { awk -v x="$1" -v y="$2" 'BEGIN { d = x - y; if (d < 0) d = -d; a = y < 0 ? -y : y; exit !(d <= 1e-12 * (1 + a)) }'; }
+
+# Kakade's example (thesis 7.4.1), gamma = 0.9, start i.  By hand: at j the best is action 1
+# (reward 1/2 forever): V*(j) = 0.5/(1-0.9) = 5.  At i, action 1 gives 5, action 2 gives
+# 1 + 0.9*5 = 5.5, so V*(i) = 5.5 with action 2 (index 1), and J* = V*(i) = 5.5.
+"$T" solve --mdp "$D/kakade.mdp" >"$tmp/solve" 2>"$tmp/err"
+check "solve exit status" $?
+check "solve J line" "$(sed -n 1p "$tmp/solve" | cut -f1 | grep -qx '# J'; echo $?)"
+check "solve header" "$(sed -n 2p "$tmp/solve" | grep -qx "$(printf 's\tV\ta')"; echo $?)"
+near "$(sed -n 1p "$tmp/solve" | cut -f2)" 5.5; check "J* = 5.5" $?
+near "$(sed -n 3p "$tmp/solve" | cut -f2)" 5.5; check "V*(i) = 5.5" $?
+check "a*(i) = 1" "$(sed -n 3p "$tmp/solve" | cut -f3 | grep -qx 1; echo $?)"
+near "$(sed -n 4p "$tmp/solve" | cut -f2)" 5; check "V*(j) = 5" $?
+
+# eval of the uniform policy.  At j: V(j) = (0.5*0.5 + 0.5*0)/(1-0.9) = 2.5.
+# At i: V(i) = 0.5*(0.5 + 0.9 V(i)) + 0.5*(1 + 0.9*2.5) = 0.25 + 0.45 V(i) + 1.625
+#   => V(i) = 1.875/0.55 = 3.409090909...; J = V(i).
+"$T" eval --mdp "$D/kakade.mdp" >"$tmp/eval" 2>"$tmp/err"
+check "eval exit status" $?
+check "eval header" "$(sed -n 2p "$tmp/eval" | grep -qx "$(printf 's\ta\tpi\tQ\tA\tV\td')"; echo $?)"
+check "eval rows" "$(test "$(wc -l <"$tmp/eval")" -eq 6; echo $?)"
+near "$(sed -n 1p "$tmp/eval" | cut -f2)" "$(awk 'BEGIN{printf "%.17g", 1.875/0.55}')"; check "J(uniform)" $?
+near "$(sed -n 5p "$tmp/eval" | cut -f6)" 2.5; check "V(j) = 2.5" $?
+# d of the start state i: d(i) = (1-g) sum_t g^t (1/2)^t = 0.1/(1-0.45) = 0.18181818...
+near "$(sed -n 3p "$tmp/eval" | cut -f7)" "$(awk 'BEGIN{printf "%.17g", 0.1/0.55}')"; check "d(i)" $?
+"$T" eval --mdp "$D/kakade.mdp" --policy optimal >"$tmp/evalopt" 2>&1
+near "$(sed -n 1p "$tmp/evalopt" | cut -f2)" 5.5; check "eval --policy optimal gives J*" $?
+
+# verify: the exact header, exit 0, verify.tsv written
+"$T" verify --mdps 40 --seed 3 --out "$tmp/v" >"$tmp/verify" 2>"$tmp/err"
+check "verify exit status 0" $?
+check "verify header" "$(sed -n 1p "$tmp/verify" | grep -qx "$(printf 'claim\tkind\tinstances\tviolations\tmax_residual\tmin_slack\tmedian_tightness')"; echo $?)"
+check "verify.tsv written" "$(test -s "$tmp/v/verify.tsv"; echo $?)"
+check "verify.tsv = printed table" "$(head -n "$(wc -l <"$tmp/v/verify.tsv")" "$tmp/verify" | cmp -s - "$tmp/v/verify.tsv"; echo $?)"
+# the same seed gives the same table
+"$T" verify --mdps 40 --seed 3 --out "$tmp/v2" >/dev/null 2>&1
+check "verify deterministic" "$(cmp -s "$tmp/v/verify.tsv" "$tmp/v2/verify.tsv"; echo $?)"
+# one claim alone gives the same row as in the full table
+"$T" verify --mdps 40 --seed 3 --claim trpo.kl >"$tmp/one" 2>&1
+check "--claim row equals full-table row" "$(test "$(grep '^trpo.kl	' "$tmp/one")" = "$(grep '^trpo.kl	' "$tmp/verify")"; echo $?)"
+
+echo "cli_exact: $n checks, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,231 @@
+/* theory/verify.c — see verify.h */
+#include "theory/verify.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/rng.h"
+#include "mdps/generators.h"
+#include "theory/softmax.h"
+
+void thy_instance_data_free(thy_instance_data *d) {
+  mdp_free(d->m);
+  free(d->theta);
+  free(d->pi);
+  free(d->pi2);
+  thy_values_free(d->v);
+  thy_values_free(d->v2);
+  thy_ws_free(d->ws);
+  memset(d, 0, sizeof *d);
+}
+
+static size_t pick_size(const size_t *list, size_t n, gsl_rng *r) {
+  return list[gsl_rng_uniform_int(r, n)];
+}
+
+tr_status thy_instance_build(thy_instance_data *d, const thy_verify_opts *o, size_t i) {
+  char id[64];
+  memset(d, 0, sizeof *d);
+  snprintf(id, sizeof id, "verify:%zu", i);
+  gsl_rng *r = tr_rng_derive(o->seed, id);
+  if (!r) return TR_ENOMEM;
+  tr_status st = TR_OK;
+  size_t S = pick_size(o->states, o->n_states, r), A = pick_size(o->actions, o->n_actions, r);
+  double gamma = o->gammas[gsl_rng_uniform_int(r, o->n_gammas)];
+  d->branching = 1 + gsl_rng_uniform_int(r, S);
+  d->m = mdp_garnet_alloc(S, A, d->branching, gamma, r);
+  size_t n = S * A;
+  d->theta = tr_malloc(n * sizeof *d->theta);
+  d->pi = tr_malloc(n * sizeof *d->pi);
+  d->pi2 = tr_malloc(n * sizeof *d->pi2);
+  d->v = thy_values_alloc(S, A);
+  d->v2 = thy_values_alloc(S, A);
+  d->ws = thy_ws_alloc(S);
+  double *th2 = tr_malloc(n * sizeof *th2);
+  if (!d->m || !d->theta || !d->pi || !d->pi2 || !d->v || !d->v2 || !d->ws || !th2) {
+    st = TR_ENOMEM;
+    goto done;
+  }
+  static const double sigmas[] = {0.3, 1.0, 3.0};
+  double sigma = sigmas[gsl_rng_uniform_int(r, 3)];
+  for (size_t k = 0; k < n; k++) d->theta[k] = gsl_ran_gaussian(r, sigma);
+  thy_softmax(d->pi, d->theta, S, A);
+  if ((st = thy_evaluate(d->v, d->m, d->pi, THY_SOLVER_DENSE, d->ws))) goto done;
+  d->pair_kind = (int)gsl_rng_uniform_int(r, 4);
+  static const double noise[] = {0.01, 0.3, 3.0};
+  if (d->pair_kind < 3) {
+    for (size_t k = 0; k < n; k++)
+      th2[k] = (d->pair_kind < 2 ? d->theta[k] : 0.0) + gsl_ran_gaussian(r, noise[d->pair_kind]);
+    thy_softmax(d->pi2, th2, S, A);
+  } else {
+    thy_greedy(d->pi2, d->v->Q, S, A);
+  }
+  if ((st = thy_evaluate(d->v2, d->m, d->pi2, THY_SOLVER_DENSE, d->ws))) goto done;
+  d->alpha = gsl_rng_uniform(r) < 0.5 ? gsl_rng_uniform(r) : pow(10.0, gsl_ran_flat(r, -4.0, 0.0));
+done:
+  free(th2);
+  gsl_rng_free(r);
+  if (st) {
+    tr_error_prefix("instance %zu", i);
+    thy_instance_data_free(d);
+  }
+  return st;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static void row_add(thy_verify_row *row, const thy_check *c, size_t i, int keep) {
+  if (!c->applicable) return;
+  size_t k = row->instances++;
+  double res = thy_check_residual(c, row->claim->kind);
+  if (k == 0 || res > row->max_residual || isnan(res)) row->max_residual = res;
+  row->identity = c->identity;
+  if (!c->identity) {
+    double sl = thy_check_slack(c);
+    if (k == 0 || sl < row->min_slack) row->min_slack = sl;
+    double t = thy_check_tightness(c);
+    if (isfinite(t)) row->tight[row->n_tight++] = t;
+  }
+  if (keep) {
+    row->lhs[k] = c->lhs;
+    row->rhs[k] = c->rhs;
+  }
+  if (thy_check_violated(c, row->claim)) {
+    if (!row->violations) {
+      row->has_counterexample = 1;
+      row->ce_instance = i;
+      row->ce = *c;
+    }
+    row->violations++;
+  }
+}
+
+static void row_finish(thy_verify_row *row) {
+  if (row->n_tight) {
+    qsort(row->tight, row->n_tight, sizeof *row->tight, cmp_double);
+    size_t h = row->n_tight / 2;
+    row->median_tightness =
+        row->n_tight % 2 ? row->tight[h] : 0.5 * (row->tight[h - 1] + row->tight[h]);
+  } else {
+    row->median_tightness = NAN;
+  }
+  if (!row->instances) row->max_residual = row->min_slack = NAN;
+}
+
+void thy_verify_report_free(thy_verify_report *r) {
+  if (!r) return;
+  for (size_t j = 0; j < r->n_rows; j++) {
+    free(r->rows[j].tight);
+    free(r->rows[j].lhs);
+    free(r->rows[j].rhs);
+  }
+  free(r->rows);
+  free(r);
+}
+
+static tr_status report_alloc(thy_verify_report **out, const thy_verify_opts *o) {
+  thy_verify_report *r = tr_calloc(1, sizeof *r);
+  if (!r) return TR_ENOMEM;
+  size_t nc = thy_claims_count();
+  r->rows = tr_calloc(nc, sizeof *r->rows);
+  if (!r->rows) {
+    free(r);
+    return TR_ENOMEM;
+  }
+  for (size_t j = 0; j < nc; j++) {
+    const thy_claim *c = thy_claim_at(j);
+    if (o->claim && strcmp(o->claim, c->id)) continue;
+    thy_verify_row *row = &r->rows[r->n_rows++];
+    row->claim = c;
+    row->tight = tr_malloc(o->n_mdps * sizeof *row->tight);
+    if (o->keep_points) {
+      row->lhs = tr_malloc(o->n_mdps * sizeof *row->lhs);
+      row->rhs = tr_malloc(o->n_mdps * sizeof *row->rhs);
+    }
+    if (!row->tight || (o->keep_points && (!row->lhs || !row->rhs))) {
+      thy_verify_report_free(r);
+      return TR_ENOMEM;
+    }
+  }
+  if (o->claim && !r->n_rows) {
+    thy_verify_report_free(r);
+    return tr_error(TR_EINVAL, "--claim: unknown claim '%s' (trbench verify --list shows them)",
+                    o->claim);
+  }
+  *out = r;
+  return TR_OK;
+}
+
+tr_status thy_verify_run(thy_verify_report **out, const thy_verify_opts *o) {
+  thy_verify_report *r = NULL;
+  tr_status st = report_alloc(&r, o);
+  if (st) return st;
+  gsl_rng *crng = tr_rng_alloc(1);
+  if (!crng) {
+    thy_verify_report_free(r);
+    return TR_ENOMEM;
+  }
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (size_t i = 0; i < o->n_mdps && !st; i++) {
+    thy_instance_data d;
+    if ((st = thy_instance_build(&d, o, i))) break;
+    for (size_t j = 0; j < r->n_rows && !st; j++) {
+      char id[128];
+      snprintf(id, sizeof id, "verify:%zu:%s", i, r->rows[j].claim->id);
+      gsl_rng_set(crng, (unsigned long)tr_seed_derive(o->seed, id));
+      thy_instance in = {d.m, d.pi, d.pi2, d.theta, d.v, d.v2, d.alpha, crng, d.ws};
+      thy_check c;
+      memset(&c, 0, sizeof c);
+      st = r->rows[j].claim->check(&c, &in);
+      if (st) {
+        tr_error_prefix("claim %s, instance %zu", r->rows[j].claim->id, i);
+        break;
+      }
+      row_add(&r->rows[j], &c, i, o->keep_points);
+    }
+    thy_instance_data_free(&d);
+    r->n_instances = i + 1;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  gsl_rng_free(crng);
+  r->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  if (st) {
+    thy_verify_report_free(r);
+    return st;
+  }
+  for (size_t j = 0; j < r->n_rows; j++) row_finish(&r->rows[j]);
+  *out = r;
+  return TR_OK;
+}
+
+static void put_num(FILE *f, double x) {
+  if (isnan(x)) fputs("\t-", f);
+  else fprintf(f, "\t%.6g", x);
+}
+
+void thy_verify_write_tsv(const thy_verify_report *r, FILE *f) {
+  fputs("claim\tkind\tinstances\tviolations\tmax_residual\tmin_slack\tmedian_tightness\n", f);
+  for (size_t j = 0; j < r->n_rows; j++) {
+    const thy_verify_row *row = &r->rows[j];
+    int id = row->claim->kind == THY_IDENTITY || row->identity;
+    fprintf(f, "%s\t%s\t%zu\t%zu", row->claim->id, thy_claim_kind_name(row->claim->kind),
+            row->instances, row->violations);
+    put_num(f, row->max_residual);
+    put_num(f, id ? NAN : row->min_slack);
+    put_num(f, id ? NAN : row->median_tightness);
+    fputc('\n', f);
+  }
+}
+
+int thy_verify_failed(const thy_verify_report *r) {
+  for (size_t j = 0; j < r->n_rows; j++)
+    if (r->rows[j].claim->kind != THY_COURSE && r->rows[j].violations) return 1;
+  return 0;
+}

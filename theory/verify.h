@@ -1,0 +1,75 @@
+/* theory/verify.h — check every claim of the catalogue over random instances.
+ *
+ * Instance i is built from the stream tr_seed_derive(seed, "verify:i"): a Garnet with
+ * S, A and γ drawn from the given lists and a random branching b ∈ [1, S]; logits
+ * θ ~ N(0, σ²) with σ ∈ {0.3, 1, 3}, π = softmax θ; a new policy π' near π (logit noise
+ * 0.01), moderately far (0.3), independent, or deterministic (greedy for Q_π); a mixture
+ * weight α ∈ [0,1] (half the time log-uniform in [1e-4, 1]).  Each claim's own draws come
+ * from tr_seed_derive(seed, "verify:i:<claim id>"), so filtering claims changes nothing
+ * else.  Rows are aggregated per claim (claims.h defines slack, residual, tightness). */
+#ifndef THY_VERIFY_H
+#define THY_VERIFY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "theory/claims.h"
+
+typedef struct {
+  size_t n_mdps;
+  uint64_t seed;
+  const size_t *states;
+  size_t n_states;
+  const size_t *actions;
+  size_t n_actions;
+  const double *gammas;
+  size_t n_gammas;
+  const char *claim; /* NULL: every claim */
+  int keep_points;   /* keep (lhs, rhs) of every instance, for figures */
+} thy_verify_opts;
+
+/* One built instance and everything it owns. */
+typedef struct {
+  mdp *m;
+  double *theta, *pi, *pi2; /* (S, A) */
+  thy_values *v, *v2;
+  thy_ws *ws;
+  double alpha;
+  size_t branching;
+  int pair_kind; /* 0 near, 1 moderate, 2 independent, 3 deterministic */
+} thy_instance_data;
+
+tr_status thy_instance_build(thy_instance_data *d, const thy_verify_opts *o, size_t i);
+void thy_instance_data_free(thy_instance_data *d);
+
+typedef struct {
+  const thy_claim *claim;
+  size_t instances, violations;
+  int identity; /* its checks claim equality */
+  double max_residual, min_slack, median_tightness;
+  int has_counterexample;
+  size_t ce_instance;
+  thy_check ce;
+  double *lhs, *rhs; /* (instances) when keep_points */
+  double *tight;     /* internal */
+  size_t n_tight;
+} thy_verify_row;
+
+typedef struct {
+  size_t n_rows;
+  thy_verify_row *rows;
+  size_t n_instances;
+  double seconds;
+} thy_verify_report;
+
+/* Runs the checks; a check that fails numerically is an error (TR_ENUM with the claim
+ * and instance named).  *out is new. */
+tr_status thy_verify_run(thy_verify_report **out, const thy_verify_opts *o);
+void thy_verify_report_free(thy_verify_report *r);
+/* The table: header `claim kind instances violations max_residual min_slack
+ * median_tightness`, one row per claim; "-" where a column does not apply. */
+void thy_verify_write_tsv(const thy_verify_report *r, FILE *f);
+/* Any violated claim of kind identity or bound? */
+int thy_verify_failed(const thy_verify_report *r);
+
+#endif
