@@ -18,7 +18,7 @@ int exp_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (TR_EINVAL, TR_EIO) and 1 otherwise. */
 int exp_fail_status(int status);
 
-/* Parsers for flag values; on error they print the message and return nonzero. */
+/* Parsers for flag values; on error they print the message and return EXP_EXIT_INPUT. */
 int exp_parse_size(const char *flag, const char *text, size_t *out);
 int exp_parse_u64(const char *flag, const char *text, uint64_t *out);
 /* Comma-separated lists; *out is new. */

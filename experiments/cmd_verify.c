@@ -9,6 +9,7 @@
 #include "core/io.h"
 #include "experiments/cli.h"
 #include "mdps/mdpfile.h"
+#include "theory/search.h"
 #include "theory/verify.h"
 
 static const size_t default_states[] = {2, 3, 5, 8, 13, 20, 30};
@@ -18,7 +19,7 @@ static const double default_gammas[] = {0.5, 0.9, 0.9137, 0.99, 0.999};
 static void verify_help(FILE *f) {
   fputs(
       "usage: trbench verify [--mdps N] [--seed S] [--states LIST] [--actions LIST]\n"
-      "                      [--gamma LIST] [--claim ID] [--out DIR] [--list]\n\n"
+      "                      [--gamma LIST] [--claim ID] [--search] [--out DIR] [--list]\n\n"
       "Checks every claim of the catalogue on N random instances (default 1000): a Garnet\n"
       "MDP with S, A, gamma drawn from the lists (defaults 2,3,5,8,13,20,30 / 2,3,4,6 /\n"
       "0.5,0.9,0.9137,0.99,0.999) and random branching, an old policy and a new one near\n"
@@ -122,6 +123,97 @@ static tr_status write_tsv(const thy_verify_report *r, const char *dir) {
   return st;
 }
 
+/* Save an instance (MDP, π, π') as DIR/ID.mdp, ID.pi, ID.pi2. */
+static tr_status save_files(const char *dir, const char *id, const mdp *m, const double *pi,
+                            const double *pi2) {
+  char path[4096];
+  tr_status st = tr_mkdir_p(dir);
+  if (!st) {
+    snprintf(path, sizeof path, "%s/%s.mdp", dir, id);
+    st = mdp_write_file(m, path);
+  }
+  if (!st) {
+    snprintf(path, sizeof path, "%s/%s.pi", dir, id);
+    st = mdp_policy_write(path, pi, m->S, m->A);
+  }
+  if (!st) {
+    snprintf(path, sizeof path, "%s/%s.pi2", dir, id);
+    st = mdp_policy_write(path, pi2, m->S, m->A);
+  }
+  return st;
+}
+
+/* --search: the tightest instance of every inequality, on 3-state 2-action MDPs. */
+static tr_status run_search(const thy_verify_opts *o, const char *out_dir, FILE *tsv) {
+  thy_search_opts so = {3, 2, o->gammas == default_gammas ? 0.9 : o->gammas[0], 8, 400, o->seed};
+  char *dir = tr_path_join(out_dir, "search");
+  if (!dir) return TR_ENOMEM;
+  const char *head = "claim\tkind\tevaluations\tslack\ttightness\tviolated\tinstance\n";
+  printf("\n# --search: tightest instance of each inequality (S=%zu A=%zu gamma=%g, %zu restarts)\n",
+         so.S, so.A, so.gamma, so.restarts);
+  fputs(head, stdout);
+  if (tsv) fputs(head, tsv);
+  tr_status st = TR_OK;
+  for (size_t j = 0; j < thy_claims_count() && !st; j++) {
+    const thy_claim *c = thy_claim_at(j);
+    if (!thy_search_applies(c) || (o->claim && strcmp(o->claim, c->id))) continue;
+    thy_search_result res;
+    if ((st = thy_search_claim(&res, c, &so))) break;
+    double slack = res.best.lhs - res.best.rhs, t = thy_check_tightness(&res.best);
+    char line[512];
+    snprintf(line, sizeof line, "%s\t%s\t%zu\t%.6g\t%.6g\t%s\t%s/%s.mdp\n", c->id,
+             thy_claim_kind_name(c->kind), res.evals, slack, t, res.violated ? "yes" : "no", dir,
+             c->id);
+    fputs(line, stdout);
+    if (tsv) fputs(line, tsv);
+    st = save_files(dir, c->id, res.m, res.pi, res.pi2);
+    thy_search_result_clear(&res);
+  }
+  free(dir);
+  return st;
+}
+
+/* A figure per bound: true value (lhs) against the bound (rhs) over the instances. */
+static tr_status write_figures(const thy_verify_report *r, const char *out_dir) {
+  char *dir = tr_path_join(out_dir, "figures"), path[4096];
+  if (!dir) return TR_ENOMEM;
+  tr_status st = tr_mkdir_p(dir);
+  for (size_t j = 0; j < r->n_rows && !st; j++) {
+    const thy_verify_row *row = &r->rows[j];
+    if (row->identity || !row->instances) continue;
+    snprintf(path, sizeof path, "%s/%s.tsv", dir, row->claim->id);
+    tr_atomic_file af;
+    if ((st = tr_atomic_open(&af, path))) break;
+    fprintf(af.f, "# %s: %s\nlhs\trhs\n", row->claim->id, row->claim->statement);
+    for (size_t i = 0; i < row->instances; i++) fprintf(af.f, "%.17g\t%.17g\n", row->lhs[i], row->rhs[i]);
+    if ((st = tr_atomic_commit(&af))) break;
+    snprintf(path, sizeof path, "%s/%s.gp", dir, row->claim->id);
+    if ((st = tr_atomic_open(&af, path))) break;
+    fprintf(af.f,
+            "# gnuplot %s.gp  (written by trbench verify)\n"
+            "set terminal pngcairo size 640,480\nset output '%s.png'\n"
+            "set title '%s: claim lhs >= rhs' noenhanced\n"
+            "set xlabel 'rhs (bound side)'\nset ylabel 'lhs'\nset key top left\n"
+            "plot '%s.tsv' using 2:1 skip 2 with points pt 7 ps 0.4 title 'instances', "
+            "x with lines lw 1 title 'lhs = rhs'\n",
+            row->claim->id, row->claim->id, row->claim->id, row->claim->id);
+    if ((st = tr_atomic_commit(&af))) break;
+    if (TR_GNUPLOT[0]) {
+      char cmd[8192];
+      snprintf(cmd, sizeof cmd, "cd '%s' && '%s' '%s.gp' >/dev/null 2>&1", dir, TR_GNUPLOT,
+               row->claim->id);
+      if (system(cmd) != 0) {
+        fprintf(stderr, "trbench: notice: gnuplot could not render %s/%s.gp\n", dir, row->claim->id);
+      }
+    }
+  }
+  if (!st && !TR_GNUPLOT[0])
+    fprintf(stderr, "trbench: notice: gnuplot not found at build time; figures skipped "
+                    "(scripts in %s; render with: cd %s && gnuplot *.gp)\n", dir, dir);
+  free(dir);
+  return st;
+}
+
 int exp_cmd_verify(int argc, char **argv) {
   static const struct option opts[] = {
       {"mdps", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
@@ -166,11 +258,10 @@ int exp_cmd_verify(int argc, char **argv) {
   }
   if (!rc && optind < argc) rc = exp_fail("verify: unexpected argument '%s'", argv[optind]);
   if (!rc && o.n_mdps == 0) rc = exp_fail("--mdps: must be at least 1");
-  if (!rc && search)
-    rc = exp_fail("--search: the adversarial search is not in this build yet (see issue 2)");
   if (!rc && o.claim && !thy_claim_find(o.claim))
     rc = exp_fail("--claim: unknown claim '%s' (trbench verify --list shows them)", o.claim);
   if (rc) goto done;
+  o.keep_points = out_dir != NULL;
   thy_verify_report *r = NULL;
   tr_status st = thy_verify_run(&r, &o);
   if (st) {
@@ -182,6 +273,20 @@ int exp_cmd_verify(int argc, char **argv) {
          (unsigned long long)o.seed, r->seconds, 1e3 * r->seconds / (double)r->n_instances);
   st = print_counterexamples(r, &o, out_dir);
   if (!st && out_dir) st = write_tsv(r, out_dir);
+  if (!st && out_dir) st = write_figures(r, out_dir);
+  if (!st && search) {
+    const char *sdir = out_dir ? out_dir : "trbench-search";
+    tr_atomic_file af;
+    char *p = tr_path_join(sdir, "search.tsv");
+    st = p ? tr_mkdir_p(sdir) : TR_ENOMEM;
+    if (!st) st = tr_atomic_open(&af, p);
+    if (!st) {
+      st = run_search(&o, sdir, af.f);
+      if (st) tr_atomic_abort(&af);
+      else st = tr_atomic_commit(&af);
+    }
+    free(p);
+  }
   if (st) rc = exp_fail_status(st);
   else rc = thy_verify_failed(r) ? EXP_EXIT_CHECK : EXP_EXIT_OK;
   thy_verify_report_free(r);

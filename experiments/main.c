@@ -38,7 +38,7 @@ int exp_parse_u64(const char *flag, const char *text, uint64_t *out) {
 
 int exp_parse_size(const char *flag, const char *text, size_t *out) {
   uint64_t v;
-  if (exp_parse_u64(flag, text, &v)) return 1;
+  if (exp_parse_u64(flag, text, &v)) return EXP_EXIT_INPUT;
   *out = (size_t)v;
   return 0;
 }
@@ -67,7 +67,7 @@ static int split_list(const char *flag, const char *text, size_t *n,
 
 static int one_size(const char *flag, const char *item, void *dst, size_t i) {
   size_t v;
-  if (exp_parse_size(flag, item, &v)) return 1;
+  if (exp_parse_size(flag, item, &v)) return EXP_EXIT_INPUT;
   if (v == 0) return exp_fail("%s: sizes must be at least 1", flag);
   ((size_t *)dst)[i] = v;
   return 0;
@@ -89,7 +89,7 @@ int exp_parse_size_list(const char *flag, const char *text, size_t **out, size_t
   if (split_list(flag, text, n, one_size, *out, max)) {
     free(*out);
     *out = NULL;
-    return 1;
+    return EXP_EXIT_INPUT;
   }
   return 0;
 }
@@ -101,7 +101,7 @@ int exp_parse_double_list(const char *flag, const char *text, double **out, size
   if (split_list(flag, text, n, one_double, *out, max)) {
     free(*out);
     *out = NULL;
-    return 1;
+    return EXP_EXIT_INPUT;
   }
   return 0;
 }

@@ -61,7 +61,10 @@ expect_error "trbench: error: eval: --mdp FILE is required" eval
 expect_error "trbench: error: solve: --mdp FILE is required" solve
 expect_error "trbench: error: bench: unknown benchmark 'nope' (known: exact)" bench nope
 expect_prefix "trbench: error: $tmp/none.mdp: " eval --mdp "$tmp/none.mdp"
-expect_prefix "trbench: error: $D/kakade.mdp: " eval --mdp "$D/kakade.mdp" --policy "$D/kakade.mdp"
+expect_prefix "trbench: error: $D/kakade.mdp:5: " eval --mdp "$D/kakade.mdp" --policy "$D/kakade.mdp"
+for f in "$D"/bad/policy-*.txt; do
+  expect_prefix "trbench: error: $f:" eval --mdp "$D/tiny.mdp" --policy "$f"
+done
 for f in "$D"/bad/*.mdp; do
   expect_prefix "trbench: error: $f:" solve --mdp "$f"
 done

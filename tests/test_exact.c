@@ -260,7 +260,7 @@ static void test_two_state(void) {
    * same operations as THY_SOLVER_DENSE, so the results are bitwise equal. */
   thy_values *w = thy_values_alloc(2, 2);
   thy_ws *ws = thy_ws_alloc(2), *ws_wrong = thy_ws_alloc(5);
-  thy_evaluate(v, m, PI2, THY_SOLVER_DENSE, NULL);
+  CHECK(thy_evaluate(v, m, PI2, THY_SOLVER_DENSE, NULL) == TR_OK, "%s", tr_error_msg());
   for (int rep = 0; rep < 3; rep++) {
     thy_ws *use = rep == 0 ? NULL : rep == 1 ? ws : ws_wrong;
     CHECK(thy_evaluate(w, m, PI2, rep == 0 ? THY_SOLVER_AUTO : THY_SOLVER_DENSE, use) == TR_OK,
@@ -379,13 +379,15 @@ static void test_dense_vs_iterative(gsl_rng *rng) {
          * 1e-13·√S·cond·max|V|; LU adds 16·eps·cond·max|V|.  (γ = 0.999, S = 300:
          * ≈ 3.5e-9·max|V|.) */
         double tolV = (THY_GMRES_TOL * sq + 16 * EPS) * cond * vmax;
-        for (size_t s = 0; s < S; s++) CHECK_CLOSE(vi->V[s], vd->V[s], tolV, 0.0, "V dense vs GMRES");
+        for (size_t s = 0; s < S; s++)
+          CHECK_CLOSE(vi->V[s], vd->V[s], tolV, 0.0, "V dense vs GMRES");
         CHECK_CLOSE(vi->J, vd->J, tolV, 0.0, "J dense vs GMRES");
         /* d: Mᵀd = (1−γ)μ, ‖(1−γ)μ‖₂ ≤ 1−γ, so ‖res‖₁ ≤ √S·1e-13·(1−γ) and
          * ‖Δd‖₁ ≤ ‖M⁻ᵀ‖₁‖res‖₁ ≤ √S·1e-13 (γ-free); LU adds 16·eps·cond (‖d‖₁ = 1). */
         double dd = 0.0;
         for (size_t s = 0; s < S; s++) dd += fabs(vi->d[s] - vd->d[s]);
-        CHECK_CLOSE(dd, 0.0, THY_GMRES_TOL * sq + 16 * EPS * cond, 0.0, "d dense vs GMRES (1-norm)");
+        CHECK_CLOSE(dd, 0.0, THY_GMRES_TOL * sq + 16 * EPS * cond, 0.0,
+                    "d dense vs GMRES (1-norm)");
 
         thy_values *vs[2] = {vd, vi};
         for (int which = 0; which < 2; which++) {
@@ -395,11 +397,14 @@ static void test_dense_vs_iterative(gsl_rng *rng) {
           /* Bellman residual: LU's backward error ≤ 16·eps·‖M‖∞‖V‖∞ ≤ 16·eps·(1+γ)·max|V|,
            * plus S·eps·(1+γ)·max|V| for this test's own S-term sums; GMRES adds its
            * stopping residual 1e-13·√S·‖r_π‖∞. */
-          double tolrV = (16 + S) * EPS * (1.0 + g) * vmax + (which ? THY_GMRES_TOL * sq * rmax : 0.0);
-          CHECK_CLOSE(rV, 0.0, tolrV, 0.0, which ? "Bellman residual (GMRES)" : "Bellman residual (LU)");
+          double tolrV =
+              (16 + S) * EPS * (1.0 + g) * vmax + (which ? THY_GMRES_TOL * sq * rmax : 0.0);
+          CHECK_CLOSE(rV, 0.0, tolrV, 0.0,
+                      which ? "Bellman residual (GMRES)" : "Bellman residual (LU)");
           /* occupancy flow residual in the 1-norm, d of 1-norm 1: same reasoning;
            * the test's sum over S terms per state costs S·eps·(1+γ) in the 1-norm. */
-          double tolrd = (16 + S) * EPS * (1.0 + g) + (which ? THY_GMRES_TOL * sq * (1.0 - g) : 0.0);
+          double tolrd =
+              (16 + S) * EPS * (1.0 + g) + (which ? THY_GMRES_TOL * sq * (1.0 - g) : 0.0);
           CHECK_CLOSE(rd, 0.0, tolrd, 0.0, which ? "flow residual (GMRES)" : "flow residual (LU)");
           /* Σd − 1 = 1ᵀres/(1−γ) (M1 = (1−γ)1). */
           double sd = 0.0;
@@ -422,15 +427,18 @@ static void test_dense_vs_iterative(gsl_rng *rng) {
         }
 
         /* PDL (REFERENCES § 2.1): J(π') − J(π) = Σ_s d_{π'}(s) Σ_a π'(a|s) A_π(s,a)/(1−γ),
-         * both sides from LU; errors: |ΔJ| ≤ 16·eps·cond·max|V| each, and the A-term
-         * inherits max|A| error ≤ 16·eps·cond·max|V| over 1−γ. */
+         * both sides from LU.  Left: two J's, each within 16·eps·cond·max|V|.  Right:
+         * A = Q − V within 2·16·eps·cond·max|V|, and d_{π'} within 16·eps·cond in the
+         * 1-norm times max|A|; both over 1−γ. */
         double *pi2 = malloc(S * A * sizeof *pi2);
         random_policy(pi2, rng, S, A);
         thy_values *v2 = thy_values_alloc(S, A);
         CHECK(thy_evaluate(v2, m, pi2, THY_SOLVER_DENSE, NULL) == TR_OK, "%s", tr_error_msg());
         double lhs = v2->J - vd->J;
         double rhs = thy_policy_advantage(v2->d, vd->Adv, pi2, S, A) / (1.0 - g);
-        CHECK_CLOSE(lhs, rhs, 16 * EPS * cond * vmax * (2.0 + 2.0 / (1.0 - g)), 0.0, "PDL");
+        double amax = vmax_abs(vd->Adv, S * A);
+        CHECK_CLOSE(lhs, rhs, 16 * EPS * cond * (2.0 * vmax + (2.0 * vmax + amax) / (1.0 - g)), 0.0,
+                    "PDL");
         thy_values_free(v2);
         free(pi2);
 
@@ -446,7 +454,7 @@ static void test_dense_vs_iterative(gsl_rng *rng) {
 }
 
 /* ---- (iv) divergences and small helpers ----------------------------------------------- */
-static void test_divergences(void) {
+static void test_divergences(gsl_rng *rng) {
   /* Row 0: p = (0.137, 0, 0.863), q = (0.21, 0.29, 0.5):
    *   TV = ½(0.073 + 0.29 + 0.363) = 0.363,
    *   KL = 0.137 ln(0.137/0.21) + 0.863 ln(0.863/0.5) = 0.41251474459680674718 (the a with
@@ -467,7 +475,8 @@ static void test_divergences(void) {
   CHECK_CLOSE(kl[0], 0.137 * log(0.137 / 0.21) + 0.863 * log(0.863 / 0.5), 0.0, 1e-14, "KL row 0");
   CHECK_CLOSE(kl[1], 0.047468657715011748778, 0.0, 1e-14, "KL row 1 (40 digits)");
   CHECK_CLOSE(kl[1], 0.2 * log(2.0) + 0.5 * log(5.0 / 6.0), 0.0, 1e-14, "KL row 1");
-  CHECK_CLOSE(thy_kl(p + 3, q + 3, 3), kl[1], 0.0, 0.0, "thy_kl = thy_kl_states row"); /* same code */
+  /* the per-state function is thy_kl row by row: exactly equal */
+  CHECK_CLOSE(thy_kl(p + 3, q + 3, 3), kl[1], 0.0, 0.0, "thy_kl = thy_kl_states row");
 
   /* KL(p‖q) = +inf when q(a) = 0 < p(a); finite when p(a) = 0 < q(a). */
   const double p3[3] = {0.5, 0.5, 0.0}, q3[3] = {1.0, 0.0, 0.0};
@@ -482,6 +491,21 @@ static void test_divergences(void) {
   CHECK(z[0] == 0.0 && z[1] == 0.0, "KL(p||p) = %g, %g", z[0], z[1]);
   thy_tv_states(z, p, p, 2, 3);
   CHECK(z[0] == 0.0 && z[1] == 0.0, "TV(p,p) = %g, %g", z[0], z[1]);
+  /* KL ≥ 0 even where rounding would make Σ p log(p/q) negative: pairs q = p·(1 ± 1e-9)
+   * renormalized have a true KL ≈ ½Σ(p−q)²/p ≈ 1e-18, below the ≈ 1e-16 rounding of
+   * the sum (about half of them come out negative without the clamp). */
+  for (int rep = 0; rep < 200; rep++) {
+    double pr[4], qr[4], sp = 0.0, sq = 0.0;
+    for (int a = 0; a < 4; a++) {
+      pr[a] = gsl_rng_uniform_pos(rng);
+      qr[a] = pr[a] * (1.0 + 1e-9 * (2.0 * gsl_rng_uniform(rng) - 1.0));
+      sp += pr[a];
+      sq += qr[a];
+    }
+    for (int a = 0; a < 4; a++) pr[a] /= sp, qr[a] /= sq;
+    double k = thy_kl(pr, qr, 4);
+    CHECK(k >= 0.0 && k <= 1e-15, "KL of near-equal pair = %g", k);
+  }
   /* Disjoint supports: TV = 1 exactly. */
   const double e0[2] = {1.0, 0.0}, e1[2] = {0.0, 1.0};
   thy_tv_states(z, e0, e1, 1, 2);
@@ -565,7 +589,7 @@ int main(void) {
   test_two_state();
   test_optimal_control(rng);
   test_dense_vs_iterative(rng);
-  test_divergences();
+  test_divergences(rng);
   test_errors();
   gsl_rng_free(rng);
   return check_done("test_exact");

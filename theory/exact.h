@@ -56,7 +56,7 @@ void thy_q_from_v(double *Q, const mdp *m, const double *V);
 void thy_state_action_occupancy(double *nu, const double *d, const double *pi, size_t S,
                                 size_t A);
 
-/* Optimal control.  Policy iteration from the uniform policy, greedy improvement that
+/* Optimal control.  Policy iteration from the policy greedy for r, greedy improvement that
  * keeps the current action on ties (so it terminates); V* (S), a greedy optimal
  * deterministic policy pi_star (S, A) (either may be NULL).  *iters gets the count. */
 tr_status thy_policy_iteration(double *Vstar, double *pi_star, const mdp *m, thy_solver solver,

@@ -14,8 +14,8 @@ void thy_log_softmax(double *logpi, const double *theta, size_t S, size_t A) {
       if (t[a] > mx) mx = t[a];
     double z = 0.0;
     for (size_t a = 0; a < A; a++) z += exp(t[a] - mx);
-    double lz = mx + log(z);
-    for (size_t a = 0; a < A; a++) logpi[s * A + a] = t[a] - lz;
+    double lz = log(z); /* (θ − max) − log Z keeps the error at ε·|log π| */
+    for (size_t a = 0; a < A; a++) logpi[s * A + a] = (t[a] - mx) - lz;
   }
 }
 
