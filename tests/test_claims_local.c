@@ -9,9 +9,7 @@
  * with finite numbers and scale > 0.  Hand-worked cases pin the numbers of five checks
  * (for the course claims: the arithmetic of a worked case, not a verdict);
  * running a claim twice from the same seed must give the same bits.
- *
- * Build without the catalogue (theory/claims.c) by defining LOCAL_HELPERS, which supplies
- * the three shared helpers of claims.h here. */
+ */
 #include <float.h>
 #include <gsl/gsl_randist.h>
 #include <stdint.h>
@@ -22,40 +20,7 @@
 #include "tests/check.h"
 #include "theory/claims.h"
 
-/* Evaluators exported by claims_local.c for hand-worked cases (see its header). */
-tr_status thy_local_pinsker_eval(thy_check *c, const double *p, const double *q, size_t A,
-                                 int weak);
-tr_status thy_local_is_variance_eval(thy_check *c, const double *p, const double *q,
-                                     const double *f, size_t A);
-tr_status thy_local_kakade_eval(thy_check *c, double gamma, double alpha);
-tr_status thy_local_snis_eval(thy_check *c, const double *p, const double *q, const double *f,
-                              size_t A, size_t n);
-tr_status thy_local_baseline_var_eval(thy_check *c, const double *pi, const double *f,
-                                      double b, size_t A);
 
-#ifdef LOCAL_HELPERS
-void thy_check_identity(thy_check *c, double lhs, double rhs, double scale) {
-  c->lhs = lhs;
-  c->rhs = rhs;
-  c->scale = scale;
-  c->room = 0.0;
-  c->applicable = 1;
-  c->identity = 1;
-}
-void thy_check_bound(thy_check *c, double lhs, double rhs, double room, double scale) {
-  c->lhs = lhs;
-  c->rhs = rhs;
-  c->room = room;
-  c->scale = scale;
-  c->applicable = 1;
-  c->identity = 0;
-}
-void thy_random_simplex(double *p, size_t A, double conc, gsl_rng *r) {
-  double alpha[64];
-  for (size_t a = 0; a < A && a < 64; a++) alpha[a] = conc;
-  gsl_ran_dirichlet(r, A, alpha, p);
-}
-#endif
 
 #define NINST 2000
 #define SEED 20240917u
@@ -129,9 +94,7 @@ static void test_all_claims(void) {
         if (tight < tmin) tmin = tight;
         if (tight > tmax) tmax = tight;
       }
-#ifndef LOCAL_HELPERS
       CHECK(violated(&c, cl) == thy_check_violated(&c, cl), "%s: catalogue disagrees", cl->id);
-#endif
       if (violated(&c, cl)) {
         if (!nviol)
           snprintf(first, sizeof first, "lhs %.10g rhs %.10g scale %.3g [%s]", c.lhs, c.rhs,

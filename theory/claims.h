@@ -76,6 +76,17 @@ int thy_check_violated(const thy_check *c, const thy_claim *claim);
 extern const thy_claim thy_claims_local[];
 extern const size_t thy_claims_local_n;
 
+/* Local checks on given inputs (hand-worked cases in tests; see claims_local.c). */
+tr_status thy_local_pinsker_eval(thy_check *c, const double *p, const double *q, size_t A,
+                                 int weak);
+tr_status thy_local_is_variance_eval(thy_check *c, const double *p, const double *q,
+                                     const double *f, size_t A);
+tr_status thy_local_kakade_eval(thy_check *c, double gamma, double alpha);
+tr_status thy_local_snis_eval(thy_check *c, const double *p, const double *q, const double *f,
+                              size_t A, size_t n);
+tr_status thy_local_baseline_var_eval(thy_check *c, const double *pi, const double *f,
+                                      double b, size_t A);
+
 /* Helpers shared by the checks. */
 void thy_check_identity(thy_check *c, double lhs, double rhs, double scale);
 void thy_check_bound(thy_check *c, double lhs, double rhs, double room, double scale);

@@ -25,15 +25,6 @@
 #include "theory/claims.h"
 #include "theory/softmax.h"
 
-tr_status thy_local_pinsker_eval(thy_check *c, const double *p, const double *q, size_t A,
-                                 int weak);
-tr_status thy_local_is_variance_eval(thy_check *c, const double *p, const double *q,
-                                     const double *f, size_t A);
-tr_status thy_local_kakade_eval(thy_check *c, double gamma, double alpha);
-tr_status thy_local_snis_eval(thy_check *c, const double *p, const double *q, const double *f,
-                              size_t A, size_t n);
-tr_status thy_local_baseline_var_eval(thy_check *c, const double *pi, const double *f,
-                                      double b, size_t A);
 
 #define AMAX 8  /* largest A drawn */
 #define TMAX 24 /* longest trajectory drawn */

@@ -96,11 +96,13 @@ static void row_add(thy_verify_row *row, const thy_check *c, size_t i, int keep)
     row->lhs[k] = c->lhs;
     row->rhs[k] = c->rhs;
   }
+  /* the counterexample shown is the worst violation (largest residual), not the first */
   if (thy_check_violated(c, row->claim)) {
-    if (!row->violations) {
+    if (!row->violations || res > row->ce_residual) {
       row->has_counterexample = 1;
       row->ce_instance = i;
       row->ce = *c;
+      row->ce_residual = res;
     }
     row->violations++;
   }

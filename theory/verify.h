@@ -48,8 +48,9 @@ typedef struct {
   int identity; /* its checks claim equality */
   double max_residual, min_slack, median_tightness;
   int has_counterexample;
-  size_t ce_instance;
+  size_t ce_instance; /* the worst violation */
   thy_check ce;
+  double ce_residual;
   double *lhs, *rhs; /* (instances) when keep_points */
   double *tight;     /* internal */
   size_t n_tight;
