@@ -184,18 +184,25 @@ static tr_status write_figures(const thy_verify_report *r, const char *out_dir) 
     snprintf(path, sizeof path, "%s/%s.tsv", dir, row->claim->id);
     tr_atomic_file af;
     if ((st = tr_atomic_open(&af, path))) break;
-    fprintf(af.f, "# %s: %s\nlhs\trhs\n", row->claim->id, row->claim->statement);
-    for (size_t i = 0; i < row->instances; i++) fprintf(af.f, "%.17g\t%.17g\n", row->lhs[i], row->rhs[i]);
+    /* each instance: the bound's room (its penalty term, or B for x <= B) and the part of it
+     * the true value used (room - slack); the claim holds iff used <= room */
+    fprintf(af.f, "# %s: %s\nlhs\trhs\troom\tused\n", row->claim->id, row->claim->statement);
+    for (size_t i = 0; i < row->instances; i++)
+      fprintf(af.f, "%.17g\t%.17g\t%.17g\t%.17g\n", row->lhs[i], row->rhs[i], row->room[i],
+              row->room[i] - (row->lhs[i] - row->rhs[i]));
     if ((st = tr_atomic_commit(&af))) break;
     snprintf(path, sizeof path, "%s/%s.gp", dir, row->claim->id);
     if ((st = tr_atomic_open(&af, path))) break;
     fprintf(af.f,
             "# gnuplot %s.gp  (written by trbench verify)\n"
             "set terminal pngcairo size 640,480\nset output '%s.png'\n"
-            "set title '%s: claim lhs >= rhs' noenhanced\n"
-            "set xlabel 'rhs (bound side)'\nset ylabel 'lhs'\nset key top left\n"
-            "plot '%s.tsv' using 2:1 skip 2 with points pt 7 ps 0.4 title 'instances', "
-            "x with lines lw 1 title 'lhs = rhs'\n",
+            "set title \"%s: the bound's room against what the true value used\\n"
+            "(holds iff a point is on or below the line; used <= 0 not drawn)\" noenhanced\n"
+            "set logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n"
+            "set xlabel \"room: the bound's allowance\"\nset ylabel 'used: room - (lhs - rhs)'\n"
+            "set key top left\n"
+            "plot '%s.tsv' using 3:($4 > 0 && $3 > 0 ? $4 : 1/0) skip 2 with points pt 7 ps 0.4 "
+            "title 'instances', x with lines lw 1 title 'used = room'\n",
             row->claim->id, row->claim->id, row->claim->id, row->claim->id);
     if ((st = tr_atomic_commit(&af))) break;
     if (TR_GNUPLOT[0]) {

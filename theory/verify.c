@@ -95,6 +95,7 @@ static void row_add(thy_verify_row *row, const thy_check *c, size_t i, int keep)
   if (keep) {
     row->lhs[k] = c->lhs;
     row->rhs[k] = c->rhs;
+    row->room[k] = c->room;
   }
   /* the counterexample shown is the worst violation (largest residual), not the first */
   if (thy_check_violated(c, row->claim)) {
@@ -126,6 +127,7 @@ void thy_verify_report_free(thy_verify_report *r) {
     free(r->rows[j].tight);
     free(r->rows[j].lhs);
     free(r->rows[j].rhs);
+    free(r->rows[j].room);
   }
   free(r->rows);
   free(r);
@@ -149,8 +151,9 @@ static tr_status report_alloc(thy_verify_report **out, const thy_verify_opts *o)
     if (o->keep_points) {
       row->lhs = tr_malloc(o->n_mdps * sizeof *row->lhs);
       row->rhs = tr_malloc(o->n_mdps * sizeof *row->rhs);
+      row->room = tr_malloc(o->n_mdps * sizeof *row->room);
     }
-    if (!row->tight || (o->keep_points && (!row->lhs || !row->rhs))) {
+    if (!row->tight || (o->keep_points && (!row->lhs || !row->rhs || !row->room))) {
       thy_verify_report_free(r);
       return TR_ENOMEM;
     }

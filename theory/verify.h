@@ -51,7 +51,7 @@ typedef struct {
   size_t ce_instance; /* the worst violation */
   thy_check ce;
   double ce_residual;
-  double *lhs, *rhs; /* (instances) when keep_points */
+  double *lhs, *rhs, *room; /* (instances) when keep_points */
   double *tight;     /* internal */
   size_t n_tight;
 } thy_verify_row;
