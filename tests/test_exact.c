@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "mdps/generators.h"
 #include "tests/check.h"
 #include "theory/exact.h"
 
@@ -582,6 +583,45 @@ static void test_errors(void) {
   mdp_free(m);
 }
 
+/* Above THY_DENSE_MAX_S states the automatic choice is the sparse GMRES path: on a sparse
+ * Garnet with S = THY_DENSE_MAX_S + 1 it must give bit-identical results to the explicit
+ * iterative solver, and satisfy the Bellman equation to the GMRES tolerance times the
+ * conditioning (1+γ)/(1−γ) (relative to max|V|); the same at S = 20000, γ = 0.999, where a
+ * dense solve would need 3.2 GB. */
+static void test_auto_threshold(gsl_rng *rng) {
+  static const size_t sizes[] = {THY_DENSE_MAX_S + 1, 20000};
+  static const double gammas[] = {0.9137, 0.999};
+  for (size_t c = 0; c < 2; c++) {
+    size_t S = sizes[c], A = 3;
+    mdp *m = mdp_garnet_alloc(S, A, 4, gammas[c], rng);
+    double *pi = malloc(S * A * sizeof *pi), *Pv = malloc(S * sizeof *Pv);
+    thy_values *va = thy_values_alloc(S, A), *vi = thy_values_alloc(S, A);
+    CHECK(m && pi && Pv && va && vi, "allocation");
+    if (!m || !pi || !Pv || !va || !vi) return;
+    thy_policy_uniform(pi, S, A);
+    CHECK(thy_evaluate(va, m, pi, THY_SOLVER_AUTO, NULL) == TR_OK, "auto: %s", tr_error_msg());
+    CHECK(thy_evaluate(vi, m, pi, THY_SOLVER_ITERATIVE, NULL) == TR_OK, "iterative: %s", tr_error_msg());
+    int same = 1;
+    for (size_t s = 0; s < S; s++) same &= va->V[s] == vi->V[s] && va->d[s] == vi->d[s];
+    CHECK(same, "S=%zu: automatic choice is the iterative path", S);
+    /* Bellman residual: V − (r_π + γ P_π V), from the Q table: V(s) = Σ_a π Q(s,a) */
+    double worst = 0.0, vmax = thy_max_abs(va->V, S), dsum = 0.0;
+    for (size_t s = 0; s < S; s++) {
+      double e = 0.0;
+      for (size_t a = 0; a < A; a++) e += pi[s * A + a] * va->Q[s * A + a];
+      worst = fmax(worst, fabs(e - va->V[s]));
+      dsum += va->d[s];
+    }
+    double kap = (1 + m->gamma) / (1 - m->gamma);
+    CHECK(worst <= 10 * THY_GMRES_TOL * kap * vmax, "S=%zu Bellman residual %.3g", S, worst);
+    CHECK_CLOSE(dsum, 1.0, 10 * THY_GMRES_TOL * kap * sqrt((double)S), 0.0, "sum of d");
+    mdp_free(m);
+    free(pi), free(Pv);
+    thy_values_free(va);
+    thy_values_free(vi);
+  }
+}
+
 int main(void) {
   gsl_set_error_handler_off();
   gsl_rng *rng = tr_rng_alloc(20240611);
@@ -591,6 +631,7 @@ int main(void) {
   test_dense_vs_iterative(rng);
   test_divergences(rng);
   test_errors();
+  test_auto_threshold(rng);
   gsl_rng_free(rng);
   return check_done("test_exact");
 }

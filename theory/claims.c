@@ -459,6 +459,38 @@ static tr_status chk_cpi_kl(thy_check *c, const thy_instance *in) {
   return TR_OK;
 }
 
+/* 10 at the best α: the bound b(α) = (α/(1−γ))(𝔸 − 2αγε/(1 − γ(1−α))) is concave in α on
+ * [0,1] (the penalty is convex), so golden-section search finds its maximizer α*; then
+ * ΔJ(α*) ≥ b(α*).  Applicable when 𝔸 > 0 (otherwise α* = 0 and both sides vanish). */
+static double kl_bound(double al, double adv, double eps, double g) {
+  return al / (1 - g) * (adv - 2 * al * g * eps / (1 - g * (1 - al)));
+}
+
+static tr_status chk_cpi_kl_opt(thy_check *c, const thy_instance *in) {
+  size_t S = in->m->S, A = in->m->A;
+  double g = in->m->gamma;
+  double adv = thy_policy_advantage(in->v->d, in->v->Adv, in->pi2, S, A);
+  double eps = thy_max_expected_advantage(in->v->Adv, in->pi2, S, A);
+  if (!(adv > 0.0)) {
+    c->applicable = 0;
+    return TR_OK;
+  }
+  double lo = 0.0, hi = 1.0, phi = (sqrt(5.0) - 1) / 2;
+  for (int it = 0; it < 200 && hi - lo > 1e-15; it++) {
+    double x1 = hi - phi * (hi - lo), x2 = lo + phi * (hi - lo);
+    if (kl_bound(x1, adv, eps, g) < kl_bound(x2, adv, eps, g)) lo = x1;
+    else hi = x2;
+  }
+  double al = 0.5 * (lo + hi), dJ, adv2, eps2;
+  tr_status st = mixture_gain(&dJ, &adv2, &eps2, in, in->pi2, al);
+  if (st) return st;
+  double b = kl_bound(al, adv, eps, g);
+  thy_check_bound(c, dJ, b, al / (1 - g) * 2 * al * g * eps / (1 - g * (1 - al)),
+                  kappa(in->m) * jmag(in));
+  snprintf(c->note, sizeof c->note, "alpha*=%.6g AA=%.6g eps=%.6g", al, adv, eps);
+  return TR_OK;
+}
+
 /* 10'. The same as the TRPO paper quotes it: denominator (1−γ)² overall (weaker). */
 static tr_status chk_cpi_kl_weak(thy_check *c, const thy_instance *in) {
   double dJ, adv, eps, g = in->m->gamma, al = in->alpha;
@@ -760,6 +792,9 @@ static const thy_claim claims_mdp[] = {
   {"cpi.kl", BD, "Kakade & Langford 2002, Theorem 4.1",
    "J(pi_a) - J(pi) >= a/(1-g) (AA - 2 a g eps / (1 - g(1-a))), pi_a = (1-a)pi + a pi', "
    "eps = max_s |sum_a pi' A_pi|", "", 1e-12, chk_cpi_kl},
+  {"cpi.kl.opt", BD, "Kakade & Langford 2002, Theorem 4.1 at the bound's maximizing alpha",
+   "J(pi_a*) - J(pi) >= max_a a/(1-g) (AA - 2 a g eps / (1 - g(1-a)))", "policy advantage AA > 0",
+   1e-12, chk_cpi_kl_opt},
   {"cpi.kl.weak", BD, "Kakade-Langford bound as quoted by TRPO (1-g in the denominator)",
    "J(pi_a) - J(pi) >= a/(1-g) AA - 2 eps g a^2/(1-g)^2", "", 1e-12, chk_cpi_kl_weak},
   {"cpi.ajks", BD, "AJKS (Agarwal, Jiang, Kakade, Sun), CPI improvement",
