@@ -10,6 +10,7 @@
 #include "config.h"
 #include "core/error.h"
 #include "experiments/cli.h"
+#include "experiments/cmd_envs.h"
 
 int exp_fail(const char *fmt, ...) {
   va_list ap;
@@ -116,6 +117,8 @@ static const command commands[] = {
   {"verify", exp_cmd_verify, "check every claim of the catalogue over random MDPs"},
   {"eval", exp_cmd_eval, "exact V, Q, A, d of a policy on an MDP file"},
   {"solve", exp_cmd_solve, "optimal values and a greedy optimal policy of an MDP file"},
+  {"envs", exp_cmd_envs, "every environment with its observation size, action space, time limit"},
+  {"rollout", exp_cmd_rollout, "a random or zero policy on an environment: returns and steps/s"},
   {"bench", exp_cmd_bench, "performance benchmarks, each against a floor measured in the same run"},
   {"demo", exp_cmd_demo, "the main job of the README's quick start"},
 };

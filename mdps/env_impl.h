@@ -11,7 +11,7 @@
 #include "mdps/env.h"
 
 typedef struct env_class {
-  /* build impl from the argument text after "name:" (or NULL); fills the model fields */
+  /* build impl from the whole environment name (e.g. "garnet:5,3,2"); fill the model fields */
   tr_status (*model_init)(env_model *m, const char *args);
   void (*model_free)(void *impl);
   /* optional: per-instance extra data beyond `state` (e.g. an mjData); NULL if none */

@@ -47,7 +47,7 @@ expect_prefix() {
   fi
 }
 
-expect_error "trbench: error: unknown command 'frobnicate' (known: verify, eval, solve, bench, demo)" frobnicate
+expect_error "trbench: error: unknown command 'frobnicate' (known: verify, eval, solve, envs, rollout, bench, demo)" frobnicate
 expect_error "trbench: error: --mdps: 'abc' is not a non-negative integer" verify --mdps abc
 expect_error "trbench: error: --mdps: must be at least 1" verify --mdps 0
 expect_error "trbench: error: --seed: '-4' is not a non-negative integer" verify --seed -4
@@ -65,6 +65,11 @@ expect_prefix "trbench: error: $D/kakade.mdp:5: " eval --mdp "$D/kakade.mdp" --p
 for f in "$D"/bad/policy-*.txt; do
   expect_prefix "trbench: error: $f:" eval --mdp "$D/tiny.mdp" --policy "$f"
 done
+# environments: an unknown name lists the known ones; bad rollout flags
+expect_prefix "trbench: error: unknown environment 'nope' (known: cartpole, acrobot, " rollout --env nope --episodes 2
+expect_prefix "trbench: error: --episodes: " rollout --env cartpole --episodes x
+expect_prefix "trbench: error: " rollout --env cartpole --policy sideways --episodes 2
+expect_prefix "trbench: error: " rollout --env "garnet:5,x,2" --episodes 2
 for f in "$D"/bad/*.mdp; do
   expect_prefix "trbench: error: $f:" solve --mdp "$f"
 done

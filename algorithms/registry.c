@@ -1,0 +1,176 @@
+/* algorithms/registry.c — see registry.h */
+#include "algorithms/registry.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The table.  One line per algorithm (each defined in its own file). */
+extern const alg_class alg_reinforce, alg_a2c, alg_npg, alg_trpo, alg_ppo_clip, alg_ppo_kl,
+    alg_ppo_adaptive_kl, alg_ppo_noclip, alg_cpi;
+static const alg_class *const table[] = {
+    &alg_reinforce, &alg_a2c, &alg_npg, &alg_trpo, &alg_ppo_clip, &alg_ppo_kl,
+    &alg_ppo_adaptive_kl, &alg_ppo_noclip, &alg_cpi,
+};
+
+size_t alg_count(void) { return sizeof table / sizeof table[0]; }
+const alg_class *alg_at(size_t i) { return i < alg_count() ? table[i] : NULL; }
+
+const alg_class *alg_find(const char *name) {
+  for (size_t i = 0; i < alg_count(); i++)
+    if (!strcmp(table[i]->name, name)) return table[i];
+  char known[1024] = "";
+  for (size_t i = 0; i < alg_count(); i++) {
+    strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+    strncat(known, table[i]->name, sizeof known - strlen(known) - 1);
+  }
+  tr_error(TR_EINVAL, "unknown algorithm '%s' (known: %s)", name, known);
+  return NULL;
+}
+
+tr_status alg_config_init(alg_config *c, const alg_class *cls) {
+  c->cls = cls;
+  c->values = tr_malloc((cls->n_params ? cls->n_params : 1) * sizeof *c->values);
+  if (!c->values) return TR_ENOMEM;
+  for (size_t i = 0; i < cls->n_params; i++) c->values[i] = cls->params[i].def;
+  return TR_OK;
+}
+
+void alg_config_clear(alg_config *c) {
+  free(c->values);
+  c->values = NULL;
+}
+
+static const alg_param *find_param(const alg_class *cls, const char *name, size_t *idx) {
+  for (size_t i = 0; i < cls->n_params; i++)
+    if (!strcmp(cls->params[i].name, name)) {
+      if (idx) *idx = i;
+      return &cls->params[i];
+    }
+  return NULL;
+}
+
+/* index of `word` in "a|b|c", or −1 */
+static int choice_index(const char *choices, const char *word) {
+  int i = 0;
+  size_t n = strlen(word);
+  for (const char *p = choices; *p; i++) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    if (len == n && !strncmp(p, word, n)) return i;
+    if (!bar) break;
+    p = bar + 1;
+  }
+  return -1;
+}
+
+static void range_text(const alg_param *p, char *buf, size_t len) {
+  switch (p->type) {
+  case ALG_CHOICE: snprintf(buf, len, "one of %s", p->choices); break;
+  case ALG_BOOL: snprintf(buf, len, "true or false"); break;
+  case ALG_INT: snprintf(buf, len, "an integer in [%.17g, %.17g]", p->lo, p->hi); break;
+  default: snprintf(buf, len, "a number in [%.17g, %.17g]", p->lo, p->hi);
+  }
+}
+
+tr_status alg_config_set(alg_config *c, const char *assignment) {
+  const char *eq = strchr(assignment, '=');
+  if (!eq || eq == assignment)
+    return tr_error(TR_EINVAL, "--set %s: expected key=value", assignment);
+  char key[128];
+  size_t kn = (size_t)(eq - assignment);
+  if (kn >= sizeof key) return tr_error(TR_EINVAL, "--set: key too long");
+  memcpy(key, assignment, kn);
+  key[kn] = '\0';
+  const char *val = eq + 1;
+  size_t idx;
+  const alg_param *p = find_param(c->cls, key, &idx);
+  if (!p) {
+    char known[2048] = "";
+    for (size_t i = 0; i < c->cls->n_params; i++) {
+      strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+      strncat(known, c->cls->params[i].name, sizeof known - strlen(known) - 1);
+    }
+    return tr_error(TR_EINVAL, "--set %s: %s has no parameter '%s' (its parameters: %s)",
+                    assignment, c->cls->name, key, known);
+  }
+  char range[256];
+  range_text(p, range, sizeof range);
+  double v;
+  if (p->type == ALG_CHOICE) {
+    int i = choice_index(p->choices, val);
+    if (i < 0) return tr_error(TR_EINVAL, "--set %s: %s must be %s", assignment, key, range);
+    v = i;
+  } else if (p->type == ALG_BOOL) {
+    if (!strcmp(val, "true") || !strcmp(val, "1")) v = 1;
+    else if (!strcmp(val, "false") || !strcmp(val, "0")) v = 0;
+    else return tr_error(TR_EINVAL, "--set %s: %s must be %s", assignment, key, range);
+  } else {
+    char *end;
+    errno = 0;
+    v = strtod(val, &end);
+    if (errno || end == val || *end || !isfinite(v))
+      return tr_error(TR_EINVAL, "--set %s: '%s' is not a number (%s must be %s)", assignment,
+                      val, key, range);
+    if ((p->type == ALG_INT && v != floor(v)) || v < p->lo || v > p->hi)
+      return tr_error(TR_EINVAL, "--set %s: %s must be %s", assignment, key, range);
+  }
+  c->values[idx] = v;
+  return TR_OK;
+}
+
+double alg_config_get(const alg_config *c, const char *name) {
+  size_t idx;
+  if (!find_param(c->cls, name, &idx)) return NAN;
+  return c->values[idx];
+}
+
+const char *alg_config_choice(const alg_config *c, const char *name, char *buf, size_t len) {
+  size_t idx;
+  const alg_param *p = find_param(c->cls, name, &idx);
+  if (!p) return "";
+  alg_param_format(p, c->values[idx], buf, len);
+  return buf;
+}
+
+void alg_param_format(const alg_param *p, double v, char *buf, size_t len) {
+  if (p->type == ALG_CHOICE) {
+    int want = (int)v, i = 0;
+    const char *q = p->choices;
+    while (i < want && (q = strchr(q, '|'))) q++, i++;
+    size_t n = q ? strcspn(q, "|") : 0;
+    if (n >= len) n = len - 1;
+    memcpy(buf, q ? q : "", n);
+    buf[n] = '\0';
+  } else if (p->type == ALG_BOOL) {
+    snprintf(buf, len, "%s", v != 0 ? "true" : "false");
+  } else {
+    snprintf(buf, len, "%.17g", v);
+  }
+}
+
+void alg_config_write(const alg_config *c, FILE *f) {
+  char buf[256];
+  for (size_t i = 0; i < c->cls->n_params; i++) {
+    alg_param_format(&c->cls->params[i], c->values[i], buf, sizeof buf);
+    fprintf(f, "%s = %s\n", c->cls->params[i].name, buf);
+  }
+}
+
+void alg_list(FILE *f) {
+  char def[256], range[256];
+  for (size_t i = 0; i < alg_count(); i++) {
+    const alg_class *a = table[i];
+    fprintf(f, "%s — %s%s%s\n", a->name, a->doc,
+            a->needs & ALG_NEEDS_TABULAR ? " [tabular environments]" : "",
+            a->needs & ALG_NEEDS_DISCRETE ? " [discrete actions]" : "");
+    for (size_t j = 0; j < a->n_params; j++) {
+      const alg_param *p = &a->params[j];
+      alg_param_format(p, p->def, def, sizeof def);
+      range_text(p, range, sizeof range);
+      fprintf(f, "  %-20s %-12s %s (%s)\n", p->name, def, p->doc, range);
+    }
+    fputc('\n', f);
+  }
+}

@@ -1,0 +1,144 @@
+/* algorithms/run.h — the state of one training run, and the parts every algorithm shares.
+ *
+ * Letters: T steps per batch (n_steps), E environments (n_envs), O observation size,
+ * U action width (1 discrete), K distribution-parameter width, P policy parameters,
+ * Pv value parameters, S, A the tabular sizes.
+ *
+ * A run owns: the environment model, a sampler of E environments, the policy (tabular
+ * softmax on tabular environments, categorical MLP on discrete ones, diagonal Gaussian MLP
+ * on boxes), a value function (an MLP regressed with Adam; on tabular environments the
+ * option value_function=exact uses the exact V_π instead), an optional running observation
+ * normalizer, one batch and its per-step scratch.  The algorithm's iterate() samples and
+ * updates; the caller (trbench run) logs and stops.  Every stochastic part draws from a
+ * stream derived from (seed, role). */
+#ifndef ALG_RUN_H
+#define ALG_RUN_H
+
+#include <stdint.h>
+
+#include "algorithms/advantage.h"
+#include "algorithms/nn.h"
+#include "algorithms/policy.h"
+#include "algorithms/registry.h"
+#include "algorithms/rollout.h"
+#include "mdps/env.h"
+#include "theory/exact.h"
+
+/* Per-iteration statistics (progress.tsv); NAN where a column does not apply. */
+struct alg_iter_stats {
+  size_t steps;          /* environment steps this iteration (vine rollouts included) */
+  size_t episodes;       /* episodes completed in the batch */
+  double return_mean, return_std, ep_len;
+  double kl_mean;        /* sampled mean KL(π_old ‖ π_new) over the batch states */
+  double entropy;        /* mean entropy of π_old over the batch */
+  double clip_frac;      /* PPO: fraction of samples with |r − 1| > ε */
+  double surrogate_gain; /* sampled L(θ_new) − L(θ_old) (advantage-weighted ratio) */
+  double value_loss;     /* mean squared error of the value fit (before the update) */
+  double beta;           /* KL penalty coefficient (PPO KL variants) */
+  double lr;             /* the learning rate used */
+  double step_frac;      /* TRPO: accepted fraction of the full step (0: none); CPI: α */
+  /* tabular environments: exact quantities of the policies before and after the update */
+  double exact_J, exact_improvement, exact_tv_max, exact_kl_mean, exact_kl_max;
+  double sampled_improvement; /* an estimate of J(π_new) − J(π_old) from the batch */
+  char bad[96];          /* non-empty: the quantity that went non-finite (run diverged) */
+};
+
+struct alg_run {
+  const env_model *em;
+  alg_config cfg;
+  uint64_t seed;
+  double gamma;
+  size_t T, E;            /* n_steps, n_envs */
+  gsl_rng *rng;           /* the algorithm's own draws (minibatch order, vine choice) */
+  /* policy */
+  pol_policy *pol;
+  double *theta;          /* (P) */
+  double *theta_old;      /* (P) */
+  double *grad;           /* (P) */
+  pol_ws *pws;            /* Bmax = T */
+  pol_ws *pws_act;        /* Bmax = E: acting */
+  double *act_dist;       /* (E, K) */
+  /* value function */
+  nn_mlp *vnet;
+  double *vparams, *vgrad; /* (Pv) */
+  nn_ws *vws;              /* Bmax = T */
+  nn_adam *vadam;
+  int exact_values;        /* value_function = exact (tabular) */
+  /* observations */
+  alg_running_norm *obs_norm; /* NULL: off */
+  /* sampling */
+  alg_sampler *sampler;
+  alg_batch *batch;
+  /* per-step scratch, (T) unless stated */
+  double *values, *v_boot, *v_next, *adv, *ret, *logp_new, *ratio, *tmp;
+  double *adv_raw;         /* (T) advantages before normalization */
+  double *obs_buf;         /* (T, O) gathered observations (minibatches, bootstraps) */
+  double *dist_old;        /* (T, K) π_old at the batch states */
+  size_t *perm;            /* (T) minibatch order */
+  /* counters */
+  size_t steps_done, total_steps, iter, n_iters;
+  /* tabular: exact diagnostics */
+  const mdp *tab;
+  thy_values *ex_old, *ex_new;
+  double *pi_old_tab, *pi_new_tab; /* (S, A) */
+  double *onehot;          /* (S, S) identity: every state's observation */
+  void *alg;               /* the algorithm's private state */
+};
+
+/* Build a run: the environment model must outlive it.  The config is copied. */
+tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *cfg,
+                        uint64_t seed, size_t total_steps);
+void alg_run_free(alg_run *run);
+
+/* One iteration of the algorithm (sample + update) with its statistics; adds the exact
+ * diagnostics on tabular environments.  A non-finite loss sets stats->bad (the run stops
+ * as diverged; not an error). */
+tr_status alg_run_iterate(alg_run *run, alg_iter_stats *stats);
+
+/* ---- shared parts for the algorithms ---------------------------------------------- */
+
+/* The sampler's policy callback: act with π_θ on obs (B, O) (B ≤ E, or 1 in vine rollouts). */
+tr_status alg_run_act(void *run, const double *obs, size_t B, gsl_rng *r, double *actions,
+                      double *logp);
+/* V(obs) for B rows (any B: processed in chunks). */
+tr_status alg_run_values(alg_run *run, const double *obs, size_t B, double *v);
+/* value callback for vine bootstraps */
+tr_status alg_run_value_fn(void *run, const double *obs, size_t B, double *v);
+
+/* Single-path batch of T steps, its values, bootstrap values, and episode statistics. */
+tr_status alg_run_sample(alg_run *run, alg_iter_stats *stats, int snapshots);
+/* Advantages into run->adv and value targets into run->ret from the batch: GAE(γ, λ)
+ * (lambda = 1: Monte Carlo advantages with the baseline), normalized if asked. */
+tr_status alg_run_advantages(alg_run *run, double lambda, int normalize);
+/* π_old's distribution at the batch states into run->dist_old, and the mean entropy. */
+tr_status alg_run_old_dist(alg_run *run, double *entropy);
+/* Regress V on run->ret with Adam: epochs passes of minibatches of size mb (mb ≥ T: full
+ * batch), learning rate lr; returns the loss before the update.  No-op for exact values. */
+tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, double *loss);
+/* Mean KL(π_old ‖ π_θ) over the batch at parameters th (uses run->pws). */
+tr_status alg_run_mean_kl(alg_run *run, const double *th, double *kl);
+/* Importance-weighted surrogate (1/T) Σ_t r_t(θ) Â_t at parameters th, ratios in run->ratio. */
+tr_status alg_run_surrogate(alg_run *run, const double *th, double *surr);
+/* The tabulated policy π_θ (S, A) on a tabular environment. */
+tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi);
+/* A shuffled permutation of 0..T−1 in run->perm. */
+void alg_run_shuffle(alg_run *run);
+
+/* Parameters every algorithm declares (a macro so each table lists them in its own order). */
+#define ALG_COMMON_PARAMS(NORM_OBS)                                                           \
+  {"gamma", ALG_REAL, -1, -1, 0.999999, NULL,                                                 \
+   "discount; -1 = the environment's (a tabular MDP's own gamma, else 0.99)"},                \
+  {"n_envs", ALG_INT, 1, 1, 256, NULL, "environments sampled in lockstep"},                   \
+  {"hidden_layers", ALG_INT, 2, 0, 8, NULL, "tanh hidden layers of the policy and value MLPs"}, \
+  {"hidden_size", ALG_INT, 64, 1, 4096, NULL, "units per hidden layer"},                      \
+  {"normalize_obs", ALG_BOOL, NORM_OBS, 0, 1, NULL,                                          \
+   "running mean/std observation normalization (ignored on tabular environments)"},        \
+  {"obs_clip", ALG_REAL, 5, 0, 1e9, NULL, "clip normalized observations to +-obs_clip"},     \
+  {"normalize_advantage", ALG_BOOL, 1, 0, 1, NULL, "standardize advantages per batch"},      \
+  {"value_function", ALG_CHOICE, 0, 0, 0, "mlp|exact",                                       \
+   "baseline: an MLP fit by Adam, or (tabular) the exact V of the current policy"},          \
+  {"policy_init_gain", ALG_REAL, 0.01, 0, 100, NULL,                                         \
+   "orthogonal-init gain of the policy output layer"},                                       \
+  {"anneal_lr", ALG_BOOL, 0, 0, 1, NULL, "anneal learning rates linearly to 0"}
+
+#endif

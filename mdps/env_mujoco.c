@@ -1,0 +1,634 @@
+/* mdps/env_mujoco.c — the seven MuJoCo tasks of the PPO paper's Table 1, gym "v4" semantics.
+ *
+ * Letters: nq positions, nv velocities, nu actuators (= U, the action size), O the
+ * observation size; q = qpos (nq), v = qvel (nv), a the action (nu).  dt = opt.timestep ×
+ * frame_skip; x = q[0] (the root slide along x); clip10(y) = min(max(y, −10), 10);
+ * U(±s) uniform noise on [−s, s]; N(σ) Gaussian noise of standard deviation σ.
+ *
+ * Sources: gym (openai/gym) <task>_v4.py and gym/envs/__init__.py, as collected in
+ * MUJOCO_TASKS.md § 1–2 and REFERENCES.md § 7; the formulas are restated above each task.
+ * Semantics (REFERENCES.md § 7, decision): v4.  The alive bonus is paid on the terminal
+ * step too (v1–v4; Gymnasium v5 changed it); observations and the derived quantities the
+ * rewards use (site_xpos, xpos, qfrc_constraint) are read right after the last mj_step
+ * with no extra mj_forward, so with RK4 they lag the state as they do in gym (§ 1).
+ *
+ * Control cost: gym's v4 env does not clip the action and charges the cost on the raw
+ * action while MuJoCo clamps the force (§ 1).  Here env.c clips every box action to
+ * [low, high] = ctrlrange before calling step, so the cost is charged on the CLIPPED action
+ * (the force actually applied).  Within the box the two agree; outside it a policy is not
+ * charged for the part that had no effect (MUJOCO_TASKS.md § 7, risk 6).
+ *
+ * Per instance: one mjData (instance_alloc = mj_makeData); the mjModel is shared and never
+ * written, so one model serves many threads, each with its own env (§ 4.9).
+ *
+ * MuJoCo's process-global handlers (§ 4.8) are installed once (pthread_once) at the first
+ * model_init: warnings are counted and dropped (no MUJOCO_LOG.TXT, no printing); errors
+ * longjmp back to the trbench call that entered MuJoCo (every such call runs inside
+ * mj_guarded), which records "TASK: MuJoCo error during WHAT: MESSAGE", resets the mjData
+ * (mj_resetData also clears the half-used stack) and returns TR_ENUM.  MuJoCo's engine is C
+ * and holds no lock or heap allocation of its own across mj_step/mj_forward/mj_makeData
+ * frames (its scratch memory is the mjData stack), so unwinding them is safe; at worst a
+ * failed mj_makeData leaks its partial allocation.  An error raised outside any trbench
+ * call (another library calling MuJoCo in this process) cannot return to MuJoCo and has no
+ * trbench frame to go back to: the handler prints it to stderr and aborts.  mj_loadXML
+ * does not use these handlers (it reports in its err buffer, § 4.8).
+ *
+ * Instability: when a q, v or qacc entry becomes NaN, inf or > 1e10, mj_step warns
+ * (mjWARN_BADQPOS/BADQVEL/BADQACC) and resets the mjData itself (§ 4.2).  The step that
+ * sees it stops stepping, returns the observation of that reset state, reward 0 and
+ * terminated = 1 (the physics produced no next state to score; the counters above count
+ * it), and records a note with tr_error(TR_OK, ...).  The warning counters are zeroed
+ * before each mj_step, so a repeat after an earlier auto-reset is seen as well. */
+#include "mdps/env_mujoco.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mdps/env_impl.h"
+
+#ifndef TR_SRCDIR
+#define TR_SRCDIR "."
+#endif
+#ifndef TR_DATADIR
+#define TR_DATADIR "."
+#endif
+
+#define MJ_PATH_MAX 4096
+
+/* ---- MuJoCo's error and warning handlers ------------------------------------------------ */
+
+static atomic_ulong mj_n_warnings;
+static _Thread_local jmp_buf *mj_guard_jb; /* where an error returns to; NULL outside */
+static _Thread_local char mj_guard_msg[512];
+
+static void mj_on_warning(const char *msg) {
+  (void)msg;
+  atomic_fetch_add(&mj_n_warnings, 1);
+}
+
+/* MuJoCo requires that this never returns (§ 4.8). */
+static void mj_on_error(const char *msg) {
+  snprintf(mj_guard_msg, sizeof mj_guard_msg, "%s", msg ? msg : "(no message)");
+  if (mj_guard_jb) longjmp(*mj_guard_jb, 1);
+  fprintf(stderr, "trbench: MuJoCo error outside a trbench call: %s\n", mj_guard_msg);
+  abort();
+}
+
+static pthread_once_t mj_handlers_once = PTHREAD_ONCE_INIT;
+static void mj_install_handlers(void) {
+  mju_user_warning = mj_on_warning;
+  mju_user_error = mj_on_error;
+}
+
+unsigned long env_mujoco_warnings(void) { return atomic_load(&mj_n_warnings); }
+
+/* fn(m, d) with MuJoCo errors caught: 0, or −1 with the message in mj_guard_msg. */
+static int mj_guarded(void (*fn)(const mjModel *, mjData *), const mjModel *m, mjData *d) {
+  jmp_buf jb;
+  jmp_buf *prev = mj_guard_jb;
+  if (setjmp(jb)) {
+    mj_guard_jb = prev;
+    return -1;
+  }
+  mj_guard_jb = &jb;
+  fn(m, d);
+  mj_guard_jb = prev;
+  return 0;
+}
+
+static mjData *mj_make_data_guarded(const mjModel *m) {
+  jmp_buf jb;
+  jmp_buf *prev = mj_guard_jb;
+  if (setjmp(jb)) {
+    mj_guard_jb = prev;
+    return NULL;
+  }
+  mj_guard_jb = &jb;
+  mjData *d = mj_makeData(m);
+  mj_guard_jb = prev;
+  return d;
+}
+
+/* ---- the task table ---------------------------------------------------------------------- */
+
+typedef struct mj_task mj_task;
+
+typedef struct {
+  const mj_task *task;
+  mjModel *m;
+  double dt;          /* opt.timestep × frame_skip */
+  int id_a, id_b;     /* reacher: bodies fingertip, target; inverted-double-pendulum: site tip */
+  char path[MJ_PATH_MAX];
+  atomic_ulong n_unstable, n_overflow, n_errors;
+} mj_impl;
+
+/* What the reward needs from before the step. */
+typedef struct {
+  double x;    /* q[0] */
+  double dist; /* reacher: ‖fingertip − target‖ as mjData holds them before the step */
+} mj_pre;
+
+struct mj_task {
+  const char *name, *file;
+  int nq, nv, nu;     /* the sizes the observation and reward code index (checked at load) */
+  size_t obs_dim;     /* O */
+  int frame_skip;
+  size_t time_limit;
+  /* qpos = qpos0 + noise, qvel = noise (after mj_resetData; mj_forward follows) */
+  void (*reset)(const mj_impl *im, mjData *d, gsl_rng *r);
+  void (*obs)(const mj_impl *im, const mjData *d, double *obs);
+  /* reward and termination after the frame_skip mj_steps; a is the clipped action (nu) */
+  void (*reward)(const mj_impl *im, const mjData *d, const mj_pre *pre, const double *a,
+                 env_step_result *res);
+};
+
+static double clip10(double y) { return y < -10.0 ? -10.0 : y > 10.0 ? 10.0 : y; }
+
+static double unif(gsl_rng *r, double s) { return -s + 2.0 * s * gsl_rng_uniform(r); }
+
+static double sum_sq(const double *a, int n) {
+  double s = 0.0;
+  for (int i = 0; i < n; i++) s += a[i] * a[i];
+  return s;
+}
+
+/* obs = (q[from:nq], v or clip10(v)): the layout of hopper, walker2d, halfcheetah, swimmer
+ * and inverted-pendulum. */
+static void obs_pos_vel(const mjModel *m, const mjData *d, int from, int clip, double *obs) {
+  size_t k = 0;
+  for (int i = from; i < m->nq; i++) obs[k++] = d->qpos[i];
+  for (int i = 0; i < m->nv; i++) obs[k++] = clip ? clip10(d->qvel[i]) : d->qvel[i];
+}
+
+/* Reset noise: q += U(±sq), v += U(±sv) (hopper 5e-3, walker2d 5e-3, swimmer 0.1,
+ * inverted-pendulum 0.01), drawn q first, then v, in index order. */
+static void reset_uniform(const mjModel *m, mjData *d, gsl_rng *r, double sq, double sv) {
+  for (int i = 0; i < m->nq; i++) d->qpos[i] = m->qpos0[i] + unif(r, sq);
+  for (int i = 0; i < m->nv; i++) d->qvel[i] = unif(r, sv);
+}
+
+/* q += U(±0.1), v += 0.1·N(0, 1): halfcheetah and inverted-double-pendulum. */
+static void reset_gauss_vel(const mjModel *m, mjData *d, gsl_rng *r) {
+  for (int i = 0; i < m->nq; i++) d->qpos[i] = m->qpos0[i] + unif(r, 0.1);
+  for (int i = 0; i < m->nv; i++) d->qvel[i] = gsl_ran_gaussian(r, 0.1);
+}
+
+/* ---- hopper (gym hopper_v4.py; MUJOCO_TASKS.md § 2.2) ------------------------------------
+ * obs (11) = (q[1:6], clip10(v[0:6])).
+ * r = (x' − x)/dt + 1 − 1e-3·Σa²  (healthy reward 1, paid on the terminal step too).
+ * terminated = not healthy, healthy = every entry of (q, v)[2:] in (−100, 100) and
+ * q[1] (z) in (0.7, ∞) and q[2] (torso angle) in (−0.2, 0.2); open intervals, so NaN
+ * is unhealthy (v2's "all finite" test).  Reset U(±5e-3) on q and v. */
+static void hopper_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
+  reset_uniform(im->m, d, r, 5e-3, 5e-3);
+}
+static void hopper_obs(const mj_impl *im, const mjData *d, double *obs) {
+  obs_pos_vel(im->m, d, 1, 1, obs);
+}
+static int hopper_healthy(const mjModel *m, const mjData *d) {
+  for (int i = 2; i < m->nq; i++)
+    if (!(d->qpos[i] > -100.0 && d->qpos[i] < 100.0)) return 0;
+  for (int i = 0; i < m->nv; i++)
+    if (!(d->qvel[i] > -100.0 && d->qvel[i] < 100.0)) return 0;
+  double z = d->qpos[1], angle = d->qpos[2];
+  return z > 0.7 && angle > -0.2 && angle < 0.2;
+}
+static void hopper_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
+                          const double *a, env_step_result *res) {
+  double vx = (d->qpos[0] - pre->x) / im->dt;
+  res->reward = vx + 1.0 - 1e-3 * sum_sq(a, im->m->nu);
+  res->terminated = !hopper_healthy(im->m, d);
+}
+
+/* ---- walker2d (gym walker2d_v4.py; § 2.3) -------------------------------------------------
+ * obs (17) = (q[1:9], clip10(v[0:9])).
+ * r = (x' − x)/dt + 1 − 1e-3·Σa²  (healthy reward paid on the terminal step too).
+ * terminated = not (0.8 < q[1] < 2.0 and −1 < q[2] < 1); no magnitude or finiteness test
+ * beyond these (NaN fails them).  Reset U(±5e-3) on q and v. */
+static void walker_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
+  reset_uniform(im->m, d, r, 5e-3, 5e-3);
+}
+static void walker_obs(const mj_impl *im, const mjData *d, double *obs) {
+  obs_pos_vel(im->m, d, 1, 1, obs);
+}
+static void walker_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
+                          const double *a, env_step_result *res) {
+  double vx = (d->qpos[0] - pre->x) / im->dt;
+  double z = d->qpos[1], angle = d->qpos[2];
+  res->reward = vx + 1.0 - 1e-3 * sum_sq(a, im->m->nu);
+  res->terminated = !(z > 0.8 && z < 2.0 && angle > -1.0 && angle < 1.0);
+}
+
+/* ---- halfcheetah (gym half_cheetah_v4.py; § 2.4) ------------------------------------------
+ * obs (17) = (q[1:9], v[0:9]), not clipped.  r = (x' − x)/dt − 0.1·Σa².  Never terminates.
+ * Reset q += U(±0.1), v += 0.1·N(0, 1). */
+static void cheetah_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
+  reset_gauss_vel(im->m, d, r);
+}
+static void cheetah_obs(const mj_impl *im, const mjData *d, double *obs) {
+  obs_pos_vel(im->m, d, 1, 0, obs);
+}
+static void cheetah_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
+                           const double *a, env_step_result *res) {
+  res->reward = (d->qpos[0] - pre->x) / im->dt - 0.1 * sum_sq(a, im->m->nu);
+}
+
+/* ---- swimmer (gym swimmer_v4.py; § 2.5) ---------------------------------------------------
+ * obs (8) = (q[2:5], v[0:5]).  r = (x' − x)/dt − 1e-4·Σa² (only the x velocity counts).
+ * Never terminates.  Reset U(±0.1) on q and v. */
+static void swimmer_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
+  reset_uniform(im->m, d, r, 0.1, 0.1);
+}
+static void swimmer_obs(const mj_impl *im, const mjData *d, double *obs) {
+  obs_pos_vel(im->m, d, 2, 0, obs);
+}
+static void swimmer_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
+                           const double *a, env_step_result *res) {
+  res->reward = (d->qpos[0] - pre->x) / im->dt - 1e-4 * sum_sq(a, im->m->nu);
+}
+
+/* ---- inverted-pendulum (gym inverted_pendulum_v4.py; § 2.6) -------------------------------
+ * obs (4) = (q[0:2], v[0:2]).  r = 1 every step, the terminal one included.
+ * terminated = some obs entry is not finite, or |q[1]| > 0.2.  Reset U(±0.01) on q and v. */
+static void ip_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
+  reset_uniform(im->m, d, r, 0.01, 0.01);
+}
+static void ip_obs(const mj_impl *im, const mjData *d, double *obs) {
+  obs_pos_vel(im->m, d, 0, 0, obs);
+}
+static void ip_reward(const mj_impl *im, const mjData *d, const mj_pre *pre, const double *a,
+                      env_step_result *res) {
+  (void)im, (void)pre, (void)a;
+  int finite = isfinite(d->qpos[0]) && isfinite(d->qpos[1]) && isfinite(d->qvel[0]) &&
+               isfinite(d->qvel[1]);
+  res->reward = 1.0;
+  res->terminated = !finite || fabs(d->qpos[1]) > 0.2;
+}
+
+/* ---- inverted-double-pendulum (gym inverted_double_pendulum_v4.py; § 2.7) -----------------
+ * obs (11) = (q[0], sin q[1], sin q[2], cos q[1], cos q[2], clip10(v[0:3]),
+ *             clip10(qfrc_constraint[0:3])), read right after the last mj_step (lagged).
+ * (x_tip, ·, y_tip) = site_xpos of the site "tip" (y_tip is the world z), as mj_step left it.
+ * r = 10 − (0.01·x_tip² + (y_tip − 2)²) − (1e-3·v[1]² + 5e-3·v[2]²), paid on the terminal
+ * step too.  terminated = y_tip ≤ 1.  Reset q += U(±0.1), v += 0.1·N(0, 1). */
+static void idp_reset(const mj_impl *im, mjData *d, gsl_rng *r) { reset_gauss_vel(im->m, d, r); }
+static void idp_obs(const mj_impl *im, const mjData *d, double *obs) {
+  (void)im;
+  obs[0] = d->qpos[0];
+  obs[1] = sin(d->qpos[1]);
+  obs[2] = sin(d->qpos[2]);
+  obs[3] = cos(d->qpos[1]);
+  obs[4] = cos(d->qpos[2]);
+  for (int i = 0; i < 3; i++) obs[5 + i] = clip10(d->qvel[i]);
+  for (int i = 0; i < 3; i++) obs[8 + i] = clip10(d->qfrc_constraint[i]);
+}
+static void idp_reward(const mj_impl *im, const mjData *d, const mj_pre *pre, const double *a,
+                       env_step_result *res) {
+  (void)pre, (void)a;
+  const double *tip = d->site_xpos + 3 * im->id_a;
+  double x = tip[0], y = tip[2], v1 = d->qvel[1], v2 = d->qvel[2];
+  double dist_penalty = 0.01 * x * x + (y - 2.0) * (y - 2.0);
+  double vel_penalty = 1e-3 * v1 * v1 + 5e-3 * v2 * v2;
+  res->reward = 10.0 - dist_penalty - vel_penalty;
+  res->terminated = y <= 1.0;
+}
+
+/* ---- reacher (gym reacher_v4.py; § 2.8) ---------------------------------------------------
+ * obs (11) = (cos q[0:2], sin q[0:2], q[2:4] (target xy), v[0:2], fingertip − target (3)),
+ * the positions being the bodies' xpos (gym v4 get_body_com) right after the last mj_step.
+ * r = −‖fingertip − target‖ − Σa², the distance taken BEFORE the step, from the positions
+ * mjData holds then (left by the previous step, or by reset's mj_forward).  Never
+ * terminates; time limit 50.  Reset: q = q0 + U(±0.1); the goal (gx, gy) = U(±0.2)² drawn
+ * again until ‖goal‖ < 0.2 and written to q[2:4]; v = U(±5e-3), then v[2:4] = 0. */
+static void reacher_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
+  const mjModel *m = im->m;
+  for (int i = 0; i < m->nq; i++) d->qpos[i] = m->qpos0[i] + unif(r, 0.1);
+  double gx, gy;
+  do {
+    gx = unif(r, 0.2);
+    gy = unif(r, 0.2);
+  } while (!(sqrt(gx * gx + gy * gy) < 0.2));
+  d->qpos[2] = gx;
+  d->qpos[3] = gy;
+  for (int i = 0; i < m->nv; i++) d->qvel[i] = unif(r, 5e-3);
+  d->qvel[2] = d->qvel[3] = 0.0;
+}
+static double reacher_dist(const mj_impl *im, const mjData *d) {
+  const double *f = d->xpos + 3 * im->id_a, *t = d->xpos + 3 * im->id_b;
+  double dx = f[0] - t[0], dy = f[1] - t[1], dz = f[2] - t[2];
+  return sqrt(dx * dx + dy * dy + dz * dz);
+}
+static void reacher_obs(const mj_impl *im, const mjData *d, double *obs) {
+  const double *f = d->xpos + 3 * im->id_a, *t = d->xpos + 3 * im->id_b;
+  obs[0] = cos(d->qpos[0]);
+  obs[1] = cos(d->qpos[1]);
+  obs[2] = sin(d->qpos[0]);
+  obs[3] = sin(d->qpos[1]);
+  obs[4] = d->qpos[2];
+  obs[5] = d->qpos[3];
+  obs[6] = d->qvel[0];
+  obs[7] = d->qvel[1];
+  for (int i = 0; i < 3; i++) obs[8 + i] = f[i] - t[i];
+}
+static void reacher_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
+                           const double *a, env_step_result *res) {
+  (void)d;
+  res->reward = -pre->dist - sum_sq(a, im->m->nu);
+}
+
+/* The tasks: gym's registration (frame skip, limits) and the sizes of MUJOCO_TASKS.md § 2.1. */
+static const mj_task mj_tasks[] = {
+    {"hopper", "hopper.xml", 6, 6, 3, 11, 4, 1000, hopper_reset, hopper_obs, hopper_reward},
+    {"walker2d", "walker2d.xml", 9, 9, 6, 17, 4, 1000, walker_reset, walker_obs, walker_reward},
+    {"halfcheetah", "half_cheetah.xml", 9, 9, 6, 17, 5, 1000, cheetah_reset, cheetah_obs,
+     cheetah_reward},
+    {"swimmer", "swimmer.xml", 5, 5, 2, 8, 4, 1000, swimmer_reset, swimmer_obs,
+     swimmer_reward},
+    {"inverted-pendulum", "inverted_pendulum.xml", 2, 2, 1, 4, 2, 1000, ip_reset, ip_obs,
+     ip_reward},
+    {"inverted-double-pendulum", "inverted_double_pendulum.xml", 3, 3, 1, 11, 5, 1000,
+     idp_reset, idp_obs, idp_reward},
+    {"reacher", "reacher.xml", 4, 4, 2, 11, 2, 50, reacher_reset, reacher_obs,
+     reacher_reward},
+};
+static const size_t mj_n_tasks = sizeof mj_tasks / sizeof mj_tasks[0];
+
+/* ---- model ------------------------------------------------------------------------------- */
+
+/* The model file: $TRBENCH_MODELS/FILE if the variable is set (even if the file is missing,
+ * so the error names the directory the user chose), else TR_SRCDIR/mdps/models/FILE if it
+ * exists (the build tree), else TR_DATADIR/models/FILE (installed). */
+static tr_status mj_model_path(const char *file, char *out, size_t n) {
+  const char *dir = getenv("TRBENCH_MODELS");
+  int k;
+  if (dir && *dir) {
+    k = snprintf(out, n, "%s/%s", dir, file);
+  } else {
+    k = snprintf(out, n, "%s/mdps/models/%s", TR_SRCDIR, file);
+    if (k >= 0 && (size_t)k < n && access(out, R_OK) != 0)
+      k = snprintf(out, n, "%s/models/%s", TR_DATADIR, file);
+  }
+  if (k < 0 || (size_t)k >= n)
+    return tr_error(TR_EINVAL, "%s: the model directory's path is too long", file);
+  return TR_OK;
+}
+
+/* MuJoCo's message on one line: newlines become spaces, trailing blanks go. */
+static void one_line(char *s) {
+  for (char *p = s; *p; p++)
+    if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
+  size_t n = strlen(s);
+  while (n > 0 && s[n - 1] == ' ') s[--n] = '\0';
+}
+
+static void mj_model_free(void *impl) {
+  mj_impl *im = impl;
+  if (!im) return;
+  if (im->m) mj_deleteModel(im->m);
+  free(im);
+}
+
+/* Doubles in a snapshot (layout in env_mujoco.h). */
+static size_t mj_snapshot_doubles(const mjModel *m) {
+  return 1 + (size_t)m->nq + 3 * (size_t)m->nv + (size_t)m->na + (size_t)m->nu +
+         3 * (size_t)m->nbody + 3 * (size_t)m->nsite;
+}
+
+static tr_status mj_model_init(env_model *em, const char *args) {
+  pthread_once(&mj_handlers_once, mj_install_handlers);
+  const mj_task *t = NULL;
+  for (size_t i = 0; i < mj_n_tasks; i++)
+    if (args && !strcmp(args, mj_tasks[i].name)) t = &mj_tasks[i];
+  if (!t) return tr_error(TR_EINVAL, "unknown MuJoCo task '%s'", args ? args : "");
+  mj_impl *im = tr_calloc(1, sizeof *im);
+  if (!im) return TR_ENOMEM;
+  em->impl = im; /* from here on env_model_free releases it */
+  im->task = t;
+  tr_status st = mj_model_path(t->file, im->path, sizeof im->path);
+  if (st) return st;
+
+  char err[1024] = "";
+  im->m = mj_loadXML(im->path, NULL, err, sizeof err);
+  if (!im->m) {
+    one_line(err);
+    return tr_error(TR_EINVAL, "%s: MuJoCo could not load the model: %s", im->path,
+                    *err ? err : "(no message)");
+  }
+  const mjModel *m = im->m;
+  if (m->nq != t->nq || m->nv != t->nv || m->nu != t->nu)
+    return tr_error(TR_EINVAL,
+                    "%s: the model has nq = %d, nv = %d, nu = %d; task %s needs %d, %d, %d",
+                    im->path, m->nq, m->nv, m->nu, t->name, t->nq, t->nv, t->nu);
+  im->id_a = im->id_b = -1;
+  if (t->reward == reacher_reward) {
+    im->id_a = mj_name2id(m, mjOBJ_BODY, "fingertip");
+    im->id_b = mj_name2id(m, mjOBJ_BODY, "target");
+    if (im->id_a < 0 || im->id_b < 0)
+      return tr_error(TR_EINVAL, "%s: the model needs bodies named 'fingertip' and 'target'",
+                      im->path);
+  } else if (t->reward == idp_reward) {
+    im->id_a = mj_name2id(m, mjOBJ_SITE, "tip");
+    if (im->id_a < 0)
+      return tr_error(TR_EINVAL, "%s: the model needs a site named 'tip'", im->path);
+  }
+
+  /* The action box is the actuators' ctrlrange (gym: a float32 box of ctrlrange). */
+  double low[64], high[64];
+  if (m->nu > 64) return tr_error(TR_EINVAL, "%s: %d actuators (at most 64)", im->path, m->nu);
+  for (int i = 0; i < m->nu; i++) {
+    if (!m->actuator_ctrllimited[i])
+      return tr_error(TR_EINVAL, "%s: actuator %d is not ctrllimited: the action box needs "
+                      "its ctrlrange", im->path, i);
+    low[i] = m->actuator_ctrlrange[2 * i];
+    high[i] = m->actuator_ctrlrange[2 * i + 1];
+  }
+  st = env_model_box(em, (size_t)m->nu, low, high);
+  if (st) return st;
+
+  im->dt = m->opt.timestep * t->frame_skip;
+  em->obs_dim = t->obs_dim;
+  em->time_limit = t->time_limit;
+  em->frame_skip = (size_t)t->frame_skip;
+  em->state_bytes = 0; /* all of the state lives in the mjData */
+  em->snapshot_extra = mj_snapshot_doubles(m) * sizeof(double);
+  return TR_OK;
+}
+
+static void *mj_instance_alloc(const env_model *em) {
+  const mj_impl *im = em->impl;
+  mjData *d = mj_make_data_guarded(im->m);
+  if (!d) {
+    tr_error(TR_ENOMEM, "%s: MuJoCo could not allocate its data: %s", em->name,
+             mj_guard_msg);
+    return NULL;
+  }
+  return d;
+}
+
+static void mj_instance_free(void *inst) { mj_deleteData(inst); }
+
+/* A MuJoCo error was caught: count it, leave a valid mjData (the reset state), report. */
+static tr_status mj_fail(const env_model *em, mjData *d, const char *what) {
+  mj_impl *im = em->impl;
+  atomic_fetch_add(&im->n_errors, 1);
+  mj_resetData(im->m, d);
+  return tr_error(TR_ENUM, "%s: MuJoCo error during %s: %s (the state was reset to the "
+                  "model's initial state)", em->name, what, mj_guard_msg);
+}
+
+/* ---- reset, step ------------------------------------------------------------------------- */
+
+/* gym's reset: mj_resetData, q = qpos0 + noise, v = noise, mj_forward (set_state); the first
+ * observation is read at that exact state. */
+static tr_status mj_reset(const env_model *em, void *state, void *inst, gsl_rng *r,
+                          double *obs) {
+  (void)state;
+  const mj_impl *im = em->impl;
+  mjData *d = inst;
+  mj_resetData(im->m, d);
+  im->task->reset(im, d, r);
+  if (mj_guarded(mj_forward, im->m, d)) return mj_fail(em, d, "reset");
+  im->task->obs(im, d, obs);
+  return TR_OK;
+}
+
+static const int mj_bad_warnings[] = {mjWARN_BADQPOS, mjWARN_BADQVEL, mjWARN_BADQACC};
+static const char *const mj_bad_names[] = {"bad qpos", "bad qvel", "bad qacc"};
+
+/* d->ctrl = a, frame_skip × mj_step, then the observation and the reward (gym's step). */
+static tr_status mj_step_env(const env_model *em, void *state, void *inst, const double *a,
+                             gsl_rng *r, double *obs, env_step_result *res) {
+  (void)state, (void)r;
+  mj_impl *im = em->impl;
+  const mj_task *t = im->task;
+  const mjModel *m = im->m;
+  mjData *d = inst;
+
+  mj_pre pre = {d->qpos[0], 0.0};
+  if (t->reward == reacher_reward) pre.dist = reacher_dist(im, d);
+  for (int i = 0; i < m->nu; i++) d->ctrl[i] = a[i];
+
+  int bad = -1, overflow = 0;
+  for (int k = 0; k < t->frame_skip && bad < 0; k++) {
+    for (int w = 0; w < 3; w++) d->warning[mj_bad_warnings[w]].number = 0;
+    d->warning[mjWARN_CONTACTFULL].number = d->warning[mjWARN_CNSTRFULL].number = 0;
+    if (mj_guarded(mj_step, m, d)) return mj_fail(em, d, "mj_step");
+    for (int w = 0; w < 3; w++)
+      if (d->warning[mj_bad_warnings[w]].number > 0) bad = w;
+    if (d->warning[mjWARN_CONTACTFULL].number || d->warning[mjWARN_CNSTRFULL].number)
+      overflow = 1;
+  }
+  if (overflow) atomic_fetch_add(&im->n_overflow, 1);
+
+  t->obs(im, d, obs);
+  if (bad >= 0) {
+    atomic_fetch_add(&im->n_unstable, 1);
+    res->reward = 0.0;
+    res->terminated = 1;
+    tr_error(TR_OK, "%s: MuJoCo found the simulation unstable (%s, entry %d) and reset it; "
+             "the episode ends here (terminated, reward 0)", em->name, mj_bad_names[bad],
+             d->warning[mj_bad_warnings[bad]].lastinfo);
+    return TR_OK;
+  }
+  t->reward(im, d, &pre, a, res);
+  return TR_OK;
+}
+
+/* ---- snapshots (layout in env_mujoco.h; MUJOCO_TASKS.md § 4.4) --------------------------- */
+
+static double *put(double *p, const double *src, size_t n) {
+  memcpy(p, src, n * sizeof *p);
+  return p + n;
+}
+static const double *get(double *dst, const double *p, size_t n) {
+  memcpy(dst, p, n * sizeof *p);
+  return p + n;
+}
+
+static void mj_save(const env_model *em, const void *state, const void *inst, void *buf) {
+  (void)state;
+  const mj_impl *im = em->impl;
+  const mjModel *m = im->m;
+  const mjData *d = inst;
+  double *p = buf; /* env.c's buffer: memcpy only, no alignment assumed */
+  p = put(p, &d->time, 1);
+  p = put(p, d->qpos, (size_t)m->nq);
+  p = put(p, d->qvel, (size_t)m->nv);
+  p = put(p, d->act, (size_t)m->na);
+  p = put(p, d->qacc_warmstart, (size_t)m->nv);
+  p = put(p, d->ctrl, (size_t)m->nu);
+  p = put(p, d->qfrc_constraint, (size_t)m->nv);
+  p = put(p, d->xpos, 3 * (size_t)m->nbody);
+  put(p, d->site_xpos, 3 * (size_t)m->nsite);
+}
+
+/* Copy the state back, mj_forward (everything derived from it), then qacc_warmstart again —
+ * mj_forward overwrites it and the next step's solver starts from it — and the lagged
+ * derived quantities the next reward and observations read, so the continuation is bit
+ * for bit the one that followed the snapshot. */
+static tr_status mj_load(const env_model *em, void *state, void *inst, const void *buf) {
+  (void)state;
+  const mj_impl *im = em->impl;
+  const mjModel *m = im->m;
+  mjData *d = inst;
+  const double *p = buf, *warm;
+  p = get(&d->time, p, 1);
+  p = get(d->qpos, p, (size_t)m->nq);
+  p = get(d->qvel, p, (size_t)m->nv);
+  p = get(d->act, p, (size_t)m->na);
+  warm = p;
+  p = get(d->qacc_warmstart, p, (size_t)m->nv);
+  p = get(d->ctrl, p, (size_t)m->nu);
+  if (mj_guarded(mj_forward, m, d)) return mj_fail(em, d, "restore");
+  get(d->qacc_warmstart, warm, (size_t)m->nv);
+  p = get(d->qfrc_constraint, p, (size_t)m->nv);
+  p = get(d->xpos, p, 3 * (size_t)m->nbody);
+  get(d->site_xpos, p, 3 * (size_t)m->nsite);
+  return TR_OK;
+}
+
+const env_class env_class_mujoco = {
+    .model_init = mj_model_init,
+    .model_free = mj_model_free,
+    .instance_alloc = mj_instance_alloc,
+    .instance_free = mj_instance_free,
+    .reset = mj_reset,
+    .step = mj_step_env,
+    .save = mj_save,
+    .load = mj_load,
+    .state_index = NULL,
+};
+
+/* ---- accessors (env_mujoco.h) ------------------------------------------------------------ */
+
+const mjModel *env_mujoco_model(const env_model *m) {
+  if (!m || m->cls != &env_class_mujoco || !m->impl) return NULL;
+  return ((const mj_impl *)m->impl)->m;
+}
+
+mjData *env_mujoco_data(env *e) {
+  if (!e || e->model->cls != &env_class_mujoco) return NULL;
+  return e->inst;
+}
+
+const char *env_mujoco_path(const env_model *m) {
+  if (!m || m->cls != &env_class_mujoco || !m->impl) return NULL;
+  return ((const mj_impl *)m->impl)->path;
+}
+
+env_mujoco_stats env_mujoco_get_stats(const env_model *m) {
+  env_mujoco_stats s = {0, 0, 0};
+  if (!m || m->cls != &env_class_mujoco || !m->impl) return s;
+  mj_impl *im = m->impl;
+  s.unstable = atomic_load(&im->n_unstable);
+  s.overflow = atomic_load(&im->n_overflow);
+  s.errors = atomic_load(&im->n_errors);
+  return s;
+}

@@ -1,0 +1,43 @@
+/* mdps/env_mujoco.h — the MuJoCo locomotion tasks (env_mujoco.c): accessors for tests,
+ * tools and benchmarks.  Users step these tasks through env.h like any other family.
+ *
+ * Tasks (gym "v4" semantics, REFERENCES.md § 7, MUJOCO_TASKS.md § 1–2): hopper, walker2d,
+ * halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher.  Each loads
+ * mdps/models/<file>.xml from the first of: $TRBENCH_MODELS (if set), the source tree
+ * (TR_SRCDIR "/mdps/models", if the file is there), the installed TR_DATADIR "/models".
+ *
+ * Snapshot layout (for tools that build one by hand): env.c's step counter (a size_t),
+ * then doubles, with nq, nv, na, nu, nbody, nsite those of env_mujoco_model(m):
+ *   time (1), qpos (nq), qvel (nv), act (na), qacc_warmstart (nv), ctrl (nu),
+ *   qfrc_constraint (nv), xpos (nbody, 3), site_xpos (nsite, 3).
+ * The last three are derived quantities as they were after the last mj_step (they lag the
+ * state: MUJOCO_TASKS.md § 1); the next step's reward and the observation read them, so a
+ * restore puts them back after its mj_forward, as it does qacc_warmstart (§ 4.4). */
+#ifndef MDP_ENV_MUJOCO_H
+#define MDP_ENV_MUJOCO_H
+
+#include <mujoco/mujoco.h>
+
+#include "mdps/env.h"
+
+/* The compiled MuJoCo model behind a task; NULL if m is not a MuJoCo task. */
+const mjModel *env_mujoco_model(const env_model *m);
+/* The instance's mjData; NULL if e is not a MuJoCo task.  Writing to it puts the
+ * environment in a hand-made state (tests); the next step's mj_step recomputes everything
+ * derived from qpos, qvel, act and ctrl. */
+mjData *env_mujoco_data(env *e);
+/* The path the model was loaded from; NULL if m is not a MuJoCo task. */
+const char *env_mujoco_path(const env_model *m);
+
+/* Events counted per model, over every instance (atomic counters). */
+typedef struct {
+  unsigned long unstable; /* steps where MuJoCo's instability auto-reset fired (terminated) */
+  unsigned long overflow; /* steps that hit MuJoCo's contact or constraint capacity */
+  unsigned long errors;   /* MuJoCo errors turned into a failed reset/step/restore */
+} env_mujoco_stats;
+env_mujoco_stats env_mujoco_get_stats(const env_model *m);
+
+/* MuJoCo warnings silenced by trbench's handler in this process (any model). */
+unsigned long env_mujoco_warnings(void);
+
+#endif

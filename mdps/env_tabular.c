@@ -1,0 +1,199 @@
+/* mdps/env_tabular.c — a tabular MDP (S, A, P, r, μ, γ) as a sampling environment.
+ *
+ * Names (the class gets the whole name):
+ *   garnet:S,A,b[,seed]  mdp_garnet_alloc(S, A, b, 0.99, tr_rng_alloc(seed)), seed 1 by default
+ *   chain:N              mdp_chain_alloc(N, 0.99)
+ *   gridworld:W,H,slip   mdp_gridworld_alloc(W, H, slip, 0.99)
+ *   frozenlake4, frozenlake8, cliffwalking   the generators' maps, γ = 0.99
+ *   mdp:PATH             mdp_read_file(PATH), γ from the file
+ * Semantics: the state is the index s (state_bytes = sizeof(size_t)); reset draws
+ * s0 ~ μ; a step in s with action a pays r(s,a) and draws s' ~ P(·|s,a) from the compressed
+ * row k = s·A + a.  The observation is the one-hot vector e_s of length O = S.  There are no
+ * terminal states: absorbing states self-loop and episodes end only at the time limit
+ * (default 1000), so truncated is the only flag this family raises.
+ *
+ * Letters: S states, A actions, O = S observation size. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "mdps/env_impl.h"
+#include "mdps/generators.h"
+#include "mdps/mdpfile.h"
+
+#define TAB_GAMMA 0.99
+#define TAB_TIME_LIMIT 1000
+#define TAB_MAX_ARGS 4
+
+/* Split text at commas into at most max pieces (pieces point into buf, a copy of text of
+ * size n).  Returns the number of pieces, or max + 1 if there are more. */
+static size_t split_args(const char *text, char *buf, size_t n, char **pieces, size_t max) {
+  snprintf(buf, n, "%s", text);
+  size_t k = 0;
+  char *p = buf;
+  for (;;) {
+    if (k == max) return max + 1;
+    pieces[k++] = p;
+    char *c = strchr(p, ',');
+    if (!c) return k;
+    *c = '\0';
+    p = c + 1;
+  }
+}
+
+/* A decimal integer: digits only (no sign, no spaces), no overflow. */
+static int parse_uint(const char *text, uint64_t *out) {
+  if (!*text) return 0;
+  for (const char *c = text; *c; c++)
+    if (*c < '0' || *c > '9') return 0;
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno || *end) return 0;
+  *out = (uint64_t)v;
+  return 1;
+}
+
+static int parse_pos_size(const char *text, size_t *out) {
+  uint64_t v;
+  if (!parse_uint(text, &v) || v == 0 || v > SIZE_MAX) return 0;
+  *out = (size_t)v;
+  return 1;
+}
+
+/* A finite decimal number (no leading spaces, no inf/nan). */
+static int parse_double(const char *text, double *out) {
+  if (!*text || !(strchr("0123456789.+-", *text))) return 0;
+  errno = 0;
+  char *end;
+  double v = strtod(text, &end);
+  if (errno || *end || !isfinite(v)) return 0;
+  *out = v;
+  return 1;
+}
+
+/* The MDP a name stands for, or NULL with a message that starts with the name. */
+static mdp *tabular_build(const char *name) {
+  const char *colon = strchr(name, ':');
+  const char *args = colon ? colon + 1 : "";
+  size_t len = strlen(args) + 1;
+  char *buf = malloc(len), *piece[TAB_MAX_ARGS];
+  if (!buf) {
+    tr_error(TR_ENOMEM, "out of memory");
+    return NULL;
+  }
+  size_t k = split_args(args, buf, len, piece, TAB_MAX_ARGS);
+  mdp *out = NULL;
+  if (!strncmp(name, "garnet:", 7)) {
+    size_t S, A, b;
+    uint64_t seed = 1;
+    if ((k == 3 || k == 4) && parse_pos_size(piece[0], &S) && parse_pos_size(piece[1], &A) &&
+        parse_pos_size(piece[2], &b) && (k == 3 || parse_uint(piece[3], &seed))) {
+      gsl_rng *rng = tr_rng_alloc(seed);
+      if (rng) out = mdp_garnet_alloc(S, A, b, TAB_GAMMA, rng);
+      gsl_rng_free(rng);
+      if (!out) tr_error_prefix("%s", name);
+    } else {
+      tr_error(TR_EINVAL, "%s: expected garnet:S,A,b[,seed] with positive integers", name);
+    }
+  } else if (!strncmp(name, "chain:", 6)) {
+    size_t N;
+    if (k == 1 && parse_pos_size(piece[0], &N)) {
+      if (!(out = mdp_chain_alloc(N, TAB_GAMMA))) tr_error_prefix("%s", name);
+    } else {
+      tr_error(TR_EINVAL, "%s: expected chain:N with an integer N >= 2", name);
+    }
+  } else if (!strncmp(name, "gridworld:", 10)) {
+    size_t W, H;
+    double slip;
+    if (k == 3 && parse_pos_size(piece[0], &W) && parse_pos_size(piece[1], &H) &&
+        parse_double(piece[2], &slip)) {
+      if (!(out = mdp_gridworld_alloc(W, H, slip, TAB_GAMMA))) tr_error_prefix("%s", name);
+    } else {
+      tr_error(TR_EINVAL,
+               "%s: expected gridworld:W,H,slip with positive integers W, H and a number slip "
+               "in [0, 1]",
+               name);
+    }
+  } else if (!strcmp(name, "frozenlake4") || !strcmp(name, "frozenlake8")) {
+    if (!(out = mdp_frozenlake_alloc(name[10] == '4' ? 4 : 8, TAB_GAMMA)))
+      tr_error_prefix("%s", name);
+  } else if (!strcmp(name, "cliffwalking")) {
+    if (!(out = mdp_cliffwalking_alloc(TAB_GAMMA))) tr_error_prefix("%s", name);
+  } else if (!strncmp(name, "mdp:", 4)) {
+    if (!*args)
+      tr_error(TR_EINVAL, "%s: expected mdp:PATH with the path of an MDP file", name);
+    else
+      out = mdp_read_file(args); /* its messages name the file */
+  } else {
+    tr_error(TR_EINVAL, "%s: not a tabular environment name", name);
+  }
+  free(buf);
+  return out;
+}
+
+static void tabular_model_free(void *impl) { mdp_free(impl); }
+
+static tr_status tabular_init(env_model *m, const char *name) {
+  mdp *p = tabular_build(name);
+  if (!p) return TR_EINVAL; /* the message is recorded */
+  m->impl = p;
+  m->tab = p;
+  m->obs_dim = p->S;
+  m->action.kind = ENV_DISCRETE;
+  m->action.n = p->A;
+  m->time_limit = TAB_TIME_LIMIT;
+  m->gamma = p->gamma;
+  m->state_bytes = sizeof(size_t);
+  return TR_OK;
+}
+
+/* obs (S) = e_s */
+static void tabular_obs(const mdp *p, size_t s, double *obs) {
+  memset(obs, 0, p->S * sizeof *obs);
+  obs[s] = 1.0;
+}
+
+static tr_status tabular_reset(const env_model *m, void *state, void *inst, gsl_rng *r,
+                               double *obs) {
+  (void)inst;
+  const mdp *p = m->tab;
+  size_t s = tr_rng_categorical(r, p->mu, p->S);
+  memcpy(state, &s, sizeof s);
+  tabular_obs(p, s, obs);
+  return TR_OK;
+}
+
+static tr_status tabular_step(const env_model *m, void *state, void *inst, const double *action,
+                              gsl_rng *r, double *obs, env_step_result *res) {
+  (void)inst;
+  const mdp *p = m->tab;
+  size_t s, a = (size_t)action[0];
+  memcpy(&s, state, sizeof s);
+  if (s >= p->S)
+    return tr_error(TR_EINVAL, "%s: state index %zu out of range (S = %zu); bad snapshot?",
+                    m->name, s, p->S);
+  size_t k = s * p->A + a, lo = p->rowptr[k], n = p->rowptr[k + 1] - lo;
+  size_t s2 = p->col[lo + tr_rng_categorical(r, p->prob + lo, n)];
+  res->reward = p->r[k];
+  memcpy(state, &s2, sizeof s2);
+  tabular_obs(p, s2, obs);
+  return TR_OK;
+}
+
+static size_t tabular_state_index(const env_model *m, const void *state) {
+  (void)m;
+  size_t s;
+  memcpy(&s, state, sizeof s);
+  return s;
+}
+
+const env_class env_class_tabular = {.model_init = tabular_init,
+                                     .model_free = tabular_model_free,
+                                     .reset = tabular_reset,
+                                     .step = tabular_step,
+                                     .state_index = tabular_state_index};
