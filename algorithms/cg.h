@@ -75,7 +75,8 @@ tr_status alg_cg_set(alg_cg *cg, alg_cg_matvec Av, void *ctx, const double *b, c
  *     trigger when cond(A) ≳ 1/curv_eps) and catches pᵀAp ≤ 0, 0 and NaN.  Otherwise the
  *     state becomes BREAKDOWN, x is left at the last (finite) iterate and TR_ENUM is
  *     returned with a message.  Reference codes add 1e-8 to pᵀAp instead (Spinning Up,
- *     sb3-contrib); that biases α once ‖p‖ is small and hides indefiniteness.
+ *     sb3-contrib); that biases α once pᵀAp is small (in tests/test_cg.c it stalls the
+ *     relative residual near 1e-6 on systems with λ ∈ [0.1, 100]) and hides indefiniteness.
  *   - rᵀr: positive whenever a step is taken, because a step with rᵀr = 0 is not taken
  *     (the state becomes CONVERGED).
  * Does nothing (TR_OK) once CONVERGED, TR_ENUM again once BREAKDOWN. */
@@ -83,11 +84,12 @@ tr_status alg_cg_iterate(alg_cg *cg);
 
 /* ALG_CG_CONVERGED if ‖r_k‖₂ ≤ rtol · ‖b‖₂, else the current state (CONTINUE or BREAKDOWN).
  * r_k is the recursive residual; in floating point it drifts from b − A x_k by about
- * k·ε·‖A‖·max_j‖x_j‖ (Greenbaum 1997, § 7.3), so rtol below ~n·ε·cond(A) is not attainable. */
+ * k·ε·‖A‖·max_j‖x_j‖ (Greenbaum 1997, ch. 7), so rtol below ~n·ε·cond(A) is not attainable. */
 alg_cg_state alg_cg_test(const alg_cg *cg, double rtol);
 
 /* x (n) ≈ A⁻¹ b: set (from 0), then at most max_iter iterations, stopping when
- * alg_cg_test(rtol) says CONVERGED.  TRPO: max_iter = 10, rtol = 1e-10.  Returns TR_OK when
+ * alg_cg_test(rtol) says CONVERGED.  TRPO: max_iter = 10 (REFERENCES.md § 4), rtol e.g.
+ * 1e-10 (relative here; Spinning Up's 1e-10 bounds the absolute rᵀr).  Returns TR_OK when
  * converged or out of iterations (cg->state CONVERGED or MAXITER, cg->iter the count) and
  * TR_ENUM on breakdown (cg->state BREAKDOWN; x holds the last finite iterate, which the
  * caller may use or discard).  x may not alias b. */

@@ -453,6 +453,7 @@ tr_status pol_kl_grad(const pol_policy *pol, const double *params, pol_ws *ws,
 
 tr_status pol_fvp(const pol_policy *pol, const double *params, pol_ws *ws, const double *v,
                   size_t B, double damping, double *Fv) {
+  if (Fv == v) return tr_error(TR_EINVAL, "pol_fvp: Fv and v must be different arrays");
   tr_status st = pol_dist_jvp(pol, params, ws, v, B, ws->jv);
   if (st) return st;
   const size_t K = pol->K;

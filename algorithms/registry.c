@@ -69,8 +69,8 @@ static void range_text(const alg_param *p, char *buf, size_t len) {
   switch (p->type) {
   case ALG_CHOICE: snprintf(buf, len, "one of %s", p->choices); break;
   case ALG_BOOL: snprintf(buf, len, "true or false"); break;
-  case ALG_INT: snprintf(buf, len, "an integer in [%.17g, %.17g]", p->lo, p->hi); break;
-  default: snprintf(buf, len, "a number in [%.17g, %.17g]", p->lo, p->hi);
+  case ALG_INT: snprintf(buf, len, "an integer in [%.10g, %.10g]", p->lo, p->hi); break;
+  default: snprintf(buf, len, "a number in [%.10g, %.10g]", p->lo, p->hi);
   }
 }
 

@@ -50,12 +50,13 @@ alg_batch *alg_batch_alloc(size_t T, size_t O, size_t U) {
   b->rew = tr_malloc(T * sizeof *b->rew);
   b->term = tr_malloc(T);
   b->trunc = tr_malloc(T);
+  b->cut = tr_malloc(T);
   b->next_obs = tr_malloc(T * O * sizeof *b->next_obs);
   b->env_id = tr_malloc(T * sizeof *b->env_id);
   b->state = tr_malloc(T * sizeof *b->state);
   b->ep_return = tr_malloc(b->ep_cap * sizeof *b->ep_return);
   b->ep_len = tr_malloc(b->ep_cap * sizeof *b->ep_len);
-  if (!b->obs || !b->act || !b->logp || !b->rew || !b->term || !b->trunc || !b->next_obs ||
+  if (!b->obs || !b->act || !b->logp || !b->rew || !b->term || !b->trunc || !b->cut || !b->next_obs ||
       !b->env_id || !b->state || !b->ep_return || !b->ep_len) {
     alg_batch_free(b);
     return NULL;
@@ -65,7 +66,7 @@ alg_batch *alg_batch_alloc(size_t T, size_t O, size_t U) {
 
 void alg_batch_free(alg_batch *b) {
   if (!b) return;
-  free(b->obs), free(b->act), free(b->logp), free(b->rew), free(b->term), free(b->trunc);
+  free(b->obs), free(b->act), free(b->logp), free(b->rew), free(b->term), free(b->trunc), free(b->cut);
   free(b->next_obs), free(b->env_id), free(b->state), free(b->ep_return), free(b->ep_len);
   free(b);
 }
@@ -191,6 +192,7 @@ static tr_status sample(alg_batch *out, alg_sampler *s, size_t T, alg_act_fn act
       out->rew[t] = res.reward;
       out->term[t] = (unsigned char)res.terminated;
       out->trunc[t] = (unsigned char)res.truncated;
+      out->cut[t] = 0;
       s->ep_ret[i] += res.reward;
       s->ep_len[i]++;
       int last = k + 1 == T / E;
@@ -204,6 +206,7 @@ static tr_status sample(alg_batch *out, alg_sampler *s, size_t T, alg_act_fn act
         s->need_reset[i] = 1;
       } else if (last) {
         out->trunc[t] = 1; /* the batch ends mid-episode: bootstrap from next_obs */
+        out->cut[t] = 1;
       }
     }
   }

@@ -36,6 +36,8 @@ typedef struct {
   double *rew;      /* (T) */
   unsigned char *term;  /* (T) terminal: do not bootstrap */
   unsigned char *trunc; /* (T) time limit or batch end: bootstrap with next_obs */
+  unsigned char *cut;   /* (T) 1 where trunc marks only the end of the batch (the episode
+                           goes on in the next batch) */
   double *next_obs; /* (T, O): the observation after step t (valid where trunc or term) */
   size_t *env_id;   /* (T) which environment instance produced step t */
   size_t *state;    /* (T) tabular state index (SIZE_MAX otherwise) */

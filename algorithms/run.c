@@ -13,7 +13,9 @@ static double cfg(const alg_run *run, const char *name) { return alg_config_get(
 /* ---- observation normalization (the sampler's transform) --------------------------- */
 static void obs_transform(void *ctx, double *obs, size_t B, int update) {
   alg_run *run = ctx;
-  if (update) alg_running_norm_update(run->obs_norm, obs, B);
+  /* an update fails only on a non-finite observation, which the environments never return
+   * (MuJoCo instabilities end the episode); the statistics then stay as they were */
+  if (update) (void)alg_running_norm_update(run->obs_norm, obs, B);
   alg_running_norm_apply(run->obs_norm, obs, obs, B);
 }
 
@@ -82,8 +84,9 @@ static tr_status build_scratch(alg_run *run) {
     if (!(*bufs[i] = tr_calloc(T, sizeof(double)))) return TR_ENOMEM;
   run->obs_buf = tr_malloc(T * O * sizeof *run->obs_buf);
   run->adv_raw = tr_malloc(T * sizeof *run->adv_raw);
+  run->rew_used = tr_malloc(T * sizeof *run->rew_used);
   run->perm = tr_malloc(T * sizeof *run->perm);
-  if (!run->obs_buf || !run->adv_raw || !run->perm) return TR_ENOMEM;
+  if (!run->obs_buf || !run->adv_raw || !run->rew_used || !run->perm) return TR_ENOMEM;
   for (size_t t = 0; t < T; t++) run->perm[t] = t;
   if (run->tab) {
     size_t S = run->tab->S, A = run->tab->A;
@@ -155,6 +158,11 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
     run->obs_norm->clip = cfg(run, "obs_clip");
     alg_sampler_set_transform(run->sampler, obs_transform, run);
   }
+  if (cfg(run, "normalize_reward") != 0 &&
+      !(run->rscale = alg_reward_scaler_alloc(run->E, run->gamma))) {
+    st = TR_ENOMEM;
+    goto fail;
+  }
   if (cls->init && (st = cls->init(run))) goto fail;
   *out = run;
   return TR_OK;
@@ -181,6 +189,8 @@ void alg_run_free(alg_run *run) {
   alg_batch_free(run->batch);
   free(run->values), free(run->v_boot), free(run->v_next), free(run->adv), free(run->ret);
   free(run->logp_new), free(run->ratio), free(run->tmp), free(run->obs_buf), free(run->adv_raw);
+  free(run->rew_used);
+  alg_reward_scaler_free(run->rscale);
   free(run->perm);
   thy_values_free(run->ex_old);
   thy_values_free(run->ex_new);
@@ -250,8 +260,21 @@ tr_status alg_run_sample(alg_run *run, alg_iter_stats *stats, int snapshots) {
                      ? alg_sample_single_path_snap(b, run->sampler, T, alg_run_act, run)
                      : alg_sample_single_path(b, run->sampler, T, alg_run_act, run);
   if (st) return st;
+  run->rows = T;
   stats->steps += T;
   episode_stats(b, stats);
+  memcpy(run->rew_used, b->rew, T * sizeof *b->rew);
+  if (run->rscale) /* time-major: step k of the E streams is rows kE … kE+E−1 */
+    for (size_t k = 0; k < T / run->E; k++) {
+      unsigned char done[256];
+      for (size_t i = 0; i < run->E; i++) {
+        size_t t = k * run->E + i;
+        done[i] = b->term[t] || (b->trunc[t] && !b->cut[t]);
+      }
+      if ((st = alg_reward_scaler_step(run->rscale, run->rew_used + k * run->E,
+                                       b->rew + k * run->E, done)))
+        return st;
+    }
   if ((st = alg_run_values(run, b->obs, T, run->values))) return st;
   /* bootstrap values at truncations: gather the kept next observations */
   size_t n = 0;
@@ -265,7 +288,7 @@ tr_status alg_run_sample(alg_run *run, alg_iter_stats *stats, int snapshots) {
 
 tr_status alg_run_advantages(alg_run *run, double lambda, int normalize) {
   alg_batch *b = run->batch;
-  tr_status st = alg_gae(run->adv, run->ret, b->rew, run->values, run->v_next, b->term, b->trunc,
+  tr_status st = alg_gae(run->adv, run->ret, run->rew_used, run->values, run->v_next, b->term, b->trunc,
                          run->T, run->E, run->gamma, lambda);
   if (st) return st;
   memcpy(run->adv_raw, run->adv, run->T * sizeof *run->adv);
@@ -273,7 +296,7 @@ tr_status alg_run_advantages(alg_run *run, double lambda, int normalize) {
 }
 
 tr_status alg_run_old_dist(alg_run *run, double *entropy) {
-  size_t T = run->T;
+  size_t T = run->rows;
   memcpy(run->theta_old, run->theta, run->pol->P * sizeof *run->theta);
   tr_status st = pol_forward(run->pol, run->theta, run->batch->obs, T, run->pws, run->dist_old);
   if (st) return st;
@@ -284,6 +307,10 @@ tr_status alg_run_old_dist(alg_run *run, double *entropy) {
     *entropy = e / (double)T;
   }
   return TR_OK;
+}
+
+double alg_run_lr(const alg_run *run, double lr0) {
+  return cfg(run, "anneal_lr") != 0 ? alg_lr_linear(lr0, run->iter, run->n_iters) : lr0;
 }
 
 void alg_run_shuffle(alg_run *run) { gsl_ran_shuffle(run->rng, run->perm, run->T, sizeof *run->perm); }
@@ -314,7 +341,7 @@ tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, d
 }
 
 tr_status alg_run_mean_kl(alg_run *run, const double *th, double *kl) {
-  size_t T = run->T;
+  size_t T = run->rows;
   tr_status st = pol_forward(run->pol, th, run->batch->obs, T, run->pws, NULL);
   if (st) return st;
   pol_kl(run->pol, run->dist_old, run->pws->dist, T, run->tmp);
@@ -325,7 +352,7 @@ tr_status alg_run_mean_kl(alg_run *run, const double *th, double *kl) {
 }
 
 tr_status alg_run_surrogate(alg_run *run, const double *th, double *surr) {
-  size_t T = run->T;
+  size_t T = run->rows;
   tr_status st = pol_forward(run->pol, th, run->batch->obs, T, run->pws, NULL);
   if (!st) st = pol_log_prob(run->pol, run->pws->dist, run->batch->act, T, run->logp_new);
   if (st) return st;
@@ -387,7 +414,7 @@ static tr_status exact_after(alg_run *run, alg_iter_stats *s) {
   /* the practitioner's estimate of J(π_new) − J(π_old): the importance-weighted advantage
    * (un-normalized GAE) over the batch, (1/(1−γ)) mean_t (r_t − 1) Â_t */
   double surr = 0;
-  size_t T = run->T;
+  size_t T = run->rows;
   if (!pol_forward(run->pol, run->theta, run->batch->obs, T, run->pws, NULL) &&
       !pol_log_prob(run->pol, run->pws->dist, run->batch->act, T, run->logp_new)) {
     for (size_t t = 0; t < T; t++)

@@ -49,6 +49,7 @@ struct alg_run {
   uint64_t seed;
   double gamma;
   size_t T, E;            /* n_steps, n_envs */
+  size_t rows;            /* rows of the objective: T, or the vine's N·K (≤ T) */
   gsl_rng *rng;           /* the algorithm's own draws (minibatch order, vine choice) */
   /* policy */
   pol_policy *pol;
@@ -72,6 +73,8 @@ struct alg_run {
   /* per-step scratch, (T) unless stated */
   double *values, *v_boot, *v_next, *adv, *ret, *logp_new, *ratio, *tmp;
   double *adv_raw;         /* (T) advantages before normalization */
+  double *rew_used;        /* (T) the rewards the estimators see (scaled if asked) */
+  alg_reward_scaler *rscale; /* NULL: off */
   double *obs_buf;         /* (T, O) gathered observations (minibatches, bootstraps) */
   double *dist_old;        /* (T, K) π_old at the batch states */
   size_t *perm;            /* (T) minibatch order */
@@ -107,6 +110,8 @@ tr_status alg_run_value_fn(void *run, const double *obs, size_t B, double *v);
 
 /* Single-path batch of T steps, its values, bootstrap values, and episode statistics. */
 tr_status alg_run_sample(alg_run *run, alg_iter_stats *stats, int snapshots);
+/* The learning rate of this iteration: lr0, annealed linearly if anneal_lr. */
+double alg_run_lr(const alg_run *run, double lr0);
 /* Advantages into run->adv and value targets into run->ret from the batch: GAE(γ, λ)
  * (lambda = 1: Monte Carlo advantages with the baseline), normalized if asked. */
 tr_status alg_run_advantages(alg_run *run, double lambda, int normalize);
@@ -115,9 +120,10 @@ tr_status alg_run_old_dist(alg_run *run, double *entropy);
 /* Regress V on run->ret with Adam: epochs passes of minibatches of size mb (mb ≥ T: full
  * batch), learning rate lr; returns the loss before the update.  No-op for exact values. */
 tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, double *loss);
-/* Mean KL(π_old ‖ π_θ) over the batch at parameters th (uses run->pws). */
+/* Mean KL(π_old ‖ π_θ) over the objective's rows at parameters th (uses run->pws). */
 tr_status alg_run_mean_kl(alg_run *run, const double *th, double *kl);
-/* Importance-weighted surrogate (1/T) Σ_t r_t(θ) Â_t at parameters th, ratios in run->ratio. */
+/* Importance-weighted surrogate (1/rows) Σ_t r_t(θ) Â_t at parameters th (rows of run->batch,
+ * advantages run->adv, log π_old run->batch->logp), ratios in run->ratio. */
 tr_status alg_run_surrogate(alg_run *run, const double *th, double *surr);
 /* The tabulated policy π_θ (S, A) on a tabular environment. */
 tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi);
@@ -125,10 +131,10 @@ tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi);
 void alg_run_shuffle(alg_run *run);
 
 /* Parameters every algorithm declares (a macro so each table lists them in its own order). */
-#define ALG_COMMON_PARAMS(NORM_OBS)                                                           \
+#define ALG_COMMON_PARAMS(NORM_OBS, N_ENVS)                                                   \
   {"gamma", ALG_REAL, -1, -1, 0.999999, NULL,                                                 \
    "discount; -1 = the environment's (a tabular MDP's own gamma, else 0.99)"},                \
-  {"n_envs", ALG_INT, 1, 1, 256, NULL, "environments sampled in lockstep"},                   \
+  {"n_envs", ALG_INT, N_ENVS, 1, 256, NULL, "environments sampled in lockstep"},              \
   {"hidden_layers", ALG_INT, 2, 0, 8, NULL, "tanh hidden layers of the policy and value MLPs"}, \
   {"hidden_size", ALG_INT, 64, 1, 4096, NULL, "units per hidden layer"},                      \
   {"normalize_obs", ALG_BOOL, NORM_OBS, 0, 1, NULL,                                          \
@@ -139,6 +145,8 @@ void alg_run_shuffle(alg_run *run);
    "baseline: an MLP fit by Adam, or (tabular) the exact V of the current policy"},          \
   {"policy_init_gain", ALG_REAL, 0.01, 0, 100, NULL,                                         \
    "orthogonal-init gain of the policy output layer"},                                       \
-  {"anneal_lr", ALG_BOOL, 0, 0, 1, NULL, "anneal learning rates linearly to 0"}
+  {"anneal_lr", ALG_BOOL, 0, 0, 1, NULL, "anneal learning rates linearly to 0"},            \
+  {"normalize_reward", ALG_BOOL, 0, 0, 1, NULL,                                              \
+   "scale rewards by the running std of the discounted return (Engstrom et al. 2020)"}
 
 #endif

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "experiments/cli.h"
 #include "experiments/cmd_envs.h"
+#include "experiments/cmd_run.h"
 
 int exp_fail(const char *fmt, ...) {
   va_list ap;
@@ -119,6 +120,8 @@ static const command commands[] = {
   {"solve", exp_cmd_solve, "optimal values and a greedy optimal policy of an MDP file"},
   {"envs", exp_cmd_envs, "every environment with its observation size, action space, time limit"},
   {"rollout", exp_cmd_rollout, "a random or zero policy on an environment: returns and steps/s"},
+  {"algos", exp_cmd_algos, "every algorithm with its parameters, defaults and ranges"},
+  {"run", exp_cmd_run, "one training run (algorithm x environment x seed) into a run directory"},
   {"bench", exp_cmd_bench, "performance benchmarks, each against a floor measured in the same run"},
   {"demo", exp_cmd_demo, "the main job of the README's quick start"},
 };

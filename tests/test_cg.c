@@ -10,11 +10,11 @@
  * Truth used:
  *  - Exact-arithmetic CG minimises ‖x − x*‖_A over x_0 + K_k(A, r_0) (Nocedal & Wright,
  *    Thm 5.2), so the A-norm error is non-increasing, and
- *      ‖e_k‖_A ≤ 2 ((√κ − 1)/(√κ + 1))^k ‖e_0‖_A                       (Thm 5.5 / eq. 5.36).
+ *      ‖e_k‖_A ≤ 2 ((√κ − 1)/(√κ + 1))^k ‖e_0‖_A                       (eq. 5.36).
  *  - The true residual drifts from the recursive one r_k by
- *      ‖(b − A x_k) − r_k‖ ≤ c·k·ε·‖A‖·max_j ‖x_j‖                      (Greenbaum 1997 § 7.3)
- *    and from x_0 = 0 the norms ‖x_j‖₂ increase towards ‖x*‖₂ (Hestenes & Stiefel 1952,
- *    Thm 6.3; Nocedal & Wright Thm 7.3), so ‖A‖ max_j‖x_j‖ ≤ ‖A‖‖A⁻¹‖‖b‖ = κ‖b‖: the attainable
+ *      ‖(b − A x_k) − r_k‖ ≤ c·k·ε·‖A‖·max_j ‖x_j‖                      (Greenbaum 1997, ch. 7)
+ *    and from x_0 = 0 the norms ‖x_j‖₂ increase towards ‖x*‖₂ (Hestenes & Stiefel 1952;
+ *    Nocedal & Wright Thm 7.3), so ‖A‖ max_j‖x_j‖ ≤ ‖A‖‖A⁻¹‖‖b‖ = κ‖b‖: the attainable
  *    relative residual is rtol + 4·n·ε·κ (c = 4), and ‖x − x*‖/‖x*‖ ≤ κ times it.
  *    (See test_cg_full for what n iterations do and do not achieve in floating point.)
  *  - Line search on KL(θ) = ½‖θ − θ₀‖², L(θ) = L₀ + gᵀ(θ − θ₀): trial k has

@@ -1,4 +1,4 @@
-/* tests/test_mujoco.c — the MuJoCo tasks (mdps/env_mujoco.c, mdps/models/*.xml): models,
+/* tests/test_mujoco.c — the MuJoCo tasks (mdps/env_mujoco.c and the MJCF files in mdps/models): models,
  * sizes, compiled masses, the published rewards, terminations and observations, random-
  * policy returns, time limits, determinism, snapshots, and every failure sentence.
  *
@@ -480,7 +480,7 @@ static void test_determinism(void) {
     static trace t1, t2;
     env_reset(e1, r1, o1);
     env_reset(e2, r2, o2);
-    CHECK(memcmp(o1, o2, sizeof o1) == 0, "%s: same seed, same first observation",
+    CHECK(memcmp(o1, o2, specs[k].O * sizeof *o1) == 0, "%s: same seed, same first observation",
           specs[k].name);
     run_trace(e1, r1, &t1);
     run_trace(e2, r2, &t2);

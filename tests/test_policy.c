@@ -19,8 +19,9 @@
  * Finite differences of a value f: (f(θ+h) − f(θ−h))/2h errs by ≤ h²|f'''|/6 + ~eps|f|/h;
  * here |f| ≲ 10 and the third derivatives are O(10), so at h = 1e-5 the error is ≲ 4e-10;
  * the checks allow 1e-8 + 1e-6·|want| (25× margin; any wrong factor, sign or index gives an
- * O(1) relative error).  Differences of a gradient (the KL Hessian) vanish-to-first-order
- * terms make the same bound hold; the same tolerance is used. */
+ * O(1) relative error).  The KL Hessian is taken by the same differences of pol_kl_grad
+ * (error h²|∂⁴KL|/6 + ~eps|∇KL|/h, the same order) with the same tolerance.  Measured worst
+ * errors of all the finite-difference comparisons: ≤ 1.5e-10. */
 #include <float.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
@@ -575,6 +576,8 @@ static void test_shapes_and_errors(void) {
         "B > Bmax: %s", tr_error_msg());
   CHECK(pol_kl_grad(t, theta, ws, dist, 2, grad) == TR_EINVAL, "gradient on another batch");
   CHECK(pol_fvp(t, theta, ws, theta, 2, 0.0, grad) == TR_EINVAL, "fvp on another batch");
+  CHECK(pol_fvp(t, theta, ws, grad, 3, 0.0, grad) == TR_EINVAL && strstr(tr_error_msg(), "Fv"),
+        "fvp in place: %s", tr_error_msg());
   CHECK(pol_tabular_alloc(0, 3) == NULL && strstr(tr_error_msg(), "S = 0"), "S = 0: %s",
         tr_error_msg());
   CHECK(pol_gaussian_alloc(3, 1, hid, 0) == NULL && strstr(tr_error_msg(), "pol_gaussian_alloc"),

@@ -1,0 +1,123 @@
+/* algorithms/alg_cpi.c — conservative policy iteration (Kakade & Langford 2002), tabular.
+ *
+ * π_{k+1} = (1−α) π_k + α π',  π' greedy for the advantage estimate Â(s,a):
+ *   advantage=sampled: Â(s,a) = the mean of the batch's GAE(γ, λ) advantages (λ = 1: Monte
+ *     Carlo) over the visits of (s,a); states never visited keep π_k (π' = π_k there);
+ *   advantage=exact: Â = A_{π_k}, the exact advantage (the theorem's setting).
+ * The step: alpha > 0 fixes α; alpha = 0 takes the AJKS step α = 𝔸(1−γ)²/(4γ) clipped to
+ * [0,1], with 𝔸 = Σ_s d(s) Σ_a π'(a|s) Â(s,a) — under the exact d_{π_k} for advantage=exact,
+ * under the batch's visitation otherwise.  For rewards in [0,1] and exact advantages it
+ * guarantees J(π_{k+1}) − J(π_k) ≥ 𝔸²(1−γ)/(8γ) (REFERENCES.md § 2, item 11).
+ * The policy is stored as tabular logits θ = log π. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/run.h"
+
+typedef struct {
+  double *ahat;   /* (S, A) */
+  double *count;  /* (S, A) */
+  double *greedy; /* (S, A) π' */
+  double bound;   /* the AJKS lower bound of the last step (exact mode), for tests */
+  double advantage; /* 𝔸 of the last step */
+} cpi_state;
+
+static const alg_param p_cpi[] = {
+    ALG_COMMON_PARAMS(0, 1),
+    {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch"},
+    {"gae_lambda", ALG_REAL, 1, 0, 1, NULL, "lambda of the sampled advantages"},
+    {"advantage", ALG_CHOICE, 0, 0, 0, "sampled|exact", "advantage estimate: from the batch, or exact"},
+    {"alpha", ALG_REAL, 0, 0, 1, NULL, "mixture step (0: the AJKS step from the policy advantage)"}};
+
+static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
+
+static tr_status cpi_init(alg_run *run) {
+  cpi_state *s = tr_calloc(1, sizeof *s);
+  if (!s) return TR_ENOMEM;
+  run->alg = s;
+  size_t n = run->tab->S * run->tab->A;
+  s->ahat = tr_malloc(n * sizeof *s->ahat);
+  s->count = tr_malloc(n * sizeof *s->count);
+  s->greedy = tr_malloc(n * sizeof *s->greedy);
+  return s->ahat && s->count && s->greedy ? TR_OK : TR_ENOMEM;
+}
+
+static void cpi_free(alg_run *run) {
+  cpi_state *s = run->alg;
+  if (!s) return;
+  free(s->ahat), free(s->count), free(s->greedy);
+  free(s);
+  run->alg = NULL;
+}
+
+/* Â table from the batch; unvisited entries get −inf (never greedy). */
+static void sampled_table(alg_run *run, cpi_state *s) {
+  size_t S = run->tab->S, A = run->tab->A;
+  memset(s->ahat, 0, S * A * sizeof *s->ahat);
+  memset(s->count, 0, S * A * sizeof *s->count);
+  for (size_t t = 0; t < run->T; t++) {
+    size_t k = run->batch->state[t] * A + (size_t)run->batch->act[t];
+    s->ahat[k] += run->adv_raw[t];
+    s->count[k] += 1;
+  }
+  for (size_t k = 0; k < S * A; k++) s->ahat[k] = s->count[k] > 0 ? s->ahat[k] / s->count[k] : -INFINITY;
+}
+
+static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
+  cpi_state *s = run->alg;
+  size_t S = run->tab->S, A = run->tab->A;
+  int exact = cfg(run, "advantage") == 1;
+  tr_status st = alg_run_sample(run, stats, 0);
+  if (!st) st = alg_run_advantages(run, cfg(run, "gae_lambda"), 0);
+  if (!st) st = alg_run_old_dist(run, &stats->entropy);
+  if (st) return st;
+  const double *pi = run->pi_old_tab; /* tabulated by alg_run_iterate before this call */
+  if (exact) memcpy(s->ahat, run->ex_old->Adv, S * A * sizeof *s->ahat);
+  else sampled_table(run, s);
+  /* π' greedy for Â; a state with no visited action keeps π */
+  for (size_t st_ = 0; st_ < S; st_++) {
+    size_t best = 0;
+    for (size_t a = 1; a < A; a++)
+      if (s->ahat[st_ * A + a] > s->ahat[st_ * A + best]) best = a;
+    int seen = isfinite(s->ahat[st_ * A + best]);
+    for (size_t a = 0; a < A; a++)
+      s->greedy[st_ * A + a] = seen ? (a == best) : pi[st_ * A + a];
+  }
+  double adv = 0, g = run->gamma;
+  if (exact) {
+    adv = thy_policy_advantage(run->ex_old->d, s->ahat, s->greedy, S, A);
+  } else {
+    for (size_t t = 0; t < run->T; t++) {
+      size_t x = run->batch->state[t];
+      for (size_t a = 0; a < A; a++)
+        if (s->greedy[x * A + a] > 0 && isfinite(s->ahat[x * A + a])) adv += s->greedy[x * A + a] * s->ahat[x * A + a];
+    }
+    adv /= (double)run->T;
+  }
+  double alpha = cfg(run, "alpha");
+  if (alpha == 0) alpha = fmin(1.0, fmax(0.0, adv * (1 - g) * (1 - g) / (4 * g)));
+  s->advantage = adv;
+  s->bound = alpha / (1 - g) * (adv - 2 * alpha * g / ((1 - g) * (1 - g)));
+  for (size_t k = 0; k < S * A; k++) {
+    double p = (1 - alpha) * pi[k] + alpha * s->greedy[k];
+    run->theta[k] = p > 0 ? log(p) : -745.0; /* exp(−745) underflows to the smallest subnormal */
+  }
+  stats->step_frac = alpha;
+  double kl;
+  if ((st = alg_run_mean_kl(run, run->theta, &kl))) return st;
+  stats->kl_mean = kl;
+  stats->surrogate_gain = adv;
+  return alg_run_fit_value(run, 20, run->T, 1e-2, &stats->value_loss);
+}
+
+/* For tests: the AJKS lower bound and 𝔸 of the last step. */
+void alg_cpi_last_step(const alg_run *run, double *bound, double *advantage) {
+  const cpi_state *s = run->alg;
+  *bound = s->bound;
+  *advantage = s->advantage;
+}
+
+const alg_class alg_cpi = {"cpi", "conservative policy iteration: mixture with the greedy policy (AJKS step by default)",
+                           p_cpi, sizeof p_cpi / sizeof *p_cpi, ALG_NEEDS_TABULAR | ALG_NEEDS_DISCRETE,
+                           cpi_init, cpi_iterate, cpi_free};

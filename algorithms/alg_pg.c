@@ -1,0 +1,124 @@
+/* algorithms/alg_pg.c — vanilla policy gradient: REINFORCE and advantage actor-critic.
+ *
+ * One Adam ascent step per batch on  L(θ) = mean_t log π_θ(a_t|s_t) Â_t  (+ ent_coef · mean
+ * entropy), whose gradient is the policy-gradient estimate (1/T) Σ_t Â_t ∇ log π(a_t|s_t)
+ * (Williams 1992; Sutton et al. 2000).
+ *   reinforce: Â_t = G_t, the discounted reward-to-go (a Monte Carlo return; episodes cut
+ *              by the batch end or the time limit bootstrap with the value function), or
+ *              G_t − V(s_t) with baseline=true.
+ *   a2c:       Â_t = GAE(γ, λ) with the value function as critic (λ = 1: n-step returns
+ *              over the batch, as Stable-Baselines3's A2C; Adam in place of RMSprop).
+ * The value MLP is fit to the targets (G_t, or the λ-returns) with vf_iters Adam steps. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/run.h"
+
+typedef struct {
+  int a2c;
+  nn_adam *adam;
+  double *g2; /* (P) */
+} pg_state;
+
+static const alg_param p_reinforce[] = {
+    ALG_COMMON_PARAMS(0, 1),
+    {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch"},
+    {"learning_rate", ALG_REAL, 1e-3, 0, 1, NULL, "Adam step size of the policy"},
+    {"baseline", ALG_BOOL, 0, 0, 1, NULL, "subtract the value function from the return"},
+    {"ent_coef", ALG_REAL, 0, 0, 1e3, NULL, "entropy bonus coefficient"},
+    {"max_grad_norm", ALG_REAL, 0, 0, 1e9, NULL, "clip the gradient's norm (0: off)"},
+    {"vf_learning_rate", ALG_REAL, 1e-3, 0, 1, NULL, "Adam step size of the value function"},
+    {"vf_iters", ALG_INT, 20, 0, 1e6, NULL, "value-function Adam steps per batch (full batch)"}};
+
+static const alg_param p_a2c[] = {
+    ALG_COMMON_PARAMS(0, 8),
+    {"n_steps", ALG_INT, 40, 1, 1e8, NULL, "environment steps per batch (all environments)"},
+    {"learning_rate", ALG_REAL, 7e-4, 0, 1, NULL, "Adam step size of the policy"},
+    {"gae_lambda", ALG_REAL, 1, 0, 1, NULL, "GAE lambda (1: n-step returns)"},
+    {"ent_coef", ALG_REAL, 0, 0, 1e3, NULL, "entropy bonus coefficient"},
+    {"max_grad_norm", ALG_REAL, 0.5, 0, 1e9, NULL, "clip the gradient's norm (0: off)"},
+    {"vf_learning_rate", ALG_REAL, 7e-4, 0, 1, NULL, "Adam step size of the value function"},
+    {"vf_iters", ALG_INT, 1, 0, 1e6, NULL, "value-function Adam steps per batch (full batch)"}};
+
+static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
+
+static tr_status pg_init(alg_run *run, int a2c) {
+  pg_state *s = tr_calloc(1, sizeof *s);
+  if (!s) return TR_ENOMEM;
+  run->alg = s;
+  s->a2c = a2c;
+  s->adam = nn_adam_alloc(run->pol->P);
+  s->g2 = tr_malloc(run->pol->P * sizeof *s->g2);
+  return s->adam && s->g2 ? TR_OK : TR_ENOMEM;
+}
+static tr_status init_reinforce(alg_run *run) { return pg_init(run, 0); }
+static tr_status init_a2c(alg_run *run) { return pg_init(run, 1); }
+
+static void pg_free(alg_run *run) {
+  pg_state *s = run->alg;
+  if (!s) return;
+  nn_adam_free(s->adam);
+  free(s->g2);
+  free(s);
+  run->alg = NULL;
+}
+
+/* Â into run->adv (normalized if asked) and value targets into run->ret. */
+static tr_status estimate(alg_run *run, pg_state *s) {
+  int norm = cfg(run, "normalize_advantage") != 0;
+  if (s->a2c) return alg_run_advantages(run, cfg(run, "gae_lambda"), norm);
+  alg_batch *b = run->batch;
+  tr_status st = alg_returns_mc(run->ret, run->rew_used, run->v_next, b->term, b->trunc, run->T,
+                                run->E, run->gamma);
+  if (!st) st = alg_advantage_rtg(run->adv, run->ret, cfg(run, "baseline") != 0 ? run->values : NULL, run->T);
+  if (st) return st;
+  memcpy(run->adv_raw, run->adv, run->T * sizeof *run->adv);
+  return norm ? alg_advantage_normalize(run->adv, run->T) : TR_OK;
+}
+
+static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
+  pg_state *s = run->alg;
+  size_t T = run->T, P = run->pol->P;
+  tr_status st = alg_run_sample(run, stats, 0);
+  if (!st) st = estimate(run, s);
+  if (!st) st = alg_run_old_dist(run, &stats->entropy);
+  if (st) return st;
+  /* minimize −L: ∂/∂log π_t = −Â_t / T */
+  for (size_t t = 0; t < T; t++) run->tmp[t] = -run->adv[t] / (double)T;
+  nn_zero(run->grad, P);
+  st = pol_forward(run->pol, run->theta, run->batch->obs, T, run->pws, NULL);
+  if (!st) st = pol_log_prob_grad(run->pol, run->theta, run->pws, run->batch->act, run->tmp, T, run->grad);
+  double ent = cfg(run, "ent_coef");
+  if (!st && ent > 0) {
+    nn_zero(s->g2, P);
+    st = pol_entropy_grad(run->pol, run->theta, run->pws, T, s->g2);
+    for (size_t k = 0; k < P; k++) run->grad[k] -= ent * s->g2[k];
+  }
+  if (st) return st;
+  double mgn = cfg(run, "max_grad_norm");
+  if (mgn > 0) nn_clip_grad_norm(run->grad, P, mgn);
+  double lr = alg_run_lr(run, cfg(run, "learning_rate"));
+  stats->lr = lr;
+  nn_adam_step(s->adam, run->theta, run->grad, lr);
+  double kl, surr, adv_mean = 0;
+  if ((st = alg_run_mean_kl(run, run->theta, &kl)) || (st = alg_run_surrogate(run, run->theta, &surr)))
+    return st;
+  for (size_t t = 0; t < T; t++) adv_mean += run->adv[t];
+  stats->kl_mean = kl;
+  stats->surrogate_gain = surr - adv_mean / (double)T;
+  if (!isfinite(kl) || !isfinite(surr)) {
+    snprintf(stats->bad, sizeof stats->bad, "policy loss");
+    return TR_OK;
+  }
+  st = alg_run_fit_value(run, (size_t)cfg(run, "vf_iters"), T,
+                         alg_run_lr(run, cfg(run, "vf_learning_rate")), &stats->value_loss);
+  if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
+  return st;
+}
+
+#define N(a) (sizeof a / sizeof a[0])
+const alg_class alg_reinforce = {"reinforce", "REINFORCE: Monte Carlo policy gradient (baseline=true subtracts V)",
+                                 p_reinforce, N(p_reinforce), 0, init_reinforce, pg_iterate, pg_free};
+const alg_class alg_a2c = {"a2c", "advantage actor-critic with GAE (Adam)", p_a2c, N(p_a2c), 0,
+                           init_a2c, pg_iterate, pg_free};

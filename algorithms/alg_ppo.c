@@ -1,0 +1,217 @@
+/* algorithms/alg_ppo.c — PPO (Schulman et al. 2017): the clipped surrogate, the fixed and
+ * adaptive KL penalties, and the plain surrogate, sharing one loop.
+ *
+ * Per iteration: a single-path batch of n_steps; GAE(γ, λ) advantages, standardized; then
+ * n_epochs passes of minibatches of batch_size, each an Adam step ascending
+ *   clip:     L = mean_t min(r_t Â_t, clip(r_t, 1−ε, 1+ε) Â_t)
+ *   noclip:   L = mean_t r_t Â_t
+ *   kl:       L = mean_t r_t Â_t − β mean_t KL[π_old(·|s_t), π_θ(·|s_t)]   (old first)
+ * plus ent_coef · mean entropy, r_t = π_θ(a_t|s_t)/π_old(a_t|s_t).  Gradients go through
+ * ∂L/∂log π_θ(a_t|s_t) = (∂L/∂r_t) r_t:  for the clip objective ∂/∂r_t is Â_t unless the
+ * clipped term is the smaller one and r_t is outside [1−ε, 1+ε], where it is 0.
+ * Adaptive KL (the paper's § 4): after the epochs, d = mean KL[π_old, π]; β ← β/2 if
+ * d < d_targ/1.5, β ← 2β if d > 1.5 d_targ.  The value MLP is fit with Adam on the
+ * λ-returns with the same epochs and minibatch size (REFERENCES.md § 3 decisions). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/run.h"
+
+typedef enum { PPO_CLIP, PPO_KL_FIXED, PPO_KL_ADAPTIVE, PPO_NOCLIP } ppo_kind;
+
+typedef struct {
+  ppo_kind kind;
+  nn_adam *adam;
+  double beta;
+  double *obs, *act, *adv, *logp_old, *dist_old, *w; /* minibatch gathers */
+  double *g2; /* (P) scratch gradient (KL, entropy) */
+} ppo_state;
+
+#define PPO_PARAMS(NORM)                                                                     \
+  ALG_COMMON_PARAMS(NORM, 1),                                                                \
+  {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch (the horizon T)"},   \
+  {"n_epochs", ALG_INT, 10, 1, 1000, NULL, "passes over the batch per update"},              \
+  {"batch_size", ALG_INT, 64, 1, 1e8, NULL, "minibatch size"},                              \
+  {"learning_rate", ALG_REAL, 3e-4, 0, 1, NULL, "Adam step size of the policy and value"},   \
+  {"gae_lambda", ALG_REAL, 0.95, 0, 1, NULL, "GAE lambda"},                                 \
+  {"ent_coef", ALG_REAL, 0, 0, 1e3, NULL, "entropy bonus coefficient"},                     \
+  {"vf_coef", ALG_REAL, 1, 0, 1e3, NULL,                                                    \
+   "value-loss weight (separate networks and optimizers: scales the value gradient)"},      \
+  {"max_grad_norm", ALG_REAL, 0, 0, 1e9, NULL, "clip the policy gradient's norm (0: off)"}, \
+  {"target_kl", ALG_REAL, 0, 0, 1e3, NULL,                                                  \
+   "stop the epochs when mean KL exceeds 1.5 target_kl (0: off)"},                          \
+  {"adam_eps", ALG_REAL, 1e-8, 0, 1, NULL, "Adam epsilon"}
+
+static const alg_param p_clip[] = {PPO_PARAMS(1),
+  {"clip_range", ALG_REAL, 0.2, 0, 10, NULL, "clip epsilon"}};
+static const alg_param p_kl[] = {PPO_PARAMS(1),
+  {"kl_coef", ALG_REAL, 1, 0, 1e6, NULL, "the penalty coefficient beta"}};
+static const alg_param p_akl[] = {PPO_PARAMS(1),
+  {"kl_coef", ALG_REAL, 1, 0, 1e6, NULL, "initial beta"},
+  {"d_targ", ALG_REAL, 0.01, 1e-12, 1e3, NULL, "target mean KL per update"}};
+static const alg_param p_noclip[] = {PPO_PARAMS(1)};
+
+static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
+
+static tr_status ppo_init_kind(alg_run *run, ppo_kind kind) {
+  ppo_state *s = tr_calloc(1, sizeof *s);
+  if (!s) return TR_ENOMEM;
+  run->alg = s;
+  s->kind = kind;
+  size_t mb = (size_t)cfg(run, "batch_size"), O = env_obs_dim(run->em);
+  size_t U = run->pol->W, K = run->pol->K;
+  if (mb > run->T) return tr_error(TR_EINVAL, "batch_size=%zu exceeds n_steps=%zu", mb, run->T);
+  s->beta = kind == PPO_KL_FIXED || kind == PPO_KL_ADAPTIVE ? cfg(run, "kl_coef") : 0.0;
+  s->adam = nn_adam_alloc(run->pol->P);
+  s->obs = tr_malloc(mb * O * sizeof *s->obs);
+  s->act = tr_malloc(mb * U * sizeof *s->act);
+  s->adv = tr_malloc(mb * sizeof *s->adv);
+  s->logp_old = tr_malloc(mb * sizeof *s->logp_old);
+  s->dist_old = tr_malloc(mb * K * sizeof *s->dist_old);
+  s->w = tr_malloc(mb * sizeof *s->w);
+  s->g2 = tr_malloc(run->pol->P * sizeof *s->g2);
+  if (!s->adam || !s->obs || !s->act || !s->adv || !s->logp_old || !s->dist_old || !s->w || !s->g2)
+    return TR_ENOMEM;
+  s->adam->eps = cfg(run, "adam_eps");
+  run->vadam->eps = s->adam->eps;
+  return TR_OK;
+}
+
+static tr_status init_clip(alg_run *run) { return ppo_init_kind(run, PPO_CLIP); }
+static tr_status init_kl(alg_run *run) { return ppo_init_kind(run, PPO_KL_FIXED); }
+static tr_status init_akl(alg_run *run) { return ppo_init_kind(run, PPO_KL_ADAPTIVE); }
+static tr_status init_noclip(alg_run *run) { return ppo_init_kind(run, PPO_NOCLIP); }
+
+static void ppo_free(alg_run *run) {
+  ppo_state *s = run->alg;
+  if (!s) return;
+  nn_adam_free(s->adam);
+  free(s->obs), free(s->act), free(s->adv), free(s->logp_old), free(s->dist_old), free(s->w), free(s->g2);
+  free(s);
+  run->alg = NULL;
+}
+
+/* Rows perm[i0 … i0+mb) of the batch into the minibatch buffers. */
+static void gather(ppo_state *s, const alg_run *run, size_t i0, size_t mb) {
+  size_t O = env_obs_dim(run->em), U = run->pol->W, K = run->pol->K;
+  const alg_batch *b = run->batch;
+  for (size_t i = 0; i < mb; i++) {
+    size_t t = run->perm[i0 + i];
+    memcpy(s->obs + i * O, b->obs + t * O, O * sizeof *s->obs);
+    memcpy(s->act + i * U, b->act + t * U, U * sizeof *s->act);
+    memcpy(s->dist_old + i * K, run->dist_old + t * K, K * sizeof *s->dist_old);
+    s->adv[i] = run->adv[t];
+    s->logp_old[i] = b->logp[t];
+  }
+}
+
+/* ∂L/∂log π for one sample of the clip objective (see the file comment). */
+static double clip_weight(double r, double A, double eps) {
+  double rc = r < 1 - eps ? 1 - eps : r > 1 + eps ? 1 + eps : r;
+  if (r * A <= rc * A) return r * A; /* the unclipped term is the min (ties included) */
+  return (r < 1 - eps || r > 1 + eps) ? 0.0 : r * A;
+}
+
+/* One Adam step on a minibatch; *bad set on a non-finite loss. */
+static tr_status minibatch_step(alg_run *run, ppo_state *s, size_t mb, double lr, int *bad) {
+  pol_ws *ws = run->pws;
+  double eps = cfg(run, "clip_range");
+  tr_status st = pol_forward(run->pol, run->theta, s->obs, mb, ws, NULL);
+  if (!st) st = pol_log_prob(run->pol, ws->dist, s->act, mb, run->logp_new);
+  if (st) return st;
+  double loss = 0;
+  for (size_t i = 0; i < mb; i++) {
+    double r = exp(run->logp_new[i] - s->logp_old[i]), A = s->adv[i];
+    double w = s->kind == PPO_CLIP ? clip_weight(r, A, eps) : r * A;
+    loss += w;
+    s->w[i] = -w / (double)mb; /* minimize −L */
+  }
+  if (!isfinite(loss)) {
+    *bad = 1;
+    return TR_OK;
+  }
+  nn_zero(run->grad, run->pol->P);
+  if ((st = pol_log_prob_grad(run->pol, run->theta, ws, s->act, s->w, mb, run->grad))) return st;
+  size_t P = run->pol->P;
+  if (s->beta > 0) { /* + β ∇ mean KL (minimizing −L) */
+    nn_zero(s->g2, P);
+    if ((st = pol_kl_grad(run->pol, run->theta, ws, s->dist_old, mb, s->g2))) return st;
+    for (size_t k = 0; k < P; k++) run->grad[k] += s->beta * s->g2[k];
+  }
+  double ent = cfg(run, "ent_coef");
+  if (ent > 0) { /* − ent_coef ∇ mean entropy */
+    nn_zero(s->g2, P);
+    if ((st = pol_entropy_grad(run->pol, run->theta, ws, mb, s->g2))) return st;
+    for (size_t k = 0; k < P; k++) run->grad[k] -= ent * s->g2[k];
+  }
+  double mgn = cfg(run, "max_grad_norm");
+  if (mgn > 0) nn_clip_grad_norm(run->grad, run->pol->P, mgn);
+  nn_adam_step(s->adam, run->theta, run->grad, lr);
+  return TR_OK;
+}
+
+static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
+  ppo_state *s = run->alg;
+  size_t T = run->T, mb = (size_t)cfg(run, "batch_size"), epochs = (size_t)cfg(run, "n_epochs");
+  double lr = alg_run_lr(run, cfg(run, "learning_rate")), target_kl = cfg(run, "target_kl");
+  tr_status st = alg_run_sample(run, stats, 0);
+  if (!st) st = alg_run_advantages(run, cfg(run, "gae_lambda"), cfg(run, "normalize_advantage") != 0);
+  if (!st) st = alg_run_old_dist(run, &stats->entropy);
+  if (st) return st;
+  stats->lr = lr;
+  int bad = 0;
+  double kl = 0;
+  for (size_t e = 0; e < epochs && !bad; e++) {
+    alg_run_shuffle(run);
+    for (size_t i0 = 0; i0 + mb <= T && !bad; i0 += mb) {
+      gather(s, run, i0, mb);
+      if ((st = minibatch_step(run, s, mb, lr, &bad))) return st;
+    }
+    if (target_kl > 0) {
+      if ((st = alg_run_mean_kl(run, run->theta, &kl))) return st;
+      if (kl > 1.5 * target_kl) break;
+    }
+  }
+  if (bad) {
+    snprintf(stats->bad, sizeof stats->bad, "policy loss");
+    return TR_OK;
+  }
+  /* statistics at the new parameters over the whole batch */
+  double surr, eps = cfg(run, "clip_range"), adv_mean = 0;
+  if ((st = alg_run_mean_kl(run, run->theta, &kl))) return st;
+  if ((st = alg_run_surrogate(run, run->theta, &surr))) return st;
+  size_t clipped = 0;
+  for (size_t t = 0; t < T; t++) {
+    adv_mean += run->adv[t];
+    clipped += fabs(run->ratio[t] - 1.0) > eps;
+  }
+  stats->kl_mean = kl;
+  stats->surrogate_gain = surr - adv_mean / (double)T; /* L(θ) − L(θ_old), L(θ_old) = mean Â */
+  stats->clip_frac = s->kind == PPO_CLIP ? (double)clipped / (double)T : NAN;
+  if (s->kind == PPO_KL_FIXED || s->kind == PPO_KL_ADAPTIVE) stats->beta = s->beta;
+  if (s->kind == PPO_KL_ADAPTIVE) {
+    double dt = cfg(run, "d_targ");
+    if (kl < dt / 1.5) s->beta /= 2;
+    else if (kl > 1.5 * dt) s->beta *= 2;
+  }
+  if (!isfinite(kl) || !isfinite(surr)) {
+    snprintf(stats->bad, sizeof stats->bad, !isfinite(kl) ? "kl_mean" : "surrogate");
+    return TR_OK;
+  }
+  double vlr = lr * cfg(run, "vf_coef");
+  st = alg_run_fit_value(run, epochs, mb, vlr, &stats->value_loss);
+  if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
+  return st;
+}
+
+#define N(a) (sizeof a / sizeof a[0])
+const alg_class alg_ppo_clip = {"ppo-clip", "PPO with the clipped surrogate (epsilon clip_range)",
+                                p_clip, N(p_clip), 0, init_clip, ppo_iterate, ppo_free};
+const alg_class alg_ppo_kl = {"ppo-kl", "PPO with a fixed KL penalty (beta kl_coef, KL old first)",
+                              p_kl, N(p_kl), 0, init_kl, ppo_iterate, ppo_free};
+const alg_class alg_ppo_adaptive_kl = {
+    "ppo-adaptive-kl", "PPO with the adaptive KL penalty (beta halved below d_targ/1.5, doubled above 1.5 d_targ)",
+    p_akl, N(p_akl), 0, init_akl, ppo_iterate, ppo_free};
+const alg_class alg_ppo_noclip = {"ppo-noclip", "PPO's plain surrogate r*A: no clip, no penalty",
+                                  p_noclip, N(p_noclip), 0, init_noclip, ppo_iterate, ppo_free};

@@ -1,0 +1,275 @@
+/* algorithms/alg_trpo.c — natural policy gradient and TRPO (Schulman et al. 2015).
+ *
+ * Both maximize the importance-weighted surrogate L(θ) = mean_t r_t(θ) Â_t around θ_old:
+ * g = ∇L(θ_old); s ≈ F⁻¹g by cg_iters conjugate-gradient steps on exact Fisher-vector
+ * products (F + damping·I, on a fvp_fraction subsample of the states); the full step is
+ * β s with β = sqrt(2δ / sᵀFs), the largest step whose quadratic KL model is δ.
+ *   npg:  θ ← θ_old + β s (a fixed KL-normalized step; no line search).
+ *   trpo: backtracking θ_old + 0.8^k β s, accepting the first with sampled mean
+ *         KL(π_old ‖ π_θ) ≤ δ and L(θ) > L(θ_old); none accepted: θ stays θ_old.
+ * Guard (REFERENCES.md § 4–5): sᵀFs ≤ 0 or non-finite skips the step (logged as step_frac 0).
+ *
+ * Sampling (trpo only): single path uses GAE(γ, λ) advantages of one batch of n_steps.
+ * Vine (§ 5.2): the batch is the trunk; vine_states states are drawn from it, and from each
+ * vine_actions actions (every action once for small discrete spaces), each followed by one
+ * rollout of vine_length steps from the restored state with common random numbers; the Q
+ * estimates bootstrap with the value function where a rollout is cut.  Discrete
+ * (enumerated) objective: L_n(θ) = Σ_k π_θ(a_k|s_n)(Q_nk − b_n), b_n = Σ_k π_old(a_k|s_n) Q_nk;
+ * continuous: the self-normalized L_n = Σ_k w_k Q_nk / Σ_k w_k, w_k = π_θ(a_k|s_n)/π_old(a_k|s_n),
+ * whose gradient at θ_old is (1/K) Σ_k (Q_nk − Q̄_n) ∇ log π(a_k|s_n).  The value function
+ * is fit on the trunk's λ-returns (Adam, vf_iters steps). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/cg.h"
+#include "algorithms/run.h"
+
+typedef struct {
+  int line_search;
+  alg_cg *cg;
+  alg_linesearch *ls;
+  double *step, *dir, *fv; /* (P) */
+  double *sub_obs;         /* (T, O) the FVP subsample */
+  size_t n_sub;
+  /* vine */
+  alg_vine *vine;
+  alg_batch *vb;           /* the vine rows as a batch (obs, act, logp) */
+  double *snis_q;          /* (rows) Q of each row (continuous vine) */
+  size_t vine_k;           /* actions per state in the rows */
+  int vine_snis;
+} trpo_state;
+
+#define TRPO_COMMON                                                                           \
+  ALG_COMMON_PARAMS(0, 1),                                                                    \
+  {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch (single path / trunk)"}, \
+  {"gae_lambda", ALG_REAL, 0.97, 0, 1, NULL, "GAE lambda of the single-path advantages"},    \
+  {"target_kl", ALG_REAL, 0.01, 1e-12, 10, NULL, "delta: the trust region's mean KL"},      \
+  {"cg_iters", ALG_INT, 10, 1, 1000, NULL, "conjugate-gradient iterations"},                \
+  {"cg_damping", ALG_REAL, 0.1, 0, 1e3, NULL, "damping added to the Fisher matrix"},        \
+  {"fvp_fraction", ALG_REAL, 1, 1e-6, 1, NULL,                                              \
+   "fraction of the batch's states used for Fisher-vector products (TRPO paper: 0.1)"},     \
+  {"vf_learning_rate", ALG_REAL, 1e-3, 0, 1, NULL, "Adam step size of the value function"}, \
+  {"vf_iters", ALG_INT, 80, 0, 1e6, NULL, "value-function Adam steps per iteration"},       \
+  {"vf_batch_size", ALG_INT, 0, 0, 1e8, NULL, "value minibatch size (0: the full batch)"}
+
+static const alg_param p_npg[] = {TRPO_COMMON};
+static const alg_param p_trpo[] = {
+    TRPO_COMMON,
+    {"sampling", ALG_CHOICE, 0, 0, 0, "single|vine", "single path or vine (TRPO paper, sec. 5)"},
+    {"line_search_shrink", ALG_REAL, 0.8, 1e-3, 0.999, NULL, "backtracking factor"},
+    {"line_search_steps", ALG_INT, 10, 0, 100, NULL, "backtracking steps at most"},
+    {"vine_states", ALG_INT, 100, 1, 1e7, NULL, "vine: rollout states per iteration"},
+    {"vine_actions", ALG_INT, 4, 1, 1000, NULL,
+     "vine: actions per state (discrete spaces with fewer actions: each once)"},
+    {"vine_length", ALG_INT, 100, 1, 1e6, NULL, "vine: steps per rollout"}};
+
+static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
+static int is_vine(const alg_run *run) { return run->cfg.cls->n_params == sizeof p_trpo / sizeof *p_trpo && cfg(run, "sampling") == 1; }
+
+static void trpo_free(alg_run *run) {
+  trpo_state *s = run->alg;
+  if (!s) return;
+  alg_cg_free(s->cg);
+  alg_linesearch_free(s->ls);
+  free(s->step), free(s->dir), free(s->fv), free(s->sub_obs), free(s->snis_q);
+  alg_vine_free(s->vine);
+  alg_batch_free(s->vb);
+  free(s);
+  run->alg = NULL;
+}
+
+static tr_status init_common(alg_run *run, int line_search) {
+  trpo_state *s = tr_calloc(1, sizeof *s);
+  if (!s) return TR_ENOMEM;
+  run->alg = s;
+  size_t P = run->pol->P, O = env_obs_dim(run->em);
+  s->line_search = line_search;
+  s->cg = alg_cg_alloc(P);
+  s->ls = alg_linesearch_alloc(P);
+  s->step = tr_malloc(P * sizeof *s->step);
+  s->dir = tr_malloc(P * sizeof *s->dir);
+  s->fv = tr_malloc(P * sizeof *s->fv);
+  s->sub_obs = tr_malloc(run->T * O * sizeof *s->sub_obs);
+  if (!s->cg || !s->ls || !s->step || !s->dir || !s->fv || !s->sub_obs) return TR_ENOMEM;
+  if (is_vine(run)) {
+    size_t N = (size_t)cfg(run, "vine_states"), K = (size_t)cfg(run, "vine_actions");
+    env_space sp = env_action_space(run->em);
+    s->vine_k = sp.kind == ENV_DISCRETE && sp.n <= K ? sp.n : K;
+    s->vine_snis = !(sp.kind == ENV_DISCRETE && sp.n <= K);
+    if (N > run->T || N * s->vine_k > run->T)
+      return tr_error(TR_EINVAL, "vine: vine_states x actions = %zu x %zu exceeds n_steps=%zu",
+                      N, s->vine_k, run->T);
+    s->vine = alg_vine_alloc(N, K, O, run->pol->W);
+    s->vb = alg_batch_alloc(run->T, O, run->pol->W);
+    s->snis_q = tr_malloc(run->T * sizeof *s->snis_q);
+    if (!s->vine || !s->vb || !s->snis_q) return TR_ENOMEM;
+  }
+  return TR_OK;
+}
+static tr_status init_npg(alg_run *run) { return init_common(run, 0); }
+static tr_status init_trpo(alg_run *run) { return init_common(run, 1); }
+
+/* F v + damping v on the subsample (forwarded into run->pws before CG). */
+static void fvp(void *ctx, const double *v, double *out) {
+  alg_run *run = ctx;
+  trpo_state *s = run->alg;
+  pol_fvp(run->pol, run->theta_old, run->pws, v, s->n_sub, cfg(run, "cg_damping"), out);
+}
+
+/* The vine's rows into s->vb: state n repeated k times with its actions; advantages per row
+ * in run->adv (see the file comment), log π_old in vb->logp. */
+static tr_status vine_rows(alg_run *run, trpo_state *s) {
+  alg_vine *v = s->vine;
+  size_t O = env_obs_dim(run->em), W = run->pol->W, K = run->pol->K, k = s->vine_k, n = 0;
+  alg_batch *vb = s->vb;
+  for (size_t i = 0; i < v->n; i++)
+    for (size_t j = 0; j < k; j++, n++) {
+      memcpy(vb->obs + n * O, v->obs + i * O, O * sizeof(double));
+      memcpy(vb->act + n * W, v->act + (i * v->K + j) * W, W * sizeof(double));
+    }
+  vb->n = n;
+  tr_status st = pol_forward(run->pol, run->theta, vb->obs, n, run->pws, run->dist_old);
+  if (!st) st = pol_log_prob(run->pol, run->dist_old, vb->act, n, vb->logp);
+  if (st) return st;
+  for (size_t i = 0; i < v->n; i++) {
+    const double *q = v->q + i * v->K;
+    double *lp = vb->logp + i * k, base = 0, mean = 0;
+    for (size_t j = 0; j < k; j++) {
+      base += exp(lp[j]) * q[j];
+      mean += q[j] / (double)k;
+    }
+    for (size_t j = 0; j < k; j++) {
+      s->snis_q[i * k + j] = q[j];
+      run->adv[i * k + j] = s->vine_snis ? q[j] - mean : (double)k * exp(lp[j]) * (q[j] - base);
+    }
+  }
+  (void)K;
+  run->rows = n;
+  return TR_OK;
+}
+
+/* The line search's objective: continuous vine rows use the self-normalized estimate. */
+static tr_status objective(alg_run *run, const double *th, double *surr) {
+  trpo_state *s = run->alg;
+  tr_status st = alg_run_surrogate(run, th, surr);
+  if (st || !s->vine || !s->vine_snis || run->batch != s->vb) return st;
+  size_t k = s->vine_k, N = run->rows / k;
+  double acc = 0;
+  for (size_t i = 0; i < N; i++) {
+    double wq = 0, ws = 0;
+    for (size_t j = 0; j < k; j++) {
+      wq += run->ratio[i * k + j] * s->snis_q[i * k + j];
+      ws += run->ratio[i * k + j];
+    }
+    acc += wq / ws;
+  }
+  *surr = acc / (double)N;
+  return TR_OK;
+}
+
+static tr_status ls_eval(void *ctx, const double *th, double *kl, double *surr) {
+  alg_run *run = ctx;
+  tr_status st = alg_run_mean_kl(run, th, kl);
+  return st ? st : objective(run, th, surr);
+}
+
+/* The natural step from the rows in run->batch / run->adv / run->dist_old. */
+static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats) {
+  size_t P = run->pol->P, rows = run->rows, O = env_obs_dim(run->em);
+  double delta = cfg(run, "target_kl");
+  /* g = ∇ mean_t r_t Â_t at θ_old = mean_t Â_t ∇ log π(a_t|s_t) */
+  for (size_t t = 0; t < rows; t++) run->tmp[t] = run->adv[t] / (double)rows;
+  nn_zero(run->grad, P);
+  tr_status st = pol_forward(run->pol, run->theta, run->batch->obs, rows, run->pws, NULL);
+  if (!st) st = pol_log_prob_grad(run->pol, run->theta, run->pws, run->batch->act, run->tmp, rows, run->grad);
+  if (st) return st;
+  /* FVP subsample: the first n_sub rows of a shuffled order */
+  s->n_sub = (size_t)ceil(cfg(run, "fvp_fraction") * (double)rows);
+  if (s->n_sub < 1) s->n_sub = 1;
+  if (s->n_sub < rows) {
+    alg_run_shuffle(run);
+    size_t m = 0;
+    for (size_t i = 0; i < run->T && m < s->n_sub; i++)
+      if (run->perm[i] < rows) memcpy(s->sub_obs + m++ * O, run->batch->obs + run->perm[i] * O, O * sizeof(double));
+  } else {
+    memcpy(s->sub_obs, run->batch->obs, rows * O * sizeof(double));
+  }
+  if ((st = pol_forward(run->pol, run->theta_old, s->sub_obs, s->n_sub, run->pws, NULL))) return st;
+  st = alg_cg_solve(s->dir, run->grad, fvp, run, (size_t)cfg(run, "cg_iters"), 1e-10, s->cg);
+  double sFs = 0;
+  if (!st) {
+    fvp(run, s->dir, s->fv);
+    for (size_t k = 0; k < P; k++) sFs += s->dir[k] * s->fv[k];
+  }
+  double beta;
+  if (st || alg_trust_region_scale(&beta, sFs, delta)) { /* guard: skip the step */
+    tr_error_clear();
+    stats->step_frac = 0;
+    return TR_OK;
+  }
+  for (size_t k = 0; k < P; k++) s->step[k] = beta * s->dir[k];
+  double surr_old;
+  if ((st = objective(run, run->theta_old, &surr_old))) return st;
+  if (!s->line_search) {
+    for (size_t k = 0; k < P; k++) run->theta[k] = run->theta_old[k] + s->step[k];
+    stats->step_frac = 1;
+  } else {
+    alg_linesearch_params par = alg_linesearch_params_default();
+    par.delta = delta;
+    par.shrink = cfg(run, "line_search_shrink");
+    par.max_backtracks = (size_t)cfg(run, "line_search_steps");
+    if ((st = alg_linesearch_run(run->theta, s->step, surr_old, ls_eval, run, &par, s->ls))) return st;
+    stats->step_frac = s->ls->state == ALG_LS_ACCEPTED ? s->ls->frac : 0;
+  }
+  double kl, surr;
+  if ((st = alg_run_mean_kl(run, run->theta, &kl))) return st;
+  if ((st = objective(run, run->theta, &surr))) return st;
+  stats->kl_mean = kl;
+  stats->surrogate_gain = surr - surr_old;
+  if (!isfinite(kl) || !isfinite(surr)) snprintf(stats->bad, sizeof stats->bad, "surrogate or KL");
+  return TR_OK;
+}
+
+static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
+  trpo_state *s = run->alg;
+  int vine = s->vine != NULL;
+  tr_status st = alg_run_sample(run, stats, vine);
+  if (!st) st = alg_run_advantages(run, cfg(run, "gae_lambda"), cfg(run, "normalize_advantage") != 0);
+  if (st) return st;
+  alg_batch *trunk = run->batch;
+  if (vine) {
+    st = alg_sample_vine(s->vine, run->sampler, trunk, (size_t)cfg(run, "vine_states"),
+                         (size_t)cfg(run, "vine_actions"), (size_t)cfg(run, "vine_length"),
+                         run->gamma, alg_run_act, run, alg_run_value_fn, run, run->rng);
+    if (st) return st;
+    stats->steps += s->vine->steps;
+    memcpy(run->theta_old, run->theta, run->pol->P * sizeof *run->theta);
+    run->batch = s->vb; /* the objective's rows are the vine's */
+    st = vine_rows(run, s);
+    if (!st && cfg(run, "normalize_advantage") != 0 && s->vine_snis)
+      st = alg_advantage_normalize(run->adv, run->rows);
+  } else {
+    st = alg_run_old_dist(run, &stats->entropy);
+  }
+  if (!st) st = natural_step(run, s, stats);
+  run->batch = trunk;
+  run->rows = run->T;
+  if (st || stats->bad[0]) return st;
+  /* value targets: the trunk's λ-returns (recomputed: vine rows overwrote run->adv) */
+  if (vine && (st = alg_run_advantages(run, cfg(run, "gae_lambda"), 0))) return st;
+  size_t vb = (size_t)cfg(run, "vf_batch_size"), iters = (size_t)cfg(run, "vf_iters");
+  double lr = alg_run_lr(run, cfg(run, "vf_learning_rate"));
+  stats->lr = lr;
+  /* vf_iters Adam steps: full batch (vb = 0) or minibatches of vb, as epochs of T/vb steps */
+  if (vb == 0 || vb >= run->T) st = alg_run_fit_value(run, iters, run->T, lr, &stats->value_loss);
+  else st = alg_run_fit_value(run, (iters * vb + run->T - 1) / run->T, vb, lr, &stats->value_loss);
+  if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
+  return st;
+}
+
+#define N(a) (sizeof a / sizeof a[0])
+const alg_class alg_npg = {"npg", "natural policy gradient: CG on Fisher-vector products, fixed KL-normalized step",
+                           p_npg, N(p_npg), 0, init_npg, trpo_iterate, trpo_free};
+const alg_class alg_trpo = {"trpo", "TRPO: natural step with backtracking line search (KL <= target_kl, surrogate improves); sampling=single|vine",
+                            p_trpo, N(p_trpo), ALG_NEEDS_SNAPSHOT, init_trpo, trpo_iterate, trpo_free};

@@ -1,0 +1,270 @@
+/* experiments/cmd_run.c — `trbench run` (one training run into a run directory) and
+ * `trbench algos` (the registry with every parameter). */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "algorithms/run.h"
+#include "experiments/cli.h"
+#include "experiments/cmd_run.h"
+#include "experiments/rundir.h"
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void put(FILE *f, double x) {
+  if (isnan(x)) fputs("\tnan", f);
+  else fprintf(f, "\t%.10g", x);
+}
+
+static const char *progress_header =
+    "iter\tsteps\tepisodes\treturn_mean\treturn_std\tep_len\tkl_mean\tentropy\tclip_frac\t"
+    "surrogate_gain\tvalue_loss\tseconds\treturn_last100\tbeta\tlr\tstep_frac\texact_J\t"
+    "exact_improvement\texact_tv_max\texact_kl_mean\texact_kl_max\tsampled_improvement\n";
+
+static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stats *s,
+                         double secs, double last100) {
+  fprintf(f, "%zu\t%zu\t%zu", iter, steps, s->episodes);
+  double v[] = {s->return_mean, s->return_std, s->ep_len, s->kl_mean, s->entropy, s->clip_frac,
+                s->surrogate_gain, s->value_loss, secs, last100, s->beta, s->lr, s->step_frac,
+                s->exact_J, s->exact_improvement, s->exact_tv_max, s->exact_kl_mean,
+                s->exact_kl_max, s->sampled_improvement};
+  for (size_t i = 0; i < sizeof v / sizeof *v; i++) put(f, v[i]);
+  fputc('\n', f);
+  fflush(f);
+}
+
+/* The last 100 episode returns (a ring). */
+typedef struct {
+  double r[100];
+  size_t n, next;
+} last100;
+
+static void last100_add(last100 *l, const alg_batch *b) {
+  for (size_t i = 0; i < b->n_episodes; i++) {
+    l->r[l->next] = b->ep_return[i];
+    l->next = (l->next + 1) % 100;
+    if (l->n < 100) l->n++;
+  }
+}
+
+static double last100_mean(const last100 *l) {
+  if (!l->n) return NAN;
+  double s = 0;
+  for (size_t i = 0; i < l->n; i++) s += l->r[i];
+  return s / (double)l->n;
+}
+
+static void run_help(FILE *f) {
+  fputs("usage: trbench run --algo NAME --env NAME --steps N --seed S [--set key=value ...]\n"
+        "                   --out DIR [--quiet]\n\n"
+        "One training run (algorithm x environment x seed) into the run directory DIR:\n"
+        "  config.ini    every resolved parameter, the seed, the trbench version and commit\n"
+        "  progress.tsv  one row per iteration (header first; nan where a column does not apply)\n"
+        "  summary.ini   return_last100, steps_per_s, status (ok|diverged|failed) and reason;\n"
+        "                on tabular environments exact_J of the final policy and optimal_J\n"
+        "The directory is written as DIR.tmp.<pid> and renamed into place when complete.\n"
+        "A NaN or inf in any loss stops the run as diverged, naming the quantity (exit 1).\n"
+        "trbench algos lists the algorithms and their parameters; --set overrides any.\n", f);
+}
+
+typedef struct {
+  const char *algo, *env, *out;
+  size_t steps;
+  uint64_t seed;
+  int quiet;
+  char **sets;
+  size_t n_sets;
+} run_args;
+
+static int parse_args(int argc, char **argv, run_args *a, int *help) {
+  static const struct option opts[] = {
+      {"algo", required_argument, 0, 'a'}, {"env", required_argument, 0, 'e'},
+      {"steps", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
+      {"set", required_argument, 0, 'k'}, {"out", required_argument, 0, 'o'},
+      {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  int c, have_steps = 0, have_seed = 0;
+  optind = 0;
+  opterr = 0;
+  *help = 0;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 'a': a->algo = optarg; break;
+    case 'e': a->env = optarg; break;
+    case 'n':
+      if (exp_parse_size("--steps", optarg, &a->steps)) return EXP_EXIT_INPUT;
+      have_steps = 1;
+      break;
+    case 's':
+      if (exp_parse_u64("--seed", optarg, &a->seed)) return EXP_EXIT_INPUT;
+      have_seed = 1;
+      break;
+    case 'k': a->sets[a->n_sets++] = optarg; break;
+    case 'o': a->out = optarg; break;
+    case 'q': a->quiet = 1; break;
+    case 'h': *help = 1; return 0;
+    default:
+      return exp_fail("run: unknown or incomplete option '%s' (trbench run --help)", argv[optind - 1]);
+    }
+  }
+  if (optind < argc) return exp_fail("run: unexpected argument '%s'", argv[optind]);
+  if (!a->algo) return exp_fail("run: --algo NAME is required (trbench algos lists them)");
+  if (!a->env) return exp_fail("run: --env NAME is required (trbench envs lists them)");
+  if (!have_steps || a->steps == 0) return exp_fail("run: --steps N (N >= 1) is required");
+  if (!have_seed) return exp_fail("run: --seed S is required");
+  if (!a->out) return exp_fail("run: --out DIR is required");
+  return 0;
+}
+
+static tr_status write_config(const exp_rundir *rd, const run_args *a, const alg_run *run,
+                              int argc, char **argv) {
+  FILE *f = exp_rundir_open(rd, "config.ini");
+  if (!f) return TR_EIO;
+  fprintf(f, "# trbench run configuration (every resolved parameter)\n[run]\n");
+  fprintf(f, "algo = %s\nenv = %s\nsteps = %zu\nseed = %llu\n", a->algo, a->env, a->steps,
+          (unsigned long long)a->seed);
+  fprintf(f, "trbench_version = %s\ncommit = %s\ncommand = trbench", exp_version(), exp_commit());
+  for (int i = 0; i < argc; i++) fprintf(f, " %s", argv[i]);
+  fprintf(f, "\ngamma_resolved = %.17g\niterations = %zu\npolicy_parameters = %zu\n", run->gamma,
+          run->n_iters, run->pol->P);
+  fprintf(f, "\n[%s]\n", a->algo);
+  alg_config_write(&run->cfg, f);
+  int bad = ferror(f);
+  bad |= fclose(f) != 0;
+  return bad ? tr_error(TR_EIO, "%s: cannot write config.ini", rd->tmp_path) : TR_OK;
+}
+
+static tr_status write_summary(const exp_rundir *rd, const alg_run *run, const char *status,
+                               const char *reason, const last100 *l, size_t episodes,
+                               double wall) {
+  FILE *f = exp_rundir_open(rd, "summary.ini");
+  if (!f) return TR_EIO;
+  fprintf(f, "[summary]\nstatus = %s\nreason = %s\n", status, reason);
+  fprintf(f, "return_last100 = %.17g\nepisodes = %zu\nsteps = %zu\niterations = %zu\n",
+          last100_mean(l), episodes, run->steps_done, run->iter);
+  fprintf(f, "wall_seconds = %.6g\nsteps_per_s = %.6g\n", wall,
+          wall > 0 ? (double)run->steps_done / wall : 0.0);
+  if (run->tab) {
+    size_t S = run->tab->S, A = run->tab->A;
+    double *pi = tr_malloc(S * A * sizeof *pi), *V = tr_malloc(S * sizeof *V);
+    thy_values *v = thy_values_alloc(S, A);
+    if (pi && V && v && !alg_run_tabulate((alg_run *)run, run->theta, pi) &&
+        !thy_evaluate(v, run->tab, pi, THY_SOLVER_AUTO, NULL) &&
+        !thy_policy_iteration(V, NULL, run->tab, THY_SOLVER_AUTO, NULL)) {
+      fprintf(f, "exact_J = %.17g\noptimal_J = %.17g\n", v->J, thy_weighted_mean(V, run->tab->mu, S));
+    }
+    free(pi), free(V);
+    thy_values_free(v);
+  }
+  int bad = ferror(f);
+  bad |= fclose(f) != 0;
+  return bad ? tr_error(TR_EIO, "%s: cannot write summary.ini", rd->tmp_path) : TR_OK;
+}
+
+static void live_line(size_t steps, size_t total, double ret, double t0) {
+  double el = now_s() - t0, sps = el > 0 ? (double)steps / el : 0;
+  double eta = sps > 0 ? (double)(total > steps ? total - steps : 0) / sps : 0;
+  fprintf(stderr, "\r  steps %zu/%zu  return %.2f  %.0f steps/s  ETA %.0f s   ", steps, total, ret,
+          sps, eta);
+}
+
+int exp_cmd_run(int argc, char **argv) {
+  char *sets[256];
+  run_args a = {0};
+  a.sets = sets;
+  int help, rc = argc > 257 ? exp_fail("run: too many arguments") : parse_args(argc, argv, &a, &help);
+  if (rc || help) {
+    if (help) run_help(stdout);
+    return rc;
+  }
+  const alg_class *cls = alg_find(a.algo);
+  if (!cls) return exp_fail_status(TR_EINVAL);
+  alg_config cfgv;
+  if (alg_config_init(&cfgv, cls)) return exp_fail_status(TR_ENOMEM);
+  for (size_t i = 0; i < a.n_sets; i++)
+    if (alg_config_set(&cfgv, a.sets[i])) {
+      alg_config_clear(&cfgv);
+      return exp_fail_status(TR_EINVAL);
+    }
+  env_model *em = env_model_alloc(a.env);
+  if (!em) {
+    alg_config_clear(&cfgv);
+    return exp_fail_status(TR_EINVAL);
+  }
+  alg_run *run = NULL;
+  tr_status st = alg_run_alloc(&run, em, &cfgv, a.seed, a.steps);
+  alg_config_clear(&cfgv);
+  if (st) {
+    env_model_free(em);
+    return exp_fail_status(st);
+  }
+  exp_rundir rd;
+  if ((st = exp_rundir_begin(&rd, a.out))) goto done;
+  if ((st = write_config(&rd, &a, run, argc, argv))) goto abort;
+  FILE *prog = exp_rundir_open(&rd, "progress.tsv");
+  if (!prog) {
+    st = TR_EIO;
+    goto abort;
+  }
+  fputs(progress_header, prog);
+  int live = !a.quiet && isatty(2);
+  double t0 = now_s();
+  last100 l = {0};
+  size_t episodes = 0;
+  const char *status = "ok";
+  char reason[256] = "";
+  while (run->steps_done < run->total_steps) {
+    alg_iter_stats s;
+    tr_status is = alg_run_iterate(run, &s);
+    if (is) {
+      status = "failed";
+      snprintf(reason, sizeof reason, "iteration %zu: %s", run->iter + 1, tr_error_msg());
+      break;
+    }
+    last100_add(&l, run->batch);
+    episodes += s.episodes;
+    progress_row(prog, run->iter, run->steps_done, &s, now_s() - t0, last100_mean(&l));
+    if (live) live_line(run->steps_done, run->total_steps, last100_mean(&l), t0);
+    if (s.bad[0]) {
+      status = "diverged";
+      snprintf(reason, sizeof reason, "non-finite %s at iteration %zu", s.bad, run->iter);
+      break;
+    }
+  }
+  if (live) fputc('\n', stderr);
+  int bad = ferror(prog);
+  bad |= fclose(prog) != 0;
+  if (bad) {
+    st = tr_error(TR_EIO, "%s: cannot write progress.tsv", rd.tmp_path);
+    goto abort;
+  }
+  if ((st = write_summary(&rd, run, status, reason, &l, episodes, now_s() - t0))) goto abort;
+  if ((st = exp_rundir_commit(&rd))) goto abort;
+  if (!a.quiet)
+    printf("%s: %s, return_last100 %.4g, %zu steps -> %s\n", a.algo, status, last100_mean(&l),
+           run->steps_done, a.out);
+  rc = strcmp(status, "ok") ? EXP_EXIT_CHECK : EXP_EXIT_OK;
+  goto done;
+abort:
+  exp_rundir_abort(&rd);
+done:
+  if (st) rc = exp_fail_status(st);
+  alg_run_free(run);
+  env_model_free(em);
+  return rc;
+}
+
+int exp_cmd_algos(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--help"))
+    return exp_fail("algos: unexpected argument '%s'", argv[1]);
+  printf("Algorithms (trbench run --algo NAME; --set key=value overrides a parameter):\n\n");
+  alg_list(stdout);
+  return EXP_EXIT_OK;
+}
