@@ -102,7 +102,7 @@ static tr_status build_scratch(alg_run *run) {
   return TR_OK;
 }
 
-tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *config,
+tr_status alg_run_alloc(alg_run **out, env_model *em, const alg_config *config,
                         uint64_t seed, size_t total_steps) {
   const alg_class *cls = config->cls;
   tr_status st = check_fit(cls, em);
@@ -115,6 +115,8 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
   run->tab = env_model_mdp(em);
   if ((st = alg_config_init(&run->cfg, cls))) goto fail;
   memcpy(run->cfg.values, config->values, cls->n_params * sizeof *config->values);
+  size_t limit = (size_t)cfg(run, "time_limit");
+  if (limit) env_model_set_time_limit(em, limit); /* the run owns its model's settings */
   double g = cfg(run, "gamma");
   run->gamma = g < 0 ? env_default_gamma(em) : g;
   run->T = (size_t)cfg(run, "n_steps");

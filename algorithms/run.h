@@ -88,8 +88,9 @@ struct alg_run {
   void *alg;               /* the algorithm's private state */
 };
 
-/* Build a run: the environment model must outlive it.  The config is copied. */
-tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *cfg,
+/* Build a run: the environment model must outlive it (its time limit is set from the
+ * time_limit parameter when nonzero).  The config is copied. */
+tr_status alg_run_alloc(alg_run **out, env_model *em, const alg_config *cfg,
                         uint64_t seed, size_t total_steps);
 void alg_run_free(alg_run *run);
 
@@ -135,6 +136,8 @@ void alg_run_shuffle(alg_run *run);
   {"gamma", ALG_REAL, -1, -1, 0.999999, NULL,                                                 \
    "discount; -1 = the environment's (a tabular MDP's own gamma, else 0.99)"},                \
   {"n_envs", ALG_INT, N_ENVS, 1, 256, NULL, "environments sampled in lockstep"},              \
+  {"time_limit", ALG_INT, 0, 0, 1e9, NULL,                                                   \
+   "episode time limit (0: the environment's own; tabular default 1000)"},                   \
   {"hidden_layers", ALG_INT, 2, 0, 8, NULL, "tanh hidden layers of the policy and value MLPs"}, \
   {"hidden_size", ALG_INT, 64, 1, 4096, NULL, "units per hidden layer"},                      \
   {"normalize_obs", ALG_BOOL, NORM_OBS, 0, 1, NULL,                                          \

@@ -12,6 +12,7 @@
 #include "experiments/cli.h"
 #include "experiments/cmd_envs.h"
 #include "experiments/cmd_run.h"
+#include "experiments/cmd_sweep.h"
 
 int exp_fail(const char *fmt, ...) {
   va_list ap;
@@ -122,6 +123,7 @@ static const command commands[] = {
   {"rollout", exp_cmd_rollout, "a random or zero policy on an environment: returns and steps/s"},
   {"algos", exp_cmd_algos, "every algorithm with its parameters, defaults and ranges"},
   {"run", exp_cmd_run, "one training run (algorithm x environment x seed) into a run directory"},
+  {"sweep", exp_cmd_sweep, "every run of an experiment spec, N at a time (or a jobs file)"},
   {"bench", exp_cmd_bench, "performance benchmarks, each against a floor measured in the same run"},
   {"demo", exp_cmd_demo, "the main job of the README's quick start"},
 };

@@ -1,0 +1,352 @@
+/* experiments/spec.c — see spec.h */
+#include "experiments/spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/registry.h"
+#include "core/io.h"
+#include "mdps/env.h"
+
+typedef struct {
+  exp_spec *s;
+  FILE *f;
+  int line;          /* the line inih is on (counted by the reader) */
+  char err[512];     /* the first error */
+  int err_line;
+  int seen_experiment;
+} parse_ctx;
+
+static char *reader(char *str, int num, void *stream) {
+  parse_ctx *c = stream;
+  char *r = fgets(str, num, c->f);
+  if (r) c->line++;
+  return r;
+}
+
+static int fail(parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(parse_ctx *c, const char *fmt, ...) {
+  if (!c->err[0]) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof c->err, fmt, ap);
+    va_end(ap);
+    c->err_line = c->line;
+  }
+  return 0; /* inih stops and returns this line */
+}
+
+static char *trim_dup(const char *v) {
+  while (isspace((unsigned char)*v)) v++;
+  size_t n = strlen(v);
+  while (n && isspace((unsigned char)v[n - 1])) n--;
+  char *out = malloc(n + 1);
+  if (out) {
+    memcpy(out, v, n);
+    out[n] = '\0';
+  }
+  return out;
+}
+
+/* Split a comma-separated list into trimmed, non-empty items. */
+static int split(parse_ctx *c, const char *key, const char *v, char ***items, size_t *n) {
+  char *copy = strdup(v), *save = NULL;
+  if (!copy) return fail(c, "out of memory");
+  size_t cap = 1;
+  for (const char *p = v; *p; p++) cap += *p == ',';
+  *items = calloc(cap, sizeof **items);
+  *n = 0;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *t = trim_dup(tok);
+    if (!t || !*t) {
+      free(t);
+      continue;
+    }
+    (*items)[(*n)++] = t;
+  }
+  free(copy);
+  if (!*n) return fail(c, "%s: empty list", key);
+  return 1;
+}
+
+static int parse_u64(const char *v, uint64_t *out) {
+  char *end;
+  errno = 0;
+  while (isspace((unsigned char)*v)) v++;
+  if (!*v || *v == '-') return 0;
+  unsigned long long x = strtoull(v, &end, 10);
+  while (isspace((unsigned char)*end)) end++;
+  if (errno || *end) return 0;
+  *out = x;
+  return 1;
+}
+
+static int parse_real(const char *v, double *out) {
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  while (isspace((unsigned char)*end)) end++;
+  if (errno || end == v || *end || !isfinite(x)) return 0;
+  *out = x;
+  return 1;
+}
+
+static int parse_bool(const char *v, int *out) {
+  if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1")) *out = 1;
+  else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0")) *out = 0;
+  else return 0;
+  return 1;
+}
+
+static int experiment_key(parse_ctx *c, const char *k, const char *v) {
+  exp_spec *s = c->s;
+  c->seen_experiment = 1;
+  if (!strcmp(k, "name")) {
+    if (!*v || strchr(v, '/') || strchr(v, ' ')) return fail(c, "name: '%s' must be a non-empty word without '/' or spaces", v);
+    free(s->name);
+    s->name = strdup(v);
+  } else if (!strcmp(k, "environments")) {
+    char **items;
+    size_t n;
+    if (!split(c, k, v, &items, &n)) return 0;
+    /* parametrized names carry commas (garnet:8,2,3,5): a piece that starts with a digit,
+     * '.' or '-' continues the previous name */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (m > 0 && (isdigit((unsigned char)items[i][0]) || strchr(".-", items[i][0]))) {
+        size_t a = strlen(items[m - 1]), b = strlen(items[i]);
+        char *j = realloc(items[m - 1], a + b + 2);
+        if (!j) return fail(c, "out of memory");
+        j[a] = ',';
+        memcpy(j + a + 1, items[i], b + 1);
+        items[m - 1] = j;
+        free(items[i]);
+      } else {
+        items[m++] = items[i];
+      }
+    }
+    n = m;
+    for (size_t i = 0; i < n; i++) {
+      env_model *m = env_model_alloc(items[i]);
+      if (!m) {
+        for (size_t j = 0; j < n; j++) free(items[j]);
+        free(items);
+        return fail(c, "environments: %s", tr_error_msg());
+      }
+      env_model_free(m);
+    }
+    s->envs = items;
+    s->n_envs = n;
+  } else if (!strcmp(k, "seeds")) {
+    uint64_t count;
+    if (parse_u64(v, &count) && !strchr(v, ',')) {
+      if (count < 1 || count > 100000) return fail(c, "seeds: a count must be in [1, 100000], got %s", v);
+      s->n_seeds = count;
+      s->seeds = malloc(count * sizeof *s->seeds);
+      for (size_t i = 0; i < count; i++) s->seeds[i] = i + 1;
+    } else {
+      char **items;
+      size_t n;
+      if (!split(c, k, v, &items, &n)) return 0;
+      s->seeds = malloc(n * sizeof *s->seeds);
+      s->n_seeds = n;
+      int ok = 1;
+      for (size_t i = 0; i < n; i++) {
+        ok = ok && parse_u64(items[i], &s->seeds[i]);
+        free(items[i]);
+      }
+      free(items);
+      if (!ok) return fail(c, "seeds: '%s' is neither a count nor a list of non-negative integers", v);
+    }
+  } else if (!strcmp(k, "steps")) {
+    uint64_t n;
+    if (!parse_u64(v, &n) || n < 1) return fail(c, "steps: '%s' is not a positive integer", v);
+    s->steps = n;
+  } else if (!strcmp(k, "score")) {
+    free(s->score);
+    s->score = strdup(v);
+  } else if (!strcmp(k, "normalization")) {
+    if (!strcmp(v, "none")) s->normalize = 0;
+    else if (!strcmp(v, "random_best")) s->normalize = 1;
+    else return fail(c, "normalization: '%s' must be none or random_best", v);
+  } else if (!strcmp(k, "scale_seeds")) {
+    if (!parse_bool(v, &s->scale_seeds)) return fail(c, "scale_seeds: '%s' must be true or false", v);
+  } else if (!strcmp(k, "paper")) {
+    free(s->paper);
+    s->paper = strdup(v);
+  } else if (!strcmp(k, "description")) {
+    free(s->description);
+    s->description = strdup(v);
+  } else {
+    return fail(c, "[experiment]: unknown key '%s' (known: name, environments, seeds, steps, "
+                   "score, normalization, scale_seeds, paper, description)", k);
+  }
+  return 1;
+}
+
+static exp_variant *variant_of(parse_ctx *c, const char *name) {
+  exp_spec *s = c->s;
+  for (size_t i = 0; i < s->n_variants; i++)
+    if (!strcmp(s->variants[i].name, name)) return &s->variants[i];
+  exp_variant *nv = realloc(s->variants, (s->n_variants + 1) * sizeof *nv);
+  if (!nv) return NULL;
+  s->variants = nv;
+  exp_variant *v = &s->variants[s->n_variants++];
+  memset(v, 0, sizeof *v);
+  v->name = strdup(name);
+  v->paper = NAN;
+  v->line = c->line;
+  return v;
+}
+
+static int variant_key(parse_ctx *c, const char *vname, const char *k, const char *v) {
+  if (!*vname) return fail(c, "[variant]: a variant needs a name: [variant NAME]");
+  for (const char *p = vname; *p; p++)
+    if (*p == '/' || *p == ',') return fail(c, "[variant %s]: names may not contain '/' or ','", vname);
+  exp_variant *var = variant_of(c, vname);
+  if (!var) return fail(c, "out of memory");
+  if (!strcmp(k, "algo")) {
+    if (var->algo) return fail(c, "[variant %s]: algo given twice", vname);
+    if (!alg_find(v)) return fail(c, "[variant %s]: %s", vname, tr_error_msg());
+    var->algo = strdup(v);
+  } else if (!strcmp(k, "paper")) {
+    if (!parse_real(v, &var->paper)) return fail(c, "[variant %s]: paper: '%s' is not a number", vname, v);
+  } else {
+    if (!var->algo) return fail(c, "[variant %s]: algo must come before the parameter '%s'", vname, k);
+    const alg_class *cls = alg_find(var->algo);
+    alg_config cfg;
+    if (alg_config_init(&cfg, cls)) return fail(c, "out of memory");
+    size_t n = strlen(k) + strlen(v) + 2;
+    char *kv = malloc(n);
+    snprintf(kv, n, "%s=%s", k, v);
+    tr_status st = alg_config_set(&cfg, kv);
+    alg_config_clear(&cfg);
+    if (st) {
+      free(kv);
+      /* drop alg_config_set's "--set key=value: " lead: the spec names the key itself */
+      const char *msg = tr_error_msg(), *colon = strstr(msg, ": ");
+      return fail(c, "[variant %s]: %s", vname, colon ? colon + 2 : msg);
+    }
+    char **ns = realloc(var->sets, (var->n_sets + 1) * sizeof *ns);
+    if (!ns) {
+      free(kv);
+      return fail(c, "out of memory");
+    }
+    var->sets = ns;
+    var->sets[var->n_sets++] = kv;
+  }
+  return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value) {
+  parse_ctx *c = user;
+  if (c->err[0]) return 0;
+  if (!strcmp(section, "experiment")) return experiment_key(c, name, value);
+  if (!strncmp(section, "variant", 7) && (section[7] == ' ' || section[7] == '\0')) {
+    const char *vn = section + 7;
+    while (*vn == ' ') vn++;
+    return variant_key(c, vn, name, value);
+  }
+  if (!*section) return fail(c, "'%s' outside a section (expected [experiment] or [variant NAME])", name);
+  return fail(c, "unknown section [%s] (expected [experiment] or [variant NAME])", section);
+}
+
+void exp_spec_free(exp_spec *s) {
+  if (!s) return;
+  free(s->path), free(s->name), free(s->score), free(s->paper), free(s->description);
+  for (size_t i = 0; i < s->n_envs; i++) free(s->envs[i]);
+  free(s->envs);
+  free(s->seeds);
+  for (size_t i = 0; i < s->n_variants; i++) {
+    exp_variant *v = &s->variants[i];
+    free(v->name), free(v->algo);
+    for (size_t j = 0; j < v->n_sets; j++) free(v->sets[j]);
+    free(v->sets);
+  }
+  free(s->variants);
+  free(s);
+}
+
+tr_status exp_spec_read(exp_spec **out, const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return tr_error(TR_EINVAL, "%s: cannot open: %s", path, strerror(errno));
+  exp_spec *s = calloc(1, sizeof *s);
+  parse_ctx c = {0};
+  c.s = s;
+  c.f = f;
+  s->path = strdup(path);
+  s->score = strdup("return_last100");
+  int rc = ini_parse_stream(reader, &c, handler, &c);
+  fclose(f);
+  tr_status st = TR_OK;
+  if (c.err[0]) st = tr_error(TR_EINVAL, "%s:%d: %s", path, c.err_line, c.err);
+  else if (rc > 0) st = tr_error(TR_EINVAL, "%s:%d: syntax error (expected [section], key = value, or a comment)", path, rc);
+  else if (rc < 0) st = tr_error(TR_EINVAL, "%s: cannot read", path);
+  else if (!c.seen_experiment) st = tr_error(TR_EINVAL, "%s:%d: no [experiment] section", path, c.line);
+  else if (!s->name) st = tr_error(TR_EINVAL, "%s:%d: [experiment] has no name", path, c.line);
+  else if (!s->n_envs) st = tr_error(TR_EINVAL, "%s:%d: [experiment] has no environments", path, c.line);
+  else if (!s->n_seeds) st = tr_error(TR_EINVAL, "%s:%d: [experiment] has no seeds", path, c.line);
+  else if (!s->steps) st = tr_error(TR_EINVAL, "%s:%d: [experiment] has no steps", path, c.line);
+  else if (!s->n_variants) st = tr_error(TR_EINVAL, "%s:%d: no [variant NAME] section", path, c.line);
+  for (size_t i = 0; !st && i < s->n_variants; i++)
+    if (!s->variants[i].algo)
+      st = tr_error(TR_EINVAL, "%s:%d: [variant %s] has no algo", path, s->variants[i].line,
+                    s->variants[i].name);
+  if (st) {
+    exp_spec_free(s);
+    return st;
+  }
+  *out = s;
+  return TR_OK;
+}
+
+/* A file-name-safe copy: letters, digits, '.', '-', '_' kept; others become '_'. */
+static void safe(char *dst, size_t n, const char *src) {
+  size_t i = 0;
+  for (; *src && i + 1 < n; src++) dst[i++] = isalnum((unsigned char)*src) || strchr(".-_", *src) ? *src : '_';
+  dst[i] = '\0';
+}
+
+tr_status exp_spec_runs(const exp_spec *s, double scale, exp_run_ref **out, size_t *n) {
+  size_t ns = s->n_seeds;
+  if (s->scale_seeds) {
+    ns = (size_t)llround((double)ns * scale);
+    if (ns < 1) ns = 1;
+    if (ns > s->n_seeds) ns = s->n_seeds;
+  }
+  size_t steps = (size_t)llround((double)s->steps * scale);
+  if (steps < 1) steps = 1;
+  size_t total = s->n_variants * s->n_envs * ns, k = 0;
+  exp_run_ref *r = calloc(total ? total : 1, sizeof *r);
+  if (!r) return tr_error(TR_ENOMEM, "out of memory");
+  for (size_t v = 0; v < s->n_variants; v++)
+    for (size_t e = 0; e < s->n_envs; e++)
+      for (size_t i = 0; i < ns; i++, k++) {
+        char vn[96], en[96];
+        safe(vn, sizeof vn, s->variants[v].name);
+        safe(en, sizeof en, s->envs[e]);
+        r[k].variant = v;
+        r[k].env = e;
+        r[k].seed = s->seeds[i];
+        r[k].steps = steps;
+        snprintf(r[k].id, sizeof r[k].id, "%s__%s__s%llu", vn, en, (unsigned long long)s->seeds[i]);
+      }
+  *out = r;
+  *n = total;
+  return TR_OK;
+}
+
+char *exp_spec_dir(const exp_spec *s, const char *root) { return tr_path_join(root, s->name); }
+
+char *exp_run_dir(const exp_spec *s, const char *root, const exp_run_ref *r) {
+  size_t n = strlen(root) + strlen(s->name) + strlen(r->id) + 16;
+  char *p = malloc(n);
+  if (p) snprintf(p, n, "%s/%s/runs/%s", root, s->name, r->id);
+  return p;
+}

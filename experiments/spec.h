@@ -1,0 +1,72 @@
+/* experiments/spec.h — experiment specs (experiments/NAME.ini, read with inih).
+ *
+ *   [experiment]
+ *   name = ppo_table1                 ; results go to results/<name>/
+ *   environments = hopper, walker2d   ; contract names (trbench envs)
+ *   seeds = 3                         ; a count (seeds 1..N) or a list "1, 7, 9"
+ *   steps = 1000000                   ; environment steps per run
+ *   score = return_last100            ; a key of each run's summary.ini
+ *   normalization = random_best       ; none | random_best (random policy 0, best row 1)
+ *   scale_seeds = false               ; whether --scale also scales the number of seeds
+ *   paper = PPO (Schulman et al. 2017), Table 1   ; the published column's source
+ *   description = ...
+ *
+ *   [variant clip 0.2]                ; one section per row, in order
+ *   algo = ppo-clip
+ *   paper = 0.82                      ; the published number (optional)
+ *   clip_range = 0.2                  ; any other key: a parameter override (trbench algos)
+ *
+ * Every defect is reported as "file:line: what" (TR_EINVAL). */
+#ifndef EXP_SPEC_H
+#define EXP_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct {
+  char *name;     /* the section's NAME */
+  char *algo;
+  double paper;   /* NAN when absent */
+  char **sets;    /* "key=value" overrides, validated against the algorithm */
+  size_t n_sets;
+  int line;       /* where the section's first key stands */
+} exp_variant;
+
+typedef struct {
+  char *path;
+  char *name;
+  char **envs;
+  size_t n_envs;
+  uint64_t *seeds;
+  size_t n_seeds;
+  size_t steps;
+  char *score;
+  int normalize;    /* 1: random_best */
+  int scale_seeds;
+  char *paper;      /* the published column's source, or NULL */
+  char *description;
+  exp_variant *variants;
+  size_t n_variants;
+} exp_spec;
+
+tr_status exp_spec_read(exp_spec **out, const char *path);
+void exp_spec_free(exp_spec *s);
+
+/* One run of a sweep. */
+typedef struct {
+  size_t variant, env;
+  uint64_t seed;
+  size_t steps;
+  char id[256]; /* "<variant>__<env>__s<seed>", file-name safe */
+} exp_run_ref;
+
+/* The (variant, environment, seed) runs in order, steps and seeds scaled by `scale`
+ * (steps ≥ 1; seeds only when scale_seeds, keeping at least one).  *out is new. */
+tr_status exp_spec_runs(const exp_spec *s, double scale, exp_run_ref **out, size_t *n);
+/* results/<name> under `results_root`, and the run directory of one run (new strings). */
+char *exp_spec_dir(const exp_spec *s, const char *results_root);
+char *exp_run_dir(const exp_spec *s, const char *results_root, const exp_run_ref *r);
+
+#endif
