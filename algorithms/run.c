@@ -119,6 +119,13 @@ tr_status alg_run_alloc(alg_run **out, env_model *em, const alg_config *config,
   if (limit) env_model_set_time_limit(em, limit); /* the run owns its model's settings */
   double g = cfg(run, "gamma");
   run->gamma = g < 0 ? env_default_gamma(em) : g;
+  if (run->tab && run->gamma != run->tab->gamma) { /* exact quantities in the run's units */
+    if (!(run->tab_own = mdp_with_gamma(run->tab, run->gamma))) {
+      st = TR_ENOMEM;
+      goto fail;
+    }
+    run->tab = run->tab_own;
+  }
   run->T = (size_t)cfg(run, "n_steps");
   run->E = (size_t)cfg(run, "n_envs");
   if (run->T % run->E) {
@@ -197,6 +204,7 @@ void alg_run_free(alg_run *run) {
   thy_values_free(run->ex_old);
   thy_values_free(run->ex_new);
   free(run->pi_old_tab), free(run->pi_new_tab), free(run->onehot);
+  mdp_free(run->tab_own);
   free(run);
 }
 

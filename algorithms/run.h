@@ -81,7 +81,8 @@ struct alg_run {
   /* counters */
   size_t steps_done, total_steps, iter, n_iters;
   /* tabular: exact diagnostics */
-  const mdp *tab;
+  const mdp *tab;           /* the environment's MDP with the run's γ (exact diagnostics) */
+  mdp *tab_own;             /* that copy when --set gamma differs from the MDP's own */
   thy_values *ex_old, *ex_new;
   double *pi_old_tab, *pi_new_tab; /* (S, A) */
   double *onehot;          /* (S, S) identity: every state's observation */

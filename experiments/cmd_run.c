@@ -21,7 +21,7 @@ static double now_s(void) {
 
 static void put(FILE *f, double x) {
   if (isnan(x)) fputs("\tnan", f);
-  else fprintf(f, "\t%.10g", x);
+  else fprintf(f, "\t%.17g", x);
 }
 
 static const char *progress_header =
@@ -79,7 +79,7 @@ typedef struct {
   const char *algo, *env, *out;
   size_t steps;
   uint64_t seed;
-  int quiet;
+  int quiet, progress; /* progress: the live line even when stderr is not a terminal */
   char **sets;
   size_t n_sets;
 } run_args;
@@ -89,7 +89,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       {"algo", required_argument, 0, 'a'}, {"env", required_argument, 0, 'e'},
       {"steps", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
       {"set", required_argument, 0, 'k'}, {"out", required_argument, 0, 'o'},
-      {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"quiet", no_argument, 0, 'q'}, {"progress", no_argument, 0, 'p'},
+      {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c, have_steps = 0, have_seed = 0;
   optind = 0;
   opterr = 0;
@@ -109,6 +110,7 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
     case 'k': a->sets[a->n_sets++] = optarg; break;
     case 'o': a->out = optarg; break;
     case 'q': a->quiet = 1; break;
+    case 'p': a->progress = 1; break;
     case 'h': *help = 1; return 0;
     default:
       return exp_fail("run: unknown or incomplete option '%s' (trbench run --help)", argv[optind - 1]);
@@ -168,11 +170,15 @@ static tr_status write_summary(const exp_rundir *rd, const alg_run *run, const c
   return bad ? tr_error(TR_EIO, "%s: cannot write summary.ini", rd->tmp_path) : TR_OK;
 }
 
-static void live_line(size_t steps, size_t total, double ret, double t0) {
+/* On a terminal the line is redrawn in place; elsewhere (a log) one line every 10%. */
+static void live_line(size_t steps, size_t total, double ret, double t0, int tty, int *decile) {
   double el = now_s() - t0, sps = el > 0 ? (double)steps / el : 0;
   double eta = sps > 0 ? (double)(total > steps ? total - steps : 0) / sps : 0;
-  fprintf(stderr, "\r  steps %zu/%zu  return %.2f  %.0f steps/s  ETA %.0f s   ", steps, total, ret,
-          sps, eta);
+  int d = (int)(10.0 * (double)steps / (double)total);
+  if (!tty && d <= *decile) return;
+  *decile = d;
+  fprintf(stderr, "%s  steps %zu/%zu  return %.2f  %.0f steps/s  ETA %.0f s   %s", tty ? "\r" : "",
+          steps, total, ret, sps, eta, tty ? "" : "\n");
 }
 
 int exp_cmd_run(int argc, char **argv) {
@@ -185,7 +191,7 @@ int exp_cmd_run(int argc, char **argv) {
     return rc;
   }
   const alg_class *cls = alg_find(a.algo);
-  if (!cls) return exp_fail_status(TR_EINVAL);
+  if (!cls) return exp_fail("--algo: %s", tr_error_msg());
   alg_config cfgv;
   if (alg_config_init(&cfgv, cls)) return exp_fail_status(TR_ENOMEM);
   for (size_t i = 0; i < a.n_sets; i++)
@@ -196,13 +202,14 @@ int exp_cmd_run(int argc, char **argv) {
   env_model *em = env_model_alloc(a.env);
   if (!em) {
     alg_config_clear(&cfgv);
-    return exp_fail_status(TR_EINVAL);
+    return exp_fail("--env: %s", tr_error_msg());
   }
   alg_run *run = NULL;
   tr_status st = alg_run_alloc(&run, em, &cfgv, a.seed, a.steps);
   alg_config_clear(&cfgv);
   if (st) {
     env_model_free(em);
+    if (st == TR_EINVAL) return exp_fail("run: %s", tr_error_msg());
     return exp_fail_status(st);
   }
   exp_rundir rd;
@@ -214,7 +221,8 @@ int exp_cmd_run(int argc, char **argv) {
     goto abort;
   }
   fputs(progress_header, prog);
-  int live = !a.quiet && isatty(2);
+  int tty = isatty(2), decile = -1;
+  int live = a.progress || (!a.quiet && tty);
   double t0 = now_s();
   last100 l = {0};
   size_t episodes = 0;
@@ -231,14 +239,14 @@ int exp_cmd_run(int argc, char **argv) {
     last100_add(&l, run->batch);
     episodes += s.episodes;
     progress_row(prog, run->iter, run->steps_done, &s, now_s() - t0, last100_mean(&l));
-    if (live) live_line(run->steps_done, run->total_steps, last100_mean(&l), t0);
+    if (live) live_line(run->steps_done, run->total_steps, last100_mean(&l), t0, tty, &decile);
     if (s.bad[0]) {
       status = "diverged";
       snprintf(reason, sizeof reason, "non-finite %s at iteration %zu", s.bad, run->iter);
       break;
     }
   }
-  if (live) fputc('\n', stderr);
+  if (live && tty) fputc('\n', stderr);
   int bad = ferror(prog);
   bad |= fclose(prog) != 0;
   if (bad) {

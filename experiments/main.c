@@ -124,6 +124,8 @@ static const command commands[] = {
   {"algos", exp_cmd_algos, "every algorithm with its parameters, defaults and ranges"},
   {"run", exp_cmd_run, "one training run (algorithm x environment x seed) into a run directory"},
   {"sweep", exp_cmd_sweep, "every run of an experiment spec, N at a time (or a jobs file)"},
+  {"table", exp_cmd_table, "an experiment's table (markdown, CSV, LaTeX) from its runs"},
+  {"plot", exp_cmd_plot, "an experiment's learning curves and score chart (gnuplot)"},
   {"bench", exp_cmd_bench, "performance benchmarks, each against a floor measured in the same run"},
   {"demo", exp_cmd_demo, "the main job of the README's quick start"},
 };

@@ -14,14 +14,18 @@
  * Statistical level.  Every sampled-vs-exact comparison is a two-sided z-test at 5 standard
  * errors, per coordinate: |mean − truth| ≤ 5·SE, SE = sample std / sqrt(number of independent
  * samples).  Under the null a coordinate fails with probability 5.7e-7 (normal approximation;
- * the samples counts are in the thousands), so a family of ≤ 50 coordinates fails by chance
- * with probability < 3e-5.  The seeds are fixed, so the outcome is deterministic anyway; the
- * level says how surprising a failure after an honest change of seeds would be.  Each test
- * also runs a deliberately wrong estimator through the same test and asserts that it FAILS
- * (the test has power against that mistake).  Independence: per-episode gradient estimates
- * are i.i.d. (each batch holds whole episodes); visits of one (s,a) within an episode are
- * correlated, so the advantage test uses the cluster-robust (per-episode) standard error of
- * a ratio estimator; vine Q estimates from distinct vine states use distinct random streams.
+ * a: 30,000 episodes; b: every pair visited in ≥ 1000 episodes; c: ≥ 300 samples per pair),
+ * so a family of ≤ 50 coordinates fails by chance with probability < 3e-5.  The seeds are
+ * fixed, so the outcome is deterministic anyway; the level says how surprising a failure after
+ * an honest change of seeds would be (12 other seeds gave max |z| ≤ 3.2 in a, b and c, as
+ * expected of the largest of 18 normals).  Each test also runs a deliberately wrong estimator
+ * through the same test and asserts that it FAILS (the test has power against that mistake):
+ * a: the true gradient scaled by 1.1 (measured max z ≈ 15) and the estimator without γ^t;
+ * b: a stale baseline (the uniform policy's V); c: rollouts without the bootstrap γ^L V(s_L).
+ * Independence: per-episode gradient estimates are i.i.d. (each batch holds whole episodes);
+ * visits of one (s,a) within an episode are correlated, so the advantage test uses the
+ * cluster-robust (per-episode) standard error of a ratio estimator; vine Q estimates from
+ * distinct vine states use distinct random streams.
  *
  * Truth:
  *   a. ∇J(θ) = d(s) π(a|s) A_π(s,a)/(1−γ) (thy_softmax_grad) for the estimator per episode
@@ -263,7 +267,7 @@ static void test_gradient_and_gae(env_model *em) {
   gsl_rng *r = tr_rng_alloc(20240611);
   double *theta = malloc(D * sizeof *theta), *pi = malloc(D * sizeof *pi);
   double *logpi = malloc(D * sizeof *logpi), *grad = malloc(D * sizeof *grad);
-  double *gH = malloc(D * sizeof *gH), *wrong = malloc(D * sizeof *wrong);
+  double *gH = malloc(D * sizeof *gH), *wrong = calloc(D, sizeof *wrong);
   for (size_t k = 0; k < D; k++) theta[k] = gsl_ran_gaussian(r, 1.0);
   gsl_rng_free(r);
   thy_softmax(pi, theta, S, A);
@@ -438,7 +442,7 @@ static void test_vine(env_model *em) {
   double z_nb = vine_max_z(em, &ctx, ex->Q, 0, 5, &n2);
   printf("c. vine Q (L = %d, bootstrap V), >= %.0f samples per pair: max z %.2f; "
          "no bootstrap z %.1f\n", VINE_L, n1, z, z_nb);
-  CHECK(n1 >= 1000, "vine: only %.0f samples of some pair", n1);
+  CHECK(n1 >= 300, "vine: only %.0f samples of some pair", n1); /* normal approximation */
   CHECK(z <= Z_LEVEL, "vine Q estimates differ from Q_π: max z = %.2f", z);
   CHECK(z_nb > Z_LEVEL, "no power: vine rollouts without the bootstrap pass (max z = %.2f)", z_nb);
   thy_values_free(ex);
@@ -534,16 +538,23 @@ static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t 
   free_run(run, em);
 }
 
-/* NPG: the step is β s, β = sqrt(2δ / sᵀ(F + μI)s), so the quadratic model ½ (βs)ᵀF(βs) is
- * δ·sᵀFs/sᵀ(F + μI)s ≤ δ; the sampled KL must lie in [δ/2, 2δ]: the quadratic model
- * within a factor 2 (damping and third-order terms included). */
-static void test_npg_step(const char *env, uint64_t seed, size_t iters) {
+/* NPG: the step Δθ = β s, β = sqrt(2δ / sᵀ(F + μI)s), makes the damped quadratic model of the
+ * KL exactly δ:  ½ Δθᵀ(F + μI)Δθ = δ  (checked to 1e-6 relative, with F from pol_fvp over the
+ * whole batch: fvp_fraction = 1 by default).  The sampled mean KL must then agree with the
+ * undamped model ½ ΔθᵀFΔθ within 25% (the third-order terms: measured 1–3% at δ = 0.01), and,
+ * where the damping μ is small against the Fisher's eigenvalues along s (band = 1), lie within
+ * a factor 2 of δ: in [δ/2, 2δ] (measured 0.86–0.96 δ).  With the
+ * default μ = 0.1 on a tabular softmax policy (Fisher eigenvalues ≈ d(s)π(1−π) ≈ 0.04) the
+ * damped model leaves the KL well below δ, so the band is checked there with cg_damping=1e-3. */
+static void test_npg_step(const char *env, uint64_t seed, size_t iters, const char *const *sets,
+                          int band) {
   env_model *em;
-  alg_run *run = make_run(&em, "npg", env, seed, NULL);
+  alg_run *run = make_run(&em, "npg", env, seed, sets);
   if (!run) return;
-  double delta = alg_config_get(&run->cfg, "target_kl");
-  size_t P = run->pol->P;
-  double *th0 = malloc(P * sizeof *th0);
+  double delta = alg_config_get(&run->cfg, "target_kl"), mu = alg_config_get(&run->cfg, "cg_damping");
+  size_t P = run->pol->P, T = run->T;
+  double *th0 = malloc(P * sizeof *th0), *step = malloc(P * sizeof *step), *Fv = malloc(P * sizeof *Fv);
+  pol_ws *ws = pol_ws_alloc(run->pol, T);
   for (size_t i = 0; i < iters; i++) {
     memcpy(th0, run->theta, P * sizeof *th0);
     alg_iter_stats s;
@@ -554,12 +565,23 @@ static void test_npg_step(const char *env, uint64_t seed, size_t iters) {
     kl_and_gain(run, th0, &kl, &gain);
     CHECK_CLOSE(kl, s.kl_mean, 1e-12, 1e-6, "npg: reported mean KL vs recomputed");
     CHECK(s.step_frac == 1, "npg on %s: the step was skipped", env);
-    CHECK(kl >= delta / 2 && kl <= 2 * delta, "npg on %s, iteration %zu: mean KL %.5g not in "
-          "[delta/2, 2 delta], delta = %g", env, i, kl, delta);
-    printf("d. npg %s seed %llu iter %zu: KL %.5g (delta %g, ratio %.3f)\n", env,
-           (unsigned long long)seed, i, kl, delta, kl / delta);
+    double q = 0, n2 = 0;
+    for (size_t k = 0; k < P; k++) step[k] = run->theta[k] - th0[k];
+    CHECK(pol_forward(run->pol, th0, run->batch->obs, T, ws, NULL) == TR_OK &&
+              pol_fvp(run->pol, th0, ws, step, T, 0.0, Fv) == TR_OK,
+          "fvp: %s", tr_error_msg());
+    for (size_t k = 0; k < P; k++) q += 0.5 * step[k] * Fv[k], n2 += 0.5 * step[k] * step[k];
+    CHECK_CLOSE(q + mu * n2, delta, 0, 1e-6, "npg: damped quadratic KL model of the step vs delta");
+    CHECK(kl >= 0.8 * q && kl <= 1.25 * q, "npg on %s, iteration %zu: mean KL %.5g vs quadratic "
+          "model %.5g: not within 25%%", env, i, kl, q);
+    if (band)
+      CHECK(kl >= delta / 2 && kl <= 2 * delta, "npg on %s, iteration %zu: mean KL %.5g not in "
+            "[delta/2, 2 delta], delta = %g", env, i, kl, delta);
+    printf("d. npg %s (damping %g) seed %llu iter %zu: KL %.5g = %.3f delta, %.3f x the model "
+           "1/2 dF d\n", env, mu, (unsigned long long)seed, i, kl, kl / delta, kl / q);
   }
-  free(th0);
+  pol_ws_free(ws);
+  free(th0), free(step), free(Fv);
   free_run(run, em);
 }
 
@@ -654,8 +676,10 @@ int main(void) {
     test_trpo_step("garnet:6,3,3,11", seed, 2, &accepted);
   }
   CHECK(accepted >= 4, "trpo: only %zu of 8 steps accepted: the checks are vacuous", accepted);
-  test_npg_step("cartpole", 1, 2);
-  test_npg_step("garnet:6,3,3,11", 1, 2);
+  static const char *const small_damping[] = {"cg_damping=1e-3", NULL};
+  test_npg_step("cartpole", 1, 2, NULL, 1);
+  test_npg_step("garnet:6,3,3,11", 1, 2, NULL, 0);
+  test_npg_step("garnet:6,3,3,11", 1, 2, small_damping, 1);
 
   char mdp_name[160];
   snprintf(mdp_name, sizeof mdp_name, "mdp:%s", tmp_file);
