@@ -345,10 +345,10 @@ int exp_cmd_demo(int argc, char **argv) {
   char *sargs[] = {"sweep", spec, "-j", "2", "--scale", "0.02", "--results", "results/demo", NULL};
   int src = exp_cmd_sweep(8, sargs);
   if (src == EXP_EXIT_INPUT || src == 130) return src;
-  char *targs[] = {"table", spec, "--results", "results/demo", NULL};
-  int trc = exp_cmd_table(4, targs);
-  char *pargs[] = {"plot", spec, "--results", "results/demo", NULL};
-  int prc = exp_cmd_plot(4, pargs);
+  char *targs[] = {"table", spec, "--results", "results/demo", "--scale", "0.02", NULL};
+  int trc = exp_cmd_table(6, targs);
+  char *pargs[] = {"plot", spec, "--results", "results/demo", "--scale", "0.02", NULL};
+  int prc = exp_cmd_plot(6, pargs);
   printf("\ntrbench demo: done.\n"
          "  results/demo/verify/verify.tsv        the claims table (%s), figures/ per bound\n"
          "  results/demo/ppo-cartpole/            a run directory (config.ini, progress.tsv, summary.ini)\n"

@@ -313,13 +313,15 @@ static void safe(char *dst, size_t n, const char *src) {
   dst[i] = '\0';
 }
 
-tr_status exp_spec_runs(const exp_spec *s, double scale, exp_run_ref **out, size_t *n) {
+tr_status exp_spec_runs(const exp_spec *s, double scale, size_t max_seeds, exp_run_ref **out,
+                        size_t *n) {
   size_t ns = s->n_seeds;
   if (s->scale_seeds) {
     ns = (size_t)llround((double)ns * scale);
     if (ns < 1) ns = 1;
     if (ns > s->n_seeds) ns = s->n_seeds;
   }
+  if (max_seeds > 0 && max_seeds < ns) ns = max_seeds;
   size_t steps = (size_t)llround((double)s->steps * scale);
   if (steps < 1) steps = 1;
   size_t total = s->n_variants * s->n_envs * ns, k = 0;

@@ -63,8 +63,10 @@ typedef struct {
 } exp_run_ref;
 
 /* The (variant, environment, seed) runs in order, steps and seeds scaled by `scale`
- * (steps ≥ 1; seeds only when scale_seeds, keeping at least one).  *out is new. */
-tr_status exp_spec_runs(const exp_spec *s, double scale, exp_run_ref **out, size_t *n);
+ * (steps ≥ 1; seeds only when scale_seeds, keeping at least one), then only the first
+ * max_seeds seeds when max_seeds > 0 (--seeds N).  *out is new. */
+tr_status exp_spec_runs(const exp_spec *s, double scale, size_t max_seeds, exp_run_ref **out,
+                        size_t *n);
 /* results/<name> under `results_root`, and the run directory of one run (new strings). */
 char *exp_spec_dir(const exp_spec *s, const char *results_root);
 char *exp_run_dir(const exp_spec *s, const char *results_root, const exp_run_ref *r);

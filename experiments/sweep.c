@@ -98,7 +98,7 @@ static void put_quoted(FILE *f, const char *s) {
 }
 
 static void sweep_help(FILE *f) {
-  fputs("usage: trbench sweep SPEC [-j N] [--resume] [--shard I/N] [--scale F]\n"
+  fputs("usage: trbench sweep SPEC [-j N] [--resume] [--shard I/N] [--scale F] [--seeds N]\n"
         "                     [--jobs-file FILE] [--results DIR]\n\n"
         "Runs every (variant, environment, seed) of the spec as its own `trbench run`\n"
         "process, N at a time (default 1), BLAS single-threaded in each, into\n"
@@ -107,6 +107,7 @@ static void sweep_help(FILE *f) {
         "  --shard I/N    run only the runs k with k mod N = I (0 <= I < N)\n"
         "  --scale F      multiply steps by F (and the seeds' count when the spec sets\n"
         "                 scale_seeds = true): quick smoke versions\n"
+        "  --seeds N      only the spec's first N seeds\n"
         "  --jobs-file F  write one `trbench run ...` line per run to F instead of running\n"
         "                 (for GNU parallel --sshloginfile, or experiments/slurm/array.sbatch)\n"
         "A failed or diverged run is recorded and counted, never fatal.  SIGINT/SIGTERM stop\n"
@@ -116,7 +117,7 @@ static void sweep_help(FILE *f) {
 
 typedef struct {
   const char *spec, *results, *jobs_file;
-  size_t jobs, shard_i, shard_n;
+  size_t jobs, shard_i, shard_n, seeds;
   int resume;
   double scale;
 } sweep_args;
@@ -140,7 +141,7 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
       {"jobs", required_argument, 0, 'j'}, {"resume", no_argument, 0, 'r'},
       {"shard", required_argument, 0, 's'}, {"scale", required_argument, 0, 'x'},
       {"jobs-file", required_argument, 0, 'f'}, {"results", required_argument, 0, 'o'},
-      {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"seeds", required_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c;
   optind = 0;
   opterr = 0;
@@ -163,6 +164,10 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
       break;
     }
     case 'f': a->jobs_file = optarg; break;
+    case 'n':
+      if (exp_parse_size("--seeds", optarg, &a->seeds)) return EXP_EXIT_INPUT;
+      if (a->seeds < 1) return exp_fail("--seeds: must be at least 1");
+      break;
     case 'o': a->results = optarg; break;
     case 'h': *help = 1; return 0;
     default:
@@ -223,7 +228,7 @@ int exp_cmd_sweep(int argc, char **argv) {
   if (st) return exp_fail_status(st);
   exp_run_ref *runs = NULL;
   size_t n_runs = 0;
-  if ((st = exp_spec_runs(s, a.scale, &runs, &n_runs))) {
+  if ((st = exp_spec_runs(s, a.scale, a.seeds, &runs, &n_runs))) {
     exp_spec_free(s);
     return exp_fail_status(st);
   }

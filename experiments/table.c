@@ -262,13 +262,13 @@ static size_t spec_time_limit(const exp_spec *s, int *agree) {
 
 /* Read the spec and every run's summary; compute cells, random and best, row scores, ρ. */
 static tr_status table_load(table *t, const char *spec, const char *results, double scale,
-                            int need_random) {
+                            size_t seeds, int need_random) {
   memset(t, 0, sizeof *t);
   tr_status st = exp_spec_read(&t->s, spec);
   if (st) return st;
   t->results = results;
   t->scale = scale;
-  if ((st = exp_spec_runs(t->s, scale, &t->runs, &t->n_runs))) return st;
+  if ((st = exp_spec_runs(t->s, scale, seeds, &t->runs, &t->n_runs))) return st;
   const exp_spec *s = t->s;
   size_t V = s->n_variants, E = s->n_envs, R = t->n_runs;
   t->K = R / (V * E);
@@ -739,11 +739,13 @@ static void write_tex(FILE *f, const table *t, const provenance *pv, int argc, c
 typedef struct {
   const char *spec, *results;
   double scale;
+  size_t seeds; /* --seeds N: the spec's first N seeds (0: all) */
 } tp_args;
 
 static int parse_tp_args(const char *cmd, int argc, char **argv, tp_args *a, int *help) {
   static const struct option opts[] = {{"results", required_argument, 0, 'o'},
                                        {"scale", required_argument, 0, 'x'},
+                                       {"seeds", required_argument, 0, 'n'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int c;
@@ -762,6 +764,10 @@ static int parse_tp_args(const char *cmd, int argc, char **argv, tp_args *a, int
         return exp_fail("--scale: '%s' is not a positive number", optarg);
       break;
     }
+    case 'n':
+      if (exp_parse_size("--seeds", optarg, &a->seeds)) return EXP_EXIT_INPUT;
+      if (a->seeds < 1) return exp_fail("--seeds: must be at least 1");
+      break;
     case 'h': *help = 1; return 0;
     default:
       return exp_fail("%s: unknown or incomplete option '%s' (trbench %s --help)", cmd,
@@ -799,7 +805,7 @@ static void csv_writer(FILE *f, const out_ctx *o) { write_csv(f, o->t); }
 static void tex_writer(FILE *f, const out_ctx *o) { write_tex(f, o->t, o->pv, o->argc, o->argv); }
 
 static void table_help(FILE *f) {
-  fputs("usage: trbench table SPEC [--results DIR] [--scale F]\n\n"
+  fputs("usage: trbench table SPEC [--results DIR] [--scale F] [--seeds N]\n\n"
         "Writes DIR/<experiment>/table.md, table.csv and table.tex (booktabs) from the run\n"
         "directories of `trbench sweep SPEC` and prints the markdown: one row per variant with\n"
         "its score (normalization = random_best: per environment (score - random)/(best -\n"
@@ -810,7 +816,8 @@ static void table_help(FILE *f) {
         "100 episodes (seed 1), as `trbench rollout --env ENV --episodes 100 --seed 1`.\n"
         "  --results DIR  where the sweep wrote its runs (default results)\n"
         "  --scale F      the sweep's --scale (it changes the run list only when the spec sets\n"
-        "                 scale_seeds = true)\n", f);
+        "                 scale_seeds = true)\n"
+        "  --seeds N      the sweep's --seeds: only the spec's first N seeds\n", f);
 }
 
 int exp_cmd_table(int argc, char **argv) {
@@ -826,7 +833,7 @@ int exp_cmd_table(int argc, char **argv) {
     return rc;
   }
   table t;
-  tr_status st = table_load(&t, a.spec, a.results, a.scale, 1);
+  tr_status st = table_load(&t, a.spec, a.results, a.scale, a.seeds, 1);
   if (!st) st = tr_mkdir_p(t.dir);
   provenance pv;
   provenance_get(&pv);
@@ -1240,7 +1247,7 @@ static int render(const char *gnuplot, const char *dir, const char *base) {
 }
 
 static void plot_help(FILE *f) {
-  fputs("usage: trbench plot SPEC [--results DIR] [--scale F]\n\n"
+  fputs("usage: trbench plot SPEC [--results DIR] [--scale F] [--seeds N]\n\n"
         "Writes gnuplot scripts and their data under DIR/<experiment>/plots/ and renders each to\n"
         "PNG and SVG with gnuplot: curves_<env>: learning curves per environment (x environment\n"
         "steps, y return_last100 from each run's progress.tsv, mean +- standard error over seeds,\n"
@@ -1249,7 +1256,8 @@ static void plot_help(FILE *f) {
         "how to render them (cd DIR && gnuplot *.gp).  The gnuplot used is the one found at\n"
         "build time, or $TRBENCH_GNUPLOT when set (empty: do not render).\n"
         "  --results DIR  where the sweep wrote its runs (default results)\n"
-        "  --scale F      the sweep's --scale (matters only with scale_seeds = true)\n", f);
+        "  --scale F      the sweep's --scale (matters only with scale_seeds = true)\n"
+        "  --seeds N      the sweep's --seeds: only the spec's first N seeds\n", f);
 }
 
 int exp_cmd_plot(int argc, char **argv) {
@@ -1260,7 +1268,7 @@ int exp_cmd_plot(int argc, char **argv) {
     return rc;
   }
   table t;
-  tr_status st = table_load(&t, a.spec, a.results, a.scale, 1);
+  tr_status st = table_load(&t, a.spec, a.results, a.scale, a.seeds, 1);
   char *pdir = NULL;
   if (!st && !(pdir = tr_path_join(t.dir, "plots"))) st = tr_error(TR_ENOMEM, "out of memory");
   if (!st) st = tr_mkdir_p(pdir);
