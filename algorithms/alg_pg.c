@@ -77,25 +77,45 @@ static tr_status estimate(alg_run *run, pg_state *s) {
   return norm ? alg_advantage_normalize(run->adv, run->T) : TR_OK;
 }
 
+/* loss = −(1/T) Σ_t Â_t log π_θ(a_t|s_t) − c_H (1/T) Σ_t H(π_θ(s_t)), gradient into grad. */
+tr_status alg_pg_loss(alg_run *run, const double *theta, double *loss, double *grad) {
+  pg_state *s = run->alg;
+  size_t T = run->T, P = run->pol->P;
+  double ent = cfg(run, "ent_coef"), L = 0;
+  tr_status st = pol_forward(run->pol, theta, run->batch->obs, T, run->pws, NULL);
+  if (!st) st = pol_log_prob(run->pol, run->pws->dist, run->batch->act, T, run->logp_new);
+  if (st) return st;
+  for (size_t t = 0; t < T; t++) {
+    L += run->adv[t] * run->logp_new[t];
+    run->tmp[t] = -run->adv[t] / (double)T;
+  }
+  *loss = -L / (double)T;
+  nn_zero(grad, P);
+  if ((st = pol_log_prob_grad(run->pol, theta, run->pws, run->batch->act, run->tmp, T, grad))) return st;
+  if (ent > 0) {
+    pol_entropy(run->pol, run->pws->dist, T, run->tmp);
+    for (size_t t = 0; t < T; t++) *loss -= ent * run->tmp[t] / (double)T;
+    nn_zero(s->g2, P);
+    if ((st = pol_entropy_grad(run->pol, theta, run->pws, T, s->g2))) return st;
+    for (size_t k = 0; k < P; k++) grad[k] -= ent * s->g2[k];
+  }
+  return TR_OK;
+}
+
 static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
   pg_state *s = run->alg;
   size_t T = run->T, P = run->pol->P;
+  (void)s;
   tr_status st = alg_run_sample(run, stats, 0);
   if (!st) st = estimate(run, s);
   if (!st) st = alg_run_old_dist(run, &stats->entropy);
   if (st) return st;
-  /* minimize −L: ∂/∂log π_t = −Â_t / T */
-  for (size_t t = 0; t < T; t++) run->tmp[t] = -run->adv[t] / (double)T;
-  nn_zero(run->grad, P);
-  st = pol_forward(run->pol, run->theta, run->batch->obs, T, run->pws, NULL);
-  if (!st) st = pol_log_prob_grad(run->pol, run->theta, run->pws, run->batch->act, run->tmp, T, run->grad);
-  double ent = cfg(run, "ent_coef");
-  if (!st && ent > 0) {
-    nn_zero(s->g2, P);
-    st = pol_entropy_grad(run->pol, run->theta, run->pws, T, s->g2);
-    for (size_t k = 0; k < P; k++) run->grad[k] -= ent * s->g2[k];
+  double loss;
+  if ((st = alg_pg_loss(run, run->theta, &loss, run->grad))) return st;
+  if (!isfinite(loss)) {
+    snprintf(stats->bad, sizeof stats->bad, "policy loss");
+    return TR_OK;
   }
-  if (st) return st;
   double mgn = cfg(run, "max_grad_norm");
   if (mgn > 0) nn_clip_grad_norm(run->grad, P, mgn);
   double lr = alg_run_lr(run, cfg(run, "learning_rate"));

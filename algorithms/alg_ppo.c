@@ -113,42 +113,73 @@ static double clip_weight(double r, double A, double eps) {
   return (r < 1 - eps || r > 1 + eps) ? 0.0 : r * A;
 }
 
+/* The minimized loss on the gathered minibatch (s->obs, act, adv, logp_old, dist_old) at θ:
+ *   loss = −(1/B) Σ_i ℓ_i(r_i) + β (1/B) Σ_i KL[π_old(s_i) ‖ π_θ(s_i)] − c_H (1/B) Σ_i H(π_θ(s_i)),
+ * ℓ = min(rÂ, clip(r)Â) (clip) or rÂ (kl, noclip), and its gradient into grad (P, overwritten).
+ * The forward pass leaves π_θ's distribution in run->pws. */
+static tr_status ppo_loss(alg_run *run, ppo_state *s, const double *theta, size_t B, double *loss,
+                          double *grad) {
+  pol_ws *ws = run->pws;
+  size_t P = run->pol->P;
+  double eps = cfg(run, "clip_range"), ent = cfg(run, "ent_coef"), L = 0;
+  tr_status st = pol_forward(run->pol, theta, s->obs, B, ws, NULL);
+  if (!st) st = pol_log_prob(run->pol, ws->dist, s->act, B, run->logp_new);
+  if (st) return st;
+  for (size_t i = 0; i < B; i++) {
+    double r = exp(run->logp_new[i] - s->logp_old[i]), A = s->adv[i];
+    double rc = r < 1 - eps ? 1 - eps : r > 1 + eps ? 1 + eps : r;
+    L += s->kind == PPO_CLIP ? fmin(r * A, rc * A) : r * A;
+    /* ∂ℓ/∂log π = r ∂ℓ/∂r */
+    s->w[i] = -(s->kind == PPO_CLIP ? clip_weight(r, A, eps) : r * A) / (double)B;
+  }
+  *loss = -L / (double)B;
+  nn_zero(grad, P);
+  if ((st = pol_log_prob_grad(run->pol, theta, ws, s->act, s->w, B, grad))) return st;
+  if (s->beta > 0) { /* + β mean KL */
+    pol_kl(run->pol, s->dist_old, ws->dist, B, run->tmp);
+    for (size_t i = 0; i < B; i++) *loss += s->beta * run->tmp[i] / (double)B;
+    nn_zero(s->g2, P);
+    if ((st = pol_kl_grad(run->pol, theta, ws, s->dist_old, B, s->g2))) return st;
+    for (size_t k = 0; k < P; k++) grad[k] += s->beta * s->g2[k];
+  }
+  if (ent > 0) { /* − c_H mean entropy */
+    pol_entropy(run->pol, ws->dist, B, run->tmp);
+    for (size_t i = 0; i < B; i++) *loss -= ent * run->tmp[i] / (double)B;
+    nn_zero(s->g2, P);
+    if ((st = pol_entropy_grad(run->pol, theta, ws, B, s->g2))) return st;
+    for (size_t k = 0; k < P; k++) grad[k] -= ent * s->g2[k];
+  }
+  return TR_OK;
+}
+
 /* One Adam step on a minibatch; *bad set on a non-finite loss. */
 static tr_status minibatch_step(alg_run *run, ppo_state *s, size_t mb, double lr, int *bad) {
-  pol_ws *ws = run->pws;
-  double eps = cfg(run, "clip_range");
-  tr_status st = pol_forward(run->pol, run->theta, s->obs, mb, ws, NULL);
-  if (!st) st = pol_log_prob(run->pol, ws->dist, s->act, mb, run->logp_new);
+  double loss;
+  tr_status st = ppo_loss(run, s, run->theta, mb, &loss, run->grad);
   if (st) return st;
-  double loss = 0;
-  for (size_t i = 0; i < mb; i++) {
-    double r = exp(run->logp_new[i] - s->logp_old[i]), A = s->adv[i];
-    double w = s->kind == PPO_CLIP ? clip_weight(r, A, eps) : r * A;
-    loss += w;
-    s->w[i] = -w / (double)mb; /* minimize −L */
-  }
   if (!isfinite(loss)) {
     *bad = 1;
     return TR_OK;
-  }
-  nn_zero(run->grad, run->pol->P);
-  if ((st = pol_log_prob_grad(run->pol, run->theta, ws, s->act, s->w, mb, run->grad))) return st;
-  size_t P = run->pol->P;
-  if (s->beta > 0) { /* + β ∇ mean KL (minimizing −L) */
-    nn_zero(s->g2, P);
-    if ((st = pol_kl_grad(run->pol, run->theta, ws, s->dist_old, mb, s->g2))) return st;
-    for (size_t k = 0; k < P; k++) run->grad[k] += s->beta * s->g2[k];
-  }
-  double ent = cfg(run, "ent_coef");
-  if (ent > 0) { /* − ent_coef ∇ mean entropy */
-    nn_zero(s->g2, P);
-    if ((st = pol_entropy_grad(run->pol, run->theta, ws, mb, s->g2))) return st;
-    for (size_t k = 0; k < P; k++) run->grad[k] -= ent * s->g2[k];
   }
   double mgn = cfg(run, "max_grad_norm");
   if (mgn > 0) nn_clip_grad_norm(run->grad, run->pol->P, mgn);
   nn_adam_step(s->adam, run->theta, run->grad, lr);
   return TR_OK;
+}
+
+tr_status alg_ppo_minibatch_loss(alg_run *run, const double *theta, const double *obs,
+                                 const double *act, const double *adv, const double *logp_old,
+                                 const double *dist_old, size_t B, double *loss, double *grad) {
+  ppo_state *s = run->alg;
+  size_t O = env_obs_dim(run->em), W = run->pol->W, K = run->pol->K;
+  if (B > (size_t)cfg(run, "batch_size"))
+    return tr_error(TR_EINVAL, "alg_ppo_minibatch_loss: %zu rows exceed batch_size", B);
+  memcpy(s->obs, obs, B * O * sizeof *obs);
+  memcpy(s->act, act, B * W * sizeof *act);
+  memcpy(s->adv, adv, B * sizeof *adv);
+  memcpy(s->logp_old, logp_old, B * sizeof *logp_old);
+  memcpy(s->dist_old, dist_old, B * K * sizeof *dist_old);
+  return ppo_loss(run, s, theta, B, loss, grad);
 }
 
 static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {

@@ -325,6 +325,23 @@ double alg_run_lr(const alg_run *run, double lr0) {
 
 void alg_run_shuffle(alg_run *run) { gsl_ran_shuffle(run->rng, run->perm, run->T, sizeof *run->perm); }
 
+tr_status alg_run_value_loss(alg_run *run, const double *params, const double *obs,
+                             const double *targets, size_t B, double *loss, double *grad) {
+  double *out = run->tmp, *dout = run->logp_new; /* scratch (T) */
+  tr_status st = nn_forward(run->vnet, params, obs, B, run->vws, out);
+  if (st) return st;
+  double l = 0;
+  for (size_t i = 0; i < B; i++) {
+    double e = out[i] - targets[i];
+    l += e * e;
+    dout[i] = 2.0 * e / (double)B; /* ∂/∂V of (1/B) Σ (V − R)² */
+  }
+  *loss = l / (double)B;
+  if (!grad) return TR_OK;
+  nn_zero(grad, run->vnet->P);
+  return nn_backward(run->vnet, params, run->vws, dout, B, grad, NULL);
+}
+
 tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, double *loss) {
   size_t T = run->T, O = env_obs_dim(run->em);
   double l0 = 0;
@@ -332,18 +349,17 @@ tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, d
   *loss = l0 / (double)T;
   if (run->exact_values) return TR_OK;
   if (mb > T || mb == 0) mb = T;
-  double *out = run->tmp, *dout = run->logp_new; /* scratch (T) */
+  double *targets = run->ratio; /* scratch (T): the minibatch's targets */
   for (size_t e = 0; e < epochs; e++) {
     if (mb < T) alg_run_shuffle(run);
     for (size_t s0 = 0; s0 + mb <= T; s0 += mb) {
-      for (size_t i = 0; i < mb; i++)
+      for (size_t i = 0; i < mb; i++) {
         memcpy(run->obs_buf + i * O, run->batch->obs + run->perm[s0 + i] * O, O * sizeof(double));
-      tr_status st = nn_forward(run->vnet, run->vparams, run->obs_buf, mb, run->vws, out);
+        targets[i] = run->ret[run->perm[s0 + i]];
+      }
+      double l;
+      tr_status st = alg_run_value_loss(run, run->vparams, run->obs_buf, targets, mb, &l, run->vgrad);
       if (st) return st;
-      /* loss (1/mb) Σ (V − R)²: ∂/∂V = 2 (V − R)/mb */
-      for (size_t i = 0; i < mb; i++) dout[i] = 2.0 * (out[i] - run->ret[run->perm[s0 + i]]) / (double)mb;
-      nn_zero(run->vgrad, run->vnet->P);
-      if ((st = nn_backward(run->vnet, run->vparams, run->vws, dout, mb, run->vgrad, NULL))) return st;
       nn_adam_step(run->vadam, run->vparams, run->vgrad, lr);
     }
   }

@@ -122,6 +122,20 @@ tr_status alg_run_old_dist(alg_run *run, double *entropy);
 /* Regress V on run->ret with Adam: epochs passes of minibatches of size mb (mb ≥ T: full
  * batch), learning rate lr; returns the loss before the update.  No-op for exact values. */
 tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, double *loss);
+/* The value loss (1/B) Σ_b (V_params(obs_b) − target_b)² and its gradient (Pv, overwritten;
+ * may be NULL) for B ≤ T rows. */
+tr_status alg_run_value_loss(alg_run *run, const double *params, const double *obs,
+                             const double *targets, size_t B, double *loss, double *grad);
+/* For tests: a PPO run's minibatch loss (the quantity its Adam steps minimize: minus the
+ * clipped or plain surrogate, plus β·KL, minus c_H·entropy) at theta over B ≤ batch_size rows,
+ * and its gradient (P). */
+tr_status alg_ppo_minibatch_loss(alg_run *run, const double *theta, const double *obs,
+                                 const double *act, const double *adv, const double *logp_old,
+                                 const double *dist_old, size_t B, double *loss, double *grad);
+/* For tests: a reinforce/a2c run's loss −(1/T) Σ_t Â_t log π_θ(a_t|s_t) (− c_H mean entropy) on
+ * its batch at theta, and its gradient (P). */
+tr_status alg_pg_loss(alg_run *run, const double *theta, double *loss, double *grad);
+
 /* Mean KL(π_old ‖ π_θ) over the objective's rows at parameters th (uses run->pws). */
 tr_status alg_run_mean_kl(alg_run *run, const double *th, double *kl);
 /* Importance-weighted surrogate (1/rows) Σ_t r_t(θ) Â_t at parameters th (rows of run->batch,
