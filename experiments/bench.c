@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/rng.h"
+#include "experiments/bench_run.h"
 #include "experiments/cli.h"
 #include "mdps/generators.h"
 #include "theory/exact.h"
@@ -93,15 +94,26 @@ static int bench_verify(size_t n) {
 
 int exp_cmd_bench(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help")) {
-    printf("usage: trbench bench exact [--quick]\n\n"
+    printf("usage: trbench bench exact|envs|algos [--quick]\n\n"
            "exact: policy evaluation (V and d, one LU) for S in {100, 500, 1000, 2000}, A = 10,\n"
            "against a bare LAPACKE dgesv of the same matrix: TSV 'S A eval_seconds\n"
            "dgesv_seconds ratio' (medians; target ratio <= 1.1 for S >= 500); then verify's\n"
-           "time per instance (S = 20, A = 4; target 10,000 instances in <= 30 s).\n");
+           "time per instance (S = 20, A = 4; target 10,000 instances in <= 30 s).\n"
+           "envs: environment steps/s of each MuJoCo task with a random policy against bare\n"
+           "mj_step calls on the same model times the frame skip (TSV 'env steps_per_s\n"
+           "floor_steps_per_s ratio'; target ratio >= 0.8); classic control and tabular rows.\n"
+           "algos: training throughput of ppo-clip and trpo on cartpole and hopper against the\n"
+           "environment-only floor (TSV 'algo env steps_per_s floor_steps_per_s ratio'; target\n"
+           "for ppo-clip on hopper: ratio >= 0.5 and 1M steps in under 180 s).\n");
     return argc < 2 ? EXP_EXIT_INPUT : EXP_EXIT_OK;
   }
+  if (!strcmp(argv[1], "envs") || !strcmp(argv[1], "algos")) {
+    int q = argc > 2 && !strcmp(argv[2], "--quick");
+    if (argc > 2 + q) return exp_fail("bench %s: unexpected argument '%s'", argv[1], argv[2 + q]);
+    return argv[1][0] == 'e' ? exp_bench_envs(q) : exp_bench_algos(q);
+  }
   if (strcmp(argv[1], "exact"))
-    return exp_fail("bench: unknown benchmark '%s' (known: exact)", argv[1]);
+    return exp_fail("bench: unknown benchmark '%s' (known: exact, envs, algos)", argv[1]);
   int quick = argc > 2 && !strcmp(argv[2], "--quick");
   if (argc > 2 && !quick) return exp_fail("bench exact: unexpected argument '%s'", argv[2]);
   static const size_t sizes[] = {100, 500, 1000, 2000};

@@ -59,7 +59,7 @@ expect_error "trbench: error: verify: unknown or incomplete option '--bogus' (tr
 expect_error "trbench: error: verify: unexpected argument 'extra'" verify extra
 expect_error "trbench: error: eval: --mdp FILE is required" eval
 expect_error "trbench: error: solve: --mdp FILE is required" solve
-expect_error "trbench: error: bench: unknown benchmark 'nope' (known: exact)" bench nope
+expect_error "trbench: error: bench: unknown benchmark 'nope' (known: exact, envs, algos)" bench nope
 expect_prefix "trbench: error: $tmp/none.mdp: " eval --mdp "$tmp/none.mdp"
 expect_prefix "trbench: error: $D/kakade.mdp:5: " eval --mdp "$D/kakade.mdp" --policy "$D/kakade.mdp"
 for f in "$D"/bad/policy-*.txt; do
