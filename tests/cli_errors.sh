@@ -1,13 +1,7 @@
 #!/bin/sh
 # Bad input to the trbench command: exit status 2 and exactly one line
 # "trbench: error: WHERE: WHAT" on stderr, for each kind of mistake.
-set -u
-T=${TRBENCH:-./trbench}
-D=${TR_TESTDATA:-tests/data}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-n=0
+. "$(dirname "$0")/lib.sh"
 
 # expect_error "expected stderr line" args...
 expect_error() {

@@ -1,19 +1,6 @@
 #!/bin/sh
 # trbench solve / eval / verify end to end, against values worked out by hand.
-set -u
-T=${TRBENCH:-./trbench}
-D=${TR_TESTDATA:-tests/data}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-n=0
-check() { # check "what" condition-exit-status
-  n=$((n + 1))
-  if [ "$2" -ne 0 ]; then
-    echo "FAIL: $1"
-    fails=$((fails + 1))
-  fi
-}
+. "$(dirname "$0")/lib.sh"
 # near VALUE WANT: |VALUE - WANT| <= 1e-12 (1 + |WANT|)
 near() { awk -v x="$1" -v y="$2" 'BEGIN { d = x - y; if (d < 0) d = -d; a = y < 0 ? -y : y; exit !(d <= 1e-12 * (1 + a)) }'; }
 

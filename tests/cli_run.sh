@@ -4,14 +4,9 @@
 # directory atomically (DESIGN.md, Run directory), replaces an existing one, and is
 # reproducible: the same seed gives byte-identical files except the timing fields.
 # Exit status: 0 pass, 1 a check failed, 99 trbench missing.
-set -u
-T=${TRBENCH:-./trbench}
+. "$(dirname "$0")/lib.sh"
 OPENBLAS_NUM_THREADS=1
 export OPENBLAS_NUM_THREADS
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-n=0
 if [ ! -x "$T" ]; then
   echo "cli_run: $T is not an executable trbench"
   exit 99

@@ -2,19 +2,7 @@
 # trbench sweep: -j 2 and -j 1 give the same run files (timing columns aside); a sweep
 # killed with SIGKILL and resumed gives the same runs; the jobs file run through GNU
 # parallel gives the same runs; shards partition the runs; bad flags exit 2.
-set -u
-T=${TRBENCH:-./trbench}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-n=0
-check() {
-  n=$((n + 1))
-  if [ "$2" -ne 0 ]; then
-    echo "FAIL: $1"
-    fails=$((fails + 1))
-  fi
-}
+. "$(dirname "$0")/lib.sh"
 cat >"$tmp/spec.ini" <<'SPEC'
 [experiment]
 name = tiny

@@ -2,20 +2,7 @@
 # trbench table / plot end to end on a tiny sweep, a hand-made set of runs with values worked
 # out by hand (Spearman's rho, normalized scores, missing and diverged runs), and bad specs:
 # each malformed spec under tests/data/specs/ gives exit 2 and exactly its one-line message.
-set -u
-T=${TRBENCH:-./trbench}
-D=${TR_TESTDATA:-tests/data}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-n=0
-check() { # check "what" exit-status-of-the-condition
-  n=$((n + 1))
-  if [ "$2" -ne 0 ]; then
-    echo "FAIL: $1"
-    fails=$((fails + 1))
-  fi
-}
+. "$(dirname "$0")/lib.sh"
 has() { grep -qF -- "$2" "$1"; } # has FILE TEXT
 # csv_widths FILE: the distinct numbers of fields per line (RFC 4180 quotes respected)
 csv_widths() {

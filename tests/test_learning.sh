@@ -16,14 +16,9 @@
 #     passes it at 151,552 steps (seeds 2, 3: 137k, 127k); the budget is 200,000 steps,
 #     where seed 1 is at -218 (seeds 2, 3: -224, -247).
 # Exit status: 0 pass, 1 a check failed, 99 trbench missing or unusable.
-set -u
-T=${TRBENCH:-./trbench}
+. "$(dirname "$0")/lib.sh"
 OPENBLAS_NUM_THREADS=1
 export OPENBLAS_NUM_THREADS
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-n=0
 if [ ! -x "$T" ]; then
   echo "test_learning: $T is not an executable trbench"
   exit 99

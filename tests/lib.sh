@@ -1,0 +1,25 @@
+# tests/lib.sh — shared by the shell tests: sourced as . "$(dirname "$0")/lib.sh".
+# Sets T (the trbench binary), D (the test data), tmp (a scratch directory removed at
+# exit), counters n and fails, and check / finish.
+set -u
+T=${TRBENCH:-./trbench}
+D=${TR_TESTDATA:-tests/data}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+n=0
+
+# check "what" STATUS — STATUS 0 passes (usually "$(condition; echo $?)")
+check() {
+  n=$((n + 1))
+  if [ "$2" -ne 0 ]; then
+    echo "FAIL: $1"
+    fails=$((fails + 1))
+  fi
+}
+
+# finish NAME — the tally and the exit status
+finish() {
+  echo "$1: $n checks, $fails failed"
+  [ "$fails" -eq 0 ]
+}
