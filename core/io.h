@@ -27,6 +27,9 @@ void tr_atomic_abort(tr_atomic_file *af);
 tr_status tr_read_file(const char *path, char **text_out, size_t *len_out);
 /* mkdir -p */
 tr_status tr_mkdir_p(const char *path);
+/* Write s to f as one POSIX shell word: as is when it holds only safe characters
+ * (letters, digits, _ - . / = : , + @ %), else in single quotes with ' as '\''. */
+void tr_shell_quote(FILE *f, const char *s);
 /* "dir/name" in a new string. */
 char *tr_path_join(const char *dir, const char *name);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "algorithms/run.h"
+#include "core/io.h"
 #include "experiments/cli.h"
 #include "experiments/cmd_run.h"
 #include "experiments/rundir.h"
@@ -133,7 +134,10 @@ static tr_status write_config(const exp_rundir *rd, const run_args *a, const alg
   fprintf(f, "algo = %s\nenv = %s\nsteps = %zu\nseed = %llu\n", a->algo, a->env, a->steps,
           (unsigned long long)a->seed);
   fprintf(f, "trbench_version = %s\ncommit = %s\ncommand = trbench", exp_version(), exp_commit());
-  for (int i = 0; i < argc; i++) fprintf(f, " %s", argv[i]);
+  for (int i = 0; i < argc; i++) {
+    fputc(' ', f);
+    tr_shell_quote(f, argv[i]);
+  }
   fprintf(f, "\ngamma_resolved = %.17g\niterations = %zu\npolicy_parameters = %zu\n", run->gamma,
           run->n_iters, run->pol->P);
   fprintf(f, "\n[%s]\n", a->algo);

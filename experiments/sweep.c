@@ -80,23 +80,6 @@ static void build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp
   a[c->argc] = NULL;
 }
 
-/* Shell quoting for the jobs file: single quotes, ' as '\''. */
-static void put_quoted(FILE *f, const char *s) {
-  int plain = *s != '\0';
-  for (const char *p = s; *p; p++)
-    if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+", *p)) plain = 0;
-  if (plain) {
-    fputs(s, f);
-    return;
-  }
-  fputc('\'', f);
-  for (const char *p = s; *p; p++) {
-    if (*p == '\'') fputs("'\\''", f);
-    else fputc(*p, f);
-  }
-  fputc('\'', f);
-}
-
 static void sweep_help(FILE *f) {
   fputs("usage: trbench sweep SPEC [-j N] [--resume] [--shard I/N] [--scale F] [--seeds N]\n"
         "                     [--jobs-file FILE] [--results DIR]\n\n"
@@ -271,11 +254,11 @@ int exp_cmd_sweep(int argc, char **argv) {
       run_cmd cmd;
       build_cmd(&cmd, self, s, &runs[todo[i]], dirs[todo[i]]);
       fputs("cd ", af.f);
-      put_quoted(af.f, cwd);
+      tr_shell_quote(af.f, cwd);
       fputs(" && OPENBLAS_NUM_THREADS=1", af.f);
       for (int j = 0; j < cmd.argc; j++) {
         fputc(' ', af.f);
-        put_quoted(af.f, cmd.argv[j]);
+        tr_shell_quote(af.f, cmd.argv[j]);
       }
       fputc('\n', af.f);
     }

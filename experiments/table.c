@@ -440,21 +440,8 @@ static void put_paper(FILE *f, const exp_variant *var, cell_fmt fmt) {
 static void put_command(FILE *f, int argc, char **argv) {
   fputs("trbench", f);
   for (int i = 0; i < argc; i++) {
-    const char *w = argv[i];
-    int plain = *w != '\0';
-    for (const char *p = w; *p; p++)
-      if (!isalnum((unsigned char)*p) && !strchr("_-./=:,+@%", *p)) plain = 0;
     fputc(' ', f);
-    if (plain) {
-      fputs(w, f);
-      continue;
-    }
-    fputc('\'', f);
-    for (const char *p = w; *p; p++) {
-      if (*p == '\'') fputs("'\\''", f);
-      else fputc(*p, f);
-    }
-    fputc('\'', f);
+    tr_shell_quote(f, argv[i]);
   }
 }
 
