@@ -85,6 +85,9 @@ tr_status nn_backward(const nn_mlp *net, const double *params, nn_ws *ws, const 
 tr_status nn_jvp(const nn_mlp *net, const double *params, nn_ws *ws, const double *v, size_t B,
                  double *dout);
 
+/* x (n) ← tanh x elementwise (relative error ≤ 8 ulp; about twice glibc's speed). */
+void nn_tanh(double *x, size_t n);
+
 /* x (n) = 0: the separate zeroing call for gradients. */
 void nn_zero(double *x, size_t n);
 
