@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "theory/softmax.h"
 
 static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
 
@@ -396,14 +397,7 @@ tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi) {
   pol_ws *ws = pol_ws_alloc(run->pol, S);
   if (!ws) return TR_ENOMEM;
   tr_status st = pol_forward(run->pol, th, run->onehot, S, ws, NULL);
-  if (!st)
-    for (size_t s = 0; s < S; s++) {
-      const double *z = ws->dist + s * A;
-      double mx = z[0], zs = 0;
-      for (size_t a = 1; a < A; a++) mx = fmax(mx, z[a]);
-      for (size_t a = 0; a < A; a++) zs += (pi[s * A + a] = exp(z[a] - mx));
-      for (size_t a = 0; a < A; a++) pi[s * A + a] /= zs;
-    }
+  if (!st) thy_softmax(pi, ws->dist, S, A); /* the logits of every state, (S, A) */
   pol_ws_free(ws);
   return st;
 }
