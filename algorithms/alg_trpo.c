@@ -65,7 +65,8 @@ static const alg_param p_trpo[] = {
     {"vine_length", ALG_INT, 100, 1, 1e6, NULL, "vine: steps per rollout"}};
 
 static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
-static int is_vine(const alg_run *run) { return run->cfg.cls->n_params == sizeof p_trpo / sizeof *p_trpo && cfg(run, "sampling") == 1; }
+extern const alg_class alg_trpo;
+static int is_vine(const alg_run *run) { return run->cfg.cls == &alg_trpo && cfg(run, "sampling") == 1; }
 
 static void trpo_free(alg_run *run) {
   trpo_state *s = run->alg;

@@ -96,7 +96,9 @@ static tr_status build_scratch(alg_run *run) {
     run->pi_old_tab = tr_malloc(S * A * sizeof *run->pi_old_tab);
     run->pi_new_tab = tr_malloc(S * A * sizeof *run->pi_new_tab);
     run->onehot = tr_calloc(S * S, sizeof *run->onehot);
-    if (!run->ex_old || !run->ex_new || !run->pi_old_tab || !run->pi_new_tab || !run->onehot)
+    run->pws_tab = pol_ws_alloc(run->pol, S);
+    if (!run->ex_old || !run->ex_new || !run->pi_old_tab || !run->pi_new_tab || !run->onehot ||
+        !run->pws_tab)
       return TR_ENOMEM;
     for (size_t s = 0; s < S; s++) run->onehot[s * S + s] = 1.0;
   }
@@ -205,6 +207,7 @@ void alg_run_free(alg_run *run) {
   thy_values_free(run->ex_old);
   thy_values_free(run->ex_new);
   free(run->pi_old_tab), free(run->pi_new_tab), free(run->onehot);
+  pol_ws_free(run->pws_tab);
   mdp_free(run->tab_own);
   free(run);
 }
@@ -394,11 +397,8 @@ tr_status alg_run_surrogate(alg_run *run, const double *th, double *surr) {
 
 tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi) {
   size_t S = run->tab->S, A = run->tab->A;
-  pol_ws *ws = pol_ws_alloc(run->pol, S);
-  if (!ws) return TR_ENOMEM;
-  tr_status st = pol_forward(run->pol, th, run->onehot, S, ws, NULL);
-  if (!st) thy_softmax(pi, ws->dist, S, A); /* the logits of every state, (S, A) */
-  pol_ws_free(ws);
+  tr_status st = pol_forward(run->pol, th, run->onehot, S, run->pws_tab, NULL);
+  if (!st) thy_softmax(pi, run->pws_tab->dist, S, A); /* the logits of every state, (S, A) */
   return st;
 }
 

@@ -86,6 +86,7 @@ struct alg_run {
   thy_values *ex_old, *ex_new;
   double *pi_old_tab, *pi_new_tab; /* (S, A) */
   double *onehot;          /* (S, S) identity: every state's observation */
+  pol_ws *pws_tab;         /* Bmax = S: tabulating the policy */
   void *alg;               /* the algorithm's private state */
 };
 
