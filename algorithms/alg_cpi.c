@@ -23,14 +23,28 @@ typedef struct {
   double advantage; /* 𝔸 of the last step */
 } cpi_state;
 
+typedef enum { CPI_SAMPLED = 0, CPI_EXACT = 1 } cpi_advantage;
+typedef struct {
+  alg_shared_params shared;
+  double gae_lambda;
+  int advantage; /* cpi_advantage */
+  double alpha;  /* 0: the AJKS step */
+} cpi_params;
+#define CPI_AT(field) offsetof(cpi_params, field)
+
 static const alg_param p_cpi[] = {
     ALG_COMMON_PARAMS(0, 1),
-    {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch"},
-    {"gae_lambda", ALG_REAL, 1, 0, 1, NULL, "lambda of the sampled advantages"},
-    {"advantage", ALG_CHOICE, 0, 0, 0, "sampled|exact", "advantage estimate: from the batch, or exact"},
-    {"alpha", ALG_REAL, 0, 0, 1, NULL, "mixture step (0: the AJKS step from the policy advantage)"}};
+    {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch", ALG_SHARED(n_steps)},
+    {"gae_lambda", ALG_REAL, 1, 0, 1, NULL, "lambda of the sampled advantages", CPI_AT(gae_lambda)},
+    {"advantage", ALG_CHOICE, 0, 0, 0, "sampled|exact", "advantage estimate: from the batch, or exact",
+     CPI_AT(advantage)},
+    {"alpha", ALG_REAL, 0, 0, 1, NULL, "mixture step (0: the AJKS step from the policy advantage)",
+     CPI_AT(alpha)}};
 
-static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
+/* The value table's fit per iteration: 20 full-batch Adam steps at 1e-2 (a tabular V is a
+ * table; these only feed the value_loss column, CPI's step uses Â, not V). */
+#define CPI_VF_ITERS 20
+#define CPI_VF_LR 1e-2
 
 static tr_status cpi_init(alg_run *run) {
   cpi_state *s = tr_calloc(1, sizeof *s);
@@ -67,9 +81,10 @@ static void sampled_table(alg_run *run, cpi_state *s) {
 static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
   cpi_state *s = run->alg;
   size_t S = run->tab->S, A = run->tab->A;
-  int exact = cfg(run, "advantage") == 1;
+  const cpi_params *p = run->params;
+  int exact = p->advantage == CPI_EXACT;
   tr_status st = alg_run_sample(run, stats, 0);
-  if (!st) st = alg_run_advantages(run, cfg(run, "gae_lambda"), 0);
+  if (!st) st = alg_run_advantages(run, p->gae_lambda, 0);
   if (!st) st = alg_run_old_dist(run, &stats->entropy);
   if (st) return st;
   const double *pi = run->pi_old_tab; /* tabulated by alg_run_iterate before this call */
@@ -95,7 +110,7 @@ static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
     }
     adv /= (double)run->T;
   }
-  double alpha = cfg(run, "alpha");
+  double alpha = p->alpha;
   if (alpha == 0) alpha = fmin(1.0, fmax(0.0, adv * (1 - g) * (1 - g) / (4 * g)));
   s->advantage = adv;
   s->bound = alpha / (1 - g) * (adv - 2 * alpha * g / ((1 - g) * (1 - g)));
@@ -108,7 +123,7 @@ static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
   if ((st = alg_run_mean_kl(run, run->theta, &kl))) return st;
   stats->kl_mean = kl;
   stats->surrogate_gain = adv;
-  return alg_run_fit_value(run, 20, run->T, 1e-2, &stats->value_loss);
+  return alg_run_fit_value(run, CPI_VF_ITERS, run->T, CPI_VF_LR, &stats->value_loss);
 }
 
 /* For tests: the AJKS lower bound and 𝔸 of the last step. */
@@ -120,4 +135,5 @@ void alg_cpi_last_step(const alg_run *run, double *bound, double *advantage) {
 
 const alg_class alg_cpi = {"cpi", "conservative policy iteration: mixture with the greedy policy (AJKS step by default)",
                            p_cpi, sizeof p_cpi / sizeof *p_cpi, ALG_NEEDS_TABULAR | ALG_NEEDS_DISCRETE,
+                           sizeof(cpi_params), NULL,
                            cpi_init, cpi_iterate, cpi_free};

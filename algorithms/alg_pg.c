@@ -15,6 +15,15 @@
 
 #include "algorithms/run.h"
 
+/* reinforce's and a2c's parameters (each table lists its own; the rest stay 0). */
+typedef struct {
+  alg_shared_params shared;
+  double learning_rate, gae_lambda, ent_coef, max_grad_norm, vf_learning_rate;
+  size_t vf_iters;
+  int baseline; /* reinforce */
+} pg_params;
+#define PG_AT(field) offsetof(pg_params, field)
+
 typedef struct {
   int a2c;
   nn_adam *adam;
@@ -23,25 +32,33 @@ typedef struct {
 
 static const alg_param p_reinforce[] = {
     ALG_COMMON_PARAMS(0, 1),
-    {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch"},
-    {"learning_rate", ALG_REAL, 1e-3, 0, 1, NULL, "Adam step size of the policy"},
-    {"baseline", ALG_BOOL, 0, 0, 1, NULL, "subtract the value function from the return"},
-    {"ent_coef", ALG_REAL, 0, 0, 1e3, NULL, "entropy bonus coefficient"},
-    {"max_grad_norm", ALG_REAL, 0, 0, 1e9, NULL, "clip the gradient's norm (0: off)"},
-    {"vf_learning_rate", ALG_REAL, 1e-3, 0, 1, NULL, "Adam step size of the value function"},
-    {"vf_iters", ALG_INT, 20, 0, 1e6, NULL, "value-function Adam steps per batch (full batch)"}};
+    {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch", ALG_SHARED(n_steps)},
+    {"learning_rate", ALG_REAL, 1e-3, 0, 1, NULL, "Adam step size of the policy",
+     PG_AT(learning_rate)},
+    {"baseline", ALG_BOOL, 0, 0, 1, NULL, "subtract the value function from the return",
+     PG_AT(baseline)},
+    {"ent_coef", ALG_REAL, 0, 0, 1e3, NULL, "entropy bonus coefficient", PG_AT(ent_coef)},
+    {"max_grad_norm", ALG_REAL, 0, 0, 1e9, NULL, "clip the gradient's norm (0: off)",
+     PG_AT(max_grad_norm)},
+    {"vf_learning_rate", ALG_REAL, 1e-3, 0, 1, NULL, "Adam step size of the value function",
+     PG_AT(vf_learning_rate)},
+    {"vf_iters", ALG_INT, 20, 0, 1e6, NULL, "value-function Adam steps per batch (full batch)",
+     PG_AT(vf_iters)}};
 
 static const alg_param p_a2c[] = {
     ALG_COMMON_PARAMS(0, 8),
-    {"n_steps", ALG_INT, 40, 1, 1e8, NULL, "environment steps per batch (all environments)"},
-    {"learning_rate", ALG_REAL, 7e-4, 0, 1, NULL, "Adam step size of the policy"},
-    {"gae_lambda", ALG_REAL, 1, 0, 1, NULL, "GAE lambda (1: n-step returns)"},
-    {"ent_coef", ALG_REAL, 0, 0, 1e3, NULL, "entropy bonus coefficient"},
-    {"max_grad_norm", ALG_REAL, 0.5, 0, 1e9, NULL, "clip the gradient's norm (0: off)"},
-    {"vf_learning_rate", ALG_REAL, 7e-4, 0, 1, NULL, "Adam step size of the value function"},
-    {"vf_iters", ALG_INT, 1, 0, 1e6, NULL, "value-function Adam steps per batch (full batch)"}};
-
-static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
+    {"n_steps", ALG_INT, 40, 1, 1e8, NULL, "environment steps per batch (all environments)",
+     ALG_SHARED(n_steps)},
+    {"learning_rate", ALG_REAL, 7e-4, 0, 1, NULL, "Adam step size of the policy",
+     PG_AT(learning_rate)},
+    {"gae_lambda", ALG_REAL, 1, 0, 1, NULL, "GAE lambda (1: n-step returns)", PG_AT(gae_lambda)},
+    {"ent_coef", ALG_REAL, 0, 0, 1e3, NULL, "entropy bonus coefficient", PG_AT(ent_coef)},
+    {"max_grad_norm", ALG_REAL, 0.5, 0, 1e9, NULL, "clip the gradient's norm (0: off)",
+     PG_AT(max_grad_norm)},
+    {"vf_learning_rate", ALG_REAL, 7e-4, 0, 1, NULL, "Adam step size of the value function",
+     PG_AT(vf_learning_rate)},
+    {"vf_iters", ALG_INT, 1, 0, 1e6, NULL, "value-function Adam steps per batch (full batch)",
+     PG_AT(vf_iters)}};
 
 static tr_status pg_init(alg_run *run, int a2c) {
   pg_state *s = tr_calloc(1, sizeof *s);
@@ -66,12 +83,13 @@ static void pg_free(alg_run *run) {
 
 /* Â into run->adv (normalized if asked) and value targets into run->ret. */
 static tr_status estimate(alg_run *run, pg_state *s) {
-  int norm = cfg(run, "normalize_advantage") != 0;
-  if (s->a2c) return alg_run_advantages(run, cfg(run, "gae_lambda"), norm);
+  const pg_params *p = run->params;
+  int norm = p->shared.normalize_advantage;
+  if (s->a2c) return alg_run_advantages(run, p->gae_lambda, norm);
   alg_batch *b = run->batch;
   tr_status st = alg_returns_mc(run->ret, run->rew_used, run->v_next, b->term, b->trunc, run->T,
                                 run->E, run->gamma);
-  if (!st) st = alg_advantage_rtg(run->adv, run->ret, cfg(run, "baseline") != 0 ? run->values : NULL, run->T);
+  if (!st) st = alg_advantage_rtg(run->adv, run->ret, p->baseline ? run->values : NULL, run->T);
   if (st) return st;
   memcpy(run->adv_raw, run->adv, run->T * sizeof *run->adv);
   return norm ? alg_advantage_normalize(run->adv, run->T) : TR_OK;
@@ -81,7 +99,7 @@ static tr_status estimate(alg_run *run, pg_state *s) {
 tr_status alg_pg_loss(alg_run *run, const double *theta, double *loss, double *grad) {
   pg_state *s = run->alg;
   size_t T = run->T, P = run->pol->P;
-  double ent = cfg(run, "ent_coef"), L = 0;
+  double ent = ((const pg_params *)run->params)->ent_coef, L = 0;
   tr_status st = pol_forward(run->pol, theta, run->batch->obs, T, run->pws, NULL);
   if (!st) st = pol_log_prob(run->pol, run->pws->dist, run->batch->act, T, run->logp_new);
   if (st) return st;
@@ -104,8 +122,8 @@ tr_status alg_pg_loss(alg_run *run, const double *theta, double *loss, double *g
 
 static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
   pg_state *s = run->alg;
+  const pg_params *p = run->params;
   size_t T = run->T, P = run->pol->P;
-  (void)s;
   tr_status st = alg_run_sample(run, stats, 0);
   if (!st) st = estimate(run, s);
   if (!st) st = alg_run_old_dist(run, &stats->entropy);
@@ -116,9 +134,9 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
     snprintf(stats->bad, sizeof stats->bad, "policy loss");
     return TR_OK;
   }
-  double mgn = cfg(run, "max_grad_norm");
+  double mgn = p->max_grad_norm;
   if (mgn > 0) nn_clip_grad_norm(run->grad, P, mgn);
-  double lr = alg_run_lr(run, cfg(run, "learning_rate"));
+  double lr = alg_run_lr(run, p->learning_rate);
   stats->lr = lr;
   nn_adam_step(s->adam, run->theta, run->grad, lr);
   double kl, surr, adv_mean = 0;
@@ -131,14 +149,14 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
     snprintf(stats->bad, sizeof stats->bad, "policy loss");
     return TR_OK;
   }
-  st = alg_run_fit_value(run, (size_t)cfg(run, "vf_iters"), T,
-                         alg_run_lr(run, cfg(run, "vf_learning_rate")), &stats->value_loss);
+  st = alg_run_fit_value(run, p->vf_iters, T, alg_run_lr(run, p->vf_learning_rate),
+                         &stats->value_loss);
   if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
   return st;
 }
 
 #define N(a) (sizeof a / sizeof a[0])
 const alg_class alg_reinforce = {"reinforce", "REINFORCE: Monte Carlo policy gradient (baseline=true subtracts V)",
-                                 p_reinforce, N(p_reinforce), 0, init_reinforce, pg_iterate, pg_free};
+                                 p_reinforce, N(p_reinforce), 0, sizeof(pg_params), NULL, init_reinforce, pg_iterate, pg_free};
 const alg_class alg_a2c = {"a2c", "advantage actor-critic with GAE (Adam)", p_a2c, N(p_a2c), 0,
-                           init_a2c, pg_iterate, pg_free};
+                           sizeof(pg_params), NULL, init_a2c, pg_iterate, pg_free};

@@ -20,6 +20,18 @@
 
 typedef enum { PPO_CLIP, PPO_KL_FIXED, PPO_KL_ADAPTIVE, PPO_NOCLIP } ppo_kind;
 
+/* The parameters of every variant (a variant's table lists the ones it reads; the others
+ * stay 0 and are not read). */
+typedef struct {
+  alg_shared_params shared;
+  size_t n_epochs, batch_size;
+  double learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps;
+  double clip_range; /* clip */
+  double kl_coef;    /* kl, adaptive kl: (initial) β */
+  double d_targ;     /* adaptive kl */
+} ppo_params;
+#define PPO_AT(field) offsetof(ppo_params, field)
+
 typedef struct {
   ppo_kind kind;
   nn_adam *adam;
@@ -30,39 +42,52 @@ typedef struct {
 
 #define PPO_PARAMS(NORM)                                                                     \
   ALG_COMMON_PARAMS(NORM, 1),                                                                \
-  {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch (the horizon T)"},   \
-  {"n_epochs", ALG_INT, 10, 1, 1000, NULL, "passes over the batch per update"},              \
-  {"batch_size", ALG_INT, 64, 1, 1e8, NULL, "minibatch size"},                              \
-  {"learning_rate", ALG_REAL, 3e-4, 0, 1, NULL, "Adam step size of the policy and value"},   \
-  {"gae_lambda", ALG_REAL, 0.95, 0, 1, NULL, "GAE lambda"},                                 \
-  {"ent_coef", ALG_REAL, 0, 0, 1e3, NULL, "entropy bonus coefficient"},                     \
+  {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch (the horizon T)",    \
+   ALG_SHARED(n_steps)},                                                                     \
+  {"n_epochs", ALG_INT, 10, 1, 1000, NULL, "passes over the batch per update",               \
+   PPO_AT(n_epochs)},                                                                        \
+  {"batch_size", ALG_INT, 64, 1, 1e8, NULL, "minibatch size", PPO_AT(batch_size)},          \
+  {"learning_rate", ALG_REAL, 3e-4, 0, 1, NULL, "Adam step size of the policy and value",    \
+   PPO_AT(learning_rate)},                                                                   \
+  {"gae_lambda", ALG_REAL, 0.95, 0, 1, NULL, "GAE lambda", PPO_AT(gae_lambda)},             \
+  {"ent_coef", ALG_REAL, 0, 0, 1e3, NULL, "entropy bonus coefficient", PPO_AT(ent_coef)},   \
   {"vf_coef", ALG_REAL, 1, 0, 1e3, NULL,                                                    \
-   "value-loss weight (separate networks and optimizers: scales the value gradient)"},      \
-  {"max_grad_norm", ALG_REAL, 0, 0, 1e9, NULL, "clip the policy gradient's norm (0: off)"}, \
+   "value-loss weight (separate networks and optimizers: scales the value gradient)",       \
+   PPO_AT(vf_coef)},                                                                         \
+  {"max_grad_norm", ALG_REAL, 0, 0, 1e9, NULL, "clip the policy gradient's norm (0: off)",  \
+   PPO_AT(max_grad_norm)},                                                                   \
   {"target_kl", ALG_REAL, 0, 0, 1e3, NULL,                                                  \
-   "stop the epochs when mean KL exceeds 1.5 target_kl (0: off)"},                          \
-  {"adam_eps", ALG_REAL, 1e-8, 0, 1, NULL, "Adam epsilon"}
+   "stop the epochs when mean KL exceeds 1.5 target_kl (0: off)", PPO_AT(target_kl)},       \
+  {"adam_eps", ALG_REAL, 1e-8, 0, 1, NULL, "Adam epsilon", PPO_AT(adam_eps)}
 
 static const alg_param p_clip[] = {PPO_PARAMS(1),
-  {"clip_range", ALG_REAL, 0.2, 0, 10, NULL, "clip epsilon"}};
+  {"clip_range", ALG_REAL, 0.2, 0, 10, NULL, "clip epsilon", PPO_AT(clip_range)}};
 static const alg_param p_kl[] = {PPO_PARAMS(1),
-  {"kl_coef", ALG_REAL, 1, 0, 1e6, NULL, "the penalty coefficient beta"}};
+  {"kl_coef", ALG_REAL, 1, 0, 1e6, NULL, "the penalty coefficient beta", PPO_AT(kl_coef)}};
 static const alg_param p_akl[] = {PPO_PARAMS(1),
-  {"kl_coef", ALG_REAL, 1, 0, 1e6, NULL, "initial beta"},
-  {"d_targ", ALG_REAL, 0.01, 1e-12, 1e3, NULL, "target mean KL per update"}};
+  {"kl_coef", ALG_REAL, 1, 0, 1e6, NULL, "initial beta", PPO_AT(kl_coef)},
+  {"d_targ", ALG_REAL, 0.01, 1e-12, 1e3, NULL, "target mean KL per update", PPO_AT(d_targ)}};
 static const alg_param p_noclip[] = {PPO_PARAMS(1)};
 
-static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
+static const char *ppo_check(const void *params) {
+  static _Thread_local char why[128];
+  const ppo_params *p = params;
+  if (p->batch_size > p->shared.n_steps) {
+    snprintf(why, sizeof why, "batch_size=%zu exceeds n_steps=%zu", p->batch_size, p->shared.n_steps);
+    return why;
+  }
+  return NULL;
+}
 
 static tr_status ppo_init_kind(alg_run *run, ppo_kind kind) {
   ppo_state *s = tr_calloc(1, sizeof *s);
   if (!s) return TR_ENOMEM;
   run->alg = s;
   s->kind = kind;
-  size_t mb = (size_t)cfg(run, "batch_size"), O = env_obs_dim(run->em);
+  const ppo_params *p = run->params;
+  size_t mb = p->batch_size, O = env_obs_dim(run->em);
   size_t U = run->pol->W, K = run->pol->K;
-  if (mb > run->T) return tr_error(TR_EINVAL, "batch_size=%zu exceeds n_steps=%zu", mb, run->T);
-  s->beta = kind == PPO_KL_FIXED || kind == PPO_KL_ADAPTIVE ? cfg(run, "kl_coef") : 0.0;
+  s->beta = kind == PPO_KL_FIXED || kind == PPO_KL_ADAPTIVE ? p->kl_coef : 0.0;
   s->adam = nn_adam_alloc(run->pol->P);
   s->obs = tr_malloc(mb * O * sizeof *s->obs);
   s->act = tr_malloc(mb * U * sizeof *s->act);
@@ -73,7 +98,7 @@ static tr_status ppo_init_kind(alg_run *run, ppo_kind kind) {
   s->g2 = tr_malloc(run->pol->P * sizeof *s->g2);
   if (!s->adam || !s->obs || !s->act || !s->adv || !s->logp_old || !s->dist_old || !s->w || !s->g2)
     return TR_ENOMEM;
-  s->adam->eps = cfg(run, "adam_eps");
+  s->adam->eps = p->adam_eps;
   run->vadam->eps = s->adam->eps;
   return TR_OK;
 }
@@ -121,7 +146,8 @@ static tr_status ppo_loss(alg_run *run, ppo_state *s, const double *theta, size_
                           double *grad) {
   pol_ws *ws = run->pws;
   size_t P = run->pol->P;
-  double eps = cfg(run, "clip_range"), ent = cfg(run, "ent_coef"), L = 0;
+  const ppo_params *p = run->params;
+  double eps = p->clip_range, ent = p->ent_coef, L = 0;
   tr_status st = pol_forward(run->pol, theta, s->obs, B, ws, NULL);
   if (!st) st = pol_log_prob(run->pol, ws->dist, s->act, B, run->logp_new);
   if (st) return st;
@@ -161,7 +187,7 @@ static tr_status minibatch_step(alg_run *run, ppo_state *s, size_t mb, double lr
     *bad = 1;
     return TR_OK;
   }
-  double mgn = cfg(run, "max_grad_norm");
+  double mgn = ((const ppo_params *)run->params)->max_grad_norm;
   if (mgn > 0) nn_clip_grad_norm(run->grad, run->pol->P, mgn);
   nn_adam_step(s->adam, run->theta, run->grad, lr);
   return TR_OK;
@@ -172,7 +198,7 @@ tr_status alg_ppo_minibatch_loss(alg_run *run, const double *theta, const double
                                  const double *dist_old, size_t B, double *loss, double *grad) {
   ppo_state *s = run->alg;
   size_t O = env_obs_dim(run->em), W = run->pol->W, K = run->pol->K;
-  if (B > (size_t)cfg(run, "batch_size"))
+  if (B > ((const ppo_params *)run->params)->batch_size)
     return tr_error(TR_EINVAL, "alg_ppo_minibatch_loss: %zu rows exceed batch_size", B);
   memcpy(s->obs, obs, B * O * sizeof *obs);
   memcpy(s->act, act, B * W * sizeof *act);
@@ -184,10 +210,11 @@ tr_status alg_ppo_minibatch_loss(alg_run *run, const double *theta, const double
 
 static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   ppo_state *s = run->alg;
-  size_t T = run->T, mb = (size_t)cfg(run, "batch_size"), epochs = (size_t)cfg(run, "n_epochs");
-  double lr = alg_run_lr(run, cfg(run, "learning_rate")), target_kl = cfg(run, "target_kl");
+  const ppo_params *p = run->params;
+  size_t T = run->T, mb = p->batch_size, epochs = p->n_epochs;
+  double lr = alg_run_lr(run, p->learning_rate), target_kl = p->target_kl;
   tr_status st = alg_run_sample(run, stats, 0);
-  if (!st) st = alg_run_advantages(run, cfg(run, "gae_lambda"), cfg(run, "normalize_advantage") != 0);
+  if (!st) st = alg_run_advantages(run, p->gae_lambda, p->shared.normalize_advantage);
   if (!st) st = alg_run_old_dist(run, &stats->entropy);
   if (st) return st;
   stats->lr = lr;
@@ -209,7 +236,7 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
     return TR_OK;
   }
   /* statistics at the new parameters over the whole batch */
-  double surr, eps = cfg(run, "clip_range"), adv_mean = 0;
+  double surr, eps = p->clip_range, adv_mean = 0;
   if ((st = alg_run_mean_kl(run, run->theta, &kl))) return st;
   if ((st = alg_run_surrogate(run, run->theta, &surr))) return st;
   size_t clipped = 0;
@@ -222,7 +249,7 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   stats->clip_frac = s->kind == PPO_CLIP ? (double)clipped / (double)T : NAN;
   if (s->kind == PPO_KL_FIXED || s->kind == PPO_KL_ADAPTIVE) stats->beta = s->beta;
   if (s->kind == PPO_KL_ADAPTIVE) {
-    double dt = cfg(run, "d_targ");
+    double dt = p->d_targ;
     if (kl < dt / 1.5) s->beta /= 2;
     else if (kl > 1.5 * dt) s->beta *= 2;
   }
@@ -230,7 +257,7 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
     snprintf(stats->bad, sizeof stats->bad, !isfinite(kl) ? "kl_mean" : "surrogate");
     return TR_OK;
   }
-  double vlr = lr * cfg(run, "vf_coef");
+  double vlr = lr * p->vf_coef;
   st = alg_run_fit_value(run, epochs, mb, vlr, &stats->value_loss);
   if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
   return st;
@@ -238,11 +265,11 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
 
 #define N(a) (sizeof a / sizeof a[0])
 const alg_class alg_ppo_clip = {"ppo-clip", "PPO with the clipped surrogate (epsilon clip_range)",
-                                p_clip, N(p_clip), 0, init_clip, ppo_iterate, ppo_free};
+                                p_clip, N(p_clip), 0, sizeof(ppo_params), ppo_check, init_clip, ppo_iterate, ppo_free};
 const alg_class alg_ppo_kl = {"ppo-kl", "PPO with a fixed KL penalty (beta kl_coef, KL old first)",
-                              p_kl, N(p_kl), 0, init_kl, ppo_iterate, ppo_free};
+                              p_kl, N(p_kl), 0, sizeof(ppo_params), ppo_check, init_kl, ppo_iterate, ppo_free};
 const alg_class alg_ppo_adaptive_kl = {
     "ppo-adaptive-kl", "PPO with the adaptive KL penalty (beta halved below d_targ/1.5, doubled above 1.5 d_targ)",
-    p_akl, N(p_akl), 0, init_akl, ppo_iterate, ppo_free};
+    p_akl, N(p_akl), 0, sizeof(ppo_params), ppo_check, init_akl, ppo_iterate, ppo_free};
 const alg_class alg_ppo_noclip = {"ppo-noclip", "PPO's plain surrogate r*A: no clip, no penalty",
-                                  p_noclip, N(p_noclip), 0, init_noclip, ppo_iterate, ppo_free};
+                                  p_noclip, N(p_noclip), 0, sizeof(ppo_params), ppo_check, init_noclip, ppo_iterate, ppo_free};

@@ -40,33 +40,65 @@ typedef struct {
   int vine_snis;
 } trpo_state;
 
+/* npg's and trpo's parameters (npg's table lists the common ones; the rest stay 0). */
+typedef enum { TRPO_SINGLE = 0, TRPO_VINE = 1 } trpo_sampling;
+typedef struct {
+  alg_shared_params shared;
+  double gae_lambda, target_kl, cg_damping, fvp_fraction, vf_learning_rate;
+  size_t cg_iters, vf_iters, vf_batch_size;
+  int sampling;                 /* trpo_sampling */
+  double line_search_shrink;
+  size_t line_search_steps, vine_states, vine_actions, vine_length;
+} trpo_params;
+#define TRPO_AT(field) offsetof(trpo_params, field)
+
 #define TRPO_COMMON                                                                           \
   ALG_COMMON_PARAMS(0, 1),                                                                    \
-  {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch (single path / trunk)"}, \
-  {"gae_lambda", ALG_REAL, 0.97, 0, 1, NULL, "GAE lambda of the single-path advantages"},    \
-  {"target_kl", ALG_REAL, 0.01, 1e-12, 10, NULL, "delta: the trust region's mean KL"},      \
-  {"cg_iters", ALG_INT, 10, 1, 1000, NULL, "conjugate-gradient iterations"},                \
-  {"cg_damping", ALG_REAL, 0.1, 0, 1e3, NULL, "damping added to the Fisher matrix"},        \
+  {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch (single path / trunk)", \
+   ALG_SHARED(n_steps)},                                                                      \
+  {"gae_lambda", ALG_REAL, 0.97, 0, 1, NULL, "GAE lambda of the single-path advantages",     \
+   TRPO_AT(gae_lambda)},                                                                      \
+  {"target_kl", ALG_REAL, 0.01, 1e-12, 10, NULL, "delta: the trust region's mean KL",       \
+   TRPO_AT(target_kl)},                                                                       \
+  {"cg_iters", ALG_INT, 10, 1, 1000, NULL, "conjugate-gradient iterations",                 \
+   TRPO_AT(cg_iters)},                                                                        \
+  {"cg_damping", ALG_REAL, 0.1, 0, 1e3, NULL, "damping added to the Fisher matrix",         \
+   TRPO_AT(cg_damping)},                                                                      \
   {"fvp_fraction", ALG_REAL, 1, 1e-6, 1, NULL,                                              \
-   "fraction of the batch's states used for Fisher-vector products (TRPO paper: 0.1)"},     \
-  {"vf_learning_rate", ALG_REAL, 1e-3, 0, 1, NULL, "Adam step size of the value function"}, \
-  {"vf_iters", ALG_INT, 80, 0, 1e6, NULL, "value-function Adam steps per iteration"},       \
-  {"vf_batch_size", ALG_INT, 0, 0, 1e8, NULL, "value minibatch size (0: the full batch)"}
+   "fraction of the batch's states used for Fisher-vector products (TRPO paper: 0.1)",      \
+   TRPO_AT(fvp_fraction)},                                                                    \
+  {"vf_learning_rate", ALG_REAL, 1e-3, 0, 1, NULL, "Adam step size of the value function",  \
+   TRPO_AT(vf_learning_rate)},                                                                \
+  {"vf_iters", ALG_INT, 80, 0, 1e6, NULL, "value-function Adam steps per iteration",        \
+   TRPO_AT(vf_iters)},                                                                        \
+  {"vf_batch_size", ALG_INT, 0, 0, 1e8, NULL, "value minibatch size (0: the full batch)",   \
+   TRPO_AT(vf_batch_size)}
 
 static const alg_param p_npg[] = {TRPO_COMMON};
 static const alg_param p_trpo[] = {
     TRPO_COMMON,
-    {"sampling", ALG_CHOICE, 0, 0, 0, "single|vine", "single path or vine (TRPO paper, sec. 5)"},
-    {"line_search_shrink", ALG_REAL, 0.8, 1e-3, 0.999, NULL, "backtracking factor"},
-    {"line_search_steps", ALG_INT, 10, 0, 100, NULL, "backtracking steps at most"},
-    {"vine_states", ALG_INT, 100, 1, 1e7, NULL, "vine: rollout states per iteration"},
+    {"sampling", ALG_CHOICE, 0, 0, 0, "single|vine", "single path or vine (TRPO paper, sec. 5)",
+     TRPO_AT(sampling)},
+    {"line_search_shrink", ALG_REAL, 0.8, 1e-3, 0.999, NULL, "backtracking factor",
+     TRPO_AT(line_search_shrink)},
+    {"line_search_steps", ALG_INT, 10, 0, 100, NULL, "backtracking steps at most",
+     TRPO_AT(line_search_steps)},
+    {"vine_states", ALG_INT, 100, 1, 1e7, NULL, "vine: rollout states per iteration",
+     TRPO_AT(vine_states)},
     {"vine_actions", ALG_INT, 4, 1, 1000, NULL,
-     "vine: actions per state (discrete spaces with fewer actions: each once)"},
-    {"vine_length", ALG_INT, 100, 1, 1e6, NULL, "vine: steps per rollout"}};
+     "vine: actions per state (discrete spaces with fewer actions: each once)",
+     TRPO_AT(vine_actions)},
+    {"vine_length", ALG_INT, 100, 1, 1e6, NULL, "vine: steps per rollout", TRPO_AT(vine_length)}};
 
-static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
-extern const alg_class alg_trpo;
-static int is_vine(const alg_run *run) { return run->cfg.cls == &alg_trpo && cfg(run, "sampling") == 1; }
+/* CG's relative residual tolerance ‖r‖₂ ≤ 1e-10 ‖g‖₂ (cg.h): at cg_iters = 10 it is rarely
+ * reached, so the iteration count is the working limit, as in the TRPO paper; it stops CG
+ * only when g lies in a small Krylov space (e.g. tabular runs with few states), where more
+ * iterations would amplify round-off.  The step's KL is checked afterwards anyway. */
+#define TRPO_CG_RESIDUAL_TOL 1e-10
+
+static int is_vine(const alg_run *run) {
+  return ((const trpo_params *)run->params)->sampling == TRPO_VINE;
+}
 
 static void trpo_free(alg_run *run) {
   trpo_state *s = run->alg;
@@ -94,7 +126,8 @@ static tr_status init_common(alg_run *run, int line_search) {
   s->sub_obs = tr_malloc(run->T * O * sizeof *s->sub_obs);
   if (!s->cg || !s->ls || !s->step || !s->dir || !s->fv || !s->sub_obs) return TR_ENOMEM;
   if (is_vine(run)) {
-    size_t N = (size_t)cfg(run, "vine_states"), K = (size_t)cfg(run, "vine_actions");
+    const trpo_params *p = run->params;
+    size_t N = p->vine_states, K = p->vine_actions;
     env_space sp = env_action_space(run->em);
     s->vine_k = sp.kind == ENV_DISCRETE && sp.n <= K ? sp.n : K;
     s->vine_snis = !(sp.kind == ENV_DISCRETE && sp.n <= K);
@@ -115,7 +148,8 @@ static tr_status init_trpo(alg_run *run) { return init_common(run, 1); }
 static void fvp(void *ctx, const double *v, double *out) {
   alg_run *run = ctx;
   trpo_state *s = run->alg;
-  pol_fvp(run->pol, run->theta_old, run->pws, v, s->n_sub, cfg(run, "cg_damping"), out);
+  pol_fvp(run->pol, run->theta_old, run->pws, v, s->n_sub,
+          ((const trpo_params *)run->params)->cg_damping, out);
 }
 
 /* The vine's rows into s->vb: state n repeated k times with its actions; advantages per row
@@ -177,8 +211,9 @@ static tr_status ls_eval(void *ctx, const double *th, double *kl, double *surr) 
 
 /* The natural step from the rows in run->batch / run->adv / run->dist_old. */
 static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats) {
+  const trpo_params *p = run->params;
   size_t P = run->pol->P, rows = run->rows, O = env_obs_dim(run->em);
-  double delta = cfg(run, "target_kl");
+  double delta = p->target_kl;
   /* g = ∇ mean_t r_t Â_t at θ_old = mean_t Â_t ∇ log π(a_t|s_t) */
   for (size_t t = 0; t < rows; t++) run->tmp[t] = run->adv[t] / (double)rows;
   nn_zero(run->grad, P);
@@ -186,7 +221,7 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
   if (!st) st = pol_log_prob_grad(run->pol, run->theta, run->pws, run->batch->act, run->tmp, rows, run->grad);
   if (st) return st;
   /* FVP subsample: the first n_sub rows of a shuffled order */
-  s->n_sub = (size_t)ceil(cfg(run, "fvp_fraction") * (double)rows);
+  s->n_sub = (size_t)ceil(p->fvp_fraction * (double)rows);
   if (s->n_sub < 1) s->n_sub = 1;
   if (s->n_sub < rows) {
     alg_run_shuffle(run);
@@ -197,7 +232,7 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
     memcpy(s->sub_obs, run->batch->obs, rows * O * sizeof(double));
   }
   if ((st = pol_forward(run->pol, run->theta_old, s->sub_obs, s->n_sub, run->pws, NULL))) return st;
-  st = alg_cg_solve(s->dir, run->grad, fvp, run, (size_t)cfg(run, "cg_iters"), 1e-10, s->cg);
+  st = alg_cg_solve(s->dir, run->grad, fvp, run, p->cg_iters, TRPO_CG_RESIDUAL_TOL, s->cg);
   double sFs = 0;
   if (!st) {
     fvp(run, s->dir, s->fv);
@@ -218,8 +253,8 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
   } else {
     alg_linesearch_params par = alg_linesearch_params_default();
     par.delta = delta;
-    par.shrink = cfg(run, "line_search_shrink");
-    par.max_backtracks = (size_t)cfg(run, "line_search_steps");
+    par.shrink = p->line_search_shrink;
+    par.max_backtracks = p->line_search_steps;
     if ((st = alg_linesearch_run(run->theta, s->step, surr_old, ls_eval, run, &par, s->ls))) return st;
     stats->step_frac = s->ls->state == ALG_LS_ACCEPTED ? s->ls->frac : 0;
   }
@@ -234,21 +269,22 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
 
 static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
   trpo_state *s = run->alg;
-  int vine = s->vine != NULL;
+  const trpo_params *p = run->params;
+  int vine = s->vine != NULL, norm = p->shared.normalize_advantage;
   tr_status st = alg_run_sample(run, stats, vine);
-  if (!st) st = alg_run_advantages(run, cfg(run, "gae_lambda"), cfg(run, "normalize_advantage") != 0);
+  if (!st) st = alg_run_advantages(run, p->gae_lambda, norm);
   if (st) return st;
   alg_batch *trunk = run->batch;
   if (vine) {
-    st = alg_sample_vine(s->vine, run->sampler, trunk, (size_t)cfg(run, "vine_states"),
-                         (size_t)cfg(run, "vine_actions"), (size_t)cfg(run, "vine_length"),
+    st = alg_sample_vine(s->vine, run->sampler, trunk, p->vine_states,
+                         p->vine_actions, p->vine_length,
                          run->gamma, alg_run_act, run, alg_run_value_fn, run, run->rng);
     if (st) return st;
     stats->steps += s->vine->steps;
     memcpy(run->theta_old, run->theta, run->pol->P * sizeof *run->theta);
     run->batch = s->vb; /* the objective's rows are the vine's */
     st = vine_rows(run, s);
-    if (!st && cfg(run, "normalize_advantage") != 0 && s->vine_snis)
+    if (!st && norm && s->vine_snis)
       st = alg_advantage_normalize(run->adv, run->rows);
   } else {
     st = alg_run_old_dist(run, &stats->entropy);
@@ -258,9 +294,9 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
   run->rows = run->T;
   if (st || stats->bad[0]) return st;
   /* value targets: the trunk's λ-returns (recomputed: vine rows overwrote run->adv) */
-  if (vine && (st = alg_run_advantages(run, cfg(run, "gae_lambda"), 0))) return st;
-  size_t vb = (size_t)cfg(run, "vf_batch_size"), iters = (size_t)cfg(run, "vf_iters");
-  double lr = alg_run_lr(run, cfg(run, "vf_learning_rate"));
+  if (vine && (st = alg_run_advantages(run, p->gae_lambda, 0))) return st;
+  size_t vb = p->vf_batch_size, iters = p->vf_iters;
+  double lr = alg_run_lr(run, p->vf_learning_rate);
   stats->lr = lr;
   /* vf_iters Adam steps: full batch (vb = 0) or minibatches of vb, as epochs of T/vb steps */
   if (vb == 0 || vb >= run->T) st = alg_run_fit_value(run, iters, run->T, lr, &stats->value_loss);
@@ -271,6 +307,6 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
 
 #define N(a) (sizeof a / sizeof a[0])
 const alg_class alg_npg = {"npg", "natural policy gradient: CG on Fisher-vector products, fixed KL-normalized step",
-                           p_npg, N(p_npg), 0, init_npg, trpo_iterate, trpo_free};
+                           p_npg, N(p_npg), 0, sizeof(trpo_params), NULL, init_npg, trpo_iterate, trpo_free};
 const alg_class alg_trpo = {"trpo", "TRPO: natural step with backtracking line search (KL <= target_kl, surrogate improves); sampling=single|vine",
-                            p_trpo, N(p_trpo), ALG_NEEDS_SNAPSHOT, init_trpo, trpo_iterate, trpo_free};
+                            p_trpo, N(p_trpo), ALG_NEEDS_SNAPSHOT, sizeof(trpo_params), NULL, init_trpo, trpo_iterate, trpo_free};

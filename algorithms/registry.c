@@ -120,18 +120,57 @@ tr_status alg_config_set(alg_config *c, const char *assignment) {
   return TR_OK;
 }
 
-double alg_config_get(const alg_config *c, const char *name) {
+tr_status alg_config_get(const alg_config *c, const char *name, double *v) {
   size_t idx;
-  if (!find_param(c->cls, name, &idx)) return NAN;
-  return c->values[idx];
+  if (!find_param(c->cls, name, &idx))
+    return tr_error(TR_EINVAL, "%s has no parameter '%s'", c->cls->name, name);
+  *v = c->values[idx];
+  return TR_OK;
 }
 
-const char *alg_config_choice(const alg_config *c, const char *name, char *buf, size_t len) {
-  size_t idx;
-  const alg_param *p = find_param(c->cls, name, &idx);
-  if (!p) return "";
-  alg_param_format(p, c->values[idx], buf, len);
-  return buf;
+/* One value into its typed field (see alg_param.offset). */
+static void store_param(const alg_param *p, double v, void *params) {
+  char *at = (char *)params + p->offset;
+  switch (p->type) {
+  case ALG_REAL: memcpy(at, &v, sizeof v); break;
+  case ALG_INT: {
+    size_t n = (size_t)v; /* integral and in range: alg_config_set checked */
+    memcpy(at, &n, sizeof n);
+    break;
+  }
+  default: {
+    int i = (int)v;
+    memcpy(at, &i, sizeof i);
+  }
+  }
+}
+
+static void fill_params(const alg_config *c, void *params) {
+  for (size_t i = 0; i < c->cls->n_params; i++) store_param(&c->cls->params[i], c->values[i], params);
+}
+
+const char *alg_shared_check(const alg_shared_params *p) {
+  static _Thread_local char why[160];
+  if (p->n_envs == 0 || p->n_steps % p->n_envs) {
+    snprintf(why, sizeof why, "n_steps=%zu must be a multiple of n_envs=%zu", p->n_steps, p->n_envs);
+    return why;
+  }
+  return NULL;
+}
+
+tr_status alg_config_resolve(const alg_config *c, void *params) {
+  memset(params, 0, c->cls->params_size);
+  fill_params(c, params);
+  const char *why = alg_shared_check(params);
+  if (!why && c->cls->check) why = c->cls->check(params);
+  return why ? tr_error(TR_EINVAL, "%s", why) : TR_OK;
+}
+
+void alg_config_shared(const alg_config *c, alg_shared_params *shared) {
+  memset(shared, 0, sizeof *shared);
+  for (size_t i = 0; i < c->cls->n_params; i++) /* the shared fields lie in the first bytes */
+    if (c->cls->params[i].offset < sizeof *shared)
+      store_param(&c->cls->params[i], c->values[i], shared);
 }
 
 void alg_param_format(const alg_param *p, double v, char *buf, size_t len) {

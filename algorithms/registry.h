@@ -1,14 +1,19 @@
 /* algorithms/registry.h — algorithms as types in a table, each declaring its parameters.
  *
  * A parameter has a name (Stable-Baselines3 / CleanRL spelling where one exists), a type,
- * a default, an allowed range (or a list of choices), and a one-line doc.  A configuration
- * is one double per parameter (choices store their index, booleans 0/1, integers exact).
- * `--set key=value` overrides any of them; an unknown key or an out-of-range value is an
- * error naming the allowed ones.  Adding a variant is one new file (its alg_class) and one
- * line in registry.c. */
+ * a default, an allowed range (or a list of choices), a one-line doc, and the place of its
+ * field in the algorithm's typed parameter struct.  A configuration is one double per
+ * parameter (choices store their index, booleans 0/1, integers exact): the form `--set`,
+ * specs and config.ini speak.  `--set key=value` overrides any of them; an unknown key or an
+ * out-of-range value is an error naming the allowed ones.  At the start of a run the
+ * configuration is resolved once into the typed struct (alg_config_resolve) and checked as a
+ * whole (the class's check, after alg_shared_check: LIBLINEAR's check_parameter); nothing
+ * looks a parameter up by name after that.  Adding a variant is one new file (its alg_class
+ * and its parameter struct) and one line in registry.c. */
 #ifndef ALG_REGISTRY_H
 #define ALG_REGISTRY_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -22,7 +27,32 @@ typedef struct {
   double lo, hi;       /* inclusive range (REAL, INT) */
   const char *choices; /* CHOICE: "single|vine" (index = position) */
   const char *doc;
+  size_t offset;       /* of the field in the typed parameter struct: a double (REAL), a
+                        * size_t (INT) or an int (BOOL; CHOICE: the index) */
 } alg_param;
+
+/* How the baseline is computed (parameter value_function). */
+typedef enum { ALG_VALUE_MLP = 0, ALG_VALUE_EXACT = 1 } alg_value_kind;
+
+/* The parameters every algorithm has, read by the run, the spec and the table.  Every
+ * algorithm's typed parameter struct begins with this one (so a pointer to it is a pointer
+ * to these). */
+typedef struct {
+  double gamma;              /* discount; < 0: the environment's own */
+  size_t n_steps;            /* T: environment steps per batch */
+  size_t n_envs;             /* E: environments sampled in lockstep (T is a multiple) */
+  size_t time_limit;         /* episode time limit; 0: the environment's own */
+  size_t hidden_layers, hidden_size; /* of the policy and value MLPs */
+  int normalize_obs;         /* running observation normalization (non-tabular) */
+  double obs_clip;           /* clip of the normalized observations */
+  int normalize_advantage;   /* standardize advantages per batch */
+  int value_function;        /* alg_value_kind */
+  double policy_init_gain;   /* orthogonal-init gain of the policy output layer */
+  int anneal_lr;             /* anneal learning rates linearly to 0 */
+  int normalize_reward;      /* scale rewards by the running return std */
+} alg_shared_params;
+
+#define ALG_SHARED(field) offsetof(alg_shared_params, field)
 
 typedef struct alg_run alg_run;          /* training state (run.h) */
 typedef struct alg_iter_stats alg_iter_stats;
@@ -33,6 +63,10 @@ typedef struct alg_class {
   const alg_param *params;
   size_t n_params;
   unsigned needs;      /* ALG_NEEDS_* */
+  size_t params_size;  /* of the typed parameter struct (begins with alg_shared_params) */
+  /* NULL, or a sentence on a combination of values that cannot run (ranges are checked by
+   * alg_config_set already); may be NULL itself */
+  const char *(*check)(const void *params);
   tr_status (*init)(alg_run *run);
   tr_status (*iterate)(alg_run *run, alg_iter_stats *stats);
   void (*free)(alg_run *run);
@@ -56,10 +90,16 @@ tr_status alg_config_init(alg_config *c, const alg_class *cls);
 void alg_config_clear(alg_config *c);
 /* "key=value"; TR_EINVAL with a sentence naming the allowed keys or range. */
 tr_status alg_config_set(alg_config *c, const char *assignment);
-/* The value of a parameter by name (the name must exist: programming error otherwise). */
-double alg_config_get(const alg_config *c, const char *name);
-/* The choice string of a CHOICE parameter. */
-const char *alg_config_choice(const alg_config *c, const char *name, char *buf, size_t len);
+/* The value of a parameter by name into *v; TR_EINVAL (and *v untouched) when the algorithm
+ * has no such parameter.  For tools and tests: algorithms read their typed struct. */
+tr_status alg_config_get(const alg_config *c, const char *name, double *v);
+/* The typed parameter struct (c->cls->params_size bytes at params) from the configuration,
+ * then checked: alg_shared_check, then the class's check.  TR_EINVAL with the sentence. */
+tr_status alg_config_resolve(const alg_config *c, void *params);
+/* The shared parameters of a configuration (no check: for specs and tables). */
+void alg_config_shared(const alg_config *c, alg_shared_params *shared);
+/* NULL, or the sentence on shared parameters that cannot run together. */
+const char *alg_shared_check(const alg_shared_params *p);
 /* Writes "name = value" lines (%.17g; choices by name, booleans true/false). */
 void alg_config_write(const alg_config *c, FILE *f);
 /* Value as text for one parameter. */

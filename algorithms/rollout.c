@@ -102,6 +102,11 @@ void alg_sampler_free(alg_sampler *s) {
   free(s);
 }
 
+void alg_sampler_set_time_limit(alg_sampler *s, size_t limit) {
+  env_set_time_limit(s->scratch, limit);
+  for (size_t i = 0; i < s->E; i++) env_set_time_limit(s->envs[i], limit);
+}
+
 alg_sampler *alg_sampler_alloc(const env_model *m, size_t E, uint64_t seed) {
   alg_sampler *s = tr_calloc(1, sizeof *s);
   if (!s) return NULL;

@@ -61,6 +61,9 @@ alg_sampler *alg_sampler_alloc(const env_model *m, size_t E, uint64_t seed);
  * the training batch (statistics may move), 0 in vine rollouts. */
 typedef void (*alg_obs_fn)(void *ctx, double *obs, size_t B, int update);
 void alg_sampler_set_transform(alg_sampler *s, alg_obs_fn fn, void *ctx);
+/* The episode time limit of every instance (vine rollouts' included), in place of the
+ * model's; before the first sample. */
+void alg_sampler_set_time_limit(alg_sampler *s, size_t limit);
 void alg_sampler_free(alg_sampler *s);
 size_t alg_sampler_envs(const alg_sampler *s);
 env *alg_sampler_env(alg_sampler *s, size_t i);

@@ -9,8 +9,6 @@
 #include "core/rng.h"
 #include "theory/softmax.h"
 
-static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
-
 /* ---- observation normalization (the sampler's transform) --------------------------- */
 static void obs_transform(void *ctx, double *obs, size_t B, int update) {
   alg_run *run = ctx;
@@ -53,7 +51,7 @@ static tr_status build_policy(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
   if (!run->theta || !run->theta_old || !run->grad || !run->pws || !run->pws_act ||
       !run->act_dist || !run->dist_old)
     return TR_ENOMEM;
-  return pol_init(run->pol, run->theta, cfg(run, "policy_init_gain"), r);
+  return pol_init(run->pol, run->theta, run->shared->policy_init_gain, r);
 }
 
 static tr_status build_value(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
@@ -105,7 +103,7 @@ static tr_status build_scratch(alg_run *run) {
   return TR_OK;
 }
 
-tr_status alg_run_alloc(alg_run **out, env_model *em, const alg_config *config,
+tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *config,
                         uint64_t seed, size_t total_steps) {
   const alg_class *cls = config->cls;
   tr_status st = check_fit(cls, em);
@@ -118,10 +116,13 @@ tr_status alg_run_alloc(alg_run **out, env_model *em, const alg_config *config,
   run->tab = env_model_mdp(em);
   if ((st = alg_config_init(&run->cfg, cls))) goto fail;
   memcpy(run->cfg.values, config->values, cls->n_params * sizeof *config->values);
-  size_t limit = (size_t)cfg(run, "time_limit");
-  if (limit) env_model_set_time_limit(em, limit); /* the run owns its model's settings */
-  double g = cfg(run, "gamma");
-  run->gamma = g < 0 ? env_default_gamma(em) : g;
+  if (!(run->params = tr_calloc(1, cls->params_size))) {
+    st = TR_ENOMEM;
+    goto fail;
+  }
+  if ((st = alg_config_resolve(&run->cfg, run->params))) goto fail;
+  const alg_shared_params *sh = run->shared = run->params;
+  run->gamma = sh->gamma < 0 ? env_default_gamma(em) : sh->gamma;
   if (run->tab && run->gamma != run->tab->gamma) { /* exact quantities in the run's units */
     if (!(run->tab_own = mdp_with_gamma(run->tab, run->gamma))) {
       st = TR_ENOMEM;
@@ -129,13 +130,9 @@ tr_status alg_run_alloc(alg_run **out, env_model *em, const alg_config *config,
     }
     run->tab = run->tab_own;
   }
-  run->T = (size_t)cfg(run, "n_steps");
-  run->E = (size_t)cfg(run, "n_envs");
-  if (run->T % run->E) {
-    st = tr_error(TR_EINVAL, "n_steps=%zu must be a multiple of n_envs=%zu", run->T, run->E);
-    goto fail;
-  }
-  run->exact_values = (int)cfg(run, "value_function") == 1;
+  run->T = sh->n_steps;
+  run->E = sh->n_envs;
+  run->exact_values = sh->value_function == ALG_VALUE_EXACT;
   if (run->exact_values && !run->tab) {
     st = tr_error(TR_EINVAL, "value_function=exact needs a tabular environment; %s is not one",
                   env_model_name(em));
@@ -149,28 +146,29 @@ tr_status alg_run_alloc(alg_run **out, env_model *em, const alg_config *config,
     st = TR_ENOMEM;
     goto fail;
   }
-  size_t H = (size_t)cfg(run, "hidden_size"), nh = (size_t)cfg(run, "hidden_layers");
+  size_t H = sh->hidden_size, nh = sh->hidden_layers;
   st = build_policy(run, H, nh, init);
   if (!st) st = build_value(run, H, nh, init);
   gsl_rng_free(init);
   if (!st) st = build_scratch(run);
   if (st) goto fail;
   run->sampler = alg_sampler_alloc(em, run->E, seed);
+  if (run->sampler && sh->time_limit) alg_sampler_set_time_limit(run->sampler, sh->time_limit);
   run->batch = alg_batch_alloc(run->T, env_obs_dim(em), env_action_dim(em));
   if (!run->sampler || !run->batch) {
     st = TR_ENOMEM;
     goto fail;
   }
-  if (cfg(run, "normalize_obs") != 0 && !run->tab) {
+  if (sh->normalize_obs && !run->tab) {
     run->obs_norm = alg_running_norm_alloc(env_obs_dim(em));
     if (!run->obs_norm) {
       st = TR_ENOMEM;
       goto fail;
     }
-    run->obs_norm->clip = cfg(run, "obs_clip");
+    run->obs_norm->clip = sh->obs_clip;
     alg_sampler_set_transform(run->sampler, obs_transform, run);
   }
-  if (cfg(run, "normalize_reward") != 0 &&
+  if (sh->normalize_reward &&
       !(run->rscale = alg_reward_scaler_alloc(run->E, run->gamma))) {
     st = TR_ENOMEM;
     goto fail;
@@ -187,6 +185,7 @@ void alg_run_free(alg_run *run) {
   if (!run) return;
   if (run->alg && run->cfg.cls && run->cfg.cls->free) run->cfg.cls->free(run);
   alg_config_clear(&run->cfg);
+  free(run->params);
   gsl_rng_free(run->rng);
   pol_free(run->pol);
   free(run->theta), free(run->theta_old), free(run->grad), free(run->act_dist), free(run->dist_old);
@@ -324,7 +323,7 @@ tr_status alg_run_old_dist(alg_run *run, double *entropy) {
 }
 
 double alg_run_lr(const alg_run *run, double lr0) {
-  return cfg(run, "anneal_lr") != 0 ? alg_lr_linear(lr0, run->iter, run->n_iters) : lr0;
+  return run->shared->anneal_lr ? alg_lr_linear(lr0, run->iter, run->n_iters) : lr0;
 }
 
 void alg_run_shuffle(alg_run *run) { gsl_ran_shuffle(run->rng, run->perm, run->T, sizeof *run->perm); }

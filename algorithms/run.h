@@ -45,7 +45,9 @@ struct alg_iter_stats {
 
 struct alg_run {
   const env_model *em;
-  alg_config cfg;
+  alg_config cfg;          /* the configuration as given (config.ini is written from it) */
+  void *params;            /* the algorithm's typed parameters, resolved once from cfg */
+  const alg_shared_params *shared; /* their shared head (params itself) */
   uint64_t seed;
   double gamma;
   size_t T, E;            /* n_steps, n_envs */
@@ -90,9 +92,11 @@ struct alg_run {
   void *alg;               /* the algorithm's private state */
 };
 
-/* Build a run: the environment model must outlive it (its time limit is set from the
- * time_limit parameter when nonzero).  The config is copied. */
-tr_status alg_run_alloc(alg_run **out, env_model *em, const alg_config *cfg,
+/* Build a run: the environment model must outlive it and is not modified (a nonzero
+ * time_limit parameter applies to the run's own environment instances).  The config is
+ * copied and resolved into its typed parameters once; TR_EINVAL with one sentence when
+ * they cannot run. */
+tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *cfg,
                         uint64_t seed, size_t total_steps);
 void alg_run_free(alg_run *run);
 
@@ -147,25 +151,37 @@ tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi);
 /* A shuffled permutation of 0..T−1 in run->perm. */
 void alg_run_shuffle(alg_run *run);
 
-/* Parameters every algorithm declares (a macro so each table lists them in its own order). */
+/* Parameters every algorithm declares (a macro so each table lists them in its own order);
+ * their values go to the alg_shared_params at the start of each typed parameter struct. */
 #define ALG_COMMON_PARAMS(NORM_OBS, N_ENVS)                                                   \
   {"gamma", ALG_REAL, -1, -1, 0.999999, NULL,                                                 \
-   "discount; -1 = the environment's (a tabular MDP's own gamma, else 0.99)"},                \
-  {"n_envs", ALG_INT, N_ENVS, 1, 256, NULL, "environments sampled in lockstep"},              \
+   "discount; -1 = the environment's (a tabular MDP's own gamma, else 0.99)",                 \
+   ALG_SHARED(gamma)},                                                                        \
+  {"n_envs", ALG_INT, N_ENVS, 1, 256, NULL, "environments sampled in lockstep",               \
+   ALG_SHARED(n_envs)},                                                                       \
   {"time_limit", ALG_INT, 0, 0, 1e9, NULL,                                                   \
-   "episode time limit (0: the environment's own; tabular default 1000)"},                   \
-  {"hidden_layers", ALG_INT, 2, 0, 8, NULL, "tanh hidden layers of the policy and value MLPs"}, \
-  {"hidden_size", ALG_INT, 64, 1, 4096, NULL, "units per hidden layer"},                      \
+   "episode time limit (0: the environment's own; tabular default 1000)",                    \
+   ALG_SHARED(time_limit)},                                                                   \
+  {"hidden_layers", ALG_INT, 2, 0, 8, NULL, "tanh hidden layers of the policy and value MLPs", \
+   ALG_SHARED(hidden_layers)},                                                                \
+  {"hidden_size", ALG_INT, 64, 1, 4096, NULL, "units per hidden layer",                       \
+   ALG_SHARED(hidden_size)},                                                                  \
   {"normalize_obs", ALG_BOOL, NORM_OBS, 0, 1, NULL,                                          \
-   "running mean/std observation normalization (ignored on tabular environments)"},        \
-  {"obs_clip", ALG_REAL, 5, 0, 1e9, NULL, "clip normalized observations to +-obs_clip"},     \
-  {"normalize_advantage", ALG_BOOL, 1, 0, 1, NULL, "standardize advantages per batch"},      \
+   "running mean/std observation normalization (ignored on tabular environments)",         \
+   ALG_SHARED(normalize_obs)},                                                                \
+  {"obs_clip", ALG_REAL, 5, 0, 1e9, NULL, "clip normalized observations to +-obs_clip",      \
+   ALG_SHARED(obs_clip)},                                                                     \
+  {"normalize_advantage", ALG_BOOL, 1, 0, 1, NULL, "standardize advantages per batch",       \
+   ALG_SHARED(normalize_advantage)},                                                          \
   {"value_function", ALG_CHOICE, 0, 0, 0, "mlp|exact",                                       \
-   "baseline: an MLP fit by Adam, or (tabular) the exact V of the current policy"},          \
+   "baseline: an MLP fit by Adam, or (tabular) the exact V of the current policy",           \
+   ALG_SHARED(value_function)},                                                               \
   {"policy_init_gain", ALG_REAL, 0.01, 0, 100, NULL,                                         \
-   "orthogonal-init gain of the policy output layer"},                                       \
-  {"anneal_lr", ALG_BOOL, 0, 0, 1, NULL, "anneal learning rates linearly to 0"},            \
+   "orthogonal-init gain of the policy output layer", ALG_SHARED(policy_init_gain)},         \
+  {"anneal_lr", ALG_BOOL, 0, 0, 1, NULL, "anneal learning rates linearly to 0",             \
+   ALG_SHARED(anneal_lr)},                                                                    \
   {"normalize_reward", ALG_BOOL, 0, 0, 1, NULL,                                              \
-   "scale rewards by the running std of the discounted return (Engstrom et al. 2020)"}
+   "scale rewards by the running std of the discounted return (Engstrom et al. 2020)",       \
+   ALG_SHARED(normalize_reward)}
 
 #endif

@@ -260,7 +260,9 @@ static tr_status train_once(const char *algo, env_model *em, size_t iters, doubl
   tr_status st = alg_config_init(&cfg, cls);
   if (st) return st;
   alg_run *run = NULL;
-  st = alg_run_alloc(&run, em, &cfg, 1, iters * (size_t)alg_config_get(&cfg, "n_steps"));
+  alg_shared_params shared;
+  alg_config_shared(&cfg, &shared);
+  st = alg_run_alloc(&run, em, &cfg, 1, iters * shared.n_steps);
   alg_config_clear(&cfg);
   if (st) return st;
   double t0 = now();

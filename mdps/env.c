@@ -115,6 +115,7 @@ env *env_alloc(const env_model *m) {
   env *e = tr_calloc(1, sizeof *e);
   if (!e) return NULL;
   e->model = m;
+  e->time_limit = m->time_limit;
   e->state = tr_calloc(1, m->state_bytes ? m->state_bytes : 1);
   if (!e->state) {
     free(e);
@@ -139,6 +140,7 @@ void env_free(env *e) {
 
 const env_model *env_get_model(const env *e) { return e->model; }
 size_t env_steps(const env *e) { return e->t; }
+void env_set_time_limit(env *e, size_t limit) { e->time_limit = limit; }
 
 size_t env_state_index(const env *e) {
   if (!e->model->cls->state_index) return SIZE_MAX;
@@ -175,7 +177,7 @@ tr_status env_step(env *e, const double *action, gsl_rng *r, double *obs, env_st
   tr_status st = m->cls->step(m, e->state, e->inst, a, r, obs, res);
   if (st) return st;
   e->t++;
-  if (!res->terminated && m->time_limit && e->t >= m->time_limit) res->truncated = 1;
+  if (!res->terminated && e->time_limit && e->t >= e->time_limit) res->truncated = 1;
   return TR_OK;
 }
 

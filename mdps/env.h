@@ -75,6 +75,9 @@ tr_status env_reset(env *e, gsl_rng *r, double *obs);
 tr_status env_step(env *e, const double *action, gsl_rng *r, double *obs, env_step_result *res);
 /* Steps taken since reset. */
 size_t env_steps(const env *e);
+/* This instance's episode time limit (0: none), in place of its model's: a training run's
+ * time_limit parameter, with the model left as built. */
+void env_set_time_limit(env *e, size_t limit);
 /* Tabular: the current state index; SIZE_MAX for other models. */
 size_t env_state_index(const env *e);
 

@@ -47,6 +47,7 @@ struct env_model {
 struct env {
   const env_model *model;
   size_t t;
+  size_t time_limit; /* the model's, unless the instance's owner set its own (0: none) */
   void *state;
   void *inst;
 };

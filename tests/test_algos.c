@@ -508,7 +508,8 @@ static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t 
   env_model *em;
   alg_run *run = make_run(&em, "trpo", env, seed, NULL);
   if (!run) return;
-  double delta = alg_config_get(&run->cfg, "target_kl");
+  double delta = NAN;
+  CHECK(!alg_config_get(&run->cfg, "target_kl", &delta), "trpo has target_kl");
   size_t P = run->pol->P;
   double *th0 = malloc(P * sizeof *th0);
   for (size_t i = 0; i < iters; i++) {
@@ -551,7 +552,9 @@ static void test_npg_step(const char *env, uint64_t seed, size_t iters, const ch
   env_model *em;
   alg_run *run = make_run(&em, "npg", env, seed, sets);
   if (!run) return;
-  double delta = alg_config_get(&run->cfg, "target_kl"), mu = alg_config_get(&run->cfg, "cg_damping");
+  double delta = NAN, mu = NAN;
+  CHECK(!alg_config_get(&run->cfg, "target_kl", &delta) && !alg_config_get(&run->cfg, "cg_damping", &mu),
+        "npg has target_kl and cg_damping");
   size_t P = run->pol->P, T = run->T;
   double *th0 = malloc(P * sizeof *th0), *step = malloc(P * sizeof *step), *Fv = malloc(P * sizeof *Fv);
   pol_ws *ws = pol_ws_alloc(run->pol, T);
