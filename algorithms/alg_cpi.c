@@ -120,7 +120,8 @@ static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
   }
   stats->step_frac = alpha;
   double kl;
-  if ((st = alg_run_mean_kl(run, run->theta, &kl))) return st;
+  alg_rows rows = alg_run_rows(run);
+  if ((st = alg_run_mean_kl(run, &rows, run->theta, &kl))) return st;
   stats->kl_mean = kl;
   stats->surrogate_gain = adv;
   return alg_run_fit_value(run, CPI_VF_ITERS, run->T, CPI_VF_LR, &stats->value_loss);

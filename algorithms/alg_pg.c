@@ -140,7 +140,9 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
   stats->lr = lr;
   nn_adam_step(s->adam, run->theta, run->grad, lr);
   double kl, surr, adv_mean = 0;
-  if ((st = alg_run_mean_kl(run, run->theta, &kl)) || (st = alg_run_surrogate(run, run->theta, &surr)))
+  alg_rows rows = alg_run_rows(run);
+  if ((st = alg_run_mean_kl(run, &rows, run->theta, &kl)) ||
+      (st = alg_run_surrogate(run, &rows, run->theta, &surr)))
     return st;
   for (size_t t = 0; t < T; t++) adv_mean += run->adv[t];
   stats->kl_mean = kl;

@@ -218,6 +218,7 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   if (!st) st = alg_run_old_dist(run, &stats->entropy);
   if (st) return st;
   stats->lr = lr;
+  alg_rows rows = alg_run_rows(run);
   int bad = 0;
   double kl = 0;
   for (size_t e = 0; e < epochs && !bad; e++) {
@@ -227,7 +228,7 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
       if ((st = minibatch_step(run, s, mb, lr, &bad))) return st;
     }
     if (target_kl > 0) {
-      if ((st = alg_run_mean_kl(run, run->theta, &kl))) return st;
+      if ((st = alg_run_mean_kl(run, &rows, run->theta, &kl))) return st;
       if (kl > 1.5 * target_kl) break;
     }
   }
@@ -237,8 +238,8 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   }
   /* statistics at the new parameters over the whole batch */
   double surr, eps = p->clip_range, adv_mean = 0;
-  if ((st = alg_run_mean_kl(run, run->theta, &kl))) return st;
-  if ((st = alg_run_surrogate(run, run->theta, &surr))) return st;
+  if ((st = alg_run_mean_kl(run, &rows, run->theta, &kl))) return st;
+  if ((st = alg_run_surrogate(run, &rows, run->theta, &surr))) return st;
   size_t clipped = 0;
   for (size_t t = 0; t < T; t++) {
     adv_mean += run->adv[t];

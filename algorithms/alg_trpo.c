@@ -35,7 +35,10 @@ typedef struct {
   /* vine */
   alg_vine *vine;
   alg_batch *vb;           /* the vine rows as a batch (obs, act, logp) */
+  double *vine_adv;        /* (T) the vine rows' advantages */
+  double *vine_dist;       /* (T, K) π_old at the vine rows */
   double *snis_q;          /* (rows) Q of each row (continuous vine) */
+  alg_rows rows;           /* this iteration's objective: the batch's rows or the vine's */
   size_t vine_k;           /* actions per state in the rows */
   int vine_snis;
 } trpo_state;
@@ -106,6 +109,7 @@ static void trpo_free(alg_run *run) {
   alg_cg_free(s->cg);
   alg_linesearch_free(s->ls);
   free(s->step), free(s->dir), free(s->fv), free(s->sub_obs), free(s->snis_q);
+  free(s->vine_adv), free(s->vine_dist);
   alg_vine_free(s->vine);
   alg_batch_free(s->vb);
   free(s);
@@ -137,7 +141,9 @@ static tr_status init_common(alg_run *run, int line_search) {
     s->vine = alg_vine_alloc(N, K, O, run->pol->W);
     s->vb = alg_batch_alloc(run->T, O, run->pol->W);
     s->snis_q = tr_malloc(run->T * sizeof *s->snis_q);
-    if (!s->vine || !s->vb || !s->snis_q) return TR_ENOMEM;
+    s->vine_adv = tr_malloc(run->T * sizeof *s->vine_adv);
+    s->vine_dist = tr_malloc(run->T * run->pol->K * sizeof *s->vine_dist);
+    if (!s->vine || !s->vb || !s->snis_q || !s->vine_adv || !s->vine_dist) return TR_ENOMEM;
   }
   return TR_OK;
 }
@@ -153,10 +159,11 @@ static void fvp(void *ctx, const double *v, double *out) {
 }
 
 /* The vine's rows into s->vb: state n repeated k times with its actions; advantages per row
- * in run->adv (see the file comment), log π_old in vb->logp. */
+ * in s->vine_adv (see the file comment), log π_old in vb->logp, π_old in s->vine_dist; the
+ * objective's rows s->rows are these. */
 static tr_status vine_rows(alg_run *run, trpo_state *s) {
   alg_vine *v = s->vine;
-  size_t O = env_obs_dim(run->em), W = run->pol->W, K = run->pol->K, k = s->vine_k, n = 0;
+  size_t O = env_obs_dim(run->em), W = run->pol->W, k = s->vine_k, n = 0;
   alg_batch *vb = s->vb;
   for (size_t i = 0; i < v->n; i++)
     for (size_t j = 0; j < k; j++, n++) {
@@ -164,8 +171,8 @@ static tr_status vine_rows(alg_run *run, trpo_state *s) {
       memcpy(vb->act + n * W, v->act + (i * v->K + j) * W, W * sizeof(double));
     }
   vb->n = n;
-  tr_status st = pol_forward(run->pol, run->theta, vb->obs, n, run->pws, run->dist_old);
-  if (!st) st = pol_log_prob(run->pol, run->dist_old, vb->act, n, vb->logp);
+  tr_status st = pol_forward(run->pol, run->theta, vb->obs, n, run->pws, s->vine_dist);
+  if (!st) st = pol_log_prob(run->pol, s->vine_dist, vb->act, n, vb->logp);
   if (st) return st;
   for (size_t i = 0; i < v->n; i++) {
     const double *q = v->q + i * v->K;
@@ -176,20 +183,21 @@ static tr_status vine_rows(alg_run *run, trpo_state *s) {
     }
     for (size_t j = 0; j < k; j++) {
       s->snis_q[i * k + j] = q[j];
-      run->adv[i * k + j] = s->vine_snis ? q[j] - mean : (double)k * exp(lp[j]) * (q[j] - base);
+      s->vine_adv[i * k + j] = s->vine_snis ? q[j] - mean : (double)k * exp(lp[j]) * (q[j] - base);
     }
   }
-  (void)K;
-  run->rows = n;
+  alg_rows r = {n, vb->obs, vb->act, vb->logp, s->vine_dist, s->vine_adv};
+  s->rows = r;
   return TR_OK;
 }
 
-/* The line search's objective: continuous vine rows use the self-normalized estimate. */
+/* The line search's objective on s->rows: continuous vine rows use the self-normalized
+ * estimate. */
 static tr_status objective(alg_run *run, const double *th, double *surr) {
   trpo_state *s = run->alg;
-  tr_status st = alg_run_surrogate(run, th, surr);
-  if (st || !s->vine || !s->vine_snis || run->batch != s->vb) return st;
-  size_t k = s->vine_k, N = run->rows / k;
+  tr_status st = alg_run_surrogate(run, &s->rows, th, surr);
+  if (st || !s->vine || !s->vine_snis) return st;
+  size_t k = s->vine_k, N = s->rows.n / k;
   double acc = 0;
   for (size_t i = 0; i < N; i++) {
     double wq = 0, ws = 0;
@@ -205,20 +213,22 @@ static tr_status objective(alg_run *run, const double *th, double *surr) {
 
 static tr_status ls_eval(void *ctx, const double *th, double *kl, double *surr) {
   alg_run *run = ctx;
-  tr_status st = alg_run_mean_kl(run, th, kl);
+  trpo_state *s = run->alg;
+  tr_status st = alg_run_mean_kl(run, &s->rows, th, kl);
   return st ? st : objective(run, th, surr);
 }
 
-/* The natural step from the rows in run->batch / run->adv / run->dist_old. */
+/* The natural step from the objective's rows s->rows. */
 static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats) {
   const trpo_params *p = run->params;
-  size_t P = run->pol->P, rows = run->rows, O = env_obs_dim(run->em);
+  const alg_rows *R = &s->rows;
+  size_t P = run->pol->P, rows = R->n, O = env_obs_dim(run->em);
   double delta = p->target_kl;
   /* g = ∇ mean_t r_t Â_t at θ_old = mean_t Â_t ∇ log π(a_t|s_t) */
-  for (size_t t = 0; t < rows; t++) run->tmp[t] = run->adv[t] / (double)rows;
+  for (size_t t = 0; t < rows; t++) run->tmp[t] = R->adv[t] / (double)rows;
   nn_zero(run->grad, P);
-  tr_status st = pol_forward(run->pol, run->theta, run->batch->obs, rows, run->pws, NULL);
-  if (!st) st = pol_log_prob_grad(run->pol, run->theta, run->pws, run->batch->act, run->tmp, rows, run->grad);
+  tr_status st = pol_forward(run->pol, run->theta, R->obs, rows, run->pws, NULL);
+  if (!st) st = pol_log_prob_grad(run->pol, run->theta, run->pws, R->act, run->tmp, rows, run->grad);
   if (st) return st;
   /* FVP subsample: the first n_sub rows of a shuffled order */
   s->n_sub = (size_t)ceil(p->fvp_fraction * (double)rows);
@@ -227,9 +237,9 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
     alg_run_shuffle(run);
     size_t m = 0;
     for (size_t i = 0; i < run->T && m < s->n_sub; i++)
-      if (run->perm[i] < rows) memcpy(s->sub_obs + m++ * O, run->batch->obs + run->perm[i] * O, O * sizeof(double));
+      if (run->perm[i] < rows) memcpy(s->sub_obs + m++ * O, R->obs + run->perm[i] * O, O * sizeof(double));
   } else {
-    memcpy(s->sub_obs, run->batch->obs, rows * O * sizeof(double));
+    memcpy(s->sub_obs, R->obs, rows * O * sizeof(double));
   }
   if ((st = pol_forward(run->pol, run->theta_old, s->sub_obs, s->n_sub, run->pws, NULL))) return st;
   st = alg_cg_solve(s->dir, run->grad, fvp, run, p->cg_iters, TRPO_CG_RESIDUAL_TOL, s->cg);
@@ -259,7 +269,7 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
     stats->step_frac = s->ls->state == ALG_LS_ACCEPTED ? s->ls->frac : 0;
   }
   double kl, surr;
-  if ((st = alg_run_mean_kl(run, run->theta, &kl))) return st;
+  if ((st = alg_run_mean_kl(run, R, run->theta, &kl))) return st;
   if ((st = objective(run, run->theta, &surr))) return st;
   stats->kl_mean = kl;
   stats->surrogate_gain = surr - surr_old;
@@ -274,27 +284,22 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
   tr_status st = alg_run_sample(run, stats, vine);
   if (!st) st = alg_run_advantages(run, p->gae_lambda, norm);
   if (st) return st;
-  alg_batch *trunk = run->batch;
   if (vine) {
-    st = alg_sample_vine(s->vine, run->sampler, trunk, p->vine_states,
+    st = alg_sample_vine(s->vine, run->sampler, run->batch, p->vine_states,
                          p->vine_actions, p->vine_length,
                          run->gamma, alg_run_act, run, alg_run_value_fn, run, run->rng);
     if (st) return st;
     stats->steps += s->vine->steps;
     memcpy(run->theta_old, run->theta, run->pol->P * sizeof *run->theta);
-    run->batch = s->vb; /* the objective's rows are the vine's */
-    st = vine_rows(run, s);
-    if (!st && norm && s->vine_snis)
-      st = alg_advantage_normalize(run->adv, run->rows);
+    st = vine_rows(run, s); /* the objective's rows are the vine's */
+    if (!st && norm && s->vine_snis) st = alg_advantage_normalize(s->vine_adv, s->rows.n);
   } else {
     st = alg_run_old_dist(run, &stats->entropy);
+    s->rows = alg_run_rows(run);
   }
   if (!st) st = natural_step(run, s, stats);
-  run->batch = trunk;
-  run->rows = run->T;
   if (st || stats->bad[0]) return st;
-  /* value targets: the trunk's λ-returns (recomputed: vine rows overwrote run->adv) */
-  if (vine && (st = alg_run_advantages(run, p->gae_lambda, 0))) return st;
+  /* value targets: the trunk's λ-returns (run->ret, from alg_run_advantages above) */
   size_t vb = p->vf_batch_size, iters = p->vf_iters;
   double lr = alg_run_lr(run, p->vf_learning_rate);
   stats->lr = lr;

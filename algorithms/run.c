@@ -273,7 +273,6 @@ tr_status alg_run_sample(alg_run *run, alg_iter_stats *stats, int snapshots) {
                      ? alg_sample_single_path_snap(b, run->sampler, T, alg_run_act, run)
                      : alg_sample_single_path(b, run->sampler, T, alg_run_act, run);
   if (st) return st;
-  run->rows = T;
   stats->steps += T;
   episode_stats(b, stats);
   memcpy(run->rew_used, b->rew, T * sizeof *b->rew);
@@ -309,7 +308,7 @@ tr_status alg_run_advantages(alg_run *run, double lambda, int normalize) {
 }
 
 tr_status alg_run_old_dist(alg_run *run, double *entropy) {
-  size_t T = run->rows;
+  size_t T = run->T;
   memcpy(run->theta_old, run->theta, run->pol->P * sizeof *run->theta);
   tr_status st = pol_forward(run->pol, run->theta, run->batch->obs, T, run->pws, run->dist_old);
   if (st) return st;
@@ -369,26 +368,31 @@ tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, d
   return TR_OK;
 }
 
-tr_status alg_run_mean_kl(alg_run *run, const double *th, double *kl) {
-  size_t T = run->rows;
-  tr_status st = pol_forward(run->pol, th, run->batch->obs, T, run->pws, NULL);
+alg_rows alg_run_rows(const alg_run *run) {
+  alg_rows r = {run->T, run->batch->obs, run->batch->act, run->batch->logp, run->dist_old, run->adv};
+  return r;
+}
+
+tr_status alg_run_mean_kl(alg_run *run, const alg_rows *rows, const double *th, double *kl) {
+  size_t T = rows->n;
+  tr_status st = pol_forward(run->pol, th, rows->obs, T, run->pws, NULL);
   if (st) return st;
-  pol_kl(run->pol, run->dist_old, run->pws->dist, T, run->tmp);
+  pol_kl(run->pol, rows->dist_old, run->pws->dist, T, run->tmp);
   double s = 0;
   for (size_t t = 0; t < T; t++) s += run->tmp[t];
   *kl = s / (double)T;
   return TR_OK;
 }
 
-tr_status alg_run_surrogate(alg_run *run, const double *th, double *surr) {
-  size_t T = run->rows;
-  tr_status st = pol_forward(run->pol, th, run->batch->obs, T, run->pws, NULL);
-  if (!st) st = pol_log_prob(run->pol, run->pws->dist, run->batch->act, T, run->logp_new);
+tr_status alg_run_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *surr) {
+  size_t T = rows->n;
+  tr_status st = pol_forward(run->pol, th, rows->obs, T, run->pws, NULL);
+  if (!st) st = pol_log_prob(run->pol, run->pws->dist, rows->act, T, run->logp_new);
   if (st) return st;
   double s = 0;
   for (size_t t = 0; t < T; t++) {
-    run->ratio[t] = exp(run->logp_new[t] - run->batch->logp[t]);
-    s += run->ratio[t] * run->adv[t];
+    run->ratio[t] = exp(run->logp_new[t] - rows->logp_old[t]);
+    s += run->ratio[t] * rows->adv[t];
   }
   *surr = s / (double)T;
   return TR_OK;
@@ -433,7 +437,7 @@ static tr_status exact_after(alg_run *run, alg_iter_stats *s) {
   /* the practitioner's estimate of J(π_new) − J(π_old): the importance-weighted advantage
    * (un-normalized GAE) over the batch, (1/(1−γ)) mean_t (r_t − 1) Â_t */
   double surr = 0;
-  size_t T = run->rows;
+  size_t T = run->T;
   if (!pol_forward(run->pol, run->theta, run->batch->obs, T, run->pws, NULL) &&
       !pol_log_prob(run->pol, run->pws->dist, run->batch->act, T, run->logp_new)) {
     for (size_t t = 0; t < T; t++)

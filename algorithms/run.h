@@ -51,7 +51,6 @@ struct alg_run {
   uint64_t seed;
   double gamma;
   size_t T, E;            /* n_steps, n_envs */
-  size_t rows;            /* rows of the objective: T, or the vine's N·K (≤ T) */
   gsl_rng *rng;           /* the algorithm's own draws (minibatch order, vine choice) */
   /* policy */
   pol_policy *pol;
@@ -141,11 +140,24 @@ tr_status alg_ppo_minibatch_loss(alg_run *run, const double *theta, const double
  * its batch at theta, and its gradient (P). */
 tr_status alg_pg_loss(alg_run *run, const double *theta, double *loss, double *grad);
 
-/* Mean KL(π_old ‖ π_θ) over the objective's rows at parameters th (uses run->pws). */
-tr_status alg_run_mean_kl(alg_run *run, const double *th, double *kl);
-/* Importance-weighted surrogate (1/rows) Σ_t r_t(θ) Â_t at parameters th (rows of run->batch,
- * advantages run->adv, log π_old run->batch->logp), ratios in run->ratio. */
-tr_status alg_run_surrogate(alg_run *run, const double *th, double *surr);
+/* The rows a surrogate objective is computed on (n ≤ T): the batch's own (alg_run_rows), or
+ * an algorithm's (TRPO's vine rows), which then owns the arrays. */
+typedef struct {
+  size_t n;
+  const double *obs;      /* (n, O) */
+  const double *act;      /* (n, U) */
+  const double *logp_old; /* (n) log π_old(a|s) */
+  const double *dist_old; /* (n, K) π_old's distribution parameters */
+  const double *adv;      /* (n) Â */
+} alg_rows;
+/* The batch's T rows: run->batch, run->dist_old (alg_run_old_dist), run->adv. */
+alg_rows alg_run_rows(const alg_run *run);
+
+/* Mean KL(π_old ‖ π_θ) over the rows at parameters th (uses run->pws). */
+tr_status alg_run_mean_kl(alg_run *run, const alg_rows *rows, const double *th, double *kl);
+/* Importance-weighted surrogate (1/n) Σ_t r_t(θ) Â_t over the rows at parameters th; the
+ * ratios r_t are left in run->ratio (n). */
+tr_status alg_run_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *surr);
 /* The tabulated policy π_θ (S, A) on a tabular environment. */
 tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi);
 /* A shuffled permutation of 0..T−1 in run->perm. */

@@ -352,3 +352,14 @@ char *exp_run_dir(const exp_spec *s, const char *root, const exp_run_ref *r) {
   if (p) snprintf(p, n, "%s/%s/runs/%s", root, s->name, r->id);
   return p;
 }
+
+tr_status exp_variant_shared(const exp_variant *v, alg_shared_params *out) {
+  const alg_class *cls = alg_find(v->algo);
+  alg_config cfg;
+  if (!cls) return TR_EINVAL;
+  tr_status st = alg_config_init(&cfg, cls);
+  for (size_t i = 0; !st && i < v->n_sets; i++) st = alg_config_set(&cfg, v->sets[i]);
+  if (!st) alg_config_shared(&cfg, out);
+  alg_config_clear(&cfg);
+  return st;
+}

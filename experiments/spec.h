@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "algorithms/registry.h"
 #include "core/error.h"
 
 typedef struct {
@@ -53,6 +54,10 @@ typedef struct {
 
 tr_status exp_spec_read(exp_spec **out, const char *path);
 void exp_spec_free(exp_spec *s);
+
+/* The shared parameters a variant's runs train with (its algorithm's defaults with the
+ * variant's settings): the struct the run reads (algorithms/registry.h). */
+tr_status exp_variant_shared(const exp_variant *v, alg_shared_params *out);
 
 /* One run of a sweep. */
 typedef struct {

@@ -250,10 +250,8 @@ static size_t spec_time_limit(const exp_spec *s, int *agree) {
   size_t common = 0;
   *agree = 1;
   for (size_t v = 0; v < s->n_variants; v++) {
-    size_t tl = 0;
-    for (size_t i = 0; i < s->variants[v].n_sets; i++)
-      if (!strncmp(s->variants[v].sets[i], "time_limit=", 11))
-        tl = (size_t)strtoull(s->variants[v].sets[i] + 11, NULL, 10);
+    alg_shared_params sh; /* the spec was validated: its settings apply */
+    size_t tl = exp_variant_shared(&s->variants[v], &sh) ? 0 : sh.time_limit;
     if (v == 0) common = tl;
     else if (tl != common) *agree = 0;
   }
