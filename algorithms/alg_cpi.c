@@ -50,7 +50,7 @@ static tr_status cpi_init(alg_run *run) {
   cpi_state *s = tr_calloc(1, sizeof *s);
   if (!s) return TR_ENOMEM;
   run->alg = s;
-  size_t n = run->tab->S * run->tab->A;
+  size_t n = run->model.tab->S * run->model.tab->A;
   s->ahat = tr_malloc(n * sizeof *s->ahat);
   s->count = tr_malloc(n * sizeof *s->count);
   s->greedy = tr_malloc(n * sizeof *s->greedy);
@@ -67,12 +67,12 @@ static void cpi_free(alg_run *run) {
 
 /* Â table from the batch; unvisited entries get −inf (never greedy). */
 static void sampled_table(alg_run *run, cpi_state *s) {
-  size_t S = run->tab->S, A = run->tab->A;
+  size_t S = run->model.tab->S, A = run->model.tab->A;
   memset(s->ahat, 0, S * A * sizeof *s->ahat);
   memset(s->count, 0, S * A * sizeof *s->count);
-  for (size_t t = 0; t < run->T; t++) {
-    size_t k = run->batch->state[t] * A + (size_t)run->batch->act[t];
-    s->ahat[k] += run->adv_raw[t];
+  for (size_t t = 0; t < run->model.T; t++) {
+    size_t k = run->state.batch->state[t] * A + (size_t)run->state.batch->act[t];
+    s->ahat[k] += run->state.adv_raw[t];
     s->count[k] += 1;
   }
   for (size_t k = 0; k < S * A; k++) s->ahat[k] = s->count[k] > 0 ? s->ahat[k] / s->count[k] : -INFINITY;
@@ -80,15 +80,15 @@ static void sampled_table(alg_run *run, cpi_state *s) {
 
 static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
   cpi_state *s = run->alg;
-  size_t S = run->tab->S, A = run->tab->A;
-  const cpi_params *p = run->params;
+  size_t S = run->model.tab->S, A = run->model.tab->A;
+  const cpi_params *p = run->model.params;
   int exact = p->advantage == CPI_EXACT;
   tr_status st = alg_run_sample(run, stats, 0);
   if (!st) st = alg_run_advantages(run, p->gae_lambda, 0);
   if (!st) st = alg_run_old_dist(run, &stats->entropy);
   if (st) return st;
-  const double *pi = run->pi_old_tab; /* tabulated by alg_run_iterate before this call */
-  if (exact) memcpy(s->ahat, run->ex_old->Adv, S * A * sizeof *s->ahat);
+  const double *pi = run->state.pi_old_tab; /* tabulated by alg_run_iterate before this call */
+  if (exact) memcpy(s->ahat, run->state.ex_old->Adv, S * A * sizeof *s->ahat);
   else sampled_table(run, s);
   /* π' greedy for Â; a state with no visited action keeps π */
   for (size_t st_ = 0; st_ < S; st_++) {
@@ -99,16 +99,16 @@ static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
     for (size_t a = 0; a < A; a++)
       s->greedy[st_ * A + a] = seen ? (a == best) : pi[st_ * A + a];
   }
-  double adv = 0, g = run->gamma;
+  double adv = 0, g = run->model.gamma;
   if (exact) {
-    adv = thy_policy_advantage(run->ex_old->d, s->ahat, s->greedy, S, A);
+    adv = thy_policy_advantage(run->state.ex_old->d, s->ahat, s->greedy, S, A);
   } else {
-    for (size_t t = 0; t < run->T; t++) {
-      size_t x = run->batch->state[t];
+    for (size_t t = 0; t < run->model.T; t++) {
+      size_t x = run->state.batch->state[t];
       for (size_t a = 0; a < A; a++)
         if (s->greedy[x * A + a] > 0 && isfinite(s->ahat[x * A + a])) adv += s->greedy[x * A + a] * s->ahat[x * A + a];
     }
-    adv /= (double)run->T;
+    adv /= (double)run->model.T;
   }
   double alpha = p->alpha;
   if (alpha == 0) alpha = fmin(1.0, fmax(0.0, adv * (1 - g) * (1 - g) / (4 * g)));
@@ -116,15 +116,15 @@ static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
   s->bound = alpha / (1 - g) * (adv - 2 * alpha * g / ((1 - g) * (1 - g)));
   for (size_t k = 0; k < S * A; k++) {
     double p = (1 - alpha) * pi[k] + alpha * s->greedy[k];
-    run->theta[k] = p > 0 ? log(p) : -745.0; /* exp(−745) underflows to the smallest subnormal */
+    run->state.theta[k] = p > 0 ? log(p) : -745.0; /* exp(−745) underflows to the smallest subnormal */
   }
   stats->step_frac = alpha;
   double kl;
   alg_rows rows = alg_run_rows(run);
-  if ((st = alg_run_mean_kl(run, &rows, run->theta, &kl))) return st;
+  if ((st = alg_run_mean_kl(run, &rows, run->state.theta, &kl))) return st;
   stats->kl_mean = kl;
   stats->surrogate_gain = adv;
-  return alg_run_fit_value(run, CPI_VF_ITERS, run->T, CPI_VF_LR, &stats->value_loss);
+  return alg_run_fit_value(run, CPI_VF_ITERS, run->model.T, CPI_VF_LR, &stats->value_loss);
 }
 
 /* For tests: the AJKS lower bound and 𝔸 of the last step. */

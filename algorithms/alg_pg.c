@@ -65,8 +65,8 @@ static tr_status pg_init(alg_run *run, int a2c) {
   if (!s) return TR_ENOMEM;
   run->alg = s;
   s->a2c = a2c;
-  s->adam = nn_adam_alloc(run->pol->P);
-  s->g2 = tr_malloc(run->pol->P * sizeof *s->g2);
+  s->adam = nn_adam_alloc(run->model.pol->P);
+  s->g2 = tr_malloc(run->model.pol->P * sizeof *s->g2);
   return s->adam && s->g2 ? TR_OK : TR_ENOMEM;
 }
 static tr_status init_reinforce(alg_run *run) { return pg_init(run, 0); }
@@ -81,40 +81,40 @@ static void pg_free(alg_run *run) {
   run->alg = NULL;
 }
 
-/* Â into run->adv (normalized if asked) and value targets into run->ret. */
+/* Â into run->state.adv (normalized if asked) and value targets into run->state.ret. */
 static tr_status estimate(alg_run *run, pg_state *s) {
-  const pg_params *p = run->params;
+  const pg_params *p = run->model.params;
   int norm = p->shared.normalize_advantage;
   if (s->a2c) return alg_run_advantages(run, p->gae_lambda, norm);
-  alg_batch *b = run->batch;
-  tr_status st = alg_returns_mc(run->ret, run->rew_used, run->v_next, b->term, b->trunc, run->T,
-                                run->E, run->gamma);
-  if (!st) st = alg_advantage_rtg(run->adv, run->ret, p->baseline ? run->values : NULL, run->T);
+  alg_batch *b = run->state.batch;
+  tr_status st = alg_returns_mc(run->state.ret, run->state.rew_used, run->state.v_next, b->term, b->trunc, run->model.T,
+                                run->model.E, run->model.gamma);
+  if (!st) st = alg_advantage_rtg(run->state.adv, run->state.ret, p->baseline ? run->state.values : NULL, run->model.T);
   if (st) return st;
-  memcpy(run->adv_raw, run->adv, run->T * sizeof *run->adv);
-  return norm ? alg_advantage_normalize(run->adv, run->T) : TR_OK;
+  memcpy(run->state.adv_raw, run->state.adv, run->model.T * sizeof *run->state.adv);
+  return norm ? alg_advantage_normalize(run->state.adv, run->model.T) : TR_OK;
 }
 
 /* loss = −(1/T) Σ_t Â_t log π_θ(a_t|s_t) − c_H (1/T) Σ_t H(π_θ(s_t)), gradient into grad. */
 tr_status alg_pg_loss(alg_run *run, const double *theta, double *loss, double *grad) {
   pg_state *s = run->alg;
-  size_t T = run->T, P = run->pol->P;
-  double ent = ((const pg_params *)run->params)->ent_coef, L = 0;
-  tr_status st = pol_forward(run->pol, theta, run->batch->obs, T, run->pws, NULL);
-  if (!st) st = pol_log_prob(run->pol, run->pws->dist, run->batch->act, T, run->logp_new);
+  size_t T = run->model.T, P = run->model.pol->P;
+  double ent = ((const pg_params *)run->model.params)->ent_coef, L = 0;
+  tr_status st = pol_forward(run->model.pol, theta, run->state.batch->obs, T, run->ws.pws, NULL);
+  if (!st) st = pol_log_prob(run->model.pol, run->ws.pws->dist, run->state.batch->act, T, run->ws.logp_new);
   if (st) return st;
   for (size_t t = 0; t < T; t++) {
-    L += run->adv[t] * run->logp_new[t];
-    run->tmp[t] = -run->adv[t] / (double)T;
+    L += run->state.adv[t] * run->ws.logp_new[t];
+    run->ws.tmp[t] = -run->state.adv[t] / (double)T;
   }
   *loss = -L / (double)T;
   nn_zero(grad, P);
-  if ((st = pol_log_prob_grad(run->pol, theta, run->pws, run->batch->act, run->tmp, T, grad))) return st;
+  if ((st = pol_log_prob_grad(run->model.pol, theta, run->ws.pws, run->state.batch->act, run->ws.tmp, T, grad))) return st;
   if (ent > 0) {
-    pol_entropy(run->pol, run->pws->dist, T, run->tmp);
-    for (size_t t = 0; t < T; t++) *loss -= ent * run->tmp[t] / (double)T;
+    pol_entropy(run->model.pol, run->ws.pws->dist, T, run->ws.tmp);
+    for (size_t t = 0; t < T; t++) *loss -= ent * run->ws.tmp[t] / (double)T;
     nn_zero(s->g2, P);
-    if ((st = pol_entropy_grad(run->pol, theta, run->pws, T, s->g2))) return st;
+    if ((st = pol_entropy_grad(run->model.pol, theta, run->ws.pws, T, s->g2))) return st;
     for (size_t k = 0; k < P; k++) grad[k] -= ent * s->g2[k];
   }
   return TR_OK;
@@ -122,29 +122,29 @@ tr_status alg_pg_loss(alg_run *run, const double *theta, double *loss, double *g
 
 static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
   pg_state *s = run->alg;
-  const pg_params *p = run->params;
-  size_t T = run->T, P = run->pol->P;
+  const pg_params *p = run->model.params;
+  size_t T = run->model.T, P = run->model.pol->P;
   tr_status st = alg_run_sample(run, stats, 0);
   if (!st) st = estimate(run, s);
   if (!st) st = alg_run_old_dist(run, &stats->entropy);
   if (st) return st;
   double loss;
-  if ((st = alg_pg_loss(run, run->theta, &loss, run->grad))) return st;
+  if ((st = alg_pg_loss(run, run->state.theta, &loss, run->ws.grad))) return st;
   if (!isfinite(loss)) {
     snprintf(stats->bad, sizeof stats->bad, "policy loss");
     return TR_OK;
   }
   double mgn = p->max_grad_norm;
-  if (mgn > 0) nn_clip_grad_norm(run->grad, P, mgn);
+  if (mgn > 0) nn_clip_grad_norm(run->ws.grad, P, mgn);
   double lr = alg_run_lr(run, p->learning_rate);
   stats->lr = lr;
-  nn_adam_step(s->adam, run->theta, run->grad, lr);
+  nn_adam_step(s->adam, run->state.theta, run->ws.grad, lr);
   double kl, surr, adv_mean = 0;
   alg_rows rows = alg_run_rows(run);
-  if ((st = alg_run_mean_kl(run, &rows, run->theta, &kl)) ||
-      (st = alg_run_surrogate(run, &rows, run->theta, &surr)))
+  if ((st = alg_run_mean_kl(run, &rows, run->state.theta, &kl)) ||
+      (st = alg_run_surrogate(run, &rows, run->state.theta, &surr)))
     return st;
-  for (size_t t = 0; t < T; t++) adv_mean += run->adv[t];
+  for (size_t t = 0; t < T; t++) adv_mean += run->state.adv[t];
   stats->kl_mean = kl;
   stats->surrogate_gain = surr - adv_mean / (double)T;
   if (!isfinite(kl) || !isfinite(surr)) {

@@ -84,22 +84,22 @@ static tr_status ppo_init_kind(alg_run *run, ppo_kind kind) {
   if (!s) return TR_ENOMEM;
   run->alg = s;
   s->kind = kind;
-  const ppo_params *p = run->params;
-  size_t mb = p->batch_size, O = env_obs_dim(run->em);
-  size_t U = run->pol->W, K = run->pol->K;
+  const ppo_params *p = run->model.params;
+  size_t mb = p->batch_size, O = env_obs_dim(run->model.em);
+  size_t U = run->model.pol->W, K = run->model.pol->K;
   s->beta = kind == PPO_KL_FIXED || kind == PPO_KL_ADAPTIVE ? p->kl_coef : 0.0;
-  s->adam = nn_adam_alloc(run->pol->P);
+  s->adam = nn_adam_alloc(run->model.pol->P);
   s->obs = tr_malloc(mb * O * sizeof *s->obs);
   s->act = tr_malloc(mb * U * sizeof *s->act);
   s->adv = tr_malloc(mb * sizeof *s->adv);
   s->logp_old = tr_malloc(mb * sizeof *s->logp_old);
   s->dist_old = tr_malloc(mb * K * sizeof *s->dist_old);
   s->w = tr_malloc(mb * sizeof *s->w);
-  s->g2 = tr_malloc(run->pol->P * sizeof *s->g2);
+  s->g2 = tr_malloc(run->model.pol->P * sizeof *s->g2);
   if (!s->adam || !s->obs || !s->act || !s->adv || !s->logp_old || !s->dist_old || !s->w || !s->g2)
     return TR_ENOMEM;
   s->adam->eps = p->adam_eps;
-  run->vadam->eps = s->adam->eps;
+  run->state.vadam->eps = s->adam->eps;
   return TR_OK;
 }
 
@@ -119,14 +119,14 @@ static void ppo_free(alg_run *run) {
 
 /* Rows perm[i0 … i0+mb) of the batch into the minibatch buffers. */
 static void gather(ppo_state *s, const alg_run *run, size_t i0, size_t mb) {
-  size_t O = env_obs_dim(run->em), U = run->pol->W, K = run->pol->K;
-  const alg_batch *b = run->batch;
+  size_t O = env_obs_dim(run->model.em), U = run->model.pol->W, K = run->model.pol->K;
+  const alg_batch *b = run->state.batch;
   for (size_t i = 0; i < mb; i++) {
-    size_t t = run->perm[i0 + i];
+    size_t t = run->ws.perm[i0 + i];
     memcpy(s->obs + i * O, b->obs + t * O, O * sizeof *s->obs);
     memcpy(s->act + i * U, b->act + t * U, U * sizeof *s->act);
-    memcpy(s->dist_old + i * K, run->dist_old + t * K, K * sizeof *s->dist_old);
-    s->adv[i] = run->adv[t];
+    memcpy(s->dist_old + i * K, run->state.dist_old + t * K, K * sizeof *s->dist_old);
+    s->adv[i] = run->state.adv[t];
     s->logp_old[i] = b->logp[t];
   }
 }
@@ -141,18 +141,18 @@ static double clip_weight(double r, double A, double eps) {
 /* The minimized loss on the gathered minibatch (s->obs, act, adv, logp_old, dist_old) at θ:
  *   loss = −(1/B) Σ_i ℓ_i(r_i) + β (1/B) Σ_i KL[π_old(s_i) ‖ π_θ(s_i)] − c_H (1/B) Σ_i H(π_θ(s_i)),
  * ℓ = min(rÂ, clip(r)Â) (clip) or rÂ (kl, noclip), and its gradient into grad (P, overwritten).
- * The forward pass leaves π_θ's distribution in run->pws. */
+ * The forward pass leaves π_θ's distribution in run->ws.pws. */
 static tr_status ppo_loss(alg_run *run, ppo_state *s, const double *theta, size_t B, double *loss,
                           double *grad) {
-  pol_ws *ws = run->pws;
-  size_t P = run->pol->P;
-  const ppo_params *p = run->params;
+  pol_ws *ws = run->ws.pws;
+  size_t P = run->model.pol->P;
+  const ppo_params *p = run->model.params;
   double eps = p->clip_range, ent = p->ent_coef, L = 0;
-  tr_status st = pol_forward(run->pol, theta, s->obs, B, ws, NULL);
-  if (!st) st = pol_log_prob(run->pol, ws->dist, s->act, B, run->logp_new);
+  tr_status st = pol_forward(run->model.pol, theta, s->obs, B, ws, NULL);
+  if (!st) st = pol_log_prob(run->model.pol, ws->dist, s->act, B, run->ws.logp_new);
   if (st) return st;
   for (size_t i = 0; i < B; i++) {
-    double r = exp(run->logp_new[i] - s->logp_old[i]), A = s->adv[i];
+    double r = exp(run->ws.logp_new[i] - s->logp_old[i]), A = s->adv[i];
     double rc = r < 1 - eps ? 1 - eps : r > 1 + eps ? 1 + eps : r;
     L += s->kind == PPO_CLIP ? fmin(r * A, rc * A) : r * A;
     /* ∂ℓ/∂log π = r ∂ℓ/∂r */
@@ -160,19 +160,19 @@ static tr_status ppo_loss(alg_run *run, ppo_state *s, const double *theta, size_
   }
   *loss = -L / (double)B;
   nn_zero(grad, P);
-  if ((st = pol_log_prob_grad(run->pol, theta, ws, s->act, s->w, B, grad))) return st;
+  if ((st = pol_log_prob_grad(run->model.pol, theta, ws, s->act, s->w, B, grad))) return st;
   if (s->beta > 0) { /* + β mean KL */
-    pol_kl(run->pol, s->dist_old, ws->dist, B, run->tmp);
-    for (size_t i = 0; i < B; i++) *loss += s->beta * run->tmp[i] / (double)B;
+    pol_kl(run->model.pol, s->dist_old, ws->dist, B, run->ws.tmp);
+    for (size_t i = 0; i < B; i++) *loss += s->beta * run->ws.tmp[i] / (double)B;
     nn_zero(s->g2, P);
-    if ((st = pol_kl_grad(run->pol, theta, ws, s->dist_old, B, s->g2))) return st;
+    if ((st = pol_kl_grad(run->model.pol, theta, ws, s->dist_old, B, s->g2))) return st;
     for (size_t k = 0; k < P; k++) grad[k] += s->beta * s->g2[k];
   }
   if (ent > 0) { /* − c_H mean entropy */
-    pol_entropy(run->pol, ws->dist, B, run->tmp);
-    for (size_t i = 0; i < B; i++) *loss -= ent * run->tmp[i] / (double)B;
+    pol_entropy(run->model.pol, ws->dist, B, run->ws.tmp);
+    for (size_t i = 0; i < B; i++) *loss -= ent * run->ws.tmp[i] / (double)B;
     nn_zero(s->g2, P);
-    if ((st = pol_entropy_grad(run->pol, theta, ws, B, s->g2))) return st;
+    if ((st = pol_entropy_grad(run->model.pol, theta, ws, B, s->g2))) return st;
     for (size_t k = 0; k < P; k++) grad[k] -= ent * s->g2[k];
   }
   return TR_OK;
@@ -181,15 +181,15 @@ static tr_status ppo_loss(alg_run *run, ppo_state *s, const double *theta, size_
 /* One Adam step on a minibatch; *bad set on a non-finite loss. */
 static tr_status minibatch_step(alg_run *run, ppo_state *s, size_t mb, double lr, int *bad) {
   double loss;
-  tr_status st = ppo_loss(run, s, run->theta, mb, &loss, run->grad);
+  tr_status st = ppo_loss(run, s, run->state.theta, mb, &loss, run->ws.grad);
   if (st) return st;
   if (!isfinite(loss)) {
     *bad = 1;
     return TR_OK;
   }
-  double mgn = ((const ppo_params *)run->params)->max_grad_norm;
-  if (mgn > 0) nn_clip_grad_norm(run->grad, run->pol->P, mgn);
-  nn_adam_step(s->adam, run->theta, run->grad, lr);
+  double mgn = ((const ppo_params *)run->model.params)->max_grad_norm;
+  if (mgn > 0) nn_clip_grad_norm(run->ws.grad, run->model.pol->P, mgn);
+  nn_adam_step(s->adam, run->state.theta, run->ws.grad, lr);
   return TR_OK;
 }
 
@@ -197,8 +197,8 @@ tr_status alg_ppo_minibatch_loss(alg_run *run, const double *theta, const double
                                  const double *act, const double *adv, const double *logp_old,
                                  const double *dist_old, size_t B, double *loss, double *grad) {
   ppo_state *s = run->alg;
-  size_t O = env_obs_dim(run->em), W = run->pol->W, K = run->pol->K;
-  if (B > ((const ppo_params *)run->params)->batch_size)
+  size_t O = env_obs_dim(run->model.em), W = run->model.pol->W, K = run->model.pol->K;
+  if (B > ((const ppo_params *)run->model.params)->batch_size)
     return tr_error(TR_EINVAL, "alg_ppo_minibatch_loss: %zu rows exceed batch_size", B);
   memcpy(s->obs, obs, B * O * sizeof *obs);
   memcpy(s->act, act, B * W * sizeof *act);
@@ -210,8 +210,8 @@ tr_status alg_ppo_minibatch_loss(alg_run *run, const double *theta, const double
 
 static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   ppo_state *s = run->alg;
-  const ppo_params *p = run->params;
-  size_t T = run->T, mb = p->batch_size, epochs = p->n_epochs;
+  const ppo_params *p = run->model.params;
+  size_t T = run->model.T, mb = p->batch_size, epochs = p->n_epochs;
   double lr = alg_run_lr(run, p->learning_rate), target_kl = p->target_kl;
   tr_status st = alg_run_sample(run, stats, 0);
   if (!st) st = alg_run_advantages(run, p->gae_lambda, p->shared.normalize_advantage);
@@ -228,7 +228,7 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
       if ((st = minibatch_step(run, s, mb, lr, &bad))) return st;
     }
     if (target_kl > 0) {
-      if ((st = alg_run_mean_kl(run, &rows, run->theta, &kl))) return st;
+      if ((st = alg_run_mean_kl(run, &rows, run->state.theta, &kl))) return st;
       if (kl > 1.5 * target_kl) break;
     }
   }
@@ -238,12 +238,12 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   }
   /* statistics at the new parameters over the whole batch */
   double surr, eps = p->clip_range, adv_mean = 0;
-  if ((st = alg_run_mean_kl(run, &rows, run->theta, &kl))) return st;
-  if ((st = alg_run_surrogate(run, &rows, run->theta, &surr))) return st;
+  if ((st = alg_run_mean_kl(run, &rows, run->state.theta, &kl))) return st;
+  if ((st = alg_run_surrogate(run, &rows, run->state.theta, &surr))) return st;
   size_t clipped = 0;
   for (size_t t = 0; t < T; t++) {
-    adv_mean += run->adv[t];
-    clipped += fabs(run->ratio[t] - 1.0) > eps;
+    adv_mean += run->state.adv[t];
+    clipped += fabs(run->ws.ratio[t] - 1.0) > eps;
   }
   stats->kl_mean = kl;
   stats->surrogate_gain = surr - adv_mean / (double)T; /* L(θ) − L(θ_old), L(θ_old) = mean Â */

@@ -100,7 +100,7 @@ static const alg_param p_trpo[] = {
 #define TRPO_CG_RESIDUAL_TOL 1e-10
 
 static int is_vine(const alg_run *run) {
-  return ((const trpo_params *)run->params)->sampling == TRPO_VINE;
+  return ((const trpo_params *)run->model.params)->sampling == TRPO_VINE;
 }
 
 static void trpo_free(alg_run *run) {
@@ -120,29 +120,29 @@ static tr_status init_common(alg_run *run, int line_search) {
   trpo_state *s = tr_calloc(1, sizeof *s);
   if (!s) return TR_ENOMEM;
   run->alg = s;
-  size_t P = run->pol->P, O = env_obs_dim(run->em);
+  size_t P = run->model.pol->P, O = env_obs_dim(run->model.em);
   s->line_search = line_search;
   s->cg = alg_cg_alloc(P);
   s->ls = alg_linesearch_alloc(P);
   s->step = tr_malloc(P * sizeof *s->step);
   s->dir = tr_malloc(P * sizeof *s->dir);
   s->fv = tr_malloc(P * sizeof *s->fv);
-  s->sub_obs = tr_malloc(run->T * O * sizeof *s->sub_obs);
+  s->sub_obs = tr_malloc(run->model.T * O * sizeof *s->sub_obs);
   if (!s->cg || !s->ls || !s->step || !s->dir || !s->fv || !s->sub_obs) return TR_ENOMEM;
   if (is_vine(run)) {
-    const trpo_params *p = run->params;
+    const trpo_params *p = run->model.params;
     size_t N = p->vine_states, K = p->vine_actions;
-    env_space sp = env_action_space(run->em);
+    env_space sp = env_action_space(run->model.em);
     s->vine_k = sp.kind == ENV_DISCRETE && sp.n <= K ? sp.n : K;
     s->vine_snis = !(sp.kind == ENV_DISCRETE && sp.n <= K);
-    if (N > run->T || N * s->vine_k > run->T)
+    if (N > run->model.T || N * s->vine_k > run->model.T)
       return tr_error(TR_EINVAL, "vine: vine_states x actions = %zu x %zu exceeds n_steps=%zu",
-                      N, s->vine_k, run->T);
-    s->vine = alg_vine_alloc(N, K, O, run->pol->W);
-    s->vb = alg_batch_alloc(run->T, O, run->pol->W);
-    s->snis_q = tr_malloc(run->T * sizeof *s->snis_q);
-    s->vine_adv = tr_malloc(run->T * sizeof *s->vine_adv);
-    s->vine_dist = tr_malloc(run->T * run->pol->K * sizeof *s->vine_dist);
+                      N, s->vine_k, run->model.T);
+    s->vine = alg_vine_alloc(N, K, O, run->model.pol->W);
+    s->vb = alg_batch_alloc(run->model.T, O, run->model.pol->W);
+    s->snis_q = tr_malloc(run->model.T * sizeof *s->snis_q);
+    s->vine_adv = tr_malloc(run->model.T * sizeof *s->vine_adv);
+    s->vine_dist = tr_malloc(run->model.T * run->model.pol->K * sizeof *s->vine_dist);
     if (!s->vine || !s->vb || !s->snis_q || !s->vine_adv || !s->vine_dist) return TR_ENOMEM;
   }
   return TR_OK;
@@ -150,12 +150,12 @@ static tr_status init_common(alg_run *run, int line_search) {
 static tr_status init_npg(alg_run *run) { return init_common(run, 0); }
 static tr_status init_trpo(alg_run *run) { return init_common(run, 1); }
 
-/* F v + damping v on the subsample (forwarded into run->pws before CG). */
+/* F v + damping v on the subsample (forwarded into run->ws.pws before CG). */
 static void fvp(void *ctx, const double *v, double *out) {
   alg_run *run = ctx;
   trpo_state *s = run->alg;
-  pol_fvp(run->pol, run->theta_old, run->pws, v, s->n_sub,
-          ((const trpo_params *)run->params)->cg_damping, out);
+  pol_fvp(run->model.pol, run->state.theta_old, run->ws.pws, v, s->n_sub,
+          ((const trpo_params *)run->model.params)->cg_damping, out);
 }
 
 /* The vine's rows into s->vb: state n repeated k times with its actions; advantages per row
@@ -163,7 +163,7 @@ static void fvp(void *ctx, const double *v, double *out) {
  * objective's rows s->rows are these. */
 static tr_status vine_rows(alg_run *run, trpo_state *s) {
   alg_vine *v = s->vine;
-  size_t O = env_obs_dim(run->em), W = run->pol->W, k = s->vine_k, n = 0;
+  size_t O = env_obs_dim(run->model.em), W = run->model.pol->W, k = s->vine_k, n = 0;
   alg_batch *vb = s->vb;
   for (size_t i = 0; i < v->n; i++)
     for (size_t j = 0; j < k; j++, n++) {
@@ -171,8 +171,8 @@ static tr_status vine_rows(alg_run *run, trpo_state *s) {
       memcpy(vb->act + n * W, v->act + (i * v->K + j) * W, W * sizeof(double));
     }
   vb->n = n;
-  tr_status st = pol_forward(run->pol, run->theta, vb->obs, n, run->pws, s->vine_dist);
-  if (!st) st = pol_log_prob(run->pol, s->vine_dist, vb->act, n, vb->logp);
+  tr_status st = pol_forward(run->model.pol, run->state.theta, vb->obs, n, run->ws.pws, s->vine_dist);
+  if (!st) st = pol_log_prob(run->model.pol, s->vine_dist, vb->act, n, vb->logp);
   if (st) return st;
   for (size_t i = 0; i < v->n; i++) {
     const double *q = v->q + i * v->K;
@@ -202,8 +202,8 @@ static tr_status objective(alg_run *run, const double *th, double *surr) {
   for (size_t i = 0; i < N; i++) {
     double wq = 0, ws = 0;
     for (size_t j = 0; j < k; j++) {
-      wq += run->ratio[i * k + j] * s->snis_q[i * k + j];
-      ws += run->ratio[i * k + j];
+      wq += run->ws.ratio[i * k + j] * s->snis_q[i * k + j];
+      ws += run->ws.ratio[i * k + j];
     }
     acc += wq / ws;
   }
@@ -220,15 +220,15 @@ static tr_status ls_eval(void *ctx, const double *th, double *kl, double *surr) 
 
 /* The natural step from the objective's rows s->rows. */
 static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats) {
-  const trpo_params *p = run->params;
+  const trpo_params *p = run->model.params;
   const alg_rows *R = &s->rows;
-  size_t P = run->pol->P, rows = R->n, O = env_obs_dim(run->em);
+  size_t P = run->model.pol->P, rows = R->n, O = env_obs_dim(run->model.em);
   double delta = p->target_kl;
   /* g = ∇ mean_t r_t Â_t at θ_old = mean_t Â_t ∇ log π(a_t|s_t) */
-  for (size_t t = 0; t < rows; t++) run->tmp[t] = R->adv[t] / (double)rows;
-  nn_zero(run->grad, P);
-  tr_status st = pol_forward(run->pol, run->theta, R->obs, rows, run->pws, NULL);
-  if (!st) st = pol_log_prob_grad(run->pol, run->theta, run->pws, R->act, run->tmp, rows, run->grad);
+  for (size_t t = 0; t < rows; t++) run->ws.tmp[t] = R->adv[t] / (double)rows;
+  nn_zero(run->ws.grad, P);
+  tr_status st = pol_forward(run->model.pol, run->state.theta, R->obs, rows, run->ws.pws, NULL);
+  if (!st) st = pol_log_prob_grad(run->model.pol, run->state.theta, run->ws.pws, R->act, run->ws.tmp, rows, run->ws.grad);
   if (st) return st;
   /* FVP subsample: the first n_sub rows of a shuffled order */
   s->n_sub = (size_t)ceil(p->fvp_fraction * (double)rows);
@@ -236,13 +236,13 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
   if (s->n_sub < rows) {
     alg_run_shuffle(run);
     size_t m = 0;
-    for (size_t i = 0; i < run->T && m < s->n_sub; i++)
-      if (run->perm[i] < rows) memcpy(s->sub_obs + m++ * O, R->obs + run->perm[i] * O, O * sizeof(double));
+    for (size_t i = 0; i < run->model.T && m < s->n_sub; i++)
+      if (run->ws.perm[i] < rows) memcpy(s->sub_obs + m++ * O, R->obs + run->ws.perm[i] * O, O * sizeof(double));
   } else {
     memcpy(s->sub_obs, R->obs, rows * O * sizeof(double));
   }
-  if ((st = pol_forward(run->pol, run->theta_old, s->sub_obs, s->n_sub, run->pws, NULL))) return st;
-  st = alg_cg_solve(s->dir, run->grad, fvp, run, p->cg_iters, TRPO_CG_RESIDUAL_TOL, s->cg);
+  if ((st = pol_forward(run->model.pol, run->state.theta_old, s->sub_obs, s->n_sub, run->ws.pws, NULL))) return st;
+  st = alg_cg_solve(s->dir, run->ws.grad, fvp, run, p->cg_iters, TRPO_CG_RESIDUAL_TOL, s->cg);
   double sFs = 0;
   if (!st) {
     fvp(run, s->dir, s->fv);
@@ -256,21 +256,21 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
   }
   for (size_t k = 0; k < P; k++) s->step[k] = beta * s->dir[k];
   double surr_old;
-  if ((st = objective(run, run->theta_old, &surr_old))) return st;
+  if ((st = objective(run, run->state.theta_old, &surr_old))) return st;
   if (!s->line_search) {
-    for (size_t k = 0; k < P; k++) run->theta[k] = run->theta_old[k] + s->step[k];
+    for (size_t k = 0; k < P; k++) run->state.theta[k] = run->state.theta_old[k] + s->step[k];
     stats->step_frac = 1;
   } else {
     alg_linesearch_params par = alg_linesearch_params_default();
     par.delta = delta;
     par.shrink = p->line_search_shrink;
     par.max_backtracks = p->line_search_steps;
-    if ((st = alg_linesearch_run(run->theta, s->step, surr_old, ls_eval, run, &par, s->ls))) return st;
+    if ((st = alg_linesearch_run(run->state.theta, s->step, surr_old, ls_eval, run, &par, s->ls))) return st;
     stats->step_frac = s->ls->state == ALG_LS_ACCEPTED ? s->ls->frac : 0;
   }
   double kl, surr;
-  if ((st = alg_run_mean_kl(run, R, run->theta, &kl))) return st;
-  if ((st = objective(run, run->theta, &surr))) return st;
+  if ((st = alg_run_mean_kl(run, R, run->state.theta, &kl))) return st;
+  if ((st = objective(run, run->state.theta, &surr))) return st;
   stats->kl_mean = kl;
   stats->surrogate_gain = surr - surr_old;
   if (!isfinite(kl) || !isfinite(surr)) snprintf(stats->bad, sizeof stats->bad, "surrogate or KL");
@@ -279,18 +279,18 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
 
 static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
   trpo_state *s = run->alg;
-  const trpo_params *p = run->params;
+  const trpo_params *p = run->model.params;
   int vine = s->vine != NULL, norm = p->shared.normalize_advantage;
   tr_status st = alg_run_sample(run, stats, vine);
   if (!st) st = alg_run_advantages(run, p->gae_lambda, norm);
   if (st) return st;
   if (vine) {
-    st = alg_sample_vine(s->vine, run->sampler, run->batch, p->vine_states,
+    st = alg_sample_vine(s->vine, run->state.sampler, run->state.batch, p->vine_states,
                          p->vine_actions, p->vine_length,
-                         run->gamma, alg_run_act, run, alg_run_value_fn, run, run->rng);
+                         run->model.gamma, alg_run_act, run, alg_run_value_fn, run, run->state.rng);
     if (st) return st;
     stats->steps += s->vine->steps;
-    memcpy(run->theta_old, run->theta, run->pol->P * sizeof *run->theta);
+    memcpy(run->state.theta_old, run->state.theta, run->model.pol->P * sizeof *run->state.theta);
     st = vine_rows(run, s); /* the objective's rows are the vine's */
     if (!st && norm && s->vine_snis) st = alg_advantage_normalize(s->vine_adv, s->rows.n);
   } else {
@@ -299,13 +299,13 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
   }
   if (!st) st = natural_step(run, s, stats);
   if (st || stats->bad[0]) return st;
-  /* value targets: the trunk's λ-returns (run->ret, from alg_run_advantages above) */
+  /* value targets: the trunk's λ-returns (run->state.ret, from alg_run_advantages above) */
   size_t vb = p->vf_batch_size, iters = p->vf_iters;
   double lr = alg_run_lr(run, p->vf_learning_rate);
   stats->lr = lr;
   /* vf_iters Adam steps: full batch (vb = 0) or minibatches of vb, as epochs of T/vb steps */
-  if (vb == 0 || vb >= run->T) st = alg_run_fit_value(run, iters, run->T, lr, &stats->value_loss);
-  else st = alg_run_fit_value(run, (iters * vb + run->T - 1) / run->T, vb, lr, &stats->value_loss);
+  if (vb == 0 || vb >= run->model.T) st = alg_run_fit_value(run, iters, run->model.T, lr, &stats->value_loss);
+  else st = alg_run_fit_value(run, (iters * vb + run->model.T - 1) / run->model.T, vb, lr, &stats->value_loss);
   if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
   return st;
 }

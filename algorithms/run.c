@@ -14,8 +14,8 @@ static void obs_transform(void *ctx, double *obs, size_t B, int update) {
   alg_run *run = ctx;
   /* an update fails only on a non-finite observation, which the environments never return
    * (MuJoCo instabilities end the episode); the statistics then stay as they were */
-  if (update) (void)alg_running_norm_update(run->obs_norm, obs, B);
-  alg_running_norm_apply(run->obs_norm, obs, obs, B);
+  if (update) (void)alg_running_norm_update(run->state.obs_norm, obs, B);
+  alg_running_norm_apply(run->state.obs_norm, obs, obs, B);
 }
 
 /* ---- construction ------------------------------------------------------------------- */
@@ -32,73 +32,75 @@ static tr_status check_fit(const alg_class *cls, const env_model *em) {
 }
 
 static tr_status build_policy(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
-  const env_model *em = run->em;
+  const env_model *em = run->model.em;
   env_space sp = env_action_space(em);
   size_t O = env_obs_dim(em), hidden[8];
   for (size_t i = 0; i < nh && i < 8; i++) hidden[i] = H;
-  if (run->tab) run->pol = pol_tabular_alloc(run->tab->S, run->tab->A);
-  else if (sp.kind == ENV_DISCRETE) run->pol = pol_categorical_alloc(O, nh, hidden, sp.n);
-  else run->pol = pol_gaussian_alloc(O, nh, hidden, sp.n);
-  if (!run->pol) return TR_ENOMEM;
-  size_t P = run->pol->P, K = run->pol->K;
-  run->theta = tr_malloc(P * sizeof *run->theta);
-  run->theta_old = tr_malloc(P * sizeof *run->theta_old);
-  run->grad = tr_malloc(P * sizeof *run->grad);
-  run->pws = pol_ws_alloc(run->pol, run->T);
-  run->pws_act = pol_ws_alloc(run->pol, run->E);
-  run->act_dist = tr_malloc(run->E * K * sizeof *run->act_dist);
-  run->dist_old = tr_malloc(run->T * K * sizeof *run->dist_old);
-  if (!run->theta || !run->theta_old || !run->grad || !run->pws || !run->pws_act ||
-      !run->act_dist || !run->dist_old)
+  if (run->model.tab) run->model.pol = pol_tabular_alloc(run->model.tab->S, run->model.tab->A);
+  else if (sp.kind == ENV_DISCRETE) run->model.pol = pol_categorical_alloc(O, nh, hidden, sp.n);
+  else run->model.pol = pol_gaussian_alloc(O, nh, hidden, sp.n);
+  if (!run->model.pol) return TR_ENOMEM;
+  size_t P = run->model.pol->P, K = run->model.pol->K;
+  run->state.theta = tr_malloc(P * sizeof *run->state.theta);
+  run->state.theta_old = tr_malloc(P * sizeof *run->state.theta_old);
+  run->ws.grad = tr_malloc(P * sizeof *run->ws.grad);
+  run->ws.pws = pol_ws_alloc(run->model.pol, run->model.T);
+  run->ws.pws_act = pol_ws_alloc(run->model.pol, run->model.E);
+  run->ws.act_dist = tr_malloc(run->model.E * K * sizeof *run->ws.act_dist);
+  run->state.dist_old = tr_malloc(run->model.T * K * sizeof *run->state.dist_old);
+  if (!run->state.theta || !run->state.theta_old || !run->ws.grad || !run->ws.pws || !run->ws.pws_act ||
+      !run->ws.act_dist || !run->state.dist_old)
     return TR_ENOMEM;
-  return pol_init(run->pol, run->theta, run->shared->policy_init_gain, r);
+  return pol_init(run->model.pol, run->state.theta, run->model.shared->policy_init_gain, r);
 }
 
 static tr_status build_value(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
-  size_t O = env_obs_dim(run->em), sizes[10], n = 0;
+  size_t O = env_obs_dim(run->model.em), sizes[10], n = 0;
   sizes[n++] = O;
-  if (!run->tab)
+  if (!run->model.tab)
     for (size_t i = 0; i < nh && i < 8; i++) sizes[n++] = H;
   sizes[n++] = 1; /* tabular: a linear map of the one-hot state, i.e. a table */
-  run->vnet = nn_mlp_alloc(n, sizes);
-  if (!run->vnet) return TR_ENOMEM;
-  size_t Pv = run->vnet->P;
-  run->vparams = tr_malloc(Pv * sizeof *run->vparams);
-  run->vgrad = tr_malloc(Pv * sizeof *run->vgrad);
-  run->vws = nn_ws_alloc(run->vnet, run->T);
-  run->vadam = nn_adam_alloc(Pv);
-  if (!run->vparams || !run->vgrad || !run->vws || !run->vadam) return TR_ENOMEM;
-  if (run->tab) {
-    nn_zero(run->vparams, Pv);
+  run->model.vnet = nn_mlp_alloc(n, sizes);
+  if (!run->model.vnet) return TR_ENOMEM;
+  size_t Pv = run->model.vnet->P;
+  run->state.vparams = tr_malloc(Pv * sizeof *run->state.vparams);
+  run->ws.vgrad = tr_malloc(Pv * sizeof *run->ws.vgrad);
+  run->ws.vws = nn_ws_alloc(run->model.vnet, run->model.T);
+  run->state.vadam = nn_adam_alloc(Pv);
+  if (!run->state.vparams || !run->ws.vgrad || !run->ws.vws || !run->state.vadam) return TR_ENOMEM;
+  if (run->model.tab) {
+    nn_zero(run->state.vparams, Pv);
     return TR_OK;
   }
-  return nn_mlp_init_orthogonal(run->vnet, run->vparams, NN_GAIN_HIDDEN, 1.0, r);
+  return nn_mlp_init_orthogonal(run->model.vnet, run->state.vparams, NN_GAIN_HIDDEN, 1.0, r);
 }
 
 static tr_status build_scratch(alg_run *run) {
-  size_t T = run->T, O = env_obs_dim(run->em);
-  double **bufs[] = {&run->values, &run->v_boot, &run->v_next, &run->adv, &run->ret,
-                     &run->logp_new, &run->ratio, &run->tmp};
+  size_t T = run->model.T, O = env_obs_dim(run->model.em);
+  double **bufs[] = {&run->state.values, &run->state.v_boot, &run->state.v_next, &run->state.adv, &run->state.ret,
+                     &run->ws.logp_new, &run->ws.ratio, &run->ws.tmp};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     if (!(*bufs[i] = tr_calloc(T, sizeof(double)))) return TR_ENOMEM;
-  run->obs_buf = tr_malloc(T * O * sizeof *run->obs_buf);
-  run->adv_raw = tr_malloc(T * sizeof *run->adv_raw);
-  run->rew_used = tr_malloc(T * sizeof *run->rew_used);
-  run->perm = tr_malloc(T * sizeof *run->perm);
-  if (!run->obs_buf || !run->adv_raw || !run->rew_used || !run->perm) return TR_ENOMEM;
-  for (size_t t = 0; t < T; t++) run->perm[t] = t;
-  if (run->tab) {
-    size_t S = run->tab->S, A = run->tab->A;
-    run->ex_old = thy_values_alloc(S, A);
-    run->ex_new = thy_values_alloc(S, A);
-    run->pi_old_tab = tr_malloc(S * A * sizeof *run->pi_old_tab);
-    run->pi_new_tab = tr_malloc(S * A * sizeof *run->pi_new_tab);
-    run->onehot = tr_calloc(S * S, sizeof *run->onehot);
-    run->pws_tab = pol_ws_alloc(run->pol, S);
-    if (!run->ex_old || !run->ex_new || !run->pi_old_tab || !run->pi_new_tab || !run->onehot ||
-        !run->pws_tab)
+  run->ws.obs_buf = tr_malloc(T * O * sizeof *run->ws.obs_buf);
+  run->state.adv_raw = tr_malloc(T * sizeof *run->state.adv_raw);
+  run->state.rew_used = tr_malloc(T * sizeof *run->state.rew_used);
+  run->ws.perm = tr_malloc(T * sizeof *run->ws.perm);
+  if (!run->ws.obs_buf || !run->state.adv_raw || !run->state.rew_used || !run->ws.perm) return TR_ENOMEM;
+  for (size_t t = 0; t < T; t++) run->ws.perm[t] = t;
+  if (run->model.tab) {
+    size_t S = run->model.tab->S, A = run->model.tab->A;
+    run->state.ex_old = thy_values_alloc(S, A);
+    run->state.ex_new = thy_values_alloc(S, A);
+    run->state.pi_old_tab = tr_malloc(S * A * sizeof *run->state.pi_old_tab);
+    run->state.pi_new_tab = tr_malloc(S * A * sizeof *run->state.pi_new_tab);
+    run->ws.onehot = tr_calloc(S * S, sizeof *run->ws.onehot);
+    run->ws.pws_tab = pol_ws_alloc(run->model.pol, S);
+    run->ws.tab_x = tr_malloc(S * sizeof *run->ws.tab_x);
+    if (S <= THY_DENSE_MAX_S && !(run->ws.tws = thy_ws_alloc(S))) return TR_ENOMEM;
+    if (!run->state.ex_old || !run->state.ex_new || !run->state.pi_old_tab ||
+        !run->state.pi_new_tab || !run->ws.onehot || !run->ws.pws_tab || !run->ws.tab_x)
       return TR_ENOMEM;
-    for (size_t s = 0; s < S; s++) run->onehot[s * S + s] = 1.0;
+    for (size_t s = 0; s < S; s++) run->ws.onehot[s * S + s] = 1.0;
   }
   return TR_OK;
 }
@@ -110,38 +112,39 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
   if (st) return st;
   alg_run *run = tr_calloc(1, sizeof *run);
   if (!run) return TR_ENOMEM;
-  run->em = em;
-  run->seed = seed;
-  run->total_steps = total_steps;
-  run->tab = env_model_mdp(em);
-  if ((st = alg_config_init(&run->cfg, cls))) goto fail;
-  memcpy(run->cfg.values, config->values, cls->n_params * sizeof *config->values);
-  if (!(run->params = tr_calloc(1, cls->params_size))) {
+  run->model.em = em;
+  run->model.seed = seed;
+  run->model.total_steps = total_steps;
+  run->model.tab = env_model_mdp(em);
+  if ((st = alg_config_init(&run->model.cfg, cls))) goto fail;
+  memcpy(run->model.cfg.values, config->values, cls->n_params * sizeof *config->values);
+  void *params = tr_calloc(1, cls->params_size);
+  if (!(run->model.params = params)) {
     st = TR_ENOMEM;
     goto fail;
   }
-  if ((st = alg_config_resolve(&run->cfg, run->params))) goto fail;
-  const alg_shared_params *sh = run->shared = run->params;
-  run->gamma = sh->gamma < 0 ? env_default_gamma(em) : sh->gamma;
-  if (run->tab && run->gamma != run->tab->gamma) { /* exact quantities in the run's units */
-    if (!(run->tab_own = mdp_with_gamma(run->tab, run->gamma))) {
+  if ((st = alg_config_resolve(&run->model.cfg, params))) goto fail;
+  const alg_shared_params *sh = run->model.shared = params;
+  run->model.gamma = sh->gamma < 0 ? env_default_gamma(em) : sh->gamma;
+  if (run->model.tab && run->model.gamma != run->model.tab->gamma) { /* exact quantities in the run's units */
+    if (!(run->model.tab_own = mdp_with_gamma(run->model.tab, run->model.gamma))) {
       st = TR_ENOMEM;
       goto fail;
     }
-    run->tab = run->tab_own;
+    run->model.tab = run->model.tab_own;
   }
-  run->T = sh->n_steps;
-  run->E = sh->n_envs;
-  run->exact_values = sh->value_function == ALG_VALUE_EXACT;
-  if (run->exact_values && !run->tab) {
+  run->model.T = sh->n_steps;
+  run->model.E = sh->n_envs;
+  run->model.exact_values = sh->value_function == ALG_VALUE_EXACT;
+  if (run->model.exact_values && !run->model.tab) {
     st = tr_error(TR_EINVAL, "value_function=exact needs a tabular environment; %s is not one",
                   env_model_name(em));
     goto fail;
   }
-  run->n_iters = (total_steps + run->T - 1) / run->T;
-  run->rng = tr_rng_derive(seed, "algorithm");
+  run->model.n_iters = (total_steps + run->model.T - 1) / run->model.T;
+  run->state.rng = tr_rng_derive(seed, "algorithm");
   gsl_rng *init = tr_rng_derive(seed, "init");
-  if (!run->rng || !init) {
+  if (!run->state.rng || !init) {
     gsl_rng_free(init);
     st = TR_ENOMEM;
     goto fail;
@@ -152,24 +155,24 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
   gsl_rng_free(init);
   if (!st) st = build_scratch(run);
   if (st) goto fail;
-  run->sampler = alg_sampler_alloc(em, run->E, seed);
-  if (run->sampler && sh->time_limit) alg_sampler_set_time_limit(run->sampler, sh->time_limit);
-  run->batch = alg_batch_alloc(run->T, env_obs_dim(em), env_action_dim(em));
-  if (!run->sampler || !run->batch) {
+  run->state.sampler = alg_sampler_alloc(em, run->model.E, seed);
+  if (run->state.sampler && sh->time_limit) alg_sampler_set_time_limit(run->state.sampler, sh->time_limit);
+  run->state.batch = alg_batch_alloc(run->model.T, env_obs_dim(em), env_action_dim(em));
+  if (!run->state.sampler || !run->state.batch) {
     st = TR_ENOMEM;
     goto fail;
   }
-  if (sh->normalize_obs && !run->tab) {
-    run->obs_norm = alg_running_norm_alloc(env_obs_dim(em));
-    if (!run->obs_norm) {
+  if (sh->normalize_obs && !run->model.tab) {
+    run->state.obs_norm = alg_running_norm_alloc(env_obs_dim(em));
+    if (!run->state.obs_norm) {
       st = TR_ENOMEM;
       goto fail;
     }
-    run->obs_norm->clip = sh->obs_clip;
-    alg_sampler_set_transform(run->sampler, obs_transform, run);
+    run->state.obs_norm->clip = sh->obs_clip;
+    alg_sampler_set_transform(run->state.sampler, obs_transform, run);
   }
   if (sh->normalize_reward &&
-      !(run->rscale = alg_reward_scaler_alloc(run->E, run->gamma))) {
+      !(run->state.rscale = alg_reward_scaler_alloc(run->model.E, run->model.gamma))) {
     st = TR_ENOMEM;
     goto fail;
   }
@@ -183,31 +186,33 @@ fail:
 
 void alg_run_free(alg_run *run) {
   if (!run) return;
-  if (run->alg && run->cfg.cls && run->cfg.cls->free) run->cfg.cls->free(run);
-  alg_config_clear(&run->cfg);
-  free(run->params);
-  gsl_rng_free(run->rng);
-  pol_free(run->pol);
-  free(run->theta), free(run->theta_old), free(run->grad), free(run->act_dist), free(run->dist_old);
-  pol_ws_free(run->pws);
-  pol_ws_free(run->pws_act);
-  nn_mlp_free(run->vnet);
-  free(run->vparams), free(run->vgrad);
-  nn_ws_free(run->vws);
-  nn_adam_free(run->vadam);
-  alg_running_norm_free(run->obs_norm);
-  alg_sampler_free(run->sampler);
-  alg_batch_free(run->batch);
-  free(run->values), free(run->v_boot), free(run->v_next), free(run->adv), free(run->ret);
-  free(run->logp_new), free(run->ratio), free(run->tmp), free(run->obs_buf), free(run->adv_raw);
-  free(run->rew_used);
-  alg_reward_scaler_free(run->rscale);
-  free(run->perm);
-  thy_values_free(run->ex_old);
-  thy_values_free(run->ex_new);
-  free(run->pi_old_tab), free(run->pi_new_tab), free(run->onehot);
-  pol_ws_free(run->pws_tab);
-  mdp_free(run->tab_own);
+  if (run->alg && run->model.cfg.cls && run->model.cfg.cls->free) run->model.cfg.cls->free(run);
+  alg_config_clear(&run->model.cfg);
+  free((void *)run->model.params);
+  gsl_rng_free(run->state.rng);
+  pol_free(run->model.pol);
+  free(run->state.theta), free(run->state.theta_old), free(run->ws.grad), free(run->ws.act_dist), free(run->state.dist_old);
+  pol_ws_free(run->ws.pws);
+  pol_ws_free(run->ws.pws_act);
+  nn_mlp_free(run->model.vnet);
+  free(run->state.vparams), free(run->ws.vgrad);
+  nn_ws_free(run->ws.vws);
+  nn_adam_free(run->state.vadam);
+  alg_running_norm_free(run->state.obs_norm);
+  alg_sampler_free(run->state.sampler);
+  alg_batch_free(run->state.batch);
+  free(run->state.values), free(run->state.v_boot), free(run->state.v_next), free(run->state.adv), free(run->state.ret);
+  free(run->ws.logp_new), free(run->ws.ratio), free(run->ws.tmp), free(run->ws.obs_buf), free(run->state.adv_raw);
+  free(run->state.rew_used);
+  alg_reward_scaler_free(run->state.rscale);
+  free(run->ws.perm);
+  thy_values_free(run->state.ex_old);
+  thy_values_free(run->state.ex_new);
+  free(run->state.pi_old_tab), free(run->state.pi_new_tab), free(run->ws.onehot);
+  pol_ws_free(run->ws.pws_tab);
+  thy_ws_free(run->ws.tws);
+  free(run->ws.tab_x);
+  mdp_free(run->model.tab_own);
   free(run);
 }
 
@@ -215,10 +220,10 @@ void alg_run_free(alg_run *run) {
 tr_status alg_run_act(void *ctx, const double *obs, size_t B, gsl_rng *r, double *actions,
                       double *logp) {
   alg_run *run = ctx;
-  tr_status st = pol_forward(run->pol, run->theta, obs, B, run->pws_act, run->act_dist);
+  tr_status st = pol_forward(run->model.pol, run->state.theta, obs, B, run->ws.pws_act, run->ws.act_dist);
   if (st) return st;
-  pol_sample(run->pol, run->act_dist, B, r, actions);
-  return logp ? pol_log_prob(run->pol, run->act_dist, actions, B, logp) : TR_OK;
+  pol_sample(run->model.pol, run->ws.act_dist, B, r, actions);
+  return logp ? pol_log_prob(run->model.pol, run->ws.act_dist, actions, B, logp) : TR_OK;
 }
 
 /* the state of a one-hot observation row */
@@ -230,14 +235,14 @@ static size_t onehot_state(const double *row, size_t S) {
 }
 
 tr_status alg_run_values(alg_run *run, const double *obs, size_t B, double *v) {
-  size_t O = env_obs_dim(run->em);
-  if (run->exact_values) {
-    for (size_t b = 0; b < B; b++) v[b] = run->ex_old->V[onehot_state(obs + b * O, O)];
+  size_t O = env_obs_dim(run->model.em);
+  if (run->model.exact_values) {
+    for (size_t b = 0; b < B; b++) v[b] = run->state.ex_old->V[onehot_state(obs + b * O, O)];
     return TR_OK;
   }
-  for (size_t b0 = 0; b0 < B; b0 += run->T) {
-    size_t n = B - b0 < run->T ? B - b0 : run->T;
-    tr_status st = nn_forward(run->vnet, run->vparams, obs + b0 * O, n, run->vws, v + b0);
+  for (size_t b0 = 0; b0 < B; b0 += run->model.T) {
+    size_t n = B - b0 < run->model.T ? B - b0 : run->model.T;
+    tr_status st = nn_forward(run->model.vnet, run->state.vparams, obs + b0 * O, n, run->ws.vws, v + b0);
     if (st) return st;
   }
   return TR_OK;
@@ -267,70 +272,70 @@ static void episode_stats(const alg_batch *b, alg_iter_stats *s) {
 }
 
 tr_status alg_run_sample(alg_run *run, alg_iter_stats *stats, int snapshots) {
-  alg_batch *b = run->batch;
-  size_t T = run->T, O = b->O;
+  alg_batch *b = run->state.batch;
+  size_t T = run->model.T, O = b->O;
   tr_status st = snapshots
-                     ? alg_sample_single_path_snap(b, run->sampler, T, alg_run_act, run)
-                     : alg_sample_single_path(b, run->sampler, T, alg_run_act, run);
+                     ? alg_sample_single_path_snap(b, run->state.sampler, T, alg_run_act, run)
+                     : alg_sample_single_path(b, run->state.sampler, T, alg_run_act, run);
   if (st) return st;
   stats->steps += T;
   episode_stats(b, stats);
-  memcpy(run->rew_used, b->rew, T * sizeof *b->rew);
-  if (run->rscale) /* time-major: step k of the E streams is rows kE … kE+E−1 */
-    for (size_t k = 0; k < T / run->E; k++) {
+  memcpy(run->state.rew_used, b->rew, T * sizeof *b->rew);
+  if (run->state.rscale) /* time-major: step k of the E streams is rows kE … kE+E−1 */
+    for (size_t k = 0; k < T / run->model.E; k++) {
       unsigned char done[256];
-      for (size_t i = 0; i < run->E; i++) {
-        size_t t = k * run->E + i;
+      for (size_t i = 0; i < run->model.E; i++) {
+        size_t t = k * run->model.E + i;
         done[i] = b->term[t] || (b->trunc[t] && !b->cut[t]);
       }
-      if ((st = alg_reward_scaler_step(run->rscale, run->rew_used + k * run->E,
-                                       b->rew + k * run->E, done)))
+      if ((st = alg_reward_scaler_step(run->state.rscale, run->state.rew_used + k * run->model.E,
+                                       b->rew + k * run->model.E, done)))
         return st;
     }
-  if ((st = alg_run_values(run, b->obs, T, run->values))) return st;
+  if ((st = alg_run_values(run, b->obs, T, run->state.values))) return st;
   /* bootstrap values at truncations: gather the kept next observations */
   size_t n = 0;
   for (size_t t = 0; t < T; t++)
-    if (b->trunc[t] && !b->term[t]) memcpy(run->obs_buf + n++ * O, b->next_obs + t * O, O * sizeof(double));
-  if (n && (st = alg_run_values(run, run->obs_buf, n, run->tmp))) return st;
+    if (b->trunc[t] && !b->term[t]) memcpy(run->ws.obs_buf + n++ * O, b->next_obs + t * O, O * sizeof(double));
+  if (n && (st = alg_run_values(run, run->ws.obs_buf, n, run->ws.tmp))) return st;
   n = 0;
-  for (size_t t = 0; t < T; t++) run->v_boot[t] = b->trunc[t] && !b->term[t] ? run->tmp[n++] : 0.0;
-  return alg_next_values(run->v_next, run->values, run->v_boot, b->term, b->trunc, T, run->E);
+  for (size_t t = 0; t < T; t++) run->state.v_boot[t] = b->trunc[t] && !b->term[t] ? run->ws.tmp[n++] : 0.0;
+  return alg_next_values(run->state.v_next, run->state.values, run->state.v_boot, b->term, b->trunc, T, run->model.E);
 }
 
 tr_status alg_run_advantages(alg_run *run, double lambda, int normalize) {
-  alg_batch *b = run->batch;
-  tr_status st = alg_gae(run->adv, run->ret, run->rew_used, run->values, run->v_next, b->term, b->trunc,
-                         run->T, run->E, run->gamma, lambda);
+  alg_batch *b = run->state.batch;
+  tr_status st = alg_gae(run->state.adv, run->state.ret, run->state.rew_used, run->state.values, run->state.v_next, b->term, b->trunc,
+                         run->model.T, run->model.E, run->model.gamma, lambda);
   if (st) return st;
-  memcpy(run->adv_raw, run->adv, run->T * sizeof *run->adv);
-  return normalize ? alg_advantage_normalize(run->adv, run->T) : TR_OK;
+  memcpy(run->state.adv_raw, run->state.adv, run->model.T * sizeof *run->state.adv);
+  return normalize ? alg_advantage_normalize(run->state.adv, run->model.T) : TR_OK;
 }
 
 tr_status alg_run_old_dist(alg_run *run, double *entropy) {
-  size_t T = run->T;
-  memcpy(run->theta_old, run->theta, run->pol->P * sizeof *run->theta);
-  tr_status st = pol_forward(run->pol, run->theta, run->batch->obs, T, run->pws, run->dist_old);
+  size_t T = run->model.T;
+  memcpy(run->state.theta_old, run->state.theta, run->model.pol->P * sizeof *run->state.theta);
+  tr_status st = pol_forward(run->model.pol, run->state.theta, run->state.batch->obs, T, run->ws.pws, run->state.dist_old);
   if (st) return st;
   if (entropy) {
-    pol_entropy(run->pol, run->dist_old, T, run->tmp);
+    pol_entropy(run->model.pol, run->state.dist_old, T, run->ws.tmp);
     double e = 0;
-    for (size_t t = 0; t < T; t++) e += run->tmp[t];
+    for (size_t t = 0; t < T; t++) e += run->ws.tmp[t];
     *entropy = e / (double)T;
   }
   return TR_OK;
 }
 
 double alg_run_lr(const alg_run *run, double lr0) {
-  return run->shared->anneal_lr ? alg_lr_linear(lr0, run->iter, run->n_iters) : lr0;
+  return run->model.shared->anneal_lr ? alg_lr_linear(lr0, run->state.iter, run->model.n_iters) : lr0;
 }
 
-void alg_run_shuffle(alg_run *run) { gsl_ran_shuffle(run->rng, run->perm, run->T, sizeof *run->perm); }
+void alg_run_shuffle(alg_run *run) { gsl_ran_shuffle(run->state.rng, run->ws.perm, run->model.T, sizeof *run->ws.perm); }
 
 tr_status alg_run_value_loss(alg_run *run, const double *params, const double *obs,
                              const double *targets, size_t B, double *loss, double *grad) {
-  double *out = run->tmp, *dout = run->logp_new; /* scratch (T) */
-  tr_status st = nn_forward(run->vnet, params, obs, B, run->vws, out);
+  double *out = run->ws.tmp, *dout = run->ws.logp_new; /* scratch (T) */
+  tr_status st = nn_forward(run->model.vnet, params, obs, B, run->ws.vws, out);
   if (st) return st;
   double l = 0;
   for (size_t i = 0; i < B; i++) {
@@ -340,68 +345,68 @@ tr_status alg_run_value_loss(alg_run *run, const double *params, const double *o
   }
   *loss = l / (double)B;
   if (!grad) return TR_OK;
-  nn_zero(grad, run->vnet->P);
-  return nn_backward(run->vnet, params, run->vws, dout, B, grad, NULL);
+  nn_zero(grad, run->model.vnet->P);
+  return nn_backward(run->model.vnet, params, run->ws.vws, dout, B, grad, NULL);
 }
 
 tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, double *loss) {
-  size_t T = run->T, O = env_obs_dim(run->em);
+  size_t T = run->model.T, O = env_obs_dim(run->model.em);
   double l0 = 0;
-  for (size_t t = 0; t < T; t++) l0 += (run->values[t] - run->ret[t]) * (run->values[t] - run->ret[t]);
+  for (size_t t = 0; t < T; t++) l0 += (run->state.values[t] - run->state.ret[t]) * (run->state.values[t] - run->state.ret[t]);
   *loss = l0 / (double)T;
-  if (run->exact_values) return TR_OK;
+  if (run->model.exact_values) return TR_OK;
   if (mb > T || mb == 0) mb = T;
-  double *targets = run->ratio; /* scratch (T): the minibatch's targets */
+  double *targets = run->ws.ratio; /* scratch (T): the minibatch's targets */
   for (size_t e = 0; e < epochs; e++) {
     if (mb < T) alg_run_shuffle(run);
     for (size_t s0 = 0; s0 + mb <= T; s0 += mb) {
       for (size_t i = 0; i < mb; i++) {
-        memcpy(run->obs_buf + i * O, run->batch->obs + run->perm[s0 + i] * O, O * sizeof(double));
-        targets[i] = run->ret[run->perm[s0 + i]];
+        memcpy(run->ws.obs_buf + i * O, run->state.batch->obs + run->ws.perm[s0 + i] * O, O * sizeof(double));
+        targets[i] = run->state.ret[run->ws.perm[s0 + i]];
       }
       double l;
-      tr_status st = alg_run_value_loss(run, run->vparams, run->obs_buf, targets, mb, &l, run->vgrad);
+      tr_status st = alg_run_value_loss(run, run->state.vparams, run->ws.obs_buf, targets, mb, &l, run->ws.vgrad);
       if (st) return st;
-      nn_adam_step(run->vadam, run->vparams, run->vgrad, lr);
+      nn_adam_step(run->state.vadam, run->state.vparams, run->ws.vgrad, lr);
     }
   }
   return TR_OK;
 }
 
 alg_rows alg_run_rows(const alg_run *run) {
-  alg_rows r = {run->T, run->batch->obs, run->batch->act, run->batch->logp, run->dist_old, run->adv};
+  alg_rows r = {run->model.T, run->state.batch->obs, run->state.batch->act, run->state.batch->logp, run->state.dist_old, run->state.adv};
   return r;
 }
 
 tr_status alg_run_mean_kl(alg_run *run, const alg_rows *rows, const double *th, double *kl) {
   size_t T = rows->n;
-  tr_status st = pol_forward(run->pol, th, rows->obs, T, run->pws, NULL);
+  tr_status st = pol_forward(run->model.pol, th, rows->obs, T, run->ws.pws, NULL);
   if (st) return st;
-  pol_kl(run->pol, rows->dist_old, run->pws->dist, T, run->tmp);
+  pol_kl(run->model.pol, rows->dist_old, run->ws.pws->dist, T, run->ws.tmp);
   double s = 0;
-  for (size_t t = 0; t < T; t++) s += run->tmp[t];
+  for (size_t t = 0; t < T; t++) s += run->ws.tmp[t];
   *kl = s / (double)T;
   return TR_OK;
 }
 
 tr_status alg_run_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *surr) {
   size_t T = rows->n;
-  tr_status st = pol_forward(run->pol, th, rows->obs, T, run->pws, NULL);
-  if (!st) st = pol_log_prob(run->pol, run->pws->dist, rows->act, T, run->logp_new);
+  tr_status st = pol_forward(run->model.pol, th, rows->obs, T, run->ws.pws, NULL);
+  if (!st) st = pol_log_prob(run->model.pol, run->ws.pws->dist, rows->act, T, run->ws.logp_new);
   if (st) return st;
   double s = 0;
   for (size_t t = 0; t < T; t++) {
-    run->ratio[t] = exp(run->logp_new[t] - rows->logp_old[t]);
-    s += run->ratio[t] * rows->adv[t];
+    run->ws.ratio[t] = exp(run->ws.logp_new[t] - rows->logp_old[t]);
+    s += run->ws.ratio[t] * rows->adv[t];
   }
   *surr = s / (double)T;
   return TR_OK;
 }
 
 tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi) {
-  size_t S = run->tab->S, A = run->tab->A;
-  tr_status st = pol_forward(run->pol, th, run->onehot, S, run->pws_tab, NULL);
-  if (!st) thy_softmax(pi, run->pws_tab->dist, S, A); /* the logits of every state, (S, A) */
+  size_t S = run->model.tab->S, A = run->model.tab->A;
+  tr_status st = pol_forward(run->model.pol, th, run->ws.onehot, S, run->ws.pws_tab, NULL);
+  if (!st) thy_softmax(pi, run->ws.pws_tab->dist, S, A); /* the logits of every state, (S, A) */
   return st;
 }
 
@@ -414,35 +419,36 @@ static int all_finite(const double *x, size_t n) {
 
 /* Exact quantities of π_old (before) — needed first by value_function=exact. */
 static tr_status exact_before(alg_run *run) {
-  tr_status st = alg_run_tabulate(run, run->theta, run->pi_old_tab);
-  if (!st) st = thy_evaluate(run->ex_old, run->tab, run->pi_old_tab, THY_SOLVER_AUTO, NULL);
+  alg_state *S = &run->state;
+  tr_status st = alg_run_tabulate(run, S->theta, S->pi_old_tab);
+  if (!st) st = thy_evaluate(S->ex_old, run->model.tab, S->pi_old_tab, THY_SOLVER_AUTO, run->ws.tws);
   return st;
 }
 
 static tr_status exact_after(alg_run *run, alg_iter_stats *s) {
-  size_t S = run->tab->S, A = run->tab->A;
-  tr_status st = alg_run_tabulate(run, run->theta, run->pi_new_tab);
-  if (!st) st = thy_evaluate(run->ex_new, run->tab, run->pi_new_tab, THY_SOLVER_AUTO, NULL);
+  size_t S = run->model.tab->S, A = run->model.tab->A;
+  tr_status st = alg_run_tabulate(run, run->state.theta, run->state.pi_new_tab);
+  if (!st)
+    st = thy_evaluate(run->state.ex_new, run->model.tab, run->state.pi_new_tab, THY_SOLVER_AUTO,
+                      run->ws.tws);
   if (st) return st;
-  double *x = tr_malloc(S * sizeof *x);
-  if (!x) return TR_ENOMEM;
-  s->exact_J = run->ex_new->J;
-  s->exact_improvement = run->ex_new->J - run->ex_old->J;
-  thy_tv_states(x, run->pi_old_tab, run->pi_new_tab, S, A);
+  double *x = run->ws.tab_x;
+  s->exact_J = run->state.ex_new->J;
+  s->exact_improvement = run->state.ex_new->J - run->state.ex_old->J;
+  thy_tv_states(x, run->state.pi_old_tab, run->state.pi_new_tab, S, A);
   s->exact_tv_max = thy_vec_max(x, S);
-  thy_kl_states(x, run->pi_old_tab, run->pi_new_tab, S, A);
+  thy_kl_states(x, run->state.pi_old_tab, run->state.pi_new_tab, S, A);
   s->exact_kl_max = thy_vec_max(x, S);
-  s->exact_kl_mean = thy_weighted_mean(x, run->ex_old->d, S);
-  free(x);
+  s->exact_kl_mean = thy_weighted_mean(x, run->state.ex_old->d, S);
   /* the practitioner's estimate of J(π_new) − J(π_old): the importance-weighted advantage
    * (un-normalized GAE) over the batch, (1/(1−γ)) mean_t (r_t − 1) Â_t */
   double surr = 0;
-  size_t T = run->T;
-  if (!pol_forward(run->pol, run->theta, run->batch->obs, T, run->pws, NULL) &&
-      !pol_log_prob(run->pol, run->pws->dist, run->batch->act, T, run->logp_new)) {
+  size_t T = run->model.T;
+  if (!pol_forward(run->model.pol, run->state.theta, run->state.batch->obs, T, run->ws.pws, NULL) &&
+      !pol_log_prob(run->model.pol, run->ws.pws->dist, run->state.batch->act, T, run->ws.logp_new)) {
     for (size_t t = 0; t < T; t++)
-      surr += (exp(run->logp_new[t] - run->batch->logp[t]) - 1.0) * run->adv_raw[t];
-    s->sampled_improvement = surr / (double)T / (1.0 - run->gamma);
+      surr += (exp(run->ws.logp_new[t] - run->state.batch->logp[t]) - 1.0) * run->state.adv_raw[t];
+    s->sampled_improvement = surr / (double)T / (1.0 - run->model.gamma);
   }
   return TR_OK;
 }
@@ -457,15 +463,15 @@ static void stats_init(alg_iter_stats *s) {
 
 tr_status alg_run_iterate(alg_run *run, alg_iter_stats *stats) {
   stats_init(stats);
-  tr_status st = run->tab ? exact_before(run) : TR_OK;
+  tr_status st = run->model.tab ? exact_before(run) : TR_OK;
   if (st) return st;
-  if ((st = run->cfg.cls->iterate(run, stats))) return st;
-  run->steps_done += stats->steps;
-  run->iter++;
-  if (!stats->bad[0] && !all_finite(run->theta, run->pol->P))
+  if ((st = run->model.cfg.cls->iterate(run, stats))) return st;
+  run->state.steps_done += stats->steps;
+  run->state.iter++;
+  if (!stats->bad[0] && !all_finite(run->state.theta, run->model.pol->P))
     snprintf(stats->bad, sizeof stats->bad, "policy parameters");
-  if (!stats->bad[0] && !all_finite(run->vparams, run->vnet->P))
+  if (!stats->bad[0] && !all_finite(run->state.vparams, run->model.vnet->P))
     snprintf(stats->bad, sizeof stats->bad, "value parameters");
-  if (!stats->bad[0] && run->tab && (st = exact_after(run, stats))) return st;
+  if (!stats->bad[0] && run->model.tab && (st = exact_after(run, stats))) return st;
   return TR_OK;
 }

@@ -43,52 +43,70 @@ struct alg_iter_stats {
   char bad[96];          /* non-empty: the quantity that went non-finite (run diverged) */
 };
 
-struct alg_run {
-  const env_model *em;
+/* What is fixed for the run: built by alg_run_alloc, read only afterwards (MuJoCo's
+ * mjModel).  The networks' shapes live in pol and vnet; their parameters are state. */
+typedef struct {
+  const env_model *em;     /* never modified by the run */
   alg_config cfg;          /* the configuration as given (config.ini is written from it) */
-  void *params;            /* the algorithm's typed parameters, resolved once from cfg */
+  const void *params;      /* the algorithm's typed parameters, resolved once from cfg */
   const alg_shared_params *shared; /* their shared head (params itself) */
   uint64_t seed;
   double gamma;
-  size_t T, E;            /* n_steps, n_envs */
-  gsl_rng *rng;           /* the algorithm's own draws (minibatch order, vine choice) */
-  /* policy */
-  pol_policy *pol;
-  double *theta;          /* (P) */
-  double *theta_old;      /* (P) */
-  double *grad;           /* (P) */
-  pol_ws *pws;            /* Bmax = T */
-  pol_ws *pws_act;        /* Bmax = E: acting */
-  double *act_dist;       /* (E, K) */
-  /* value function */
-  nn_mlp *vnet;
-  double *vparams, *vgrad; /* (Pv) */
-  nn_ws *vws;              /* Bmax = T */
-  nn_adam *vadam;
+  size_t T, E;             /* n_steps, n_envs */
   int exact_values;        /* value_function = exact (tabular) */
-  /* observations */
-  alg_running_norm *obs_norm; /* NULL: off */
-  /* sampling */
+  pol_policy *pol;         /* the policy's shape (tabular, categorical or Gaussian) */
+  nn_mlp *vnet;            /* the value MLP's shape */
+  size_t total_steps, n_iters;
+  const mdp *tab;          /* the environment's MDP with the run's γ (exact diagnostics) */
+  mdp *tab_own;            /* that copy when --set gamma differs from the MDP's own */
+} alg_model;
+
+/* What the iterations change (mjData): parameters, optimizer and normalizer statistics,
+ * the environments, the batch and what is computed from it, counters. */
+typedef struct {
+  gsl_rng *rng;            /* the algorithm's own draws (minibatch order, vine choice) */
+  double *theta;           /* (P) */
+  double *theta_old;       /* (P) */
+  double *vparams;         /* (Pv) */
+  nn_adam *vadam;
+  alg_running_norm *obs_norm;  /* NULL: off */
+  alg_reward_scaler *rscale;   /* NULL: off */
   alg_sampler *sampler;
   alg_batch *batch;
-  /* per-step scratch, (T) unless stated */
-  double *values, *v_boot, *v_next, *adv, *ret, *logp_new, *ratio, *tmp;
-  double *adv_raw;         /* (T) advantages before normalization */
-  double *rew_used;        /* (T) the rewards the estimators see (scaled if asked) */
-  alg_reward_scaler *rscale; /* NULL: off */
-  double *obs_buf;         /* (T, O) gathered observations (minibatches, bootstraps) */
+  /* from the batch, (T) unless stated */
+  double *values, *v_boot, *v_next, *adv, *ret;
+  double *adv_raw;         /* advantages before normalization */
+  double *rew_used;        /* the rewards the estimators see (scaled if asked) */
   double *dist_old;        /* (T, K) π_old at the batch states */
-  size_t *perm;            /* (T) minibatch order */
-  /* counters */
-  size_t steps_done, total_steps, iter, n_iters;
-  /* tabular: exact diagnostics */
-  const mdp *tab;           /* the environment's MDP with the run's γ (exact diagnostics) */
-  mdp *tab_own;             /* that copy when --set gamma differs from the MDP's own */
+  size_t steps_done, iter;
+  /* tabular: exact quantities of π_old and π_new */
   thy_values *ex_old, *ex_new;
   double *pi_old_tab, *pi_new_tab; /* (S, A) */
-  double *onehot;          /* (S, S) identity: every state's observation */
+} alg_state;
+
+/* Scratch, allocated once from the sizes; no meaning between calls. */
+typedef struct {
+  double *grad;            /* (P) */
+  double *vgrad;           /* (Pv) */
+  pol_ws *pws;             /* Bmax = T */
+  pol_ws *pws_act;         /* Bmax = E: acting */
   pol_ws *pws_tab;         /* Bmax = S: tabulating the policy */
-  void *alg;               /* the algorithm's private state */
+  double *act_dist;        /* (E, K) */
+  nn_ws *vws;              /* Bmax = T */
+  double *logp_new, *ratio, *tmp; /* (T) */
+  double *obs_buf;         /* (T, O) gathered observations (minibatches, bootstraps) */
+  size_t *perm;            /* (T) minibatch order */
+  double *onehot;          /* (S, S) identity: every state's observation */
+  thy_ws *tws;             /* exact policy evaluation (tabular; NULL above THY_DENSE_MAX_S
+                            * states, where the solver is iterative) */
+  double *tab_x;           /* (S) per-state divergences (tabular) */
+} alg_work;
+
+struct alg_run {
+  alg_model model;
+  alg_state state;
+  alg_work ws;
+  void *alg;               /* the algorithm's private model, state and scratch */
 };
 
 /* Build a run: the environment model must outlive it and is not modified (a nonzero

@@ -266,16 +266,16 @@ static tr_status train_once(const char *algo, env_model *em, size_t iters, doubl
   alg_config_clear(&cfg);
   if (st) return st;
   double t0 = now();
-  while (run->steps_done < run->total_steps) {
+  while (run->state.steps_done < run->model.total_steps) {
     alg_iter_stats s;
     if ((st = alg_run_iterate(run, &s))) break;
     if (s.bad[0]) {
       st = tr_error(TR_ENUM, "bench algos: %s on %s diverged (non-finite %s at iteration %zu)",
-                    algo, env_model_name(em), s.bad, run->iter);
+                    algo, env_model_name(em), s.bad, run->state.iter);
       break;
     }
   }
-  *rate = (double)run->steps_done / (now() - t0);
+  *rate = (double)run->state.steps_done / (now() - t0);
   alg_run_free(run);
   return st;
 }

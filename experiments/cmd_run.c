@@ -138,10 +138,10 @@ static tr_status write_config(const exp_rundir *rd, const run_args *a, const alg
     fputc(' ', f);
     tr_shell_quote(f, argv[i]);
   }
-  fprintf(f, "\ngamma_resolved = %.17g\niterations = %zu\npolicy_parameters = %zu\n", run->gamma,
-          run->n_iters, run->pol->P);
+  fprintf(f, "\ngamma_resolved = %.17g\niterations = %zu\npolicy_parameters = %zu\n", run->model.gamma,
+          run->model.n_iters, run->model.pol->P);
   fprintf(f, "\n[%s]\n", a->algo);
-  alg_config_write(&run->cfg, f);
+  alg_config_write(&run->model.cfg, f);
   int bad = ferror(f);
   bad |= fclose(f) != 0;
   return bad ? tr_error(TR_EIO, "%s: cannot write config.ini", rd->tmp_path) : TR_OK;
@@ -154,17 +154,17 @@ static tr_status write_summary(const exp_rundir *rd, const alg_run *run, const c
   if (!f) return TR_EIO;
   fprintf(f, "[summary]\nstatus = %s\nreason = %s\n", status, reason);
   fprintf(f, "return_last100 = %.17g\nepisodes = %zu\nsteps = %zu\niterations = %zu\n",
-          last100_mean(l), episodes, run->steps_done, run->iter);
+          last100_mean(l), episodes, run->state.steps_done, run->state.iter);
   fprintf(f, "wall_seconds = %.6g\nsteps_per_s = %.6g\n", wall,
-          wall > 0 ? (double)run->steps_done / wall : 0.0);
-  if (run->tab) {
-    size_t S = run->tab->S, A = run->tab->A;
+          wall > 0 ? (double)run->state.steps_done / wall : 0.0);
+  if (run->model.tab) {
+    size_t S = run->model.tab->S, A = run->model.tab->A;
     double *pi = tr_malloc(S * A * sizeof *pi), *V = tr_malloc(S * sizeof *V);
     thy_values *v = thy_values_alloc(S, A);
-    if (pi && V && v && !alg_run_tabulate((alg_run *)run, run->theta, pi) &&
-        !thy_evaluate(v, run->tab, pi, THY_SOLVER_AUTO, NULL) &&
-        !thy_policy_iteration(V, NULL, run->tab, THY_SOLVER_AUTO, NULL)) {
-      fprintf(f, "exact_J = %.17g\noptimal_J = %.17g\n", v->J, thy_weighted_mean(V, run->tab->mu, S));
+    if (pi && V && v && !alg_run_tabulate((alg_run *)run, run->state.theta, pi) &&
+        !thy_evaluate(v, run->model.tab, pi, THY_SOLVER_AUTO, NULL) &&
+        !thy_policy_iteration(V, NULL, run->model.tab, THY_SOLVER_AUTO, NULL)) {
+      fprintf(f, "exact_J = %.17g\noptimal_J = %.17g\n", v->J, thy_weighted_mean(V, run->model.tab->mu, S));
     }
     free(pi), free(V);
     thy_values_free(v);
@@ -232,21 +232,21 @@ int exp_cmd_run(int argc, char **argv) {
   size_t episodes = 0;
   const char *status = "ok";
   char reason[256] = "";
-  while (run->steps_done < run->total_steps) {
+  while (run->state.steps_done < run->model.total_steps) {
     alg_iter_stats s;
     tr_status is = alg_run_iterate(run, &s);
     if (is) {
       status = "failed";
-      snprintf(reason, sizeof reason, "iteration %zu: %s", run->iter + 1, tr_error_msg());
+      snprintf(reason, sizeof reason, "iteration %zu: %s", run->state.iter + 1, tr_error_msg());
       break;
     }
-    last100_add(&l, run->batch);
+    last100_add(&l, run->state.batch);
     episodes += s.episodes;
-    progress_row(prog, run->iter, run->steps_done, &s, now_s() - t0, last100_mean(&l));
-    if (live) live_line(run->steps_done, run->total_steps, last100_mean(&l), t0, tty, &decile);
+    progress_row(prog, run->state.iter, run->state.steps_done, &s, now_s() - t0, last100_mean(&l));
+    if (live) live_line(run->state.steps_done, run->model.total_steps, last100_mean(&l), t0, tty, &decile);
     if (s.bad[0]) {
       status = "diverged";
-      snprintf(reason, sizeof reason, "non-finite %s at iteration %zu", s.bad, run->iter);
+      snprintf(reason, sizeof reason, "non-finite %s at iteration %zu", s.bad, run->state.iter);
       break;
     }
   }
@@ -261,7 +261,7 @@ int exp_cmd_run(int argc, char **argv) {
   if ((st = exp_rundir_commit(&rd))) goto abort;
   if (!a.quiet)
     printf("%s: %s, return_last100 %.4g, %zu steps -> %s\n", a.algo, status, last100_mean(&l),
-           run->steps_done, a.out);
+           run->state.steps_done, a.out);
   rc = strcmp(status, "ok") ? EXP_EXIT_CHECK : EXP_EXIT_OK;
   goto done;
 abort:

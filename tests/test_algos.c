@@ -477,13 +477,13 @@ static void free_run(alg_run *run, env_model *em) {
 
 /* Independently of the algorithm: mean over the batch rows of KL(π_old ‖ π_new) of the
  * categorical logits, and the surrogate gain mean_t (π_new(a_t|s_t)/π_old(a_t|s_t) − 1) Â_t
- * (TRPO's L(θ) − L(θ_old) with run->adv, whose ratio at θ_old is 1). */
+ * (TRPO's L(θ) − L(θ_old) with run->state.adv, whose ratio at θ_old is 1). */
 static void kl_and_gain(alg_run *run, const double *th_old, double *kl, double *gain) {
-  size_t T = run->T, A = run->pol->K;
-  pol_ws *ws = pol_ws_alloc(run->pol, T);
+  size_t T = run->model.T, A = run->model.pol->K;
+  pol_ws *ws = pol_ws_alloc(run->model.pol, T);
   double *z0 = malloc(T * A * sizeof *z0), *z1 = malloc(T * A * sizeof *z1);
-  CHECK(pol_forward(run->pol, th_old, run->batch->obs, T, ws, z0) == TR_OK, "forward old");
-  CHECK(pol_forward(run->pol, run->theta, run->batch->obs, T, ws, z1) == TR_OK, "forward new");
+  CHECK(pol_forward(run->model.pol, th_old, run->state.batch->obs, T, ws, z0) == TR_OK, "forward old");
+  CHECK(pol_forward(run->model.pol, run->state.theta, run->state.batch->obs, T, ws, z1) == TR_OK, "forward new");
   double k_sum = 0, g_sum = 0;
   for (size_t t = 0; t < T; t++) {
     const double *p = z0 + t * A, *q = z1 + t * A;
@@ -493,8 +493,8 @@ static void kl_and_gain(alg_run *run, const double *th_old, double *kl, double *
     double lsp = mp + log(sp), lsq = mq + log(sq), k = 0;
     for (size_t a = 0; a < A; a++) k += exp(p[a] - lsp) * ((p[a] - lsp) - (q[a] - lsq));
     k_sum += k;
-    size_t a = (size_t)run->batch->act[t];
-    g_sum += (exp((q[a] - lsq) - (p[a] - lsp)) - 1.0) * run->adv[t];
+    size_t a = (size_t)run->state.batch->act[t];
+    g_sum += (exp((q[a] - lsq) - (p[a] - lsp)) - 1.0) * run->state.adv[t];
   }
   *kl = k_sum / (double)T;
   *gain = g_sum / (double)T;
@@ -509,11 +509,11 @@ static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t 
   alg_run *run = make_run(&em, "trpo", env, seed, NULL);
   if (!run) return;
   double delta = NAN;
-  CHECK(!alg_config_get(&run->cfg, "target_kl", &delta), "trpo has target_kl");
-  size_t P = run->pol->P;
+  CHECK(!alg_config_get(&run->model.cfg, "target_kl", &delta), "trpo has target_kl");
+  size_t P = run->model.pol->P;
   double *th0 = malloc(P * sizeof *th0);
   for (size_t i = 0; i < iters; i++) {
-    memcpy(th0, run->theta, P * sizeof *th0);
+    memcpy(th0, run->state.theta, P * sizeof *th0);
     alg_iter_stats s;
     tr_status st = alg_run_iterate(run, &s);
     CHECK(st == TR_OK && !s.bad[0], "trpo on %s: %s %s", env, tr_error_msg(), s.bad);
@@ -529,7 +529,7 @@ static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t 
       CHECK(gain > 0, "trpo on %s, iteration %zu: surrogate gain %g <= 0 after an accepted step",
             env, i, gain);
     } else {
-      CHECK(memcmp(th0, run->theta, P * sizeof *th0) == 0,
+      CHECK(memcmp(th0, run->state.theta, P * sizeof *th0) == 0,
             "trpo on %s: no step accepted but the parameters moved", env);
     }
     printf("d. trpo %s seed %llu iter %zu: step_frac %.4g, KL %.5g (delta %g), gain %.4g\n", env,
@@ -553,13 +553,13 @@ static void test_npg_step(const char *env, uint64_t seed, size_t iters, const ch
   alg_run *run = make_run(&em, "npg", env, seed, sets);
   if (!run) return;
   double delta = NAN, mu = NAN;
-  CHECK(!alg_config_get(&run->cfg, "target_kl", &delta) && !alg_config_get(&run->cfg, "cg_damping", &mu),
+  CHECK(!alg_config_get(&run->model.cfg, "target_kl", &delta) && !alg_config_get(&run->model.cfg, "cg_damping", &mu),
         "npg has target_kl and cg_damping");
-  size_t P = run->pol->P, T = run->T;
+  size_t P = run->model.pol->P, T = run->model.T;
   double *th0 = malloc(P * sizeof *th0), *step = malloc(P * sizeof *step), *Fv = malloc(P * sizeof *Fv);
-  pol_ws *ws = pol_ws_alloc(run->pol, T);
+  pol_ws *ws = pol_ws_alloc(run->model.pol, T);
   for (size_t i = 0; i < iters; i++) {
-    memcpy(th0, run->theta, P * sizeof *th0);
+    memcpy(th0, run->state.theta, P * sizeof *th0);
     alg_iter_stats s;
     tr_status st = alg_run_iterate(run, &s);
     CHECK(st == TR_OK && !s.bad[0], "npg on %s: %s %s", env, tr_error_msg(), s.bad);
@@ -569,9 +569,9 @@ static void test_npg_step(const char *env, uint64_t seed, size_t iters, const ch
     CHECK_CLOSE(kl, s.kl_mean, 1e-12, 1e-6, "npg: reported mean KL vs recomputed");
     CHECK(s.step_frac == 1, "npg on %s: the step was skipped", env);
     double q = 0, n2 = 0;
-    for (size_t k = 0; k < P; k++) step[k] = run->theta[k] - th0[k];
-    CHECK(pol_forward(run->pol, th0, run->batch->obs, T, ws, NULL) == TR_OK &&
-              pol_fvp(run->pol, th0, ws, step, T, 0.0, Fv) == TR_OK,
+    for (size_t k = 0; k < P; k++) step[k] = run->state.theta[k] - th0[k];
+    CHECK(pol_forward(run->model.pol, th0, run->state.batch->obs, T, ws, NULL) == TR_OK &&
+              pol_fvp(run->model.pol, th0, ws, step, T, 0.0, Fv) == TR_OK,
           "fvp: %s", tr_error_msg());
     for (size_t k = 0; k < P; k++) q += 0.5 * step[k] * Fv[k], n2 += 0.5 * step[k] * step[k];
     CHECK_CLOSE(q + mu * n2, delta, 0, 1e-6, "npg: damped quadratic KL model of the step vs delta");
@@ -595,9 +595,9 @@ static void test_cpi(const char *env, uint64_t seed, size_t iters) {
   env_model *em;
   alg_run *run = make_run(&em, "cpi", env, seed, sets);
   if (!run) return;
-  const mdp *m = run->tab;
+  const mdp *m = run->model.tab;
   size_t S = m->S, A = m->A;
-  double g = run->gamma, rmin, rmax;
+  double g = run->model.gamma, rmin, rmax;
   mdp_reward_range(m, &rmin, &rmax);
   CHECK(rmin >= 0 && rmax <= 1, "cpi test needs rewards in [0,1]: [%g, %g]", rmin, rmax);
   double *pi = malloc(S * A * sizeof *pi), *greedy = malloc(S * A * sizeof *greedy);
@@ -605,7 +605,7 @@ static void test_cpi(const char *env, uint64_t seed, size_t iters) {
   double worst = INFINITY;
   for (size_t i = 0; i < iters; i++) {
     /* the truth before the step, independently of the algorithm */
-    CHECK(alg_run_tabulate(run, run->theta, pi) == TR_OK, "tabulate");
+    CHECK(alg_run_tabulate(run, run->state.theta, pi) == TR_OK, "tabulate");
     CHECK(thy_evaluate(v, m, pi, THY_SOLVER_AUTO, NULL) == TR_OK, "evaluate");
     thy_greedy(greedy, v->Adv, S, A);
     double adv = thy_policy_advantage(v->d, v->Adv, greedy, S, A);
@@ -647,14 +647,14 @@ static void test_determinism(const char *algo, const char *env, const char *cons
                 alg_run_iterate(r3, &s3) == TR_OK,
             "%s on %s: %s", algo, env, tr_error_msg());
     }
-    size_t P = r1->pol->P, Pv = r1->vnet->P;
-    CHECK(memcmp(r1->theta, r2->theta, P * sizeof(double)) == 0,
+    size_t P = r1->model.pol->P, Pv = r1->model.vnet->P;
+    CHECK(memcmp(r1->state.theta, r2->state.theta, P * sizeof(double)) == 0,
           "%s on %s: same seed, different policy parameters after 3 iterations", algo, env);
-    CHECK(memcmp(r1->vparams, r2->vparams, Pv * sizeof(double)) == 0,
+    CHECK(memcmp(r1->state.vparams, r2->state.vparams, Pv * sizeof(double)) == 0,
           "%s on %s: same seed, different value parameters after 3 iterations", algo, env);
-    CHECK(r1->steps_done == r2->steps_done, "%s: steps differ", algo);
+    CHECK(r1->state.steps_done == r2->state.steps_done, "%s: steps differ", algo);
     /* not vacuous: another seed gives other parameters */
-    CHECK(memcmp(r1->theta, r3->theta, P * sizeof(double)) != 0,
+    CHECK(memcmp(r1->state.theta, r3->state.theta, P * sizeof(double)) != 0,
           "%s on %s: seeds 42 and 43 give the same parameters", algo, env);
     printf("f. %s on %s: 3 iterations, %zu + %zu parameters bit-identical\n", algo, env, P, Pv);
   }

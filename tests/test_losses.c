@@ -52,7 +52,7 @@ typedef struct {
 
 static double ppo_at(const ppo_rows *p, const double *theta, const double *u, double t, double *th,
                      double *g) {
-  size_t P = p->run->pol->P;
+  size_t P = p->run->model.pol->P;
   for (size_t k = 0; k < P; k++) th[k] = theta[k] + t * u[k];
   double l = NAN;
   alg_ppo_minibatch_loss(p->run, th, p->obs, p->act, p->adv, p->logp_old, p->dist_old, p->B, &l, g);
@@ -68,24 +68,24 @@ static void check_ppo(const char *env_name, const char *algo, const char *extra,
     env_model_free(em);
     return;
   }
-  size_t B = 32, O = env_obs_dim(em), W = run->pol->W, K = run->pol->K, P = run->pol->P;
+  size_t B = 32, O = env_obs_dim(em), W = run->model.pol->W, K = run->model.pol->K, P = run->model.pol->P;
   double *obs = malloc(B * O * sizeof *obs), *act = malloc(B * W * sizeof *act);
   double *adv = malloc(B * sizeof *adv), *lpo = malloc(B * sizeof *lpo);
   double *dold = malloc(B * K * sizeof *dold), *thold = malloc(P * sizeof *thold);
   double *u = malloc(P * sizeof *u), *th = malloc(P * sizeof *th), *g = malloc(P * sizeof *g);
   double *g2 = malloc(P * sizeof *g2);
-  pol_ws *ws = pol_ws_alloc(run->pol, B);
+  pol_ws *ws = pol_ws_alloc(run->model.pol, B);
   for (size_t i = 0; i < B * O; i++) obs[i] = gsl_ran_gaussian(r, 1.0);
   for (size_t i = 0; i < B; i++) adv[i] = gsl_ran_gaussian(r, 1.0);
   /* π_old: θ moved a little, so ratios spread around 1 and some clip */
-  for (size_t k = 0; k < P; k++) thold[k] = run->theta[k] + gsl_ran_gaussian(r, 0.3);
-  pol_forward(run->pol, thold, obs, B, ws, dold);
-  pol_sample(run->pol, dold, B, r, act);
-  pol_log_prob(run->pol, dold, act, B, lpo);
+  for (size_t k = 0; k < P; k++) thold[k] = run->state.theta[k] + gsl_ran_gaussian(r, 0.3);
+  pol_forward(run->model.pol, thold, obs, B, ws, dold);
+  pol_sample(run->model.pol, dold, B, r, act);
+  pol_log_prob(run->model.pol, dold, act, B, lpo);
   /* the ratios at θ, away from the kinks */
   double *lp = malloc(B * sizeof *lp), *dnew = malloc(B * K * sizeof *dnew);
-  pol_forward(run->pol, run->theta, obs, B, ws, dnew);
-  pol_log_prob(run->pol, dnew, act, B, lp);
+  pol_forward(run->model.pol, run->state.theta, obs, B, ws, dnew);
+  pol_log_prob(run->model.pol, dnew, act, B, lp);
   size_t clipped = 0, near = 0;
   for (size_t i = 0; i < B; i++) {
     double ratio = exp(lp[i] - lpo[i]);
@@ -96,10 +96,10 @@ static void check_ppo(const char *env_name, const char *algo, const char *extra,
   for (int rep = 0; rep < 3; rep++) {
     unit_direction(u, P, r);
     double l0, h = 1e-6;
-    alg_ppo_minibatch_loss(run, run->theta, obs, act, adv, lpo, dold, B, &l0, g);
+    alg_ppo_minibatch_loss(run, run->state.theta, obs, act, adv, lpo, dold, B, &l0, g);
     double gu = 0;
     for (size_t k = 0; k < P; k++) gu += g[k] * u[k];
-    double fd = (ppo_at(&rows, run->theta, u, h, th, g2) - ppo_at(&rows, run->theta, u, -h, th, g2)) / (2 * h);
+    double fd = (ppo_at(&rows, run->state.theta, u, h, th, g2) - ppo_at(&rows, run->state.theta, u, -h, th, g2)) / (2 * h);
     char what[160];
     snprintf(what, sizeof what, "%s %s %s: dloss/du (%zu of %zu ratios clipped)", algo, env_name,
              extra ? extra : "", clipped, B);
@@ -125,32 +125,32 @@ static void check_pg_and_value(const char *env_name, const char *algo, gsl_rng *
   }
   alg_iter_stats s;
   CHECK(alg_run_iterate(run, &s) == TR_OK, "%s: iterate: %s", algo, tr_error_msg()); /* a batch */
-  size_t P = run->pol->P, Pv = run->vnet->P, T = run->T, O = env_obs_dim(em);
+  size_t P = run->model.pol->P, Pv = run->model.vnet->P, T = run->model.T, O = env_obs_dim(em);
   double *u = malloc((P > Pv ? P : Pv) * sizeof *u), *th = malloc((P > Pv ? P : Pv) * sizeof *th);
   double *g = malloc((P > Pv ? P : Pv) * sizeof *g), *g2 = malloc((P > Pv ? P : Pv) * sizeof *g2);
   double h = 1e-6, lp, lm, l0, gu = 0;
   /* the policy-gradient loss */
   unit_direction(u, P, r);
-  alg_pg_loss(run, run->theta, &l0, g);
+  alg_pg_loss(run, run->state.theta, &l0, g);
   for (size_t k = 0; k < P; k++) gu += g[k] * u[k];
-  for (size_t k = 0; k < P; k++) th[k] = run->theta[k] + h * u[k];
+  for (size_t k = 0; k < P; k++) th[k] = run->state.theta[k] + h * u[k];
   alg_pg_loss(run, th, &lp, g2);
-  for (size_t k = 0; k < P; k++) th[k] = run->theta[k] - h * u[k];
+  for (size_t k = 0; k < P; k++) th[k] = run->state.theta[k] - h * u[k];
   alg_pg_loss(run, th, &lm, g2);
   char what[128];
   snprintf(what, sizeof what, "%s %s: d(pg loss)/du", algo, env_name);
   CHECK_CLOSE((lp - lm) / (2 * h), gu, 1e-7, 1e-5, what);
   /* the value loss on the batch's observations with random targets */
   double *obs = malloc(T * O * sizeof *obs), *tg = malloc(T * sizeof *tg);
-  memcpy(obs, run->batch->obs, T * O * sizeof *obs);
+  memcpy(obs, run->state.batch->obs, T * O * sizeof *obs);
   for (size_t t = 0; t < T; t++) tg[t] = gsl_ran_gaussian(r, 3.0);
   unit_direction(u, Pv, r);
-  alg_run_value_loss(run, run->vparams, obs, tg, T, &l0, g);
+  alg_run_value_loss(run, run->state.vparams, obs, tg, T, &l0, g);
   gu = 0;
   for (size_t k = 0; k < Pv; k++) gu += g[k] * u[k];
-  for (size_t k = 0; k < Pv; k++) th[k] = run->vparams[k] + h * u[k];
+  for (size_t k = 0; k < Pv; k++) th[k] = run->state.vparams[k] + h * u[k];
   alg_run_value_loss(run, th, obs, tg, T, &lp, NULL);
-  for (size_t k = 0; k < Pv; k++) th[k] = run->vparams[k] - h * u[k];
+  for (size_t k = 0; k < Pv; k++) th[k] = run->state.vparams[k] - h * u[k];
   alg_run_value_loss(run, th, obs, tg, T, &lm, NULL);
   snprintf(what, sizeof what, "%s %s: d(value loss)/du", algo, env_name);
   CHECK_CLOSE((lp - lm) / (2 * h), gu, 1e-7, 1e-5, what);
