@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/rng.h"
 #include "experiments/bench_run.h"
 #include "experiments/cli.h"
@@ -15,12 +16,6 @@
 #include "theory/exact.h"
 #include "theory/softmax.h"
 #include "theory/verify.h"
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -55,17 +50,17 @@ static int bench_eval_row(size_t S, size_t A, size_t reps) {
   for (size_t i = 0; i < S; i++)
     for (size_t j = 0; j < S; j++) M[i + j * S] = (i == j) - m->gamma * Mw[i * S + j];
   for (size_t k = 0; k < reps; k++) {
-    double t0 = now();
+    double t0 = tr_clock_seconds();
     if (thy_evaluate(v, m, pi, THY_SOLVER_DENSE, ws)) {
       rc = exp_fail_status(TR_ENUM);
       goto done;
     }
-    te[k] = now() - t0;
-    t0 = now();
+    te[k] = tr_clock_seconds() - t0;
+    t0 = tr_clock_seconds();
     memcpy(Mw, M, S * S * sizeof *M);
     thy_policy_reward(b, m, pi);
     LAPACKE_dgesv(LAPACK_COL_MAJOR, (lapack_int)S, 1, Mw, (lapack_int)S, ipiv, b, (lapack_int)S);
-    tg[k] = now() - t0;
+    tg[k] = tr_clock_seconds() - t0;
   }
   double me = median(te, reps), mg = median(tg, reps);
   printf("%zu\t%zu\t%.6g\t%.6g\t%.3f\n", S, A, me, mg, me / mg);

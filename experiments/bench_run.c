@@ -49,18 +49,14 @@
 #include <time.h>
 
 #include "algorithms/run.h"
+#include "core/clock.h"
 #include "core/rng.h"
 #include "experiments/cli.h"
+#include "experiments/walker.h"
 #include "mdps/env.h"
 #include "mdps/env_mujoco.h"
 
 enum { REPS = 3, SLICES = 10, CHUNK = 64, FLOOR_RESET_MAX = 1000 };
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static double median3(double a, double b, double c) {
   return a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
@@ -68,74 +64,31 @@ static double median3(double a, double b, double c) {
 
 /* ---- the env-interface loop ---------------------------------------------------------- */
 
-typedef struct {
-  const env_model *m;
-  env *e;
-  gsl_rng *r_env, *r_pol;
-  double *obs, *a;
-  int need_reset;
-  size_t steps, episodes; /* totals over every run (the floor's episode length) */
-} env_loop;
+/* The random-policy walker of `trbench rollout` (walker.h) on streams (1, "bench/…"). */
+typedef exp_walker env_loop;
 
-static void env_loop_free(env_loop *L) {
-  env_free(L->e);
-  gsl_rng_free(L->r_env);
-  gsl_rng_free(L->r_pol);
-  free(L->obs);
-  free(L->a);
-}
+static void env_loop_free(env_loop *L) { exp_walker_clear(L); }
 
 static tr_status env_loop_init(env_loop *L, const env_model *m) {
-  memset(L, 0, sizeof *L);
-  L->m = m;
-  size_t O = env_obs_dim(m), U = env_action_dim(m);
-  L->e = env_alloc(m);
-  L->r_env = tr_rng_derive(1, "bench/env");
-  L->r_pol = tr_rng_derive(1, "bench/policy");
-  L->obs = malloc((O ? O : 1) * sizeof *L->obs);
-  L->a = malloc(U * sizeof *L->a);
-  L->need_reset = 1;
-  if (!L->e || !L->r_env || !L->r_pol || !L->obs || !L->a) {
-    env_loop_free(L);
-    return tr_error(TR_ENOMEM, "%s: out of memory", env_model_name(m));
-  }
-  env_space sp = env_action_space(m);
-  if (sp.kind == ENV_BOX)
-    for (size_t i = 0; i < sp.n; i++)
-      if (!isfinite(sp.low[i]) || !isfinite(sp.high[i])) {
-        env_loop_free(L);
-        return tr_error(TR_EINVAL, "%s: unbounded action box (no uniform policy)",
-                        env_model_name(m));
-      }
-  return TR_OK;
+  if (!exp_action_box_bounded(m))
+    return tr_error(TR_EINVAL, "%s: unbounded action box (no uniform policy)", env_model_name(m));
+  tr_status st = exp_walker_init(L, m, EXP_POLICY_RANDOM, 1, "bench", 0);
+  return st ? tr_error(TR_ENOMEM, "%s: out of memory", env_model_name(m)) : TR_OK;
 }
 
 /* Random-policy steps for at least secs seconds: adds their number to *n, the time to *busy. */
 static tr_status env_loop_run(env_loop *L, double secs, double *n, double *busy) {
-  env_space sp = env_action_space(L->m);
   size_t steps = 0;
-  double t0 = now(), t;
+  double t0 = tr_clock_seconds(), t;
   do {
     for (int k = 0; k < CHUNK; k++) {
-      env_step_result res;
-      tr_status st;
-      if (L->need_reset) {
-        if ((st = env_reset(L->e, L->r_env, L->obs))) return st;
-        L->need_reset = 0;
-      }
-      if (sp.kind == ENV_DISCRETE)
-        L->a[0] = (double)gsl_rng_uniform_int(L->r_pol, sp.n);
-      else
-        for (size_t i = 0; i < sp.n; i++)
-          L->a[i] = gsl_ran_flat(L->r_pol, sp.low[i], sp.high[i]);
-      if ((st = env_step(L->e, L->a, L->r_env, L->obs, &res))) return st;
-      L->need_reset = res.terminated || res.truncated;
-      L->episodes += (size_t)L->need_reset;
+      int ended;
+      tr_status st = exp_walker_step(L, &ended);
+      if (st) return st;
     }
     steps += CHUNK;
-    t = now();
+    t = tr_clock_seconds();
   } while (t - t0 < secs);
-  L->steps += steps;
   *n += (double)steps;
   *busy += t - t0;
   return TR_OK;
@@ -159,7 +112,7 @@ static void mj_loop_run(mj_loop *L, double secs, double *n, double *total) {
   const mjModel *m = L->m;
   mjData *d = L->d;
   size_t steps = 0;
-  double busy = 0.0, seg = now(), t;
+  double busy = 0.0, seg = tr_clock_seconds(), t;
   do {
     for (int k = 0; k < CHUNK; k++) {
       for (int i = 0; i < m->nu; i++)
@@ -167,14 +120,14 @@ static void mj_loop_run(mj_loop *L, double secs, double *n, double *total) {
                                   m->actuator_ctrlrange[2 * i + 1]);
       for (int j = 0; j < L->frame_skip; j++) mj_step(m, d);
       if (++L->since_reset >= L->episode || d->warning[mjWARN_BADQACC].number) {
-        busy += now() - seg;
+        busy += tr_clock_seconds() - seg;
         mj_resetData(m, d);
         L->since_reset = 0;
-        seg = now();
+        seg = tr_clock_seconds();
       }
     }
     steps += CHUNK;
-    t = now();
+    t = tr_clock_seconds();
   } while (busy + (t - seg) < secs);
   busy += t - seg;
   *n += (double)steps;
@@ -265,7 +218,7 @@ static tr_status train_once(const char *algo, env_model *em, size_t iters, doubl
   st = alg_run_alloc(&run, em, &cfg, 1, iters * shared.n_steps);
   alg_config_clear(&cfg);
   if (st) return st;
-  double t0 = now();
+  double t0 = tr_clock_seconds();
   while (run->state.steps_done < run->model.total_steps) {
     alg_iter_stats s;
     if ((st = alg_run_iterate(run, &s))) break;
@@ -275,7 +228,7 @@ static tr_status train_once(const char *algo, env_model *em, size_t iters, doubl
       break;
     }
   }
-  *rate = (double)run->state.steps_done / (now() - t0);
+  *rate = (double)run->state.steps_done / (tr_clock_seconds() - t0);
   alg_run_free(run);
   return st;
 }

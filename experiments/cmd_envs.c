@@ -16,8 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/rng.h"
 #include "experiments/cli.h"
+#include "experiments/walker.h"
 #include "mdps/env.h"
 
 /* Representative arguments for the parametrized names ("mdp:" needs a file: skipped). */
@@ -112,16 +114,6 @@ static void rollout_help(FILE *f) {
         f);
 }
 
-/* a (U) ← the policy's action. */
-static void rollout_action(const env_model *m, int random, gsl_rng *r, double *a) {
-  env_space sp = env_action_space(m);
-  if (sp.kind == ENV_DISCRETE) {
-    a[0] = random ? (double)gsl_rng_uniform_int(r, sp.n) : 0.0;
-    return;
-  }
-  for (size_t i = 0; i < sp.n; i++) a[i] = random ? gsl_ran_flat(r, sp.low[i], sp.high[i]) : 0.0;
-}
-
 int exp_cmd_rollout(int argc, char **argv) {
   static const struct option opts[] = {
       {"env", required_argument, 0, 'e'},      {"policy", required_argument, 0, 'p'},
@@ -159,51 +151,32 @@ int exp_cmd_rollout(int argc, char **argv) {
     env_model_free(m);
     return exp_fail("rollout: %s has no time limit", name);
   }
-  env_space sp = env_action_space(m);
-  if (random && sp.kind == ENV_BOX)
-    for (size_t i = 0; i < sp.n; i++)
-      if (!isfinite(sp.low[i]) || !isfinite(sp.high[i])) {
-        env_model_free(m);
-        return exp_fail("--policy random: %s has an unbounded action box", name);
-      }
-  size_t O = env_obs_dim(m), U = env_action_dim(m);
-  env *e = env_alloc(m);
-  gsl_rng *r_env = tr_rng_derive(seed, "rollout/env"), *r_pol = tr_rng_derive(seed, "rollout/policy");
-  double *obs = malloc((O ? O : 1) * sizeof *obs), *a = malloc(U * sizeof *a);
-  double *ret = malloc(episodes * sizeof *ret);
-  tr_status st = e && r_env && r_pol && obs && a && ret ? TR_OK : TR_ENOMEM;
-  if (st) tr_error(TR_ENOMEM, "out of memory");
-  size_t steps = 0;
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  for (size_t ep = 0; ep < episodes && !st; ep++) {
-    env_step_result res = {0};
-    ret[ep] = 0.0;
-    st = env_reset(e, r_env, obs);
-    while (!st && !res.terminated && !res.truncated) {
-      rollout_action(m, random, r_pol, a);
-      if ((st = env_step(e, a, r_env, obs, &res))) break;
-      ret[ep] += res.reward;
-      steps++;
-    }
+  if (random && !exp_action_box_bounded(m)) {
+    env_model_free(m);
+    return exp_fail("--policy random: %s has an unbounded action box", name);
   }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  exp_walker w;
+  double *ret = malloc(episodes * sizeof *ret);
+  tr_status st = ret ? exp_walker_init(&w, m, random ? EXP_POLICY_RANDOM : EXP_POLICY_ZERO, seed,
+                                       "rollout", 0)
+                     : tr_error(TR_ENOMEM, "out of memory");
+  double t0 = tr_clock_seconds();
+  if (!st) st = exp_walker_episodes(&w, episodes, ret);
+  double secs = tr_clock_seconds() - t0;
   if (st) {
     rc = exp_fail_status(st);
   } else {
-    double mean = 0.0, var = 0.0, secs = (double)(t1.tv_sec - t0.tv_sec) +
-                                          1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    double mean = 0.0, var = 0.0;
     for (size_t i = 0; i < episodes; i++) mean += ret[i];
     mean /= (double)episodes;
     for (size_t i = 0; i < episodes; i++) var += (ret[i] - mean) * (ret[i] - mean);
     var = episodes > 1 ? var / (double)(episodes - 1) : 0.0;
     printf("env\tepisodes\treturn_mean\treturn_std\tep_len_mean\tsteps_per_s\n");
     printf("%s\t%zu\t%.17g\t%.17g\t%.17g\t%.0f\n", name, episodes, mean, sqrt(var),
-           (double)steps / (double)episodes, (double)steps / fmax(secs, 1e-9));
+           (double)w.steps / (double)episodes, (double)w.steps / fmax(secs, 1e-9));
   }
-  free(obs), free(a), free(ret);
-  gsl_rng_free(r_env), gsl_rng_free(r_pol);
-  env_free(e);
+  if (ret) exp_walker_clear(&w);
+  free(ret);
   env_model_free(m);
   return rc;
 }

@@ -9,16 +9,11 @@
 #include <unistd.h>
 
 #include "algorithms/run.h"
+#include "core/clock.h"
 #include "core/io.h"
 #include "experiments/cli.h"
 #include "experiments/cmd_run.h"
 #include "experiments/rundir.h"
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void put(FILE *f, double x) {
   if (isnan(x)) fputs("\tnan", f);
@@ -176,7 +171,7 @@ static tr_status write_summary(const exp_rundir *rd, const alg_run *run, const c
 
 /* On a terminal the line is redrawn in place; elsewhere (a log) one line every 10%. */
 static void live_line(size_t steps, size_t total, double ret, double t0, int tty, int *decile) {
-  double el = now_s() - t0, sps = el > 0 ? (double)steps / el : 0;
+  double el = tr_clock_seconds() - t0, sps = el > 0 ? (double)steps / el : 0;
   double eta = sps > 0 ? (double)(total > steps ? total - steps : 0) / sps : 0;
   int d = (int)(10.0 * (double)steps / (double)total);
   if (!tty && d <= *decile) return;
@@ -227,7 +222,7 @@ int exp_cmd_run(int argc, char **argv) {
   fputs(progress_header, prog);
   int tty = isatty(2), decile = -1;
   int live = a.progress || (!a.quiet && tty);
-  double t0 = now_s();
+  double t0 = tr_clock_seconds();
   last100 l = {0};
   size_t episodes = 0;
   const char *status = "ok";
@@ -242,7 +237,7 @@ int exp_cmd_run(int argc, char **argv) {
     }
     last100_add(&l, run->state.batch);
     episodes += s.episodes;
-    progress_row(prog, run->state.iter, run->state.steps_done, &s, now_s() - t0, last100_mean(&l));
+    progress_row(prog, run->state.iter, run->state.steps_done, &s, tr_clock_seconds() - t0, last100_mean(&l));
     if (live) live_line(run->state.steps_done, run->model.total_steps, last100_mean(&l), t0, tty, &decile);
     if (s.bad[0]) {
       status = "diverged";
@@ -257,7 +252,7 @@ int exp_cmd_run(int argc, char **argv) {
     st = tr_error(TR_EIO, "%s: cannot write progress.tsv", rd.tmp_path);
     goto abort;
   }
-  if ((st = write_summary(&rd, run, status, reason, &l, episodes, now_s() - t0))) goto abort;
+  if ((st = write_summary(&rd, run, status, reason, &l, episodes, tr_clock_seconds() - t0))) goto abort;
   if ((st = exp_rundir_commit(&rd))) goto abort;
   if (!a.quiet)
     printf("%s: %s, return_last100 %.4g, %zu steps -> %s\n", a.algo, status, last100_mean(&l),

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/io.h"
 #include "experiments/cli.h"
 #include "experiments/cmd_sweep.h"
@@ -32,12 +33,6 @@
 
 static volatile sig_atomic_t stop_requested = 0;
 static void on_signal(int sig) { stop_requested = sig; }
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int run_complete(const char *dir) {
   char p[4096];
@@ -171,7 +166,7 @@ typedef struct {
 
 static void progress(size_t done, size_t running, size_t failed, size_t total, double steps_done,
                      double steps_total, double t0) {
-  double el = now_s() - t0, rate = el > 0 ? steps_done / el : 0;
+  double el = tr_clock_seconds() - t0, rate = el > 0 ? steps_done / el : 0;
   double eta = rate > 0 ? (steps_total - steps_done) / rate : 0;
   fprintf(stderr, "\r  runs: %zu done, %zu running, %zu failed of %zu  |  %.0f env steps/s  |  ETA %.0f s   ",
           done, running, failed, total, rate, eta);
@@ -280,7 +275,7 @@ int exp_cmd_sweep(int argc, char **argv) {
   sigaction(SIGTERM, &sa, &old_term);
   slot *slots = calloc(a.jobs, sizeof *slots);
   size_t next = 0, running = 0, done_n = 0, failed = 0;
-  double t0 = now_s(), steps_done = 0, steps_total = 0;
+  double t0 = tr_clock_seconds(), steps_done = 0, steps_total = 0;
   for (size_t i = 0; i < n_todo; i++) steps_total += (double)runs[todo[i]].steps;
   int live = isatty(2);
   fprintf(stderr, "trbench sweep %s: %zu runs (%zu complete, skipped), -j %zu\n", s->name, n_todo,
@@ -316,7 +311,7 @@ int exp_cmd_sweep(int argc, char **argv) {
       }
       for (size_t j = 0; j < a.jobs; j++)
         if (!slots[j].pid) {
-          slots[j] = (slot){pid, k, now_s()};
+          slots[j] = (slot){pid, k, tr_clock_seconds()};
           break;
         }
       running++;

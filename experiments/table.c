@@ -61,6 +61,7 @@
 #include "experiments/cmd_sweep.h"
 #include "experiments/rundir.h"
 #include "experiments/spec.h"
+#include "experiments/walker.h"
 #include "mdps/env.h"
 #include "theory/exact.h"
 
@@ -154,7 +155,6 @@ static tr_status random_score(const char *name, const char *score_key, size_t ti
                               double *out, char *how, size_t n) {
   env_model *m = env_model_alloc(name);
   if (!m) return TR_EINVAL;
-  if (time_limit) env_model_set_time_limit(m, time_limit);
   tr_status st = TR_OK;
   const mdp *tab = env_model_mdp(m);
   if (tab && !strcmp(score_key, "exact_J")) {
@@ -174,40 +174,25 @@ static tr_status random_score(const char *name, const char *score_key, size_t ti
     env_model_free(m);
     return st;
   }
-  env_space sp = env_action_space(m);
-  if (env_time_limit(m) == 0)
+  if (env_time_limit(m) == 0 && !time_limit)
     st = tr_error(TR_EINVAL, "%s: no time limit for the random policy's episodes", name);
-  for (size_t i = 0; !st && sp.kind == ENV_BOX && i < sp.n; i++)
-    if (!isfinite(sp.low[i]) || !isfinite(sp.high[i]))
-      st = tr_error(TR_EINVAL, "%s: an unbounded action box has no uniform random policy", name);
-  size_t O = env_obs_dim(m), U = env_action_dim(m);
-  env *e = st ? NULL : env_alloc(m);
-  /* the streams and the order of draws of `trbench rollout` (experiments/cmd_envs.c) */
-  gsl_rng *r_env = tr_rng_derive(EXP_RANDOM_SEED, "rollout/env");
-  gsl_rng *r_pol = tr_rng_derive(EXP_RANDOM_SEED, "rollout/policy");
-  double *obs = malloc((O ? O : 1) * sizeof *obs), *a = malloc((U ? U : 1) * sizeof *a);
-  if (!st && !(e && r_env && r_pol && obs && a)) st = tr_error(TR_ENOMEM, "out of memory");
-  double sum = 0.0;
-  for (size_t ep = 0; ep < EXP_RANDOM_EPISODES && !st; ep++) {
-    env_step_result res = {0};
-    st = env_reset(e, r_env, obs);
-    while (!st && !res.terminated && !res.truncated) {
-      if (sp.kind == ENV_DISCRETE) a[0] = (double)gsl_rng_uniform_int(r_pol, sp.n);
-      else
-        for (size_t i = 0; i < sp.n; i++) a[i] = gsl_ran_flat(r_pol, sp.low[i], sp.high[i]);
-      if ((st = env_step(e, a, r_env, obs, &res))) break;
-      sum += res.reward;
-    }
+  if (!st && !exp_action_box_bounded(m))
+    st = tr_error(TR_EINVAL, "%s: an unbounded action box has no uniform random policy", name);
+  /* `trbench rollout --env NAME --episodes 100 --seed 1`, to the bit (the same walker) */
+  double ret[EXP_RANDOM_EPISODES];
+  exp_walker w;
+  if (!st) st = exp_walker_init(&w, m, EXP_POLICY_RANDOM, EXP_RANDOM_SEED, "rollout", time_limit);
+  if (!st) {
+    st = exp_walker_episodes(&w, EXP_RANDOM_EPISODES, ret);
+    exp_walker_clear(&w);
   }
   if (!st) {
-    /* the same summation order as `trbench rollout`: per-episode returns, then their mean */
+    double sum = 0.0; /* rollout's order: per-episode returns, then their mean */
+    for (size_t i = 0; i < EXP_RANDOM_EPISODES; i++) sum += ret[i];
     *out = sum / EXP_RANDOM_EPISODES;
     snprintf(how, n, "uniform random actions, %d episodes of at most %zu steps, seed %d",
-             EXP_RANDOM_EPISODES, env_time_limit(m), EXP_RANDOM_SEED);
+             EXP_RANDOM_EPISODES, time_limit ? time_limit : env_time_limit(m), EXP_RANDOM_SEED);
   }
-  free(obs), free(a);
-  gsl_rng_free(r_env), gsl_rng_free(r_pol);
-  env_free(e);
   env_model_free(m);
   return st;
 }

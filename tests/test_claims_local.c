@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/rng.h"
 #include "tests/check.h"
 #include "theory/claims.h"
@@ -34,12 +35,6 @@ static double residual(const thy_check *c) {
 static int violated(const thy_check *c, const thy_claim *cl) {
   if (c->identity) return fabs(c->lhs - c->rhs) / c->scale > cl->tol;
   return c->lhs - c->rhs < -cl->tol * c->scale;
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void test_table(void) {
@@ -70,7 +65,7 @@ static void test_all_claims(void) {
     size_t nviol = 0, napp = 0;
     double worst = 0.0, tmin = INFINITY, tmax = -INFINITY;
     char first[256] = "";
-    double t0 = now_s();
+    double t0 = tr_clock_seconds();
     for (int k = 0; k < NINST; k++) {
       thy_check c;
       memset(&c, 0, sizeof c);
@@ -106,7 +101,7 @@ static void test_all_claims(void) {
                 cl->id, k, c.lhs, c.rhs, c.scale, res, c.note);
       }
     }
-    double dt = now_s() - t0;
+    double dt = tr_clock_seconds() - t0;
     if (strcmp(cl->id, "kakade.example") == 0) t_kakade = dt;
     else t_all += dt;
     printf("# %-15s %-8s %zu/%d applicable, worst residual %.3g", cl->id,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/rng.h"
 #include "mdps/generators.h"
 #include "theory/softmax.h"
@@ -176,8 +177,7 @@ tr_status thy_verify_run(thy_verify_report **out, const thy_verify_opts *o) {
     thy_verify_report_free(r);
     return TR_ENOMEM;
   }
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double t0 = tr_clock_seconds();
   for (size_t i = 0; i < o->n_mdps && !st; i++) {
     thy_instance_data d;
     if ((st = thy_instance_build(&d, o, i))) break;
@@ -198,9 +198,8 @@ tr_status thy_verify_run(thy_verify_report **out, const thy_verify_opts *o) {
     thy_instance_data_free(&d);
     r->n_instances = i + 1;
   }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  r->seconds = tr_clock_seconds() - t0;
   gsl_rng_free(crng);
-  r->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
   if (st) {
     thy_verify_report_free(r);
     return st;
