@@ -142,31 +142,37 @@ static tr_status write_config(const exp_rundir *rd, const run_args *a, const alg
   return bad ? tr_error(TR_EIO, "%s: cannot write config.ini", rd->tmp_path) : TR_OK;
 }
 
-static tr_status write_summary(const exp_rundir *rd, const alg_run *run, const char *status,
+/* The run's summary.ini (rundir.c writes it); on tabular environments with the exact J of
+ * the final policy and the optimal J. */
+static tr_status write_summary(const exp_rundir *rd, alg_run *run, const char *status,
                                const char *reason, const last100 *l, size_t episodes,
                                double wall) {
-  FILE *f = exp_rundir_open(rd, "summary.ini");
-  if (!f) return TR_EIO;
-  fprintf(f, "[summary]\nstatus = %s\nreason = %s\n", status, reason);
-  fprintf(f, "return_last100 = %.17g\nepisodes = %zu\nsteps = %zu\niterations = %zu\n",
-          last100_mean(l), episodes, run->state.steps_done, run->state.iter);
-  fprintf(f, "wall_seconds = %.6g\nsteps_per_s = %.6g\n", wall,
-          wall > 0 ? (double)run->state.steps_done / wall : 0.0);
-  if (run->model.tab) {
-    size_t S = run->model.tab->S, A = run->model.tab->A;
+  exp_summary s = {0};
+  s.state = !strcmp(status, "ok") ? EXP_RUN_OK : !strcmp(status, "diverged") ? EXP_RUN_DIVERGED
+                                                                              : EXP_RUN_FAILED;
+  snprintf(s.reason, sizeof s.reason, "%s", reason);
+  s.return_last100 = last100_mean(l);
+  s.episodes = episodes;
+  s.steps = (double)run->state.steps_done;
+  s.iterations = run->state.iter;
+  s.wall_seconds = wall;
+  s.steps_per_s = wall > 0 ? (double)run->state.steps_done / wall : 0.0;
+  const mdp *tab = run->model.tab;
+  if (tab) {
+    size_t S = tab->S, A = tab->A;
     double *pi = tr_malloc(S * A * sizeof *pi), *V = tr_malloc(S * sizeof *V);
     thy_values *v = thy_values_alloc(S, A);
-    if (pi && V && v && !alg_run_tabulate((alg_run *)run, run->state.theta, pi) &&
-        !thy_evaluate(v, run->model.tab, pi, THY_SOLVER_AUTO, NULL) &&
-        !thy_policy_iteration(V, NULL, run->model.tab, THY_SOLVER_AUTO, NULL)) {
-      fprintf(f, "exact_J = %.17g\noptimal_J = %.17g\n", v->J, thy_weighted_mean(V, run->model.tab->mu, S));
+    if (pi && V && v && !alg_run_tabulate(run, run->state.theta, pi) &&
+        !thy_evaluate(v, tab, pi, THY_SOLVER_AUTO, NULL) &&
+        !thy_policy_iteration(V, NULL, tab, THY_SOLVER_AUTO, NULL)) {
+      s.has_exact = 1;
+      s.exact_J = v->J;
+      s.optimal_J = thy_weighted_mean(V, tab->mu, S);
     }
     free(pi), free(V);
     thy_values_free(v);
   }
-  int bad = ferror(f);
-  bad |= fclose(f) != 0;
-  return bad ? tr_error(TR_EIO, "%s: cannot write summary.ini", rd->tmp_path) : TR_OK;
+  return exp_summary_write(rd, &s);
 }
 
 /* On a terminal the line is redrawn in place; elsewhere (a log) one line every 10%. */

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <ini.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,4 +91,78 @@ void exp_rundir_abort(exp_rundir *rd) {
   free(rd->final_path);
   free(rd->tmp_path);
   memset(rd, 0, sizeof *rd);
+}
+
+/* ---- summary.ini ------------------------------------------------------------------------ */
+
+const char *exp_run_state_name(exp_run_state st) {
+  switch (st) {
+  case EXP_RUN_OK: return "ok";
+  case EXP_RUN_DIVERGED: return "diverged";
+  case EXP_RUN_FAILED: return "failed";
+  default: return "";
+  }
+}
+
+tr_status exp_summary_write(const exp_rundir *rd, const exp_summary *s) {
+  FILE *f = exp_rundir_open(rd, "summary.ini");
+  if (!f) return TR_EIO;
+  fprintf(f, "[summary]\nstatus = %s\nreason = %s\n", exp_run_state_name(s->state), s->reason);
+  fprintf(f, "return_last100 = %.17g\nepisodes = %zu\nsteps = %.0f\niterations = %zu\n",
+          s->return_last100, s->episodes, s->steps, s->iterations);
+  fprintf(f, "wall_seconds = %.6g\nsteps_per_s = %.6g\n", s->wall_seconds, s->steps_per_s);
+  if (s->has_exact) fprintf(f, "exact_J = %.17g\noptimal_J = %.17g\n", s->exact_J, s->optimal_J);
+  int bad = ferror(f);
+  bad |= fclose(f) != 0;
+  return bad ? tr_error(TR_EIO, "%s: cannot write summary.ini", rd->tmp_path) : TR_OK;
+}
+
+typedef struct {
+  exp_summary *s;
+  const char *score_key;
+  double *score;
+} summary_ctx;
+
+/* a finite number, the whole text, or NAN */
+static double finite_or_nan(const char *v) {
+  char *end;
+  double x = strtod(v, &end);
+  return end != v && !*end && isfinite(x) ? x : NAN;
+}
+
+static int summary_key(void *user, const char *section, const char *k, const char *v) {
+  summary_ctx *c = user;
+  exp_summary *s = c->s;
+  (void)section;
+  if (!strcmp(k, "status"))
+    s->state = !strcmp(v, "ok") ? EXP_RUN_OK : !strcmp(v, "diverged") ? EXP_RUN_DIVERGED
+               : !strcmp(v, "failed") ? EXP_RUN_FAILED : EXP_RUN_OTHER;
+  else if (!strcmp(k, "reason")) snprintf(s->reason, sizeof s->reason, "%s", v);
+  else if (!strcmp(k, "return_last100")) s->return_last100 = finite_or_nan(v);
+  else if (!strcmp(k, "episodes")) s->episodes = (size_t)strtoull(v, NULL, 10);
+  else if (!strcmp(k, "steps")) s->steps = strtod(v, NULL);
+  else if (!strcmp(k, "iterations")) s->iterations = (size_t)strtoull(v, NULL, 10);
+  else if (!strcmp(k, "wall_seconds")) s->wall_seconds = strtod(v, NULL);
+  else if (!strcmp(k, "steps_per_s")) s->steps_per_s = strtod(v, NULL);
+  else if (!strcmp(k, "exact_J")) s->exact_J = finite_or_nan(v), s->has_exact = 1;
+  else if (!strcmp(k, "optimal_J")) s->optimal_J = finite_or_nan(v);
+  if (c->score_key && !strcmp(k, c->score_key)) *c->score = finite_or_nan(v);
+  return 1;
+}
+
+tr_status exp_summary_read(const char *path, const char *score_key, exp_summary *s,
+                           double *score, int *found) {
+  double ignored;
+  summary_ctx c = {s, score_key, score ? score : &ignored};
+  memset(s, 0, sizeof *s);
+  s->return_last100 = s->steps = s->exact_J = s->optimal_J = NAN;
+  *c.score = NAN;
+  *found = 0;
+  FILE *f = fopen(path, "r");
+  if (!f) return errno == ENOENT ? TR_OK : tr_error(TR_EIO, "%s: %s", path, strerror(errno));
+  *found = 1;
+  s->state = EXP_RUN_OTHER;
+  int rc = ini_parse_file(f, summary_key, &c); /* a malformed line is skipped, as a reader should */
+  fclose(f);
+  return rc < 0 ? tr_error(TR_ENOMEM, "out of memory") : TR_OK;
 }

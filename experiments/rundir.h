@@ -23,6 +23,29 @@ void exp_rundir_abort(exp_rundir *rd);
 /* rm -r */
 tr_status exp_remove_tree(const char *path);
 
+/* summary.ini: what a finished run says of itself (DESIGN.md "Run directory"). */
+typedef enum { EXP_RUN_ABSENT = 0, EXP_RUN_OK, EXP_RUN_DIVERGED, EXP_RUN_FAILED, EXP_RUN_OTHER } exp_run_state;
+typedef struct {
+  exp_run_state state;   /* written as status = ok|diverged|failed */
+  char reason[256];
+  double return_last100;
+  size_t episodes, iterations;
+  double steps;          /* environment steps (an integer; NAN when a file lacks it) */
+  double wall_seconds, steps_per_s;
+  int has_exact;         /* tabular runs: exact_J and optimal_J */
+  double exact_J, optimal_J;
+} exp_summary;
+
+/* "[summary]" and one "key = value" line per field into the run directory. */
+tr_status exp_summary_write(const exp_rundir *rd, const exp_summary *s);
+/* A summary.ini read with inih: *found = 0 (and TR_OK) when there is none.  s->state is
+ * EXP_RUN_OTHER for an unknown status, numbers absent from the file NAN or 0; the value of
+ * the key score_key (any key, or NULL) into *score, NAN unless it is a finite number. */
+tr_status exp_summary_read(const char *path, const char *score_key, exp_summary *s,
+                           double *score, int *found);
+/* The words of a state: "ok", "diverged", "failed", "" for the others. */
+const char *exp_run_state_name(exp_run_state st);
+
 /* The build's version and commit ("unknown" outside a git checkout). */
 const char *exp_version(void);
 const char *exp_commit(void);

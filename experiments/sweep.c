@@ -175,18 +175,15 @@ static void progress(size_t done, size_t running, size_t failed, size_t total, d
 /* status of a finished run: 0 ok, 1 failed or diverged (from its summary.ini or exit). */
 static int finished_status(const char *dir, int wstatus, FILE *log, const char *id) {
   if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return 0;
-  char p[4096], *text = NULL;
+  char p[4096], why[64] = "no summary";
   snprintf(p, sizeof p, "%s/summary.ini", dir);
-  const char *why = "no summary";
-  if (!tr_read_file(p, &text, NULL)) {
-    char *r = strstr(text, "status = ");
-    why = r ? r : text;
-  }
+  exp_summary s;
+  int found;
+  if (!exp_summary_read(p, NULL, &s, NULL, &found) && found)
+    snprintf(why, sizeof why, "status = %s", exp_run_state_name(s.state));
   if (WIFSIGNALED(wstatus)) fprintf(log, "%s\tkilled by signal %d\n", id, WTERMSIG(wstatus));
-  else fprintf(log, "%s\texit %d\t%.*s (see logs/%s.log)\n", id, WEXITSTATUS(wstatus),
-               (int)strcspn(why, "\n"), why, id);
+  else fprintf(log, "%s\texit %d\t%s (see logs/%s.log)\n", id, WEXITSTATUS(wstatus), why, id);
   fflush(log);
-  free(text);
   return 1;
 }
 

@@ -71,8 +71,6 @@
 
 /* ---- loading the runs ----------------------------------------------------------------- */
 
-typedef enum { RUN_ABSENT = 0, RUN_OK, RUN_DIVERGED, RUN_FAILED, RUN_OTHER } run_state;
-
 typedef struct {
   exp_spec *s;
   const char *results;
@@ -81,7 +79,7 @@ typedef struct {
   exp_run_ref *runs;   /* (R) */
   size_t n_runs, K;
   double *score;       /* (R) the score, NAN when missing */
-  run_state *state;    /* (R) RUN_ABSENT: no summary.ini */
+  exp_run_state *state; /* (R) EXP_RUN_ABSENT: no summary.ini */
   /* cells, (V, E) row-major */
   double *mean, *se;
   size_t *n;
@@ -111,43 +109,6 @@ static void table_free(table *t) {
   free(t->row_score), free(t->row_n), free(t->row_found);
   exp_spec_free(t->s);
   memset(t, 0, sizeof *t);
-}
-
-/* The status, the score key and the steps of a summary.ini ("[summary]", then "key = value"
- * lines); the score is NAN when absent or not finite.  Returns 0 when there is no file. */
-static int read_summary(const char *path, const char *key, double *score, run_state *state,
-                        double *steps) {
-  char *text = NULL;
-  *score = NAN;
-  *steps = NAN;
-  *state = RUN_ABSENT;
-  if (access(path, F_OK) != 0 || tr_read_file(path, &text, NULL)) return 0;
-  *state = RUN_OTHER;
-  for (char *line = text, *next; line; line = next) {
-    if ((next = strchr(line, '\n'))) *next++ = '\0';
-    char *eq = strchr(line, '=');
-    if (!eq || line[0] == '[' || line[0] == '#' || line[0] == ';') continue;
-    char *k = line, *v = eq + 1, *ke = eq;
-    while (isspace((unsigned char)*k)) k++;
-    while (ke > k && isspace((unsigned char)ke[-1])) ke--;
-    *ke = '\0';
-    while (isspace((unsigned char)*v)) v++;
-    size_t vl = strlen(v);
-    while (vl && isspace((unsigned char)v[vl - 1])) v[--vl] = '\0';
-    if (!strcmp(k, "status")) {
-      *state = !strcmp(v, "ok") ? RUN_OK : !strcmp(v, "diverged") ? RUN_DIVERGED
-               : !strcmp(v, "failed") ? RUN_FAILED : RUN_OTHER;
-    } else if (!strcmp(k, "steps")) {
-      *steps = strtod(v, NULL);
-    }
-    if (!strcmp(k, key)) {
-      char *end;
-      double x = strtod(v, &end);
-      *score = end != v && !*end && isfinite(x) ? x : NAN;
-    }
-  }
-  free(text);
-  return 1;
 }
 
 /* random_e: see the file's comment.  how (n bytes) receives how it was obtained. */
@@ -281,10 +242,13 @@ static tr_status table_load(table *t, const char *spec, const char *results, dou
       free(rd);
       return tr_error(TR_ENOMEM, "out of memory");
     }
-    double steps;
-    read_summary(p, s->score, &t->score[k], &t->state[k], &steps);
+    exp_summary sum;
+    int found;
+    tr_status rs = exp_summary_read(p, s->score, &sum, &t->score[k], &found);
+    double steps = sum.steps;
+    t->state[k] = rs || !found ? EXP_RUN_ABSENT : sum.state; /* unreadable: as absent */
     free(p), free(rd);
-    if (t->state[k] == RUN_ABSENT) {
+    if (t->state[k] == EXP_RUN_ABSENT) {
       t->absent++;
       continue;
     }
@@ -297,8 +261,8 @@ static tr_status table_load(table *t, const char *spec, const char *results, dou
       t->steps_min = fmin(t->steps_min, steps);
       t->steps_max = fmax(t->steps_max, steps);
     }
-    t->diverged += t->state[k] == RUN_DIVERGED;
-    t->failed += t->state[k] == RUN_FAILED;
+    t->diverged += t->state[k] == EXP_RUN_DIVERGED;
+    t->failed += t->state[k] == EXP_RUN_FAILED;
     size_t c = r->variant * E + r->env;
     t->n[c]++;
     t->mean[c] += t->score[k];
