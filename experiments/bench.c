@@ -12,6 +12,7 @@
 #include "core/rng.h"
 #include "experiments/bench_run.h"
 #include "experiments/cli.h"
+#include "experiments/commands.h"
 #include "mdps/generators.h"
 #include "theory/exact.h"
 #include "theory/softmax.h"

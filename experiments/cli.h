@@ -1,7 +1,11 @@
-/* experiments/cli.h — the trbench command: subcommands and their shared helpers.
+/* experiments/cli.h — the helpers every subcommand shares (cli.c); the subcommands
+ * themselves are declared in commands.h.
  *
- * Exit status: 0 success; 1 a check failed (a theorem violated); 2 bad input, with one
- * line "trbench: error: WHERE: WHAT" on stderr. */
+ * Exit status: 0 success; 1 a check failed (a theorem violated, a run diverged); 2 bad
+ * input, with one line "trbench: error: WHERE: WHAT" on stderr; also 2 when the machine
+ * ran out of memory, with the line "trbench: error: out of memory: WHAT" (a resource
+ * failure is no check that failed: retrying with a smaller problem or more memory is the
+ * user's move, as with bad input). */
 #ifndef EXP_CLI_H
 #define EXP_CLI_H
 
@@ -11,11 +15,12 @@
 #define EXP_EXIT_OK 0
 #define EXP_EXIT_CHECK 1
 #define EXP_EXIT_INPUT 2
+#define EXP_EXIT_RESOURCE 2 /* out of memory */
 
 /* Prints "trbench: error: <message>" and returns EXP_EXIT_INPUT. */
 int exp_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the library's last message as an error; exit status 2 for bad input
- * (TR_EINVAL, TR_EIO) and 1 otherwise. */
+ * (TR_EINVAL, TR_EIO) and for out of memory (TR_ENOMEM: "out of memory: ..."), 1 otherwise. */
 int exp_fail_status(int status);
 
 /* Parsers for flag values; on error they print the message and return EXP_EXIT_INPUT. */
@@ -24,11 +29,7 @@ int exp_parse_u64(const char *flag, const char *text, uint64_t *out);
 /* Comma-separated lists; *out is new. */
 int exp_parse_size_list(const char *flag, const char *text, size_t **out, size_t *n);
 int exp_parse_double_list(const char *flag, const char *text, double **out, size_t *n);
-
-int exp_cmd_verify(int argc, char **argv);
-int exp_cmd_eval(int argc, char **argv);
-int exp_cmd_solve(int argc, char **argv);
-int exp_cmd_bench(int argc, char **argv);
-int exp_cmd_demo(int argc, char **argv);
+/* --scale F: a positive finite number. */
+int exp_parse_scale(const char *text, double *out);
 
 #endif

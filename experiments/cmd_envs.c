@@ -6,7 +6,7 @@
  * rollout: a uniform random or all-zero policy for N episodes; undiscounted returns.
  *
  * Letters: O observation size, U action size. */
-#include "experiments/cmd_envs.h"
+#include "experiments/commands.h"
 
 #include <getopt.h>
 #include <gsl/gsl_randist.h>

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "experiments/cli.h"
+#include "experiments/commands.h"
 #include "mdps/mdpfile.h"
 #include "theory/exact.h"
 

@@ -12,7 +12,7 @@
 #include "core/clock.h"
 #include "core/io.h"
 #include "experiments/cli.h"
-#include "experiments/cmd_run.h"
+#include "experiments/commands.h"
 #include "experiments/rundir.h"
 
 static void put(FILE *f, double x) {

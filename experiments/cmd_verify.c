@@ -11,9 +11,8 @@
 #include "mdps/mdpfile.h"
 #include "theory/search.h"
 #include "theory/verify.h"
-#include "experiments/cmd_run.h"
-#include "experiments/cmd_sweep.h"
-#include <unistd.h>
+#include "experiments/commands.h"
+#include "experiments/plot.h"
 
 static const size_t default_states[] = {2, 3, 5, 8, 13, 20, 30};
 static const size_t default_actions[] = {2, 3, 4, 6};
@@ -181,6 +180,7 @@ static tr_status write_figures(const thy_verify_report *r, const char *out_dir) 
   char *dir = tr_path_join(out_dir, "figures"), path[4096];
   if (!dir) return TR_ENOMEM;
   tr_status st = tr_mkdir_p(dir);
+  const char *gp = exp_gnuplot_path();
   for (size_t j = 0; j < r->n_rows && !st; j++) {
     const thy_verify_row *row = &r->rows[j];
     if (row->identity || !row->instances) continue;
@@ -198,7 +198,8 @@ static tr_status write_figures(const thy_verify_report *r, const char *out_dir) 
     if ((st = tr_atomic_open(&af, path))) break;
     fprintf(af.f,
             "# gnuplot %s.gp  (written by trbench verify)\n"
-            "set terminal pngcairo size 640,480\nset output '%s.png'\n"
+            "if (!exists(\"tmp\")) tmp = \"\"\n"
+            "set terminal pngcairo size 640,480\nset output '%s.png'.tmp\n"
             "set title \"%s: the bound's room against what the true value used\\n"
             "(holds iff a point is on or below the line; used <= 0 not drawn)\" noenhanced\n"
             "set logscale xy\nset format x '10^{%%L}'\nset format y '10^{%%L}'\n"
@@ -208,16 +209,11 @@ static tr_status write_figures(const thy_verify_report *r, const char *out_dir) 
             "title 'instances', x with lines lw 1 title 'used = room'\n",
             row->claim->id, row->claim->id, row->claim->id, row->claim->id);
     if ((st = tr_atomic_commit(&af))) break;
-    if (TR_GNUPLOT[0]) {
-      char cmd[8192];
-      snprintf(cmd, sizeof cmd, "cd '%s' && '%s' '%s.gp' >/dev/null 2>&1", dir, TR_GNUPLOT,
-               row->claim->id);
-      if (system(cmd) != 0) {
-        fprintf(stderr, "trbench: notice: gnuplot could not render %s/%s.gp\n", dir, row->claim->id);
-      }
-    }
+    static const char *const png[] = {"png"};
+    if (gp && exp_gnuplot_render(gp, dir, row->claim->id, png, 1) != 0)
+      fprintf(stderr, "trbench: notice: gnuplot could not render %s/%s.gp\n", dir, row->claim->id);
   }
-  if (!st && !TR_GNUPLOT[0])
+  if (!st && !gp)
     fprintf(stderr, "trbench: notice: gnuplot not found at build time; figures skipped "
                     "(scripts in %s; render with: cd %s && gnuplot *.gp)\n", dir, dir);
   free(dir);
@@ -305,56 +301,4 @@ done:
   free(actions);
   free(gammas);
   return rc;
-}
-
-/* A spec shipped with trbench: the source tree's copy, else the installed one. */
-static const char *shipped_spec(const char *name, char *buf, size_t len) {
-  snprintf(buf, len, "%s/experiments/%s", TR_SRCDIR, name);
-  if (access(buf, R_OK) == 0) return buf;
-  snprintf(buf, len, "%s/experiments/%s", TR_DATADIR, name);
-  return buf;
-}
-
-/* The main job of the README's first command: the theorems verified on 1000 random MDPs,
- * PPO trained on CartPole with a progress line, and a small table and plot regenerated from
- * a --scale'd trpo_sampling sweep.  Everything goes to results/demo/. */
-int exp_cmd_demo(int argc, char **argv) {
-  if (argc > 1 && !strcmp(argv[1], "--help")) {
-    puts("usage: trbench demo\n\nThe quick start's main job, into results/demo/: trbench verify on 1000 "
-         "random MDPs;\nppo-clip trained on CartPole (100k steps) with a progress line; a 2%-scale "
-         "sweep of\nexperiments/trpo_sampling.ini (-j 2) with its table and plots.  A few minutes on 2 cores.");
-    return EXP_EXIT_OK;
-  }
-  if (argc > 1) return exp_fail("demo: unexpected argument '%s'", argv[1]);
-  printf("== 1/3  the theorems: every claim of the catalogue on 1000 random MDPs\n\n");
-  fflush(stdout);
-  char *vargs[] = {"verify", "--mdps", "1000", "--seed", "1", "--out", "results/demo/verify", NULL};
-  int rc = exp_cmd_verify(7, vargs);
-  if (rc == EXP_EXIT_INPUT) return rc;
-  int verified = rc == EXP_EXIT_OK;
-  printf("\n== 2/3  ppo-clip on CartPole, 100k steps (the paper's defaults)\n\n");
-  fflush(stdout);
-  char *rargs[] = {"run", "--algo", "ppo-clip", "--env", "cartpole", "--steps", "100000", "--seed",
-                   "1", "--out", "results/demo/ppo-cartpole", "--progress", NULL};
-  int rrc = exp_cmd_run(12, rargs);
-  if (rrc == EXP_EXIT_INPUT) return rrc;
-  printf("\n== 3/3  TRPO single path vs vine vs NPG vs REINFORCE (trpo_sampling.ini at 2%% scale)\n\n");
-  fflush(stdout);
-  char spec[4096];
-  shipped_spec("trpo_sampling.ini", spec, sizeof spec);
-  char *sargs[] = {"sweep", spec, "-j", "2", "--scale", "0.02", "--results", "results/demo", NULL};
-  int src = exp_cmd_sweep(8, sargs);
-  if (src == EXP_EXIT_INPUT || src == 130) return src;
-  char *targs[] = {"table", spec, "--results", "results/demo", "--scale", "0.02", NULL};
-  int trc = exp_cmd_table(6, targs);
-  char *pargs[] = {"plot", spec, "--results", "results/demo", "--scale", "0.02", NULL};
-  int prc = exp_cmd_plot(6, pargs);
-  printf("\ntrbench demo: done.\n"
-         "  results/demo/verify/verify.tsv        the claims table (%s), figures/ per bound\n"
-         "  results/demo/ppo-cartpole/            a run directory (config.ini, progress.tsv, summary.ini)\n"
-         "  results/demo/trpo_sampling/table.md   the table (also .csv, .tex)\n"
-         "  results/demo/trpo_sampling/plots/     learning curves (PNG, SVG) and their gnuplot scripts\n",
-         verified ? "every proven claim held" : "A PROVEN CLAIM FAILED");
-  if (!verified) return EXP_EXIT_CHECK;
-  return rrc || trc || prc ? EXP_EXIT_CHECK : EXP_EXIT_OK;
 }

@@ -1,113 +1,14 @@
-/* experiments/main.c — `trbench`: dispatch to subcommands, shared flag parsing. */
+/* experiments/main.c — `trbench`: dispatch to the subcommands (commands.h); the helpers
+ * they share are in cli.c. */
 #include <cblas.h>
-#include <errno.h>
 #include <gsl/gsl_errno.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "core/error.h"
 #include "experiments/cli.h"
-#include "experiments/cmd_envs.h"
-#include "experiments/cmd_run.h"
-#include "experiments/cmd_sweep.h"
-
-int exp_fail(const char *fmt, ...) {
-  va_list ap;
-  fputs("trbench: error: ", stderr);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  return EXP_EXIT_INPUT;
-}
-
-int exp_fail_status(int status) {
-  fprintf(stderr, "trbench: error: %s\n", tr_error_msg());
-  return status == TR_EINVAL || status == TR_EIO ? EXP_EXIT_INPUT : EXP_EXIT_CHECK;
-}
-
-int exp_parse_u64(const char *flag, const char *text, uint64_t *out) {
-  char *end;
-  errno = 0;
-  if (!text || !*text || *text == '-') return exp_fail("%s: '%s' is not a non-negative integer", flag, text ? text : "");
-  unsigned long long v = strtoull(text, &end, 10);
-  if (errno || *end) return exp_fail("%s: '%s' is not a non-negative integer", flag, text);
-  *out = (uint64_t)v;
-  return 0;
-}
-
-int exp_parse_size(const char *flag, const char *text, size_t *out) {
-  uint64_t v;
-  if (exp_parse_u64(flag, text, &v)) return EXP_EXIT_INPUT;
-  *out = (size_t)v;
-  return 0;
-}
-
-/* Split a comma-separated list; calls one(item) for each piece. */
-static int split_list(const char *flag, const char *text, size_t *n,
-                      int (*one)(const char *flag, const char *item, void *dst, size_t i),
-                      void *dst, size_t max) {
-  char *copy = strdup(text ? text : "");
-  if (!copy) return exp_fail("out of memory");
-  size_t k = 0;
-  int rc = 0;
-  char *save = NULL;
-  for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
-    if (k >= max) {
-      rc = exp_fail("%s: more than %zu values", flag, max);
-      break;
-    }
-    rc = one(flag, tok, dst, k++);
-  }
-  free(copy);
-  if (!rc && k == 0) rc = exp_fail("%s: empty list", flag);
-  *n = k;
-  return rc;
-}
-
-static int one_size(const char *flag, const char *item, void *dst, size_t i) {
-  size_t v;
-  if (exp_parse_size(flag, item, &v)) return EXP_EXIT_INPUT;
-  if (v == 0) return exp_fail("%s: sizes must be at least 1", flag);
-  ((size_t *)dst)[i] = v;
-  return 0;
-}
-
-static int one_double(const char *flag, const char *item, void *dst, size_t i) {
-  char *end;
-  errno = 0;
-  double v = strtod(item, &end);
-  if (errno || *end || end == item) return exp_fail("%s: '%s' is not a number", flag, item);
-  ((double *)dst)[i] = v;
-  return 0;
-}
-
-int exp_parse_size_list(const char *flag, const char *text, size_t **out, size_t *n) {
-  size_t max = strlen(text) / 2 + 1;
-  *out = malloc(max * sizeof **out);
-  if (!*out) return exp_fail("out of memory");
-  if (split_list(flag, text, n, one_size, *out, max)) {
-    free(*out);
-    *out = NULL;
-    return EXP_EXIT_INPUT;
-  }
-  return 0;
-}
-
-int exp_parse_double_list(const char *flag, const char *text, double **out, size_t *n) {
-  size_t max = strlen(text) / 2 + 1;
-  *out = malloc(max * sizeof **out);
-  if (!*out) return exp_fail("out of memory");
-  if (split_list(flag, text, n, one_double, *out, max)) {
-    free(*out);
-    *out = NULL;
-    return EXP_EXIT_INPUT;
-  }
-  return 0;
-}
+#include "experiments/commands.h"
 
 typedef struct {
   const char *name;

@@ -307,7 +307,7 @@ tr_status exp_spec_read(exp_spec **out, const char *path) {
 }
 
 /* A file-name-safe copy: letters, digits, '.', '-', '_' kept; others become '_'. */
-static void safe(char *dst, size_t n, const char *src) {
+void exp_safe_name(char *dst, size_t n, const char *src) {
   size_t i = 0;
   for (; *src && i + 1 < n; src++) dst[i++] = isalnum((unsigned char)*src) || strchr(".-_", *src) ? *src : '_';
   dst[i] = '\0';
@@ -331,8 +331,8 @@ tr_status exp_spec_runs(const exp_spec *s, double scale, size_t max_seeds, exp_r
     for (size_t e = 0; e < s->n_envs; e++)
       for (size_t i = 0; i < ns; i++, k++) {
         char vn[96], en[96];
-        safe(vn, sizeof vn, s->variants[v].name);
-        safe(en, sizeof en, s->envs[e]);
+        exp_safe_name(vn, sizeof vn, s->variants[v].name);
+        exp_safe_name(en, sizeof en, s->envs[e]);
         r[k].variant = v;
         r[k].env = e;
         r[k].seed = s->seeds[i];

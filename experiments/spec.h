@@ -55,6 +55,10 @@ typedef struct {
 tr_status exp_spec_read(exp_spec **out, const char *path);
 void exp_spec_free(exp_spec *s);
 
+/* A file-name-safe copy of src into dst (n bytes): letters, digits and . - _ kept, every
+ * other byte '_' (run ids, figure names). */
+void exp_safe_name(char *dst, size_t n, const char *src);
+
 /* The shared parameters a variant's runs train with (its algorithm's defaults with the
  * variant's settings): the struct the run reads (algorithms/registry.h). */
 tr_status exp_variant_shared(const exp_variant *v, alg_shared_params *out);

@@ -27,7 +27,7 @@
 #include "core/clock.h"
 #include "core/io.h"
 #include "experiments/cli.h"
-#include "experiments/cmd_sweep.h"
+#include "experiments/commands.h"
 #include "experiments/rundir.h"
 #include "experiments/spec.h"
 
@@ -134,13 +134,9 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
     case 's':
       if (parse_shard(optarg, &a->shard_i, &a->shard_n)) return EXP_EXIT_INPUT;
       break;
-    case 'x': {
-      char *end;
-      a->scale = strtod(optarg, &end);
-      if (end == optarg || *end || !(a->scale > 0) || !isfinite(a->scale))
-        return exp_fail("--scale: '%s' is not a positive number", optarg);
+    case 'x':
+      if (exp_parse_scale(optarg, &a->scale)) return EXP_EXIT_INPUT;
       break;
-    }
     case 'f': a->jobs_file = optarg; break;
     case 'n':
       if (exp_parse_size("--seeds", optarg, &a->seeds)) return EXP_EXIT_INPUT;

@@ -1,0 +1,489 @@
+/* experiments/plot.c — `trbench plot SPEC`: an experiment's figures from its runs
+ * (results.c), and the one gnuplot runner of trbench (plot.h).
+ *
+ * Learning curves (plot): per (variant, env), the seeds' progress.tsv curves of
+ * return_last100 against environment steps.  When the seeds' step grids agree (identical
+ * steps on their common prefix) they are aligned on the iteration index; otherwise each
+ * is interpolated linearly onto a common grid of EXP_PLOT_GRID points spanning them all.
+ * A point's mean and standard error are over the seeds that reach it with a finite value.
+ * Each figure is a gnuplot script with its data (plots/NAME.gp, NAME.dat), rendered to PNG
+ * and SVG by the gnuplot found at build time (TR_GNUPLOT; $TRBENCH_GNUPLOT overrides it, and
+ * empty means none).
+ *
+ * Every file is written atomically: scripts and data through tr_atomic_open/commit, the
+ * images by gnuplot under "<name>.tmp.<pid>" (the scripts' `tmp` suffix), then renamed. */
+#define _GNU_SOURCE
+#include "experiments/plot.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "core/io.h"
+#include "experiments/cli.h"
+#include "experiments/commands.h"
+#include "experiments/results.h"
+
+#define EXP_PLOT_GRID 200
+
+/* ---- plot ------------------------------------------------------------------------------------ */
+
+/* One seed's learning curve: steps (G) and return_last100 (G). */
+typedef struct {
+  double *x, *y;
+  size_t n;
+} curve;
+
+/* Read the steps and return_last100 columns of a progress.tsv; 0 when absent or empty. */
+static int read_curve(const char *path, curve *c) {
+  char *text = NULL;
+  memset(c, 0, sizeof *c);
+  if (access(path, F_OK) != 0 || tr_read_file(path, &text, NULL)) return 0;
+  char *line = text, *next = strchr(line, '\n');
+  if (next) *next++ = '\0';
+  int cx = -1, cy = -1, col = 0;
+  for (char *p = line, *q; p; p = q, col++) {
+    if ((q = strchr(p, '\t'))) *q++ = '\0';
+    if (!strcmp(p, "steps")) cx = col;
+    if (!strcmp(p, "return_last100")) cy = col;
+  }
+  size_t cap = 0;
+  for (line = next; cx >= 0 && cy >= 0 && line && *line; line = next) {
+    if ((next = strchr(line, '\n'))) *next++ = '\0';
+    double x = NAN, y = NAN;
+    col = 0;
+    for (char *p = line, *q; p; p = q, col++) {
+      if ((q = strchr(p, '\t'))) *q++ = '\0';
+      if (col == cx) x = strtod(p, NULL);
+      if (col == cy) y = strtod(p, NULL);
+    }
+    if (!isfinite(x)) continue;
+    if (c->n == cap) {
+      cap = cap ? 2 * cap : 64;
+      double *nx = realloc(c->x, cap * sizeof *nx), *ny = realloc(c->y, cap * sizeof *ny);
+      if (nx) c->x = nx;
+      if (ny) c->y = ny;
+      if (!nx || !ny) break;
+    }
+    c->x[c->n] = x;
+    c->y[c->n++] = y;
+  }
+  free(text);
+  return c->n > 0;
+}
+
+/* y at x on the piecewise-linear curve c (c->x increasing); NAN outside its range. */
+static double curve_at(const curve *c, double x) {
+  if (!c->n || x < c->x[0] || x > c->x[c->n - 1]) return NAN;
+  size_t lo = 0, hi = c->n - 1;
+  while (hi - lo > 1) {
+    size_t mid = (lo + hi) / 2;
+    if (c->x[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  if (c->x[hi] == x || hi == lo) return c->y[hi];
+  double w = (x - c->x[lo]) / (c->x[hi] - c->x[lo]);
+  return (1 - w) * c->y[lo] + w * c->y[hi];
+}
+
+/* Rows "x mean se n" of the mean curve over the seeds cs (nc); returns the rows written. */
+static size_t write_mean_curve(FILE *f, const curve *cs, size_t nc) {
+  size_t minlen = SIZE_MAX, maxlen = 0, rows = 0;
+  for (size_t j = 0; j < nc; j++) {
+    minlen = cs[j].n < minlen ? cs[j].n : minlen;
+    maxlen = cs[j].n > maxlen ? cs[j].n : maxlen;
+  }
+  int aligned = 1;
+  for (size_t i = 0; i < minlen && aligned; i++)
+    for (size_t j = 1; j < nc; j++) aligned &= cs[j].x[i] == cs[0].x[i];
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t j = 0; j < nc; j++) {
+    lo = fmin(lo, cs[j].x[0]);
+    hi = fmax(hi, cs[j].x[cs[j].n - 1]);
+  }
+  size_t G = aligned ? maxlen : EXP_PLOT_GRID;
+  fprintf(f, "# %s; columns: steps mean se n\n",
+          aligned ? "seeds aligned on the iteration index" : "seeds interpolated onto a common grid");
+  for (size_t i = 0; i < G; i++) {
+    double x = NAN, sum = 0, sq = 0;
+    size_t n = 0;
+    if (!aligned) x = G > 1 ? lo + (hi - lo) * (double)i / (double)(G - 1) : lo;
+    for (size_t j = 0; j < nc; j++) {
+      double y;
+      if (aligned) {
+        if (i >= cs[j].n) continue;
+        x = cs[j].x[i];
+        y = cs[j].y[i];
+      } else {
+        y = curve_at(&cs[j], x);
+      }
+      if (!isfinite(y)) continue;
+      sum += y;
+      n++;
+    }
+    if (!n) continue;
+    double m = sum / (double)n;
+    for (size_t j = 0; j < nc; j++) {
+      double y = aligned ? (i < cs[j].n ? cs[j].y[i] : NAN) : curve_at(&cs[j], x);
+      if (isfinite(y)) sq += (y - m) * (y - m);
+    }
+    double se = n > 1 ? sqrt(sq / (double)(n - 1) / (double)n) : 0.0;
+    fprintf(f, "%.17g %.17g %.17g %zu\n", x, m, se, n);
+    rows++;
+  }
+  return rows;
+}
+
+/* A gnuplot string literal: double quotes, with " and \ escaped. */
+static void gp_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') fputc('\\', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static const char *palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+                                "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8"};
+#define N_PALETTE (sizeof palette / sizeof palette[0])
+
+/* The common head of a script: outputs to NAME.png and NAME.svg (+ the suffix `tmp` that
+ * trbench passes with -e to write atomically; empty when run by hand). */
+static void gp_head(FILE *f, const char *exp_name, const char *what, const char *base) {
+  fprintf(f, "# trbench plot: %s — %s\n# render: gnuplot %s.gp   (writes %s.png and %s.svg)\n",
+          exp_name, what, base, base, base);
+  fputs("if (!exists(\"tmp\")) tmp = \"\"\n"
+        "set encoding utf8\n"
+        "set title font \",14\"\n"
+        "set grid xtics ytics lt 1 lw 1 lc rgb \"#e4e4e4\"\n"
+        "set border 3\nset tics nomirror\n", f);
+}
+
+/* Before the plot command: the PNG; after it: the same figure as SVG. */
+static void gp_png(FILE *f, const char *base, int w, int h) {
+  fprintf(f, "set terminal pngcairo size %d,%d font \"sans,11\" noenhanced\n"
+             "set output \"%s.png\".tmp\n", w, h, base);
+}
+
+static void gp_svg(FILE *f, const char *base, int w, int h) {
+  fprintf(f, "set terminal svg size %d,%d dynamic font \"sans,11\" noenhanced background rgb \"white\"\n"
+             "set output \"%s.svg\".tmp\nreplot\nset output\n", w, h, base);
+}
+
+/* curves_<env>.dat and .gp for environment e; *written: whether any curve was found. */
+static tr_status plot_env(const exp_table *t, size_t e, const char *pdir, char *base, size_t nb,
+                          int *written) {
+  const exp_spec *s = t->s;
+  size_t V = s->n_variants;
+  char safe[200], *p;
+  exp_safe_name(safe, sizeof safe, s->envs[e]);
+  snprintf(base, nb, "curves_%s", safe);
+  char dat[512], gp[512];
+  snprintf(dat, sizeof dat, "%s.dat", base);
+  snprintf(gp, sizeof gp, "%s.gp", base);
+  *written = 0;
+  curve *cs = calloc(t->K, sizeof *cs);
+  size_t *block = calloc(V, sizeof *block), *nseeds = calloc(V, sizeof *nseeds);
+  if (!cs || !block || !nseeds) {
+    free(cs), free(block), free(nseeds);
+    return tr_error(TR_ENOMEM, "out of memory");
+  }
+  tr_atomic_file af;
+  char *dat_path = tr_path_join(pdir, dat);
+  tr_status st = dat_path ? tr_atomic_open(&af, dat_path) : tr_error(TR_ENOMEM, "out of memory");
+  if (st) {
+    free(dat_path), free(cs), free(block), free(nseeds);
+    return st;
+  }
+  fprintf(af.f, "# trbench plot: %s on %s: return_last100 against environment steps, mean and "
+                "standard error over seeds; one block per variant (gnuplot index)\n",
+          s->name, s->envs[e]);
+  size_t n_blocks = 0, n_plotted = 0;
+  double xmax = 0;
+  for (size_t v = 0; v < V; v++) {
+    size_t nc = 0;
+    block[v] = SIZE_MAX;
+    for (size_t k = 0; k < t->n_runs; k++) {
+      const exp_run_ref *r = &t->runs[k];
+      if (r->variant != v || r->env != e) continue;
+      char *rd = exp_run_dir(s, t->results, r), *pp = rd ? tr_path_join(rd, "progress.tsv") : NULL;
+      if (pp && read_curve(pp, &cs[nc])) nc++;
+      free(rd), free(pp);
+    }
+    nseeds[v] = nc;
+    if (nc) {
+      for (size_t j = 0; j < nc; j++) xmax = fmax(xmax, cs[j].x[cs[j].n - 1]);
+      if (n_blocks) fputs("\n\n", af.f);
+      fprintf(af.f, "# variant %s: %zu of %zu seeds\n", s->variants[v].name, nc, t->K);
+      if (write_mean_curve(af.f, cs, nc)) block[v] = n_blocks++, n_plotted++;
+      else fputs("nan nan nan 0\n", af.f), n_blocks++; /* no finite point: keep the index */
+    }
+    for (size_t j = 0; j < nc; j++) free(cs[j].x), free(cs[j].y);
+  }
+  free(cs);
+  st = tr_atomic_commit(&af);
+  if (!st && !n_plotted) remove(dat_path); /* no run of this environment has a curve */
+  free(dat_path);
+  if (st || !n_plotted) {
+    free(block), free(nseeds);
+    return st;
+  }
+  /* steps in thousands or millions keep the tic labels short */
+  double unit = xmax >= 2e6 ? 1e6 : xmax >= 2e4 ? 1e3 : 1;
+  const char *unit_name = unit == 1e6 ? " (millions)" : unit == 1e3 ? " (thousands)" : "";
+  if (!(p = tr_path_join(pdir, gp))) {
+    free(block), free(nseeds);
+    return tr_error(TR_ENOMEM, "out of memory");
+  }
+  st = tr_atomic_open(&af, p);
+  free(p);
+  if (st) {
+    free(block), free(nseeds);
+    return st;
+  }
+  FILE *f = af.f;
+  char what[256];
+  snprintf(what, sizeof what, "learning curves on %s", s->envs[e]);
+  gp_head(f, s->name, what, base);
+  fputs("set title ", f);
+  char title[512];
+  snprintf(title, sizeof title, "%s on %s", s->name, s->envs[e]);
+  gp_string(f, title);
+  fprintf(f, "\nset xlabel \"environment steps%s\"\n", unit_name);
+  fprintf(f, "set ylabel \"return of the last 100 episodes (mean ± s.e. over %zu seeds)\"\n", t->K);
+  fputs("set key outside right top vertical Left reverse noopaque samplen 2 spacing 1.2\n"
+        "set style fill transparent solid 0.18 noborder\n"
+        "set xrange [0:*]\nset autoscale xfixmax\n", f);
+  gp_png(f, base, 1100, 620);
+  fputs("plot \\\n", f);
+  int first = 1;
+  for (size_t v = 0; v < V; v++) {
+    if (block[v] == SIZE_MAX) continue;
+    const char *col = palette[v % N_PALETTE];
+    int dt = 1 + (int)(v / N_PALETTE);
+    fprintf(f, "%s  \"%s\" index %zu using ($1/%g):($2-$3):($2+$3) with filledcurves "
+               "lc rgb \"%s\" notitle, \\\n",
+            first ? "" : ", \\\n", dat, block[v], unit, col);
+    char label[256];
+    if (nseeds[v] < t->K)
+      snprintf(label, sizeof label, "%s (%zu/%zu seeds)", s->variants[v].name, nseeds[v], t->K);
+    else snprintf(label, sizeof label, "%s", s->variants[v].name);
+    fprintf(f, "  \"%s\" index %zu using ($1/%g):2 with lines lw 2 dt %d lc rgb \"%s\" title ", dat,
+            block[v], unit, dt, col);
+    gp_string(f, label);
+    first = 0;
+  }
+  fputc('\n', f);
+  free(block), free(nseeds);
+  gp_svg(f, base, 1100, 620);
+  *written = 1;
+  return tr_atomic_commit(&af);
+}
+
+/* scores.dat and scores.gp: the normalized score per variant, the paper's beside it;
+ * *written = 0 (and nothing written) when there is neither a score nor a paper number. */
+static tr_status plot_scores(const exp_table *t, const char *pdir, int *written) {
+  const exp_spec *s = t->s;
+  size_t V = s->n_variants;
+  int any_paper = 0, any = 0;
+  for (size_t v = 0; v < V; v++) {
+    any_paper |= isfinite(s->variants[v].paper);
+    any |= isfinite(s->variants[v].paper) || isfinite(t->row_score[v]);
+  }
+  *written = any;
+  if (!any) return TR_OK;
+  tr_atomic_file af;
+  char *p = tr_path_join(pdir, "scores.dat");
+  if (!p) return tr_error(TR_ENOMEM, "out of memory");
+  tr_status st = tr_atomic_open(&af, p);
+  free(p);
+  if (st) return st;
+  fprintf(af.f, "# trbench plot: %s: normalized score per variant ((score - random)/(best - "
+                "random) averaged over the row's runs) and the paper's; NaN where absent\n"
+                "# columns: index variant ours paper runs_found\n", s->name);
+  for (size_t v = 0; v < V; v++) {
+    fprintf(af.f, "%zu ", v);
+    gp_string(af.f, s->variants[v].name);
+    if (isfinite(t->row_score[v])) fprintf(af.f, " %.17g", t->row_score[v]);
+    else fputs(" NaN", af.f);
+    if (isfinite(s->variants[v].paper)) fprintf(af.f, " %.17g", s->variants[v].paper);
+    else fputs(" NaN", af.f);
+    fprintf(af.f, " %zu\n", t->row_found[v]);
+  }
+  if ((st = tr_atomic_commit(&af))) return st;
+  if (!(p = tr_path_join(pdir, "scores.gp"))) return tr_error(TR_ENOMEM, "out of memory");
+  st = tr_atomic_open(&af, p);
+  free(p);
+  if (st) return st;
+  FILE *f = af.f;
+  gp_head(f, s->name, "normalized score per variant", "scores");
+  char title[512];
+  snprintf(title, sizeof title, "%s: normalized score (random policy = 0, best row = 1)", s->name);
+  fputs("set title ", f);
+  gp_string(f, title);
+  fputs("\nset ylabel \"normalized score, mean over all runs of a row\"\n"
+        "set grid noxtics ytics\n"
+        "set xzeroaxis lt -1 lw 1\n"
+        "set key outside bottom center horizontal samplen 2\n"
+        "set style fill solid 0.85 border -1\n"
+        "set datafile missing \"NaN\"\n"
+        "# bars start at 0; 0 (random) and 1 (best) stay in view\n"
+        "set yrange [*<0:1.1<*]\n", f);
+  fprintf(f, "set xtics %s scale 0 (", V > 4 ? "rotate by -30 left" : "");
+  for (size_t v = 0; v < V; v++) {
+    fputs(v ? ", " : "", f);
+    gp_string(f, s->variants[v].name);
+    fprintf(f, " %zu", v);
+  }
+  fputs(")\n", f);
+  double w = any_paper ? 0.38 : 0.7, off = any_paper ? 0.2 : 0.0;
+  fprintf(f, "set xrange [-0.6:%zu-0.4]\n", V);
+  gp_png(f, "scores", 1000, 600);
+  /* value labels above positive bars, below negative ones (only series with points: gnuplot
+   * warns about empty ones) */
+  static const char *lab = ", \\\n  \"scores.dat\" using ($1%+g):($%d%s0 ? $%d : NaN):"
+                           "(sprintf(\"%%.2f\", $%d)) with labels offset 0,char %s notitle";
+  int sign[2][2] = {{0, 0}, {0, 0}}; /* [ours|paper][≥ 0|< 0] */
+  for (size_t v = 0; v < V; v++) {
+    double x[2] = {t->row_score[v], s->variants[v].paper};
+    for (int j = 0; j < 2; j++)
+      if (isfinite(x[j])) sign[j][x[j] < 0] = 1;
+  }
+  if (sign[0][1] || sign[1][1]) fputs("set offsets 0, 0, 0, graph 0.1   # room for labels below\n", f);
+  fputs("plot ", f);
+  int first = 1;
+  for (int j = 0; j < 2; j++) {
+    if (!sign[j][0] && !sign[j][1]) continue;
+    double o = j ? off : -off;
+    fprintf(f, "%s\"scores.dat\" using ($1%+g):%d:(%g) with boxes lc rgb \"%s\" title ",
+            first ? "" : ", \\\n  ", o, 3 + j, w, j ? "#bbbbbb" : palette[0]);
+    char key[512];
+    if (j && s->paper) snprintf(key, sizeof key, "paper (%s)", s->paper);
+    else if (j) snprintf(key, sizeof key, "paper");
+    else snprintf(key, sizeof key, "trbench");
+    gp_string(f, key);
+    if (sign[j][0]) fprintf(f, lab, o, 3 + j, ">=", 3 + j, 3 + j, "0.7");
+    if (sign[j][1]) fprintf(f, lab, o, 3 + j, "<", 3 + j, 3 + j, "-0.7");
+    first = 0;
+  }
+  fputc('\n', f);
+  gp_svg(f, "scores", 1000, 600);
+  return tr_atomic_commit(&af);
+}
+
+/* The gnuplot to use: $TRBENCH_GNUPLOT when set (empty: none), else the build's TR_GNUPLOT. */
+const char *exp_gnuplot_path(void) {
+  const char *g = getenv("TRBENCH_GNUPLOT");
+  if (!g) g = TR_GNUPLOT;
+  return *g && access(g, X_OK) == 0 ? g : NULL;
+}
+
+int exp_gnuplot_render(const char *gnuplot, const char *dir, const char *base,
+                       const char *const *ext, size_t n) {
+  char tmp[64], set[96], script[512];
+  snprintf(tmp, sizeof tmp, ".tmp.%ld", (long)getpid());
+  snprintf(set, sizeof set, "tmp='%s'", tmp);
+  snprintf(script, sizeof script, "%s.gp", base);
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(dir) != 0) _exit(126);
+    int fd = open("/dev/null", O_WRONLY);
+    if (fd >= 0) dup2(fd, 1), close(fd);
+    execl(gnuplot, "gnuplot", "-e", set, script, (char *)NULL);
+    _exit(127);
+  }
+  int ws = 0;
+  if (pid < 0 || waitpid(pid, &ws, 0) < 0) ws = -1;
+  int ok = ws != -1 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+  int missing = 0;
+  for (size_t i = 0; i < n; i++) {
+    char from[1024], to[1024];
+    snprintf(from, sizeof from, "%s/%s.%s%s", dir, base, ext[i], tmp);
+    snprintf(to, sizeof to, "%s/%s.%s", dir, base, ext[i]);
+    struct stat sb;
+    if (ok && stat(from, &sb) == 0 && sb.st_size > 0 && rename(from, to) == 0) continue;
+    remove(from);
+    missing |= ok;
+    ok = 0;
+  }
+  if (ok) return 0;
+  if (missing) return 1; /* gnuplot succeeded without writing an output */
+  return ws == -1 ? -1 : WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+static void plot_help(FILE *f) {
+  fputs("usage: trbench plot SPEC [--results DIR] [--scale F] [--seeds N]\n\n"
+        "Writes gnuplot scripts and their data under DIR/<experiment>/plots/ and renders each to\n"
+        "PNG and SVG with gnuplot: curves_<env>: learning curves per environment (x environment\n"
+        "steps, y return_last100 from each run's progress.tsv, mean +- standard error over seeds,\n"
+        "one line per variant); scores (normalization = random_best): the normalized score per\n"
+        "variant, the paper's beside it.  Without gnuplot, writes the scripts and data and says\n"
+        "how to render them (cd DIR && gnuplot *.gp).  The gnuplot used is the one found at\n"
+        "build time, or $TRBENCH_GNUPLOT when set (empty: do not render).\n"
+        "  --results DIR  where the sweep wrote its runs (default results)\n"
+        "  --scale F      the sweep's --scale (matters only with scale_seeds = true)\n"
+        "  --seeds N      the sweep's --seeds: only the spec's first N seeds\n", f);
+}
+
+int exp_cmd_plot(int argc, char **argv) {
+  exp_table_args a;
+  int help, rc = exp_table_args_parse("plot", argc, argv, &a, &help);
+  if (rc || help) {
+    if (help) plot_help(stdout);
+    return rc;
+  }
+  exp_table t;
+  tr_status st = exp_table_load(&t, a.spec, a.results, a.scale, a.seeds, 1);
+  char *pdir = NULL;
+  if (!st && !(pdir = tr_path_join(t.dir, "plots"))) st = tr_error(TR_ENOMEM, "out of memory");
+  if (!st) st = tr_mkdir_p(pdir);
+  size_t E = st ? 0 : t.s->n_envs, n_fig = 0;
+  char (*bases)[256] = calloc(E + 1, sizeof *bases);
+  if (!st && !bases) st = tr_error(TR_ENOMEM, "out of memory");
+  for (size_t e = 0; !st && e < E; e++) {
+    int written;
+    char b[256];
+    if (!(st = plot_env(&t, e, pdir, b, sizeof b, &written)) && written)
+      snprintf(bases[n_fig++], sizeof bases[0], "%s", b);
+  }
+  if (!st && t.s->normalize) {
+    int written;
+    if (!(st = plot_scores(&t, pdir, &written)) && written)
+      snprintf(bases[n_fig++], sizeof bases[0], "scores");
+  }
+  if (st) {
+    rc = exp_fail_status(st);
+    goto done;
+  }
+  if (!t.found && !n_fig)
+    fprintf(stderr, "trbench: warning: no runs found under %s/runs (same --results and --scale "
+                    "as the sweep?)\n", t.dir);
+  const char *gp = exp_gnuplot_path();
+  if (!gp) {
+    fprintf(stderr, "trbench: notice: gnuplot not available; wrote %zu scripts and their data to "
+                    "%s; render them with: cd %s && gnuplot *.gp\n", n_fig, pdir, pdir);
+    goto done;
+  }
+  for (size_t i = 0; i < n_fig; i++) {
+    static const char *const ext[] = {"png", "svg"};
+    int g = exp_gnuplot_render(gp, pdir, bases[i], ext, 2);
+    if (g) {
+      rc = exp_fail("plot: gnuplot failed on %s/%s.gp (status %d)", pdir, bases[i], g);
+      goto done;
+    }
+    printf("%s/%s.png\n%s/%s.svg\n", pdir, bases[i], pdir, bases[i]);
+  }
+done:
+  free(bases);
+  free(pdir);
+  exp_table_free(&t);
+  return rc;
+}

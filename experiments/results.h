@@ -1,0 +1,63 @@
+/* experiments/results.h — an experiment's runs loaded for its table and its figures:
+ * the spec, every run's score and status, the (variant, environment) cells, the random and
+ * best scores per environment, the rows' normalized scores and Spearman's ρ against the
+ * paper (results.c explains each).  Letters: V variants, E environments, K seeds, R runs. */
+#ifndef EXP_RESULTS_H
+#define EXP_RESULTS_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "experiments/rundir.h"
+#include "experiments/spec.h"
+
+/* random_e: the uniform random policy's mean return over this many episodes, streams from
+ * this seed (`trbench rollout --env ENV --episodes 100 --seed 1`). */
+#define EXP_RANDOM_EPISODES 100
+#define EXP_RANDOM_SEED 1
+
+typedef struct {
+  exp_spec *s;
+  const char *results;
+  double scale;
+  char *dir;           /* results/<name> */
+  exp_run_ref *runs;   /* (R) */
+  size_t n_runs, K;
+  double *score;       /* (R) the score, NAN when missing */
+  exp_run_state *state; /* (R) EXP_RUN_ABSENT: no summary.ini */
+  /* cells, (V, E) row-major */
+  double *mean, *se;
+  size_t *n;
+  /* per environment (E) */
+  double *random, *best;
+  size_t *best_v;
+  char **random_how;
+  /* per row (V): the normalized score over the runs found, and how many */
+  double *row_score;
+  size_t *row_n, *row_found;
+  double rho;
+  size_t rho_n;
+  size_t time_limit;    /* of the random policy's episodes (0: each environment's own) */
+  int time_limit_agree; /* whether all variants train with the same time limit */
+  double steps_min, steps_max; /* environment steps of the runs found (summary.ini) */
+  /* counts over all runs */
+  size_t found, absent, unusable, diverged, failed;
+} exp_table;
+
+/* Reads the spec and every run's summary; computes the cells, random and best (the random
+ * policy's episodes only when need_random), the row scores and ρ.  TR_EINVAL on a bad spec. */
+tr_status exp_table_load(exp_table *t, const char *spec, const char *results, double scale,
+                         size_t seeds, int need_random);
+void exp_table_free(exp_table *t);
+
+/* The arguments `trbench table` and `trbench plot` share. */
+typedef struct {
+  const char *spec, *results;
+  double scale;
+  size_t seeds; /* --seeds N: the spec's first N seeds (0: all) */
+} exp_table_args;
+/* SPEC [--results DIR] [--scale F] [--seeds N] [--help] of `trbench <cmd>`; returns 0 or an
+ * exit status (message printed). */
+int exp_table_args_parse(const char *cmd, int argc, char **argv, exp_table_args *a, int *help);
+
+#endif
