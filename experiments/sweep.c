@@ -183,6 +183,150 @@ static int finished_status(const char *dir, int wstatus, FILE *log, const char *
   return 1;
 }
 
+/* A sweep under way: the runs to do, the slots of the running ones, the counts. */
+typedef struct {
+  const exp_spec *s;
+  const exp_run_ref *runs; /* (R) */
+  char *const *dirs;       /* (R) run directories */
+  const size_t *todo;      /* (n_todo) indices into runs */
+  size_t n_todo, jobs;
+  const char *self, *root;
+  FILE *log;
+  slot *slots;             /* (jobs); pid 0: free */
+  size_t next, running, done_n, failed;
+  double t0, steps_done, steps_total;
+} sweep_state;
+
+/* The child: `trbench run ...` for run k, its messages into logs/<run-id>.log. */
+static void exec_run(const sweep_state *w, size_t k) {
+  run_cmd cmd;
+  build_cmd(&cmd, w->self, w->s, &w->runs[k], w->dirs[k]);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() == 1) _exit(127);
+  setenv("OPENBLAS_NUM_THREADS", "1", 1);
+  /* the run's own messages go to logs/<run-id>.log (its summary.ini says the rest) */
+  char lp[4096];
+  snprintf(lp, sizeof lp, "%s/logs/%s.log", w->root, w->runs[k].id);
+  int fd = open(lp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd >= 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    close(fd);
+  }
+  execv(w->self, cmd.argv);
+  _exit(127);
+}
+
+/* Start runs while slots are free (and no signal asked to stop). */
+static void sweep_spawn(sweep_state *w) {
+  while (w->next < w->n_todo && w->running < w->jobs && !stop_requested) {
+    size_t k = w->todo[w->next++];
+    exp_remove_tree(w->dirs[k]); /* an incomplete or stale directory is redone */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) exec_run(w, k);
+    if (pid < 0) {
+      fprintf(w->log, "%s\tfork failed: %s\n", w->runs[k].id, strerror(errno));
+      w->failed++;
+      w->done_n++;
+      continue;
+    }
+    for (size_t j = 0; j < w->jobs; j++)
+      if (!w->slots[j].pid) {
+        w->slots[j] = (slot){pid, k, tr_clock_seconds()};
+        break;
+      }
+    w->running++;
+  }
+}
+
+/* Wait for one child and account for it; −1 when there is none left to wait for. */
+static int sweep_reap(sweep_state *w) {
+  int ws;
+  pid_t pid = waitpid(-1, &ws, 0);
+  if (pid < 0) return errno == EINTR ? 0 : -1;
+  for (size_t j = 0; j < w->jobs; j++)
+    if (w->slots[j].pid == pid) {
+      size_t k = w->slots[j].run;
+      w->slots[j].pid = 0;
+      w->running--;
+      w->done_n++;
+      w->steps_done += (double)w->runs[k].steps;
+      w->failed += (size_t)finished_status(w->dirs[k], ws, w->log, w->runs[k].id);
+    }
+  return 0;
+}
+
+/* After the loop: stop the children on a signal, the closing line; the exit status. */
+static int sweep_report(sweep_state *w, int live) {
+  if (stop_requested) { /* stop the children; their unfinished directories stay temporary */
+    for (size_t j = 0; j < w->jobs; j++)
+      if (w->slots[j].pid) kill(w->slots[j].pid, SIGTERM);
+    for (size_t j = 0; j < w->jobs; j++)
+      if (w->slots[j].pid) waitpid(w->slots[j].pid, NULL, 0);
+  }
+  if (live) progress(w->done_n, 0, w->failed, w->n_todo, w->steps_done, w->steps_total, w->t0);
+  fprintf(stderr, "%s%zu of %zu runs finished, %zu failed or diverged%s; results in %s\n",
+          live ? "\n" : "", w->done_n, w->n_todo, w->failed,
+          stop_requested ? " (stopped by a signal: trbench sweep --resume continues)" : "", w->root);
+  return stop_requested ? 130 : w->failed ? EXP_EXIT_CHECK : EXP_EXIT_OK;
+}
+
+/* --jobs-file: one shell line per run to do, written atomically. */
+static int write_jobs_file(const sweep_args *a, const sweep_state *w) {
+  tr_atomic_file af;
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd)) strcpy(cwd, ".");
+  tr_status st = tr_atomic_open(&af, a->jobs_file);
+  if (st) return exp_fail_status(st);
+  for (size_t i = 0; i < w->n_todo; i++) {
+    run_cmd cmd;
+    build_cmd(&cmd, w->self, w->s, &w->runs[w->todo[i]], w->dirs[w->todo[i]]);
+    fputs("cd ", af.f);
+    tr_shell_quote(af.f, cwd);
+    fputs(" && OPENBLAS_NUM_THREADS=1", af.f);
+    for (int j = 0; j < cmd.argc; j++) {
+      fputc(' ', af.f);
+      tr_shell_quote(af.f, cmd.argv[j]);
+    }
+    fputc('\n', af.f);
+  }
+  if ((st = tr_atomic_commit(&af))) return exp_fail_status(st);
+  printf("wrote %zu run commands to %s (run them with: parallel --jobs N < %s)\n", w->n_todo,
+         a->jobs_file, a->jobs_file);
+  return EXP_EXIT_OK;
+}
+
+/* Every run to do, N at a time (spawn / reap), logged to sweep.log; then the report. */
+static int sweep_execute(const sweep_args *a, sweep_state *w, size_t skipped) {
+  char *logp = tr_path_join(w->root, "sweep.log");
+  w->log = logp ? fopen(logp, "a") : NULL;
+  free(logp);
+  if (!w->log) return exp_fail("%s/sweep.log: cannot write", w->root);
+  struct sigaction sa = {0}, old_int, old_term;
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  w->jobs = a->jobs;
+  w->slots = calloc(a->jobs, sizeof *w->slots);
+  w->t0 = tr_clock_seconds();
+  for (size_t i = 0; i < w->n_todo; i++) w->steps_total += (double)w->runs[w->todo[i]].steps;
+  int live = isatty(2);
+  fprintf(stderr, "trbench sweep %s: %zu runs (%zu complete, skipped), -j %zu\n", w->s->name,
+          w->n_todo, skipped, a->jobs);
+  while ((w->next < w->n_todo || w->running) && !stop_requested) {
+    sweep_spawn(w);
+    if (live) progress(w->done_n, w->running, w->failed, w->n_todo, w->steps_done, w->steps_total, w->t0);
+    if (sweep_reap(w) < 0) break;
+  }
+  int rc = sweep_report(w, live);
+  fclose(w->log);
+  free(w->slots);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  return rc;
+}
+
 int exp_cmd_sweep(int argc, char **argv) {
   sweep_args a = {0};
   a.jobs = 1;
@@ -226,122 +370,10 @@ int exp_cmd_sweep(int argc, char **argv) {
   char *logs_root = tr_path_join(root, "logs");
   st = tr_mkdir_p(runs_root);
   if (!st) st = tr_mkdir_p(logs_root);
-  if (st) {
-    rc = exp_fail_status(st);
-    goto done;
-  }
-  if (a.jobs_file) { /* write the command lines and stop */
-    tr_atomic_file af;
-    char cwd[4096];
-    if (!getcwd(cwd, sizeof cwd)) strcpy(cwd, ".");
-    if ((st = tr_atomic_open(&af, a.jobs_file))) {
-      rc = exp_fail_status(st);
-      goto done;
-    }
-    for (size_t i = 0; i < n_todo; i++) {
-      run_cmd cmd;
-      build_cmd(&cmd, self, s, &runs[todo[i]], dirs[todo[i]]);
-      fputs("cd ", af.f);
-      tr_shell_quote(af.f, cwd);
-      fputs(" && OPENBLAS_NUM_THREADS=1", af.f);
-      for (int j = 0; j < cmd.argc; j++) {
-        fputc(' ', af.f);
-        tr_shell_quote(af.f, cmd.argv[j]);
-      }
-      fputc('\n', af.f);
-    }
-    if ((st = tr_atomic_commit(&af))) rc = exp_fail_status(st);
-    else printf("wrote %zu run commands to %s (run them with: parallel --jobs N < %s)\n", n_todo,
-                a.jobs_file, a.jobs_file);
-    goto done;
-  }
-  char *logp = tr_path_join(root, "sweep.log");
-  FILE *log = logp ? fopen(logp, "a") : NULL;
-  free(logp);
-  if (!log) {
-    rc = exp_fail("%s/sweep.log: cannot write", root);
-    goto done;
-  }
-  struct sigaction sa = {0}, old_int, old_term;
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-  slot *slots = calloc(a.jobs, sizeof *slots);
-  size_t next = 0, running = 0, done_n = 0, failed = 0;
-  double t0 = tr_clock_seconds(), steps_done = 0, steps_total = 0;
-  for (size_t i = 0; i < n_todo; i++) steps_total += (double)runs[todo[i]].steps;
-  int live = isatty(2);
-  fprintf(stderr, "trbench sweep %s: %zu runs (%zu complete, skipped), -j %zu\n", s->name, n_todo,
-          skipped, a.jobs);
-  while ((next < n_todo || running) && !stop_requested) {
-    while (next < n_todo && running < a.jobs && !stop_requested) {
-      size_t k = todo[next++];
-      exp_remove_tree(dirs[k]); /* an incomplete or stale directory is redone */
-      run_cmd cmd;
-      build_cmd(&cmd, self, s, &runs[k], dirs[k]);
-      pid_t pid = fork();
-      if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() == 1) _exit(127);
-        setenv("OPENBLAS_NUM_THREADS", "1", 1);
-        /* the run's own messages go to logs/<run-id>.log (its summary.ini says the rest) */
-        char lp[4096];
-        snprintf(lp, sizeof lp, "%s/logs/%s.log", root, runs[k].id);
-        int fd = open(lp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-          dup2(fd, 1);
-          dup2(fd, 2);
-          close(fd);
-        }
-        execv(self, cmd.argv);
-        _exit(127);
-      }
-      if (pid < 0) {
-        fprintf(log, "%s\tfork failed: %s\n", runs[k].id, strerror(errno));
-        failed++;
-        done_n++;
-        continue;
-      }
-      for (size_t j = 0; j < a.jobs; j++)
-        if (!slots[j].pid) {
-          slots[j] = (slot){pid, k, tr_clock_seconds()};
-          break;
-        }
-      running++;
-    }
-    if (live) progress(done_n, running, failed, n_todo, steps_done, steps_total, t0);
-    int ws;
-    pid_t pid = waitpid(-1, &ws, 0);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (size_t j = 0; j < a.jobs; j++)
-      if (slots[j].pid == pid) {
-        size_t k = slots[j].run;
-        slots[j].pid = 0;
-        running--;
-        done_n++;
-        steps_done += (double)runs[k].steps;
-        failed += (size_t)finished_status(dirs[k], ws, log, runs[k].id);
-      }
-  }
-  if (stop_requested) { /* stop the children; their unfinished directories stay temporary */
-    for (size_t j = 0; j < a.jobs; j++)
-      if (slots[j].pid) kill(slots[j].pid, SIGTERM);
-    for (size_t j = 0; j < a.jobs; j++)
-      if (slots[j].pid) waitpid(slots[j].pid, NULL, 0);
-  }
-  if (live) progress(done_n, 0, failed, n_todo, steps_done, steps_total, t0);
-  fprintf(stderr, "%s%zu of %zu runs finished, %zu failed or diverged%s; results in %s\n",
-          live ? "\n" : "", done_n, n_todo, failed,
-          stop_requested ? " (stopped by a signal: trbench sweep --resume continues)" : "", root);
-  fclose(log);
-  free(slots);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
-  rc = stop_requested ? 130 : failed ? EXP_EXIT_CHECK : EXP_EXIT_OK;
-done:
+  sweep_state w = {s, runs, dirs, todo, n_todo, a.jobs, self, root, NULL, NULL, 0, 0, 0, 0, 0, 0, 0};
+  if (st) rc = exp_fail_status(st);
+  else if (a.jobs_file) rc = write_jobs_file(&a, &w); /* write the command lines and stop */
+  else rc = sweep_execute(&a, &w, skipped);
   for (size_t k = 0; k < n_runs; k++) free(dirs[k]);
   free(dirs);
   free(todo);
