@@ -8,6 +8,7 @@
 #define __GSL_CBLAS_H__
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include "core/mathx.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,11 +168,7 @@ tr_status pol_forward(const pol_policy *pol, const double *params, const double 
 
 /* log Σ_a exp z_a = m + log Σ_a exp(z_a − m), m = max z (no overflow; error ε·|lse|). */
 static double logsumexp(const double *z, size_t A) {
-  double m = z[0];
-  for (size_t a = 1; a < A; a++)
-    if (z[a] > m) m = z[a];
-  double s = 0.0;
-  for (size_t a = 0; a < A; a++) s += exp(z[a] - m);
+  double m, s = tr_softmax_norm(z, A, &m);
   return m + log(s);
 }
 
@@ -271,11 +268,7 @@ void pol_sample(const pol_policy *pol, const double *dist, size_t B, gsl_rng *r,
     const size_t A = pol->A;
     for (size_t b = 0; b < B; b++) {
       const double *z = dist + b * K;
-      double m = z[0];
-      for (size_t a = 1; a < A; a++)
-        if (z[a] > m) m = z[a];
-      double Z = 0.0;
-      for (size_t a = 0; a < A; a++) Z += exp(z[a] - m);
+      double m, Z = tr_softmax_norm(z, A, &m);
       /* the first a with u·Z < Σ_{c ≤ a} exp(z_c − m); rounding past the end: the last
        * action with positive mass */
       double t = gsl_rng_uniform(r) * Z, c = 0.0;

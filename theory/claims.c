@@ -172,12 +172,11 @@ static tr_status chk_surr_grad(thy_check *c, const thy_instance *in) {
                8 * surrogate_at(in, u, -h, th, pi) + surrogate_at(in, u, -2 * h, th, pi)) /
               (12 * h);
   double g = 0.0, unorm = 0.0;
-  for (size_t s = 0; s < S; s++)
-    for (size_t a = 0; a < A; a++) {
-      size_t k = s * A + a;
-      g += u[k] * in->v->d[s] * in->pi[k] * in->v->Adv[k] / (1.0 - in->m->gamma);
-      unorm += u[k] * u[k];
-    }
+  thy_softmax_grad_from(th, in->pi, in->v->d, in->v->Adv, S, A, in->m->gamma); /* th: scratch */
+  for (size_t k = 0; k < S * A; k++) {
+    g += u[k] * th[k];
+    unorm += u[k] * u[k];
+  }
   free(u), free(th), free(pi);
   thy_check_identity(c, fd, g, jmag(in) * sqrt(unorm));
   return TR_OK;
@@ -305,13 +304,11 @@ static tr_status chk_pg_exact(thy_check *c, const thy_instance *in) {
   random_direction(u, n, in->rng);
   double dj = 0.0, gu = 0.0, un = 0.0;
   tr_status st = complex_step_dj(&dj, in, u);
-  for (size_t s = 0; s < in->m->S; s++)
-    for (size_t a = 0; a < in->m->A; a++) {
-      size_t k = s * in->m->A + a;
-      g[k] = in->v->d[s] * in->pi[k] * in->v->Adv[k] / (1.0 - in->m->gamma);
-      gu += g[k] * u[k];
-      un += u[k] * u[k];
-    }
+  thy_softmax_grad_from(g, in->pi, in->v->d, in->v->Adv, in->m->S, in->m->A, in->m->gamma);
+  for (size_t k = 0; k < n; k++) {
+    gu += g[k] * u[k];
+    un += u[k] * u[k];
+  }
   free(u), free(g);
   if (st) return st;
   thy_check_identity(c, dj, gu, kappa(in->m) * jmag(in) * sqrt(un));
@@ -412,8 +409,7 @@ static tr_status chk_npg_softpi(thy_check *c, const thy_instance *in) {
     st = TR_ENOMEM;
     goto done;
   }
-  for (size_t s = 0; s < S; s++)
-    for (size_t a = 0; a < A; a++) g[s * A + a] = in->v->d[s] * in->pi[s * A + a] * in->v->Adv[s * A + a] / g1;
+  thy_softmax_grad_from(g, in->pi, in->v->d, in->v->Adv, S, A, in->m->gamma);
   if ((st = thy_softmax_natural_grad(ng, g, in->pi, in->v->d, S, A, 1e-13))) goto done;
   double eta = g1 * gsl_ran_flat(in->rng, 0.01, 2.0) / (thy_max_abs(in->v->Adv, n) + 1e-12);
   for (size_t k = 0; k < n; k++) th[k] = in->theta[k] + eta * ng[k];
@@ -733,9 +729,7 @@ static tr_status chk_course_c5(thy_check *c, const thy_instance *in) {
     st = TR_ENOMEM;
     goto done;
   }
-  for (size_t s = 0; s < S; s++)
-    for (size_t a = 0; a < A; a++)
-      g[s * A + a] = in->v->d[s] * in->pi[s * A + a] * in->v->Adv[s * A + a] / (1 - in->m->gamma);
+  thy_softmax_grad_from(g, in->pi, in->v->d, in->v->Adv, S, A, in->m->gamma);
   if ((st = thy_softmax_natural_grad(ng, g, in->pi, in->v->d, S, A, 1e-12))) goto done;
   double gFg = 0.0;
   for (size_t k = 0; k < n; k++) gFg += g[k] * ng[k];

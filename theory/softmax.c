@@ -6,15 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mathx.h"
+
 void thy_log_softmax(double *logpi, const double *theta, size_t S, size_t A) {
   for (size_t s = 0; s < S; s++) {
     const double *t = theta + s * A;
-    double mx = t[0];
-    for (size_t a = 1; a < A; a++)
-      if (t[a] > mx) mx = t[a];
-    double z = 0.0;
-    for (size_t a = 0; a < A; a++) z += exp(t[a] - mx);
-    double lz = log(z); /* (θ − max) − log Z keeps the error at ε·|log π| */
+    double mx, lz = log(tr_softmax_norm(t, A, &mx)); /* (θ − max) − log Z: error ε·|log π| */
     for (size_t a = 0; a < A; a++) logpi[s * A + a] = (t[a] - mx) - lz;
   }
 }
@@ -22,13 +19,15 @@ void thy_log_softmax(double *logpi, const double *theta, size_t S, size_t A) {
 void thy_softmax(double *pi, const double *theta, size_t S, size_t A) {
   for (size_t s = 0; s < S; s++) {
     const double *t = theta + s * A;
-    double mx = t[0];
-    for (size_t a = 1; a < A; a++)
-      if (t[a] > mx) mx = t[a];
-    double z = 0.0;
-    for (size_t a = 0; a < A; a++) z += (pi[s * A + a] = exp(t[a] - mx));
-    for (size_t a = 0; a < A; a++) pi[s * A + a] /= z;
+    double mx, z = tr_softmax_norm(t, A, &mx);
+    for (size_t a = 0; a < A; a++) pi[s * A + a] = exp(t[a] - mx) / z;
   }
+}
+
+void thy_softmax_grad_from(double *g, const double *pi, const double *d, const double *Adv,
+                           size_t S, size_t A, double gamma) {
+  for (size_t s = 0; s < S; s++)
+    for (size_t a = 0; a < A; a++) g[s * A + a] = d[s] * pi[s * A + a] * Adv[s * A + a] / (1.0 - gamma);
 }
 
 tr_status thy_softmax_grad(double *g, const mdp *m, const double *theta, thy_values *vals) {
@@ -45,10 +44,7 @@ tr_status thy_softmax_grad(double *g, const mdp *m, const double *theta, thy_val
   }
   thy_softmax(pi, theta, S, A);
   tr_status st = thy_evaluate(vals, m, pi, THY_SOLVER_AUTO, NULL);
-  if (!st)
-    for (size_t s = 0; s < S; s++)
-      for (size_t a = 0; a < A; a++)
-        g[s * A + a] = vals->d[s] * pi[s * A + a] * vals->Adv[s * A + a] / (1.0 - m->gamma);
+  if (!st) thy_softmax_grad_from(g, pi, vals->d, vals->Adv, S, A, m->gamma);
   free(pi);
   thy_values_free(own);
   return st;

@@ -17,6 +17,10 @@ void thy_softmax(double *pi, const double *theta, size_t S, size_t A);
 /* log π (S, A). */
 void thy_log_softmax(double *logpi, const double *theta, size_t S, size_t A);
 
+/* g (S, A) = ∇_θ J = d(s) π(a|s) A(s,a) / (1−γ) from π (S, A), d (S) and A_π (S, A): the
+ * policy gradient theorem's expression, the one place it is written. */
+void thy_softmax_grad_from(double *g, const double *pi, const double *d, const double *Adv,
+                           size_t S, size_t A, double gamma);
 /* g (S, A) = ∇_θ J at theta; also fills vals (may be NULL) with π_θ's values. */
 tr_status thy_softmax_grad(double *g, const mdp *m, const double *theta, thy_values *vals);
 /* F (SA, SA) row-major, dense, from π and d. */
