@@ -88,11 +88,13 @@ static int one_double(const char *flag, const char *item, void *dst, size_t i) {
   return 0;
 }
 
-int exp_parse_size_list(const char *flag, const char *text, size_t **out, size_t *n) {
+/* A new array of at most strlen(text)/2 + 1 items of `size` bytes, filled by one(). */
+static int parse_list(const char *flag, const char *text, size_t size, void **out, size_t *n,
+                      int (*one)(const char *flag, const char *item, void *dst, size_t i)) {
   size_t max = strlen(text) / 2 + 1;
-  *out = malloc(max * sizeof **out);
+  *out = malloc(max * size);
   if (!*out) return exp_fail("out of memory");
-  if (split_list(flag, text, n, one_size, *out, max)) {
+  if (split_list(flag, text, n, one, *out, max)) {
     free(*out);
     *out = NULL;
     return EXP_EXIT_INPUT;
@@ -100,16 +102,18 @@ int exp_parse_size_list(const char *flag, const char *text, size_t **out, size_t
   return 0;
 }
 
+int exp_parse_size_list(const char *flag, const char *text, size_t **out, size_t *n) {
+  void *p;
+  int rc = parse_list(flag, text, sizeof **out, &p, n, one_size);
+  *out = p;
+  return rc;
+}
+
 int exp_parse_double_list(const char *flag, const char *text, double **out, size_t *n) {
-  size_t max = strlen(text) / 2 + 1;
-  *out = malloc(max * sizeof **out);
-  if (!*out) return exp_fail("out of memory");
-  if (split_list(flag, text, n, one_double, *out, max)) {
-    free(*out);
-    *out = NULL;
-    return EXP_EXIT_INPUT;
-  }
-  return 0;
+  void *p;
+  int rc = parse_list(flag, text, sizeof **out, &p, n, one_double);
+  *out = p;
+  return rc;
 }
 
 int exp_parse_scale(const char *text, double *out) {
