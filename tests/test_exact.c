@@ -622,12 +622,46 @@ static void test_auto_threshold(gsl_rng *rng) {
   }
 }
 
+/* ---- (ii') policy iteration with a workspace ------------------------------------------- */
+/* One workspace reused across MDPs of its sizes gives the allocating form's V* and π* to the
+ * bit (the same arithmetic; the workspace carries nothing from one call to the next), for
+ * the dense and the iterative solver; a workspace of other sizes is refused. */
+static void test_policy_iteration_ws(gsl_rng *rng) {
+  const size_t S = 12, A = 3;
+  thy_pi_ws *ws = thy_pi_ws_alloc(S, A);
+  CHECK(ws != NULL, "thy_pi_ws_alloc: %s", tr_error_msg());
+  if (!ws) return;
+  double V1[12], V2[12], p1[36], p2[36];
+  size_t i1 = 0, i2 = 0;
+  for (int k = 0; k < 4; k++) {
+    mdp *m = random_mdp(rng, S, A, k % 2 ? 0.9137 : 0.99, 4);
+    CHECK(m != NULL, "random MDP: %s", tr_error_msg());
+    if (!m) continue;
+    thy_solver sol = k < 2 ? THY_SOLVER_DENSE : THY_SOLVER_ITERATIVE;
+    CHECK(thy_policy_iteration(V1, p1, m, sol, &i1) == TR_OK, "PI: %s", tr_error_msg());
+    CHECK(thy_policy_iteration_ws(V2, p2, m, sol, &i2, ws) == TR_OK, "PI ws: %s", tr_error_msg());
+    CHECK(i1 == i2 && !memcmp(V1, V2, sizeof V1) && !memcmp(p1, p2, sizeof p1),
+          "PI with a workspace differs from PI (case %d: %zu vs %zu iterations)", k, i1, i2);
+    mdp_free(m);
+  }
+  mdp *big = random_mdp(rng, S + 1, A, 0.9, 3);
+  if (big) {
+    CHECK(thy_policy_iteration_ws(V2, NULL, big, THY_SOLVER_DENSE, NULL, ws) == TR_EINVAL &&
+              strstr(tr_error_msg(), "workspace sized (12, 3) for an MDP (13, 3)"),
+          "PI ws: wrong sizes not refused: %s", tr_error_msg());
+    mdp_free(big);
+  }
+  thy_pi_ws_free(ws);
+  thy_pi_ws_free(NULL);
+}
+
 int main(void) {
   gsl_set_error_handler_off();
   gsl_rng *rng = tr_rng_alloc(20240611);
   if (!rng) return 99;
   test_two_state();
   test_optimal_control(rng);
+  test_policy_iteration_ws(rng);
   test_dense_vs_iterative(rng);
   test_divergences(rng);
   test_errors();

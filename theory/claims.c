@@ -7,6 +7,7 @@
  * κ into their scale. */
 #include "theory/claims.h"
 
+#include <assert.h>
 #include <complex.h>
 #include <gsl/gsl_randist.h>
 #include <lapacke.h>
@@ -37,14 +38,10 @@ void thy_check_bound(thy_check *c, double lhs, double rhs, double room, double s
 }
 
 void thy_random_simplex(double *p, size_t A, double conc, gsl_rng *r) {
-  double *alpha = malloc(A * sizeof *alpha);
-  if (!alpha) { /* cannot happen for small A; fall back to uniform */
-    for (size_t a = 0; a < A; a++) p[a] = 1.0 / (double)A;
-    return;
-  }
+  double alpha[THY_SIMPLEX_MAX_A];
+  assert(A >= 1 && A <= THY_SIMPLEX_MAX_A);
   for (size_t a = 0; a < A; a++) alpha[a] = conc;
   gsl_ran_dirichlet(r, A, alpha, p);
-  free(alpha);
 }
 
 double thy_check_slack(const thy_check *c) { return c->lhs - c->rhs; }
@@ -571,23 +568,33 @@ static tr_status chk_occ_tv_max(thy_check *c, const thy_instance *in) { return c
 /* 12'. Achiam et al. 2017, Lemma 3: the d_π-average of TV in place of the max. */
 static tr_status chk_occ_tv_avg(thy_check *c, const thy_instance *in) { return chk_occ_tv(c, in, 1); }
 
-/* Divergence of π' from π: kind 0 max TV, 1 max KL(π‖π'), 2 max KL(π'‖π),
- * 3 d_π-average KL(π‖π'), 4 d_π-average TV(π'‖π), 5 d_π-average KL(π'‖π). */
-static tr_status divergence(double *out, const thy_instance *in, int kind) {
+/* Divergences of π' (pi2) from π (pi): per state, then the max over states or the
+ * d_π-average. */
+typedef enum {
+  DIV_TV_MAX,      /* max_s TV(π(s), π'(s)) */
+  DIV_KL_MAX,      /* max_s KL(π(s) ‖ π'(s)) (old first) */
+  DIV_KL_REV_MAX,  /* max_s KL(π'(s) ‖ π(s)) (new first) */
+  DIV_KL_AVG,      /* Σ_s d_π(s) KL(π(s) ‖ π'(s)) */
+  DIV_TV_AVG,      /* Σ_s d_π(s) TV(π'(s), π(s)) */
+  DIV_KL_REV_AVG   /* Σ_s d_π(s) KL(π'(s) ‖ π(s)) */
+} div_kind;
+
+static tr_status divergence(double *out, const thy_instance *in, div_kind kind) {
   size_t S = in->m->S, A = in->m->A;
   double *x = tr_malloc(S * sizeof *x);
   if (!x) return TR_ENOMEM;
-  if (kind == 0 || kind == 4) thy_tv_states(x, in->pi, in->pi2, S, A);
-  else if (kind == 1 || kind == 3) thy_kl_states(x, in->pi, in->pi2, S, A);
+  if (kind == DIV_TV_MAX || kind == DIV_TV_AVG) thy_tv_states(x, in->pi, in->pi2, S, A);
+  else if (kind == DIV_KL_MAX || kind == DIV_KL_AVG) thy_kl_states(x, in->pi, in->pi2, S, A);
   else thy_kl_states(x, in->pi2, in->pi, S, A);
-  *out = kind >= 3 ? thy_weighted_mean(x, in->v->d, S) : thy_vec_max(x, S);
+  int average = kind == DIV_KL_AVG || kind == DIV_TV_AVG || kind == DIV_KL_REV_AVG;
+  *out = average ? thy_weighted_mean(x, in->v->d, S) : thy_vec_max(x, S);
   free(x);
   return TR_OK;
 }
 
 /* J(π') ≥ L_π(π') − coef·D: the shape of items 13, 14 and C1–C3. */
-static tr_status penalized_surrogate(thy_check *c, const thy_instance *in, double coef, int kind,
-                                     int square) {
+static tr_status penalized_surrogate(thy_check *c, const thy_instance *in, double coef,
+                                     div_kind kind, int square) {
   double D;
   tr_status st = divergence(&D, in, kind);
   if (st) return st;
@@ -610,13 +617,13 @@ static double trpo_c(const thy_instance *in) {
 
 /* 13. TRPO Theorem 1: J(π') ≥ L_π(π') − (4εγ/(1−γ)²)α², α = D_TV^max, ε = max|A_π|. */
 static tr_status chk_trpo_tv(thy_check *c, const thy_instance *in) {
-  return penalized_surrogate(c, in, trpo_c(in), 0, 1);
+  return penalized_surrogate(c, in, trpo_c(in), DIV_TV_MAX, 1);
 }
 
 /* 13'. The proof's two-sided form: |J(π') − L_π(π')| ≤ 4α²γε/((1−γ)(1 − γ(1−α))). */
 static tr_status chk_trpo_tv_tight(thy_check *c, const thy_instance *in) {
   double al, g = in->m->gamma;
-  tr_status st = divergence(&al, in, 0);
+  tr_status st = divergence(&al, in, DIV_TV_MAX);
   if (st) return st;
   double eps = thy_max_abs(in->v->Adv, in->m->S * in->m->A);
   double b = 4 * al * al * g * eps / ((1 - g) * (1 - g * (1 - al)));
@@ -627,15 +634,15 @@ static tr_status chk_trpo_tv_tight(thy_check *c, const thy_instance *in) {
 
 /* 14. TRPO eq. 9: J(π') ≥ L_π(π') − C·D_KL^max(π‖π'), C = 4εγ/(1−γ)², old policy first. */
 static tr_status chk_trpo_kl(thy_check *c, const thy_instance *in) {
-  return penalized_surrogate(c, in, trpo_c(in), 1, 0);
+  return penalized_surrogate(c, in, trpo_c(in), DIV_KL_MAX, 0);
 }
 /* 14'. With C/2 (Pinsker makes it true). */
 static tr_status chk_trpo_kl_half(thy_check *c, const thy_instance *in) {
-  return penalized_surrogate(c, in, trpo_c(in) / 2, 1, 0);
+  return penalized_surrogate(c, in, trpo_c(in) / 2, DIV_KL_MAX, 0);
 }
 /* 14''. With the KL in the other order, D_KL^max(π'‖π). */
 static tr_status chk_trpo_kl_rev(thy_check *c, const thy_instance *in) {
-  return penalized_surrogate(c, in, trpo_c(in), 2, 0);
+  return penalized_surrogate(c, in, trpo_c(in), DIV_KL_REV_MAX, 0);
 }
 
 /* 16. Achiam et al. 2017, Corollary 1 (avg = 0: d_π-average TV) and Corollary 3 (avg = 1:
@@ -644,7 +651,7 @@ static tr_status chk_trpo_kl_rev(thy_check *c, const thy_instance *in) {
 static tr_status chk_achiam(thy_check *c, const thy_instance *in, int kl) {
   size_t S = in->m->S, A = in->m->A;
   double g = in->m->gamma, D;
-  tr_status st = divergence(&D, in, kl ? 5 : 4);
+  tr_status st = divergence(&D, in, kl ? DIV_KL_REV_AVG : DIV_TV_AVG);
   if (st) return st;
   if (kl) D = sqrt(D / 2);
   if (!isfinite(D)) {
@@ -702,15 +709,15 @@ done:
 /* C1. Cost form η(π') ≤ L(π') + (2εγ/(1−γ)²)α²: with costs = −rewards this reads
  * J(π') ≥ L_π(π') − (2εγ/(1−γ)²)α² — half of Theorem 1's constant. */
 static tr_status chk_course_c1(thy_check *c, const thy_instance *in) {
-  return penalized_surrogate(c, in, trpo_c(in) / 2, 0, 1);
+  return penalized_surrogate(c, in, trpo_c(in) / 2, DIV_TV_MAX, 1);
 }
 /* C2. J(π') ≥ L_π(π') − (2εγ/(1−γ)²) D_KL^max(π'‖π) (new policy first). */
 static tr_status chk_course_c2(thy_check *c, const thy_instance *in) {
-  return penalized_surrogate(c, in, trpo_c(in) / 2, 2, 0);
+  return penalized_surrogate(c, in, trpo_c(in) / 2, DIV_KL_REV_MAX, 0);
 }
 /* C3. J(π') ≥ L_π(π') − C·D̄_KL with the d_π-average KL(π‖π') in place of the max. */
 static tr_status chk_course_c3(thy_check *c, const thy_instance *in) {
-  return penalized_surrogate(c, in, trpo_c(in), 3, 0);
+  return penalized_surrogate(c, in, trpo_c(in), DIV_KL_AVG, 0);
 }
 
 /* C5. The step θ + sqrt(δ/(gᵀF⁺g)) F⁺g satisfies "D̄_KL ≤ δ" to second order: the exact

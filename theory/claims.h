@@ -90,7 +90,9 @@ tr_status thy_local_baseline_var_eval(thy_check *c, const double *pi, const doub
 /* Helpers shared by the checks. */
 void thy_check_identity(thy_check *c, double lhs, double rhs, double scale);
 void thy_check_bound(thy_check *c, double lhs, double rhs, double room, double scale);
-/* a random distribution on A points (Dirichlet(conc·1)), and random logits */
+/* A random distribution p (A) ~ Dirichlet(conc·1) on A ≤ THY_SIMPLEX_MAX_A points (no
+ * allocation; larger A is a programming error, caught by an assert). */
+#define THY_SIMPLEX_MAX_A 64
 void thy_random_simplex(double *p, size_t A, double conc, gsl_rng *r);
 
 #endif

@@ -27,6 +27,7 @@
 
 
 #define AMAX 8  /* largest A drawn */
+_Static_assert(AMAX <= THY_SIMPLEX_MAX_A, "thy_random_simplex draws at most THY_SIMPLEX_MAX_A points");
 #define TMAX 24 /* longest trajectory drawn */
 
 /* ---- draws --------------------------------------------------------------------------- */

@@ -146,7 +146,9 @@ static tr_status solve_dense(double *V, double *d, const mdp *m, const double *p
   return TR_OK;
 }
 
-/* Sparse: M = I − γP_π (or its transpose) in CSR, GMRES from x0 to ‖Mx − b‖ ≤ tol ‖b‖. */
+/* Sparse: M = I − γP_π (or its transpose) in CSR, GMRES from x0 to ‖Mx − b‖ ≤ tol ‖b‖.
+ * GSL's error handler must be off (the command's main and every test turn it off once):
+ * a GSL failure then comes back as a status here, never as an abort. */
 static gsl_spmatrix *sparse_system(const mdp *m, const double *pi, int transpose) {
   size_t S = m->S, A = m->A, nnz = S + mdp_nnz(m);
   gsl_spmatrix *T = gsl_spmatrix_alloc_nzmax(S, S, nnz, GSL_SPMATRIX_COO);
@@ -174,11 +176,11 @@ static tr_status gmres_solve(double *x, const gsl_spmatrix *M, const double *b, 
                              const char *what) {
   gsl_vector_const_view bv = gsl_vector_const_view_array(b, S);
   gsl_vector_view xv = gsl_vector_view_array(x, S);
-  gsl_splinalg_itersolve *w = gsl_splinalg_itersolve_alloc(gsl_splinalg_itersolve_gmres, S,
-                                                            S < 50 ? S : 50);
+  gsl_splinalg_itersolve *w = gsl_splinalg_itersolve_alloc(
+      gsl_splinalg_itersolve_gmres, S, S < THY_GMRES_RESTART ? S : THY_GMRES_RESTART);
   if (!w) return tr_error(TR_ENOMEM, "%s: cannot allocate GMRES workspace", what);
   int status = GSL_CONTINUE;
-  for (size_t it = 0; it < 20000 && status == GSL_CONTINUE; it++)
+  for (size_t it = 0; it < THY_GMRES_MAX_ITER && status == GSL_CONTINUE; it++)
     status = gsl_splinalg_itersolve_iterate(M, &bv.vector, THY_GMRES_TOL, &xv.vector, w);
   double res = gsl_splinalg_itersolve_normr(w);
   gsl_splinalg_itersolve_free(w);
@@ -190,7 +192,6 @@ static tr_status gmres_solve(double *x, const gsl_spmatrix *M, const double *b, 
 static tr_status solve_sparse(double *V, double *d, const mdp *m, const double *pi) {
   size_t S = m->S;
   tr_status st = TR_OK;
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
   double *b = tr_malloc(S * sizeof *b);
   gsl_spmatrix *M = sparse_system(m, pi, 0);
   if (!b || !M) {
@@ -214,7 +215,6 @@ static tr_status solve_sparse(double *V, double *d, const mdp *m, const double *
 done:
   free(b);
   gsl_spmatrix_free(M);
-  gsl_set_error_handler(old);
   return st;
 }
 
@@ -267,59 +267,92 @@ void thy_policy_uniform(double *pi, size_t S, size_t A) {
   for (size_t i = 0; i < S * A; i++) pi[i] = 1.0 / (double)A;
 }
 
-/* Howard's policy iteration.  Improvement switches action only when the gain exceeds
- * a relative 1e-12 of the scale of Q, so rounding cannot make it cycle. */
-tr_status thy_policy_iteration(double *Vstar, double *pi_star, const mdp *m, thy_solver solver,
-                               size_t *iters) {
-  size_t S = m->S, A = m->A;
-  tr_status st = TR_OK;
-  double *pi = tr_malloc(S * A * sizeof *pi);
-  double *V = tr_malloc(S * sizeof *V);
-  double *Q = tr_malloc(S * A * sizeof *Q);
-  size_t *act = tr_malloc(S * sizeof *act);
-  thy_ws *ws = use_dense(m, solver) ? thy_ws_alloc(S) : NULL;
-  if (!pi || !V || !Q || !act || (use_dense(m, solver) && !ws)) {
-    st = TR_ENOMEM;
-    goto done;
+struct thy_pi_ws {
+  size_t S, A;
+  double *pi, *Q; /* (S, A) */
+  double *V;      /* (S) */
+  size_t *act;    /* (S) the current action of each state */
+  thy_ws *lu;     /* the dense solver's (S ≤ THY_DENSE_MAX_S), else NULL */
+};
+
+thy_pi_ws *thy_pi_ws_alloc(size_t S, size_t A) {
+  thy_pi_ws *ws = tr_calloc(1, sizeof *ws);
+  if (!ws) return NULL;
+  ws->S = S;
+  ws->A = A;
+  ws->pi = tr_malloc(S * A * sizeof *ws->pi);
+  ws->Q = tr_malloc(S * A * sizeof *ws->Q);
+  ws->V = tr_malloc(S * sizeof *ws->V);
+  ws->act = tr_malloc(S * sizeof *ws->act);
+  if (S <= THY_DENSE_MAX_S) ws->lu = thy_ws_alloc(S);
+  if (!ws->pi || !ws->Q || !ws->V || !ws->act || (S <= THY_DENSE_MAX_S && !ws->lu)) {
+    thy_pi_ws_free(ws);
+    return NULL;
   }
+  return ws;
+}
+
+void thy_pi_ws_free(thy_pi_ws *ws) {
+  if (!ws) return;
+  free(ws->pi), free(ws->Q), free(ws->V), free(ws->act);
+  thy_ws_free(ws->lu);
+  free(ws);
+}
+
+/* One improvement step of Howard's iteration on ws->Q: switch a state's action only for a
+ * gain above THY_PI_SWITCH_REL (|Q| + 1).  Returns whether any action changed. */
+static int pi_improve(thy_pi_ws *ws) {
+  size_t S = ws->S, A = ws->A;
+  int changed = 0;
+  for (size_t s = 0; s < S; s++) {
+    size_t best = ws->act[s];
+    double scale = THY_PI_SWITCH_REL * (fabs(ws->Q[s * A + best]) + 1.0);
+    for (size_t a = 0; a < A; a++)
+      if (ws->Q[s * A + a] > ws->Q[s * A + best] + scale) best = a;
+    if (best != ws->act[s]) {
+      ws->pi[s * A + ws->act[s]] = 0.0;
+      ws->pi[s * A + best] = 1.0;
+      ws->act[s] = best;
+      changed = 1;
+    }
+  }
+  return changed;
+}
+
+/* Howard's policy iteration (see exact.h). */
+tr_status thy_policy_iteration_ws(double *Vstar, double *pi_star, const mdp *m,
+                                  thy_solver solver, size_t *iters, thy_pi_ws *ws) {
+  size_t S = m->S, A = m->A;
+  if (ws->S != S || ws->A != A)
+    return tr_error(TR_EINVAL, "policy iteration: workspace sized (%zu, %zu) for an MDP (%zu, %zu)",
+                    ws->S, ws->A, S, A);
   /* start: greedy for the immediate reward */
-  thy_greedy(pi, m->r, S, A);
+  thy_greedy(ws->pi, m->r, S, A);
   for (size_t s = 0; s < S; s++)
     for (size_t a = 0; a < A; a++)
-      if (pi[s * A + a] == 1.0) act[s] = a;
+      if (ws->pi[s * A + a] == 1.0) ws->act[s] = a;
   size_t it = 0;
   for (;;) {
-    if ((st = solve_v_d(V, NULL, m, pi, solver, ws))) goto done;
-    thy_q_from_v(Q, m, V);
+    tr_status st = solve_v_d(ws->V, NULL, m, ws->pi, solver, ws->lu);
+    if (st) return st;
+    thy_q_from_v(ws->Q, m, ws->V);
     it++;
-    int changed = 0;
-    for (size_t s = 0; s < S; s++) {
-      size_t best = act[s];
-      double scale = 1e-12 * (fabs(Q[s * A + best]) + 1.0);
-      for (size_t a = 0; a < A; a++)
-        if (Q[s * A + a] > Q[s * A + best] + scale) best = a;
-      if (best != act[s]) {
-        pi[s * A + act[s]] = 0.0;
-        pi[s * A + best] = 1.0;
-        act[s] = best;
-        changed = 1;
-      }
-    }
-    if (!changed) break;
-    if (it > 100000) {
-      st = tr_error(TR_ENUM, "policy iteration did not stabilize in %zu iterations", it);
-      goto done;
-    }
+    if (!pi_improve(ws)) break;
+    if (it > THY_PI_MAX_ITER)
+      return tr_error(TR_ENUM, "policy iteration did not stabilize in %zu iterations", it);
   }
   if (iters) *iters = it;
-  if (Vstar) memcpy(Vstar, V, S * sizeof *V);
-  if (pi_star) memcpy(pi_star, pi, S * A * sizeof *pi);
-done:
-  free(pi);
-  free(V);
-  free(Q);
-  free(act);
-  thy_ws_free(ws);
+  if (Vstar) memcpy(Vstar, ws->V, S * sizeof *ws->V);
+  if (pi_star) memcpy(pi_star, ws->pi, S * A * sizeof *ws->pi);
+  return TR_OK;
+}
+
+tr_status thy_policy_iteration(double *Vstar, double *pi_star, const mdp *m, thy_solver solver,
+                               size_t *iters) {
+  thy_pi_ws *ws = thy_pi_ws_alloc(m->S, m->A);
+  if (!ws) return tr_error(TR_ENOMEM, "policy iteration: out of memory (S = %zu, A = %zu)", m->S, m->A);
+  tr_status st = thy_policy_iteration_ws(Vstar, pi_star, m, solver, iters, ws);
+  thy_pi_ws_free(ws);
   return st;
 }
 

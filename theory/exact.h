@@ -17,8 +17,26 @@
 
 #include "mdps/mdp.h"
 
+/* Above this many states the AUTO solver is sparse GMRES: a dense (S, S) LU costs S³/3
+ * flops and 8S² bytes (3000: 9e9 flops, 72 MB, about a second here). */
 #define THY_DENSE_MAX_S 3000
+/* GMRES stops at ‖(I − γP_π)x − b‖ ≤ THY_GMRES_TOL ‖b‖.  The condition number of I − γP_π
+ * is at most (1+γ)/(1−γ) (‖·‖∞: ‖I − γP_π‖ ≤ 1+γ, ‖(I − γP_π)⁻¹‖ ≤ 1/(1−γ)), so the
+ * relative error of V is at most that times 1e-13: 2e-10 at γ = 0.999; a tighter
+ * tolerance would sit at GMRES's own rounding floor (≈ S·ε·cond) on large sparse MDPs. */
 #define THY_GMRES_TOL 1e-13
+/* GMRES(m) restarts after THY_GMRES_RESTART inner steps (fewer when S is smaller: then it
+ * is full GMRES) and gives up after THY_GMRES_MAX_ITER restart cycles: a status, not a
+ * crash (TR_ENUM "did not converge"). */
+#define THY_GMRES_RESTART 50
+#define THY_GMRES_MAX_ITER 20000
+/* Policy iteration switches a state's action only when the gain exceeds
+ * THY_PI_SWITCH_REL · (|Q(s, current)| + 1): ~4500 ulps of Q, far above the rounding of
+ * an LU solve (≈ S·ε·cond), so rounding cannot make it cycle between tied actions, and far
+ * below any gap a test or claim resolves.  Howard's iteration ends in at most A^S steps
+ * and in practice in a few dozen; THY_PI_MAX_ITER is a guard that reports TR_ENUM. */
+#define THY_PI_SWITCH_REL 1e-12
+#define THY_PI_MAX_ITER 100000
 
 typedef enum { THY_SOLVER_AUTO = 0, THY_SOLVER_DENSE, THY_SOLVER_ITERATIVE } thy_solver;
 
@@ -56,9 +74,19 @@ void thy_q_from_v(double *Q, const mdp *m, const double *V);
 void thy_state_action_occupancy(double *nu, const double *d, const double *pi, size_t S,
                                 size_t A);
 
+/* Scratch of policy iteration on MDPs of S states and A actions (the dense solver's
+ * thy_ws included when S ≤ THY_DENSE_MAX_S). */
+typedef struct thy_pi_ws thy_pi_ws;
+thy_pi_ws *thy_pi_ws_alloc(size_t S, size_t A);
+void thy_pi_ws_free(thy_pi_ws *ws);
+
 /* Optimal control.  Policy iteration from the policy greedy for r, greedy improvement that
- * keeps the current action on ties (so it terminates); V* (S), a greedy optimal
- * deterministic policy pi_star (S, A) (either may be NULL).  *iters gets the count. */
+ * keeps the current action on ties (THY_PI_SWITCH_REL, so it terminates); V* (S), a greedy
+ * optimal deterministic policy pi_star (S, A) (either may be NULL).  *iters gets the count.
+ * The _ws form uses a workspace of the MDP's sizes (no allocation); the other allocates
+ * one per call. */
+tr_status thy_policy_iteration_ws(double *Vstar, double *pi_star, const mdp *m,
+                                  thy_solver solver, size_t *iters, thy_pi_ws *ws);
 tr_status thy_policy_iteration(double *Vstar, double *pi_star, const mdp *m, thy_solver solver,
                                size_t *iters);
 /* Value iteration until ‖V_{k+1} − V_k‖∞ ≤ tol (1−γ)/(2γ), which bounds ‖V_k − V*‖∞ by tol;
