@@ -36,8 +36,8 @@ static const alg_param p_cpi[] = {
     ALG_COMMON_PARAMS(0, 1),
     {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch", ALG_SHARED(n_steps)},
     {"gae_lambda", ALG_REAL, 1, 0, 1, NULL, "lambda of the sampled advantages", CPI_AT(gae_lambda)},
-    {"advantage", ALG_CHOICE, 0, 0, 0, "sampled|exact", "advantage estimate: from the batch, or exact",
-     CPI_AT(advantage)},
+    {"advantage", ALG_CHOICE, 0, 0, 0, "sampled|exact",
+     "advantage estimate: from the batch, or exact", CPI_AT(advantage)},
     {"alpha", ALG_REAL, 0, 0, 1, NULL, "mixture step (0: the AJKS step from the policy advantage)",
      CPI_AT(alpha)}};
 
@@ -75,7 +75,8 @@ static void sampled_table(alg_run *run, cpi_state *s) {
     s->ahat[k] += run->state.adv_raw[t];
     s->count[k] += 1;
   }
-  for (size_t k = 0; k < S * A; k++) s->ahat[k] = s->count[k] > 0 ? s->ahat[k] / s->count[k] : -INFINITY;
+  for (size_t k = 0; k < S * A; k++)
+    s->ahat[k] = s->count[k] > 0 ? s->ahat[k] / s->count[k] : -INFINITY;
 }
 
 static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
@@ -106,7 +107,8 @@ static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
     for (size_t t = 0; t < run->model.T; t++) {
       size_t x = run->state.batch->state[t];
       for (size_t a = 0; a < A; a++)
-        if (s->greedy[x * A + a] > 0 && isfinite(s->ahat[x * A + a])) adv += s->greedy[x * A + a] * s->ahat[x * A + a];
+        if (s->greedy[x * A + a] > 0 && isfinite(s->ahat[x * A + a]))
+          adv += s->greedy[x * A + a] * s->ahat[x * A + a];
     }
     adv /= (double)run->model.T;
   }
@@ -116,7 +118,8 @@ static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
   s->bound = alpha / (1 - g) * (adv - 2 * alpha * g / ((1 - g) * (1 - g)));
   for (size_t k = 0; k < S * A; k++) {
     double p = (1 - alpha) * pi[k] + alpha * s->greedy[k];
-    run->state.theta[k] = p > 0 ? log(p) : -745.0; /* exp(−745) underflows to the smallest subnormal */
+    run->state.theta[k] =
+        p > 0 ? log(p) : -745.0; /* exp(−745) underflows to the smallest subnormal */
   }
   stats->step_frac = alpha;
   double kl;
@@ -134,7 +137,14 @@ void alg_cpi_last_step(const alg_run *run, double *bound, double *advantage) {
   *advantage = s->advantage;
 }
 
-const alg_class alg_cpi = {"cpi", "conservative policy iteration: mixture with the greedy policy (AJKS step by default)",
-                           p_cpi, sizeof p_cpi / sizeof *p_cpi, ALG_NEEDS_TABULAR | ALG_NEEDS_DISCRETE,
-                           sizeof(cpi_params), NULL,
-                           cpi_init, cpi_iterate, cpi_free};
+const alg_class alg_cpi = {
+    "cpi",
+    "conservative policy iteration: mixture with the greedy policy (AJKS step by default)",
+    p_cpi,
+    sizeof p_cpi / sizeof *p_cpi,
+    ALG_NEEDS_TABULAR | ALG_NEEDS_DISCRETE,
+    sizeof(cpi_params),
+    NULL,
+    cpi_init,
+    cpi_iterate,
+    cpi_free};

@@ -87,9 +87,11 @@ static tr_status estimate(alg_run *run, pg_state *s) {
   int norm = p->shared.normalize_advantage;
   if (s->a2c) return alg_run_advantages(run, p->gae_lambda, norm);
   alg_batch *b = run->state.batch;
-  tr_status st = alg_returns_mc(run->state.ret, run->state.rew_used, run->state.v_next, b->term, b->trunc, run->model.T,
-                                run->model.E, run->model.gamma);
-  if (!st) st = alg_advantage_rtg(run->state.adv, run->state.ret, p->baseline ? run->state.values : NULL, run->model.T);
+  tr_status st = alg_returns_mc(run->state.ret, run->state.rew_used, run->state.v_next, b->term,
+                                b->trunc, run->model.T, run->model.E, run->model.gamma);
+  if (!st)
+    st = alg_advantage_rtg(run->state.adv, run->state.ret, p->baseline ? run->state.values : NULL,
+                           run->model.T);
   if (st) return st;
   memcpy(run->state.adv_raw, run->state.adv, run->model.T * sizeof *run->state.adv);
   return norm ? alg_advantage_normalize(run->state.adv, run->model.T) : TR_OK;
@@ -101,7 +103,9 @@ tr_status alg_pg_loss(alg_run *run, const double *theta, double *loss, double *g
   size_t T = run->model.T, P = run->model.pol->P;
   double ent = ((const pg_params *)run->model.params)->ent_coef, L = 0;
   tr_status st = pol_forward(run->model.pol, theta, run->state.batch->obs, T, run->ws.pws, NULL);
-  if (!st) st = pol_log_prob(run->model.pol, run->ws.pws->dist, run->state.batch->act, T, run->ws.logp_new);
+  if (!st)
+    st =
+        pol_log_prob(run->model.pol, run->ws.pws->dist, run->state.batch->act, T, run->ws.logp_new);
   if (st) return st;
   for (size_t t = 0; t < T; t++) {
     L += run->state.adv[t] * run->ws.logp_new[t];
@@ -109,7 +113,9 @@ tr_status alg_pg_loss(alg_run *run, const double *theta, double *loss, double *g
   }
   *loss = -L / (double)T;
   nn_zero(grad, P);
-  if ((st = pol_log_prob_grad(run->model.pol, theta, run->ws.pws, run->state.batch->act, run->ws.tmp, T, grad))) return st;
+  if ((st = pol_log_prob_grad(run->model.pol, theta, run->ws.pws, run->state.batch->act,
+                              run->ws.tmp, T, grad)))
+    return st;
   if (ent > 0) {
     pol_entropy(run->model.pol, run->ws.pws->dist, T, run->ws.tmp);
     for (size_t t = 0; t < T; t++) *loss -= ent * run->ws.tmp[t] / (double)T;
@@ -158,7 +164,11 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
 }
 
 #define N(a) (sizeof a / sizeof a[0])
-const alg_class alg_reinforce = {"reinforce", "REINFORCE: Monte Carlo policy gradient (baseline=true subtracts V)",
-                                 p_reinforce, N(p_reinforce), 0, sizeof(pg_params), NULL, init_reinforce, pg_iterate, pg_free};
+const alg_class alg_reinforce = {
+    "reinforce", "REINFORCE: Monte Carlo policy gradient (baseline=true subtracts V)",
+    p_reinforce, N(p_reinforce),
+    0,           sizeof(pg_params),
+    NULL,        init_reinforce,
+    pg_iterate,  pg_free};
 const alg_class alg_a2c = {"a2c", "advantage actor-critic with GAE (Adam)", p_a2c, N(p_a2c), 0,
                            sizeof(pg_params), NULL, init_a2c, pg_iterate, pg_free};

@@ -73,7 +73,8 @@ static const char *ppo_check(const void *params) {
   static _Thread_local char why[128];
   const ppo_params *p = params;
   if (p->batch_size > p->shared.n_steps) {
-    snprintf(why, sizeof why, "batch_size=%zu exceeds n_steps=%zu", p->batch_size, p->shared.n_steps);
+    snprintf(why, sizeof why, "batch_size=%zu exceeds n_steps=%zu", p->batch_size,
+             p->shared.n_steps);
     return why;
   }
   return NULL;
@@ -112,7 +113,8 @@ static void ppo_free(alg_run *run) {
   ppo_state *s = run->alg;
   if (!s) return;
   nn_adam_free(s->adam);
-  free(s->obs), free(s->act), free(s->adv), free(s->logp_old), free(s->dist_old), free(s->w), free(s->g2);
+  free(s->obs), free(s->act), free(s->adv), free(s->logp_old), free(s->dist_old), free(s->w),
+      free(s->g2);
   free(s);
   run->alg = NULL;
 }
@@ -265,12 +267,35 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
 }
 
 #define N(a) (sizeof a / sizeof a[0])
-const alg_class alg_ppo_clip = {"ppo-clip", "PPO with the clipped surrogate (epsilon clip_range)",
-                                p_clip, N(p_clip), 0, sizeof(ppo_params), ppo_check, init_clip, ppo_iterate, ppo_free};
-const alg_class alg_ppo_kl = {"ppo-kl", "PPO with a fixed KL penalty (beta kl_coef, KL old first)",
-                              p_kl, N(p_kl), 0, sizeof(ppo_params), ppo_check, init_kl, ppo_iterate, ppo_free};
+const alg_class alg_ppo_clip = {"ppo-clip",  "PPO with the clipped surrogate (epsilon clip_range)",
+                                p_clip,      N(p_clip),
+                                0,           sizeof(ppo_params),
+                                ppo_check,   init_clip,
+                                ppo_iterate, ppo_free};
+const alg_class alg_ppo_kl = {
+    "ppo-kl",    "PPO with a fixed KL penalty (beta kl_coef, KL old first)",
+    p_kl,        N(p_kl),
+    0,           sizeof(ppo_params),
+    ppo_check,   init_kl,
+    ppo_iterate, ppo_free};
 const alg_class alg_ppo_adaptive_kl = {
-    "ppo-adaptive-kl", "PPO with the adaptive KL penalty (beta halved below d_targ/1.5, doubled above 1.5 d_targ)",
-    p_akl, N(p_akl), 0, sizeof(ppo_params), ppo_check, init_akl, ppo_iterate, ppo_free};
-const alg_class alg_ppo_noclip = {"ppo-noclip", "PPO's plain surrogate r*A: no clip, no penalty",
-                                  p_noclip, N(p_noclip), 0, sizeof(ppo_params), ppo_check, init_noclip, ppo_iterate, ppo_free};
+    "ppo-adaptive-kl",
+    "PPO with the adaptive KL penalty (beta halved below d_targ/1.5, doubled above 1.5 d_targ)",
+    p_akl,
+    N(p_akl),
+    0,
+    sizeof(ppo_params),
+    ppo_check,
+    init_akl,
+    ppo_iterate,
+    ppo_free};
+const alg_class alg_ppo_noclip = {"ppo-noclip",
+                                  "PPO's plain surrogate r*A: no clip, no penalty",
+                                  p_noclip,
+                                  N(p_noclip),
+                                  0,
+                                  sizeof(ppo_params),
+                                  ppo_check,
+                                  init_noclip,
+                                  ppo_iterate,
+                                  ppo_free};

@@ -171,7 +171,8 @@ static tr_status vine_rows(alg_run *run, trpo_state *s) {
       memcpy(vb->act + n * W, v->act + (i * v->K + j) * W, W * sizeof(double));
     }
   vb->n = n;
-  tr_status st = pol_forward(run->model.pol, run->state.theta, vb->obs, n, run->ws.pws, s->vine_dist);
+  tr_status st =
+      pol_forward(run->model.pol, run->state.theta, vb->obs, n, run->ws.pws, s->vine_dist);
   if (!st) st = pol_log_prob(run->model.pol, s->vine_dist, vb->act, n, vb->logp);
   if (st) return st;
   for (size_t i = 0; i < v->n; i++) {
@@ -228,7 +229,9 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
   for (size_t t = 0; t < rows; t++) run->ws.tmp[t] = R->adv[t] / (double)rows;
   nn_zero(run->ws.grad, P);
   tr_status st = pol_forward(run->model.pol, run->state.theta, R->obs, rows, run->ws.pws, NULL);
-  if (!st) st = pol_log_prob_grad(run->model.pol, run->state.theta, run->ws.pws, R->act, run->ws.tmp, rows, run->ws.grad);
+  if (!st)
+    st = pol_log_prob_grad(run->model.pol, run->state.theta, run->ws.pws, R->act, run->ws.tmp, rows,
+                           run->ws.grad);
   if (st) return st;
   /* FVP subsample: the first n_sub rows of a shuffled order */
   s->n_sub = (size_t)ceil(p->fvp_fraction * (double)rows);
@@ -237,11 +240,14 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
     alg_run_shuffle(run);
     size_t m = 0;
     for (size_t i = 0; i < run->model.T && m < s->n_sub; i++)
-      if (run->ws.perm[i] < rows) memcpy(s->sub_obs + m++ * O, R->obs + run->ws.perm[i] * O, O * sizeof(double));
+      if (run->ws.perm[i] < rows)
+        memcpy(s->sub_obs + m++ * O, R->obs + run->ws.perm[i] * O, O * sizeof(double));
   } else {
     memcpy(s->sub_obs, R->obs, rows * O * sizeof(double));
   }
-  if ((st = pol_forward(run->model.pol, run->state.theta_old, s->sub_obs, s->n_sub, run->ws.pws, NULL))) return st;
+  if ((st = pol_forward(run->model.pol, run->state.theta_old, s->sub_obs, s->n_sub, run->ws.pws,
+                        NULL)))
+    return st;
   st = alg_cg_solve(s->dir, run->ws.grad, fvp, run, p->cg_iters, TRPO_CG_RESIDUAL_TOL, s->cg);
   double sFs = 0;
   if (!st) {
@@ -265,7 +271,8 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
     par.delta = delta;
     par.shrink = p->line_search_shrink;
     par.max_backtracks = p->line_search_steps;
-    if ((st = alg_linesearch_run(run->state.theta, s->step, surr_old, ls_eval, run, &par, s->ls))) return st;
+    if ((st = alg_linesearch_run(run->state.theta, s->step, surr_old, ls_eval, run, &par, s->ls)))
+      return st;
     stats->step_frac = s->ls->state == ALG_LS_ACCEPTED ? s->ls->frac : 0;
   }
   double kl, surr;
@@ -304,14 +311,35 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
   double lr = alg_run_lr(run, p->vf_learning_rate);
   stats->lr = lr;
   /* vf_iters Adam steps: full batch (vb = 0) or minibatches of vb, as epochs of T/vb steps */
-  if (vb == 0 || vb >= run->model.T) st = alg_run_fit_value(run, iters, run->model.T, lr, &stats->value_loss);
-  else st = alg_run_fit_value(run, (iters * vb + run->model.T - 1) / run->model.T, vb, lr, &stats->value_loss);
+  if (vb == 0 || vb >= run->model.T)
+    st = alg_run_fit_value(run, iters, run->model.T, lr, &stats->value_loss);
+  else
+    st = alg_run_fit_value(run, (iters * vb + run->model.T - 1) / run->model.T, vb, lr,
+                           &stats->value_loss);
   if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
   return st;
 }
 
 #define N(a) (sizeof a / sizeof a[0])
-const alg_class alg_npg = {"npg", "natural policy gradient: CG on Fisher-vector products, fixed KL-normalized step",
-                           p_npg, N(p_npg), 0, sizeof(trpo_params), NULL, init_npg, trpo_iterate, trpo_free};
-const alg_class alg_trpo = {"trpo", "TRPO: natural step with backtracking line search (KL <= target_kl, surrogate improves); sampling=single|vine",
-                            p_trpo, N(p_trpo), ALG_NEEDS_SNAPSHOT, sizeof(trpo_params), NULL, init_trpo, trpo_iterate, trpo_free};
+const alg_class alg_npg = {
+    "npg",
+    "natural policy gradient: CG on Fisher-vector products, fixed KL-normalized step",
+    p_npg,
+    N(p_npg),
+    0,
+    sizeof(trpo_params),
+    NULL,
+    init_npg,
+    trpo_iterate,
+    trpo_free};
+const alg_class alg_trpo = {"trpo",
+                            "TRPO: natural step with backtracking line search (KL <= target_kl, "
+                            "surrogate improves); sampling=single|vine",
+                            p_trpo,
+                            N(p_trpo),
+                            ALG_NEEDS_SNAPSHOT,
+                            sizeof(trpo_params),
+                            NULL,
+                            init_trpo,
+                            trpo_iterate,
+                            trpo_free};

@@ -48,8 +48,8 @@ static tr_status build_policy(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
   run->ws.pws_act = pol_ws_alloc(run->model.pol, run->model.E);
   run->ws.act_dist = tr_malloc(run->model.E * K * sizeof *run->ws.act_dist);
   run->state.dist_old = tr_malloc(run->model.T * K * sizeof *run->state.dist_old);
-  if (!run->state.theta || !run->state.theta_old || !run->ws.grad || !run->ws.pws || !run->ws.pws_act ||
-      !run->ws.act_dist || !run->state.dist_old)
+  if (!run->state.theta || !run->state.theta_old || !run->ws.grad || !run->ws.pws ||
+      !run->ws.pws_act || !run->ws.act_dist || !run->state.dist_old)
     return TR_ENOMEM;
   return pol_init(run->model.pol, run->state.theta, run->model.shared->policy_init_gain, r);
 }
@@ -77,15 +77,16 @@ static tr_status build_value(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
 
 static tr_status build_scratch(alg_run *run) {
   size_t T = run->model.T, O = env_obs_dim(run->model.em);
-  double **bufs[] = {&run->state.values, &run->state.v_boot, &run->state.v_next, &run->state.adv, &run->state.ret,
-                     &run->ws.logp_new, &run->ws.ratio, &run->ws.tmp};
+  double **bufs[] = {&run->state.values, &run->state.v_boot, &run->state.v_next, &run->state.adv,
+                     &run->state.ret,    &run->ws.logp_new,  &run->ws.ratio,     &run->ws.tmp};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     if (!(*bufs[i] = tr_calloc(T, sizeof(double)))) return TR_ENOMEM;
   run->ws.obs_buf = tr_malloc(T * O * sizeof *run->ws.obs_buf);
   run->state.adv_raw = tr_malloc(T * sizeof *run->state.adv_raw);
   run->state.rew_used = tr_malloc(T * sizeof *run->state.rew_used);
   run->ws.perm = tr_malloc(T * sizeof *run->ws.perm);
-  if (!run->ws.obs_buf || !run->state.adv_raw || !run->state.rew_used || !run->ws.perm) return TR_ENOMEM;
+  if (!run->ws.obs_buf || !run->state.adv_raw || !run->state.rew_used || !run->ws.perm)
+    return TR_ENOMEM;
   for (size_t t = 0; t < T; t++) run->ws.perm[t] = t;
   if (run->model.tab) {
     size_t S = run->model.tab->S, A = run->model.tab->A;
@@ -126,7 +127,8 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
   if ((st = alg_config_resolve(&run->model.cfg, params))) goto fail;
   const alg_shared_params *sh = run->model.shared = params;
   run->model.gamma = sh->gamma < 0 ? env_default_gamma(em) : sh->gamma;
-  if (run->model.tab && run->model.gamma != run->model.tab->gamma) { /* exact quantities in the run's units */
+  /* exact quantities in the run's units */
+  if (run->model.tab && run->model.gamma != run->model.tab->gamma) {
     if (!(run->model.tab_own = mdp_with_gamma(run->model.tab, run->model.gamma))) {
       st = TR_ENOMEM;
       goto fail;
@@ -156,7 +158,8 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
   if (!st) st = build_scratch(run);
   if (st) goto fail;
   run->state.sampler = alg_sampler_alloc(em, run->model.E, seed);
-  if (run->state.sampler && sh->time_limit) alg_sampler_set_time_limit(run->state.sampler, sh->time_limit);
+  if (run->state.sampler && sh->time_limit)
+    alg_sampler_set_time_limit(run->state.sampler, sh->time_limit);
   run->state.batch = alg_batch_alloc(run->model.T, env_obs_dim(em), env_action_dim(em));
   if (!run->state.sampler || !run->state.batch) {
     st = TR_ENOMEM;
@@ -191,7 +194,8 @@ void alg_run_free(alg_run *run) {
   free((void *)run->model.params);
   gsl_rng_free(run->state.rng);
   pol_free(run->model.pol);
-  free(run->state.theta), free(run->state.theta_old), free(run->ws.grad), free(run->ws.act_dist), free(run->state.dist_old);
+  free(run->state.theta), free(run->state.theta_old), free(run->ws.grad), free(run->ws.act_dist),
+      free(run->state.dist_old);
   pol_ws_free(run->ws.pws);
   pol_ws_free(run->ws.pws_act);
   nn_mlp_free(run->model.vnet);
@@ -201,8 +205,10 @@ void alg_run_free(alg_run *run) {
   alg_running_norm_free(run->state.obs_norm);
   alg_sampler_free(run->state.sampler);
   alg_batch_free(run->state.batch);
-  free(run->state.values), free(run->state.v_boot), free(run->state.v_next), free(run->state.adv), free(run->state.ret);
-  free(run->ws.logp_new), free(run->ws.ratio), free(run->ws.tmp), free(run->ws.obs_buf), free(run->state.adv_raw);
+  free(run->state.values), free(run->state.v_boot), free(run->state.v_next), free(run->state.adv),
+      free(run->state.ret);
+  free(run->ws.logp_new), free(run->ws.ratio), free(run->ws.tmp), free(run->ws.obs_buf),
+      free(run->state.adv_raw);
   free(run->state.rew_used);
   alg_reward_scaler_free(run->state.rscale);
   free(run->ws.perm);
@@ -220,7 +226,8 @@ void alg_run_free(alg_run *run) {
 tr_status alg_run_act(void *ctx, const double *obs, size_t B, gsl_rng *r, double *actions,
                       double *logp) {
   alg_run *run = ctx;
-  tr_status st = pol_forward(run->model.pol, run->state.theta, obs, B, run->ws.pws_act, run->ws.act_dist);
+  tr_status st =
+      pol_forward(run->model.pol, run->state.theta, obs, B, run->ws.pws_act, run->ws.act_dist);
   if (st) return st;
   pol_sample(run->model.pol, run->ws.act_dist, B, r, actions);
   return logp ? pol_log_prob(run->model.pol, run->ws.act_dist, actions, B, logp) : TR_OK;
@@ -242,7 +249,8 @@ tr_status alg_run_values(alg_run *run, const double *obs, size_t B, double *v) {
   }
   for (size_t b0 = 0; b0 < B; b0 += run->model.T) {
     size_t n = B - b0 < run->model.T ? B - b0 : run->model.T;
-    tr_status st = nn_forward(run->model.vnet, run->state.vparams, obs + b0 * O, n, run->ws.vws, v + b0);
+    tr_status st =
+        nn_forward(run->model.vnet, run->state.vparams, obs + b0 * O, n, run->ws.vws, v + b0);
     if (st) return st;
   }
   return TR_OK;
@@ -296,17 +304,21 @@ tr_status alg_run_sample(alg_run *run, alg_iter_stats *stats, int snapshots) {
   /* bootstrap values at truncations: gather the kept next observations */
   size_t n = 0;
   for (size_t t = 0; t < T; t++)
-    if (b->trunc[t] && !b->term[t]) memcpy(run->ws.obs_buf + n++ * O, b->next_obs + t * O, O * sizeof(double));
+    if (b->trunc[t] && !b->term[t])
+      memcpy(run->ws.obs_buf + n++ * O, b->next_obs + t * O, O * sizeof(double));
   if (n && (st = alg_run_values(run, run->ws.obs_buf, n, run->ws.tmp))) return st;
   n = 0;
-  for (size_t t = 0; t < T; t++) run->state.v_boot[t] = b->trunc[t] && !b->term[t] ? run->ws.tmp[n++] : 0.0;
-  return alg_next_values(run->state.v_next, run->state.values, run->state.v_boot, b->term, b->trunc, T, run->model.E);
+  for (size_t t = 0; t < T; t++)
+    run->state.v_boot[t] = b->trunc[t] && !b->term[t] ? run->ws.tmp[n++] : 0.0;
+  return alg_next_values(run->state.v_next, run->state.values, run->state.v_boot, b->term, b->trunc,
+                         T, run->model.E);
 }
 
 tr_status alg_run_advantages(alg_run *run, double lambda, int normalize) {
   alg_batch *b = run->state.batch;
-  tr_status st = alg_gae(run->state.adv, run->state.ret, run->state.rew_used, run->state.values, run->state.v_next, b->term, b->trunc,
-                         run->model.T, run->model.E, run->model.gamma, lambda);
+  tr_status st = alg_gae(run->state.adv, run->state.ret, run->state.rew_used, run->state.values,
+                         run->state.v_next, b->term, b->trunc, run->model.T, run->model.E,
+                         run->model.gamma, lambda);
   if (st) return st;
   memcpy(run->state.adv_raw, run->state.adv, run->model.T * sizeof *run->state.adv);
   return normalize ? alg_advantage_normalize(run->state.adv, run->model.T) : TR_OK;
@@ -315,7 +327,8 @@ tr_status alg_run_advantages(alg_run *run, double lambda, int normalize) {
 tr_status alg_run_old_dist(alg_run *run, double *entropy) {
   size_t T = run->model.T;
   memcpy(run->state.theta_old, run->state.theta, run->model.pol->P * sizeof *run->state.theta);
-  tr_status st = pol_forward(run->model.pol, run->state.theta, run->state.batch->obs, T, run->ws.pws, run->state.dist_old);
+  tr_status st = pol_forward(run->model.pol, run->state.theta, run->state.batch->obs, T,
+                             run->ws.pws, run->state.dist_old);
   if (st) return st;
   if (entropy) {
     pol_entropy(run->model.pol, run->state.dist_old, T, run->ws.tmp);
@@ -327,10 +340,13 @@ tr_status alg_run_old_dist(alg_run *run, double *entropy) {
 }
 
 double alg_run_lr(const alg_run *run, double lr0) {
-  return run->model.shared->anneal_lr ? alg_lr_linear(lr0, run->state.iter, run->model.n_iters) : lr0;
+  return run->model.shared->anneal_lr ? alg_lr_linear(lr0, run->state.iter, run->model.n_iters)
+                                      : lr0;
 }
 
-void alg_run_shuffle(alg_run *run) { gsl_ran_shuffle(run->state.rng, run->ws.perm, run->model.T, sizeof *run->ws.perm); }
+void alg_run_shuffle(alg_run *run) {
+  gsl_ran_shuffle(run->state.rng, run->ws.perm, run->model.T, sizeof *run->ws.perm);
+}
 
 tr_status alg_run_value_loss(alg_run *run, const double *params, const double *obs,
                              const double *targets, size_t B, double *loss, double *grad) {
@@ -352,7 +368,8 @@ tr_status alg_run_value_loss(alg_run *run, const double *params, const double *o
 tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, double *loss) {
   size_t T = run->model.T, O = env_obs_dim(run->model.em);
   double l0 = 0;
-  for (size_t t = 0; t < T; t++) l0 += (run->state.values[t] - run->state.ret[t]) * (run->state.values[t] - run->state.ret[t]);
+  for (size_t t = 0; t < T; t++)
+    l0 += (run->state.values[t] - run->state.ret[t]) * (run->state.values[t] - run->state.ret[t]);
   *loss = l0 / (double)T;
   if (run->model.exact_values) return TR_OK;
   if (mb > T || mb == 0) mb = T;
@@ -361,11 +378,13 @@ tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, d
     if (mb < T) alg_run_shuffle(run);
     for (size_t s0 = 0; s0 + mb <= T; s0 += mb) {
       for (size_t i = 0; i < mb; i++) {
-        memcpy(run->ws.obs_buf + i * O, run->state.batch->obs + run->ws.perm[s0 + i] * O, O * sizeof(double));
+        memcpy(run->ws.obs_buf + i * O, run->state.batch->obs + run->ws.perm[s0 + i] * O,
+               O * sizeof(double));
         targets[i] = run->state.ret[run->ws.perm[s0 + i]];
       }
       double l;
-      tr_status st = alg_run_value_loss(run, run->state.vparams, run->ws.obs_buf, targets, mb, &l, run->ws.vgrad);
+      tr_status st = alg_run_value_loss(run, run->state.vparams, run->ws.obs_buf, targets, mb, &l,
+                                        run->ws.vgrad);
       if (st) return st;
       nn_adam_step(run->state.vadam, run->state.vparams, run->ws.vgrad, lr);
     }
@@ -374,7 +393,8 @@ tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, d
 }
 
 alg_rows alg_run_rows(const alg_run *run) {
-  alg_rows r = {run->model.T, run->state.batch->obs, run->state.batch->act, run->state.batch->logp, run->state.dist_old, run->state.adv};
+  alg_rows r = {run->model.T,           run->state.batch->obs, run->state.batch->act,
+                run->state.batch->logp, run->state.dist_old,   run->state.adv};
   return r;
 }
 
@@ -421,7 +441,8 @@ static int all_finite(const double *x, size_t n) {
 static tr_status exact_before(alg_run *run) {
   alg_state *S = &run->state;
   tr_status st = alg_run_tabulate(run, S->theta, S->pi_old_tab);
-  if (!st) st = thy_evaluate(S->ex_old, run->model.tab, S->pi_old_tab, THY_SOLVER_AUTO, run->ws.tws);
+  if (!st)
+    st = thy_evaluate(S->ex_old, run->model.tab, S->pi_old_tab, THY_SOLVER_AUTO, run->ws.tws);
   return st;
 }
 
@@ -445,7 +466,8 @@ static tr_status exact_after(alg_run *run, alg_iter_stats *s) {
   double surr = 0;
   size_t T = run->model.T;
   if (!pol_forward(run->model.pol, run->state.theta, run->state.batch->obs, T, run->ws.pws, NULL) &&
-      !pol_log_prob(run->model.pol, run->ws.pws->dist, run->state.batch->act, T, run->ws.logp_new)) {
+      !pol_log_prob(run->model.pol, run->ws.pws->dist, run->state.batch->act, T,
+                    run->ws.logp_new)) {
     for (size_t t = 0; t < T; t++)
       surr += (exp(run->ws.logp_new[t] - run->state.batch->logp[t]) - 1.0) * run->state.adv_raw[t];
     s->sampled_improvement = surr / (double)T / (1.0 - run->model.gamma);

@@ -109,7 +109,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
     case 'p': a->progress = 1; break;
     case 'h': *help = 1; return 0;
     default:
-      return exp_fail("run: unknown or incomplete option '%s' (trbench run --help)", argv[optind - 1]);
+      return exp_fail("run: unknown or incomplete option '%s' (trbench run --help)",
+                      argv[optind - 1]);
     }
   }
   if (optind < argc) return exp_fail("run: unexpected argument '%s'", argv[optind]);
@@ -133,8 +134,8 @@ static tr_status write_config(const exp_rundir *rd, const run_args *a, const alg
     fputc(' ', f);
     tr_shell_quote(f, argv[i]);
   }
-  fprintf(f, "\ngamma_resolved = %.17g\niterations = %zu\npolicy_parameters = %zu\n", run->model.gamma,
-          run->model.n_iters, run->model.pol->P);
+  fprintf(f, "\ngamma_resolved = %.17g\niterations = %zu\npolicy_parameters = %zu\n",
+          run->model.gamma, run->model.n_iters, run->model.pol->P);
   fprintf(f, "\n[%s]\n", a->algo);
   alg_config_write(&run->model.cfg, f);
   int bad = ferror(f);
@@ -190,7 +191,8 @@ int exp_cmd_run(int argc, char **argv) {
   char *sets[256];
   run_args a = {0};
   a.sets = sets;
-  int help, rc = argc > 257 ? exp_fail("run: too many arguments") : parse_args(argc, argv, &a, &help);
+  int help,
+      rc = argc > 257 ? exp_fail("run: too many arguments") : parse_args(argc, argv, &a, &help);
   if (rc || help) {
     if (help) run_help(stdout);
     return rc;
@@ -243,8 +245,10 @@ int exp_cmd_run(int argc, char **argv) {
     }
     last100_add(&l, run->state.batch);
     episodes += s.episodes;
-    progress_row(prog, run->state.iter, run->state.steps_done, &s, tr_clock_seconds() - t0, last100_mean(&l));
-    if (live) live_line(run->state.steps_done, run->model.total_steps, last100_mean(&l), t0, tty, &decile);
+    progress_row(prog, run->state.iter, run->state.steps_done, &s, tr_clock_seconds() - t0,
+                 last100_mean(&l));
+    if (live)
+      live_line(run->state.steps_done, run->model.total_steps, last100_mean(&l), t0, tty, &decile);
     if (s.bad[0]) {
       status = "diverged";
       snprintf(reason, sizeof reason, "non-finite %s at iteration %zu", s.bad, run->state.iter);
@@ -258,7 +262,8 @@ int exp_cmd_run(int argc, char **argv) {
     st = tr_error(TR_EIO, "%s: cannot write progress.tsv", rd.tmp_path);
     goto abort;
   }
-  if ((st = write_summary(&rd, run, status, reason, &l, episodes, tr_clock_seconds() - t0))) goto abort;
+  if ((st = write_summary(&rd, run, status, reason, &l, episodes, tr_clock_seconds() - t0)))
+    goto abort;
   if ((st = exp_rundir_commit(&rd))) goto abort;
   if (!a.quiet)
     printf("%s: %s, return_last100 %.4g, %zu steps -> %s\n", a.algo, status, last100_mean(&l),

@@ -145,7 +145,8 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
     case 'o': a->results = optarg; break;
     case 'h': *help = 1; return 0;
     default:
-      return exp_fail("sweep: unknown or incomplete option '%s' (trbench sweep --help)", argv[optind - 1]);
+      return exp_fail("sweep: unknown or incomplete option '%s' (trbench sweep --help)",
+                      argv[optind - 1]);
     }
   }
   if (optind >= argc) return exp_fail("sweep: SPEC is required (e.g. experiments/ppo_table1.ini)");
@@ -164,8 +165,10 @@ static void progress(size_t done, size_t running, size_t failed, size_t total, d
                      double steps_total, double t0) {
   double el = tr_clock_seconds() - t0, rate = el > 0 ? steps_done / el : 0;
   double eta = rate > 0 ? (steps_total - steps_done) / rate : 0;
-  fprintf(stderr, "\r  runs: %zu done, %zu running, %zu failed of %zu  |  %.0f env steps/s  |  ETA %.0f s   ",
-          done, running, failed, total, rate, eta);
+  fprintf(
+      stderr,
+      "\r  runs: %zu done, %zu running, %zu failed of %zu  |  %.0f env steps/s  |  ETA %.0f s   ",
+      done, running, failed, total, rate, eta);
 }
 
 /* status of a finished run: 0 ok, 1 failed or diverged (from its summary.ini or exit). */
@@ -268,7 +271,8 @@ static int sweep_report(sweep_state *w, int live) {
   if (live) progress(w->done_n, 0, w->failed, w->n_todo, w->steps_done, w->steps_total, w->t0);
   fprintf(stderr, "%s%zu of %zu runs finished, %zu failed or diverged%s; results in %s\n",
           live ? "\n" : "", w->done_n, w->n_todo, w->failed,
-          stop_requested ? " (stopped by a signal: trbench sweep --resume continues)" : "", w->root);
+          stop_requested ? " (stopped by a signal: trbench sweep --resume continues)" : "",
+          w->root);
   return stop_requested ? 130 : w->failed ? EXP_EXIT_CHECK : EXP_EXIT_OK;
 }
 
@@ -316,7 +320,8 @@ static int sweep_execute(const sweep_args *a, sweep_state *w, size_t skipped) {
           w->n_todo, skipped, a->jobs);
   while ((w->next < w->n_todo || w->running) && !stop_requested) {
     sweep_spawn(w);
-    if (live) progress(w->done_n, w->running, w->failed, w->n_todo, w->steps_done, w->steps_total, w->t0);
+    if (live)
+      progress(w->done_n, w->running, w->failed, w->n_todo, w->steps_done, w->steps_total, w->t0);
     if (sweep_reap(w) < 0) break;
   }
   int rc = sweep_report(w, live);
@@ -370,7 +375,8 @@ int exp_cmd_sweep(int argc, char **argv) {
   char *logs_root = tr_path_join(root, "logs");
   st = tr_mkdir_p(runs_root);
   if (!st) st = tr_mkdir_p(logs_root);
-  sweep_state w = {s, runs, dirs, todo, n_todo, a.jobs, self, root, NULL, NULL, 0, 0, 0, 0, 0, 0, 0};
+  sweep_state w = {s,    runs, dirs, todo, n_todo, a.jobs, self, root, NULL,
+                   NULL, 0,    0,    0,    0,      0,      0,    0};
   if (st) rc = exp_fail_status(st);
   else if (a.jobs_file) rc = write_jobs_file(&a, &w); /* write the command lines and stop */
   else rc = sweep_execute(&a, &w, skipped);

@@ -482,8 +482,10 @@ static void kl_and_gain(alg_run *run, const double *th_old, double *kl, double *
   size_t T = run->model.T, A = run->model.pol->K;
   pol_ws *ws = pol_ws_alloc(run->model.pol, T);
   double *z0 = malloc(T * A * sizeof *z0), *z1 = malloc(T * A * sizeof *z1);
-  CHECK(pol_forward(run->model.pol, th_old, run->state.batch->obs, T, ws, z0) == TR_OK, "forward old");
-  CHECK(pol_forward(run->model.pol, run->state.theta, run->state.batch->obs, T, ws, z1) == TR_OK, "forward new");
+  CHECK(pol_forward(run->model.pol, th_old, run->state.batch->obs, T, ws, z0) == TR_OK,
+        "forward old");
+  CHECK(pol_forward(run->model.pol, run->state.theta, run->state.batch->obs, T, ws, z1) == TR_OK,
+        "forward new");
   double k_sum = 0, g_sum = 0;
   for (size_t t = 0; t < T; t++) {
     const double *p = z0 + t * A, *q = z1 + t * A;
@@ -553,10 +555,12 @@ static void test_npg_step(const char *env, uint64_t seed, size_t iters, const ch
   alg_run *run = make_run(&em, "npg", env, seed, sets);
   if (!run) return;
   double delta = NAN, mu = NAN;
-  CHECK(!alg_config_get(&run->model.cfg, "target_kl", &delta) && !alg_config_get(&run->model.cfg, "cg_damping", &mu),
+  CHECK(!alg_config_get(&run->model.cfg, "target_kl", &delta) &&
+            !alg_config_get(&run->model.cfg, "cg_damping", &mu),
         "npg has target_kl and cg_damping");
   size_t P = run->model.pol->P, T = run->model.T;
-  double *th0 = malloc(P * sizeof *th0), *step = malloc(P * sizeof *step), *Fv = malloc(P * sizeof *Fv);
+  double *th0 = malloc(P * sizeof *th0), *step = malloc(P * sizeof *step),
+         *Fv = malloc(P * sizeof *Fv);
   pol_ws *ws = pol_ws_alloc(run->model.pol, T);
   for (size_t i = 0; i < iters; i++) {
     memcpy(th0, run->state.theta, P * sizeof *th0);

@@ -68,7 +68,8 @@ static void check_ppo(const char *env_name, const char *algo, const char *extra,
     env_model_free(em);
     return;
   }
-  size_t B = 32, O = env_obs_dim(em), W = run->model.pol->W, K = run->model.pol->K, P = run->model.pol->P;
+  size_t B = 32, O = env_obs_dim(em), W = run->model.pol->W, K = run->model.pol->K,
+         P = run->model.pol->P;
   double *obs = malloc(B * O * sizeof *obs), *act = malloc(B * W * sizeof *act);
   double *adv = malloc(B * sizeof *adv), *lpo = malloc(B * sizeof *lpo);
   double *dold = malloc(B * K * sizeof *dold), *thold = malloc(P * sizeof *thold);
@@ -99,14 +100,17 @@ static void check_ppo(const char *env_name, const char *algo, const char *extra,
     alg_ppo_minibatch_loss(run, run->state.theta, obs, act, adv, lpo, dold, B, &l0, g);
     double gu = 0;
     for (size_t k = 0; k < P; k++) gu += g[k] * u[k];
-    double fd = (ppo_at(&rows, run->state.theta, u, h, th, g2) - ppo_at(&rows, run->state.theta, u, -h, th, g2)) / (2 * h);
+    double fd = (ppo_at(&rows, run->state.theta, u, h, th, g2) -
+                 ppo_at(&rows, run->state.theta, u, -h, th, g2)) /
+                (2 * h);
     char what[160];
     snprintf(what, sizeof what, "%s %s %s: dloss/du (%zu of %zu ratios clipped)", algo, env_name,
              extra ? extra : "", clipped, B);
     CHECK_CLOSE(fd, gu, 1e-7, 1e-5, what);
     CHECK(isfinite(l0), "%s: finite loss", what);
   }
-  if (!strcmp(algo, "ppo-clip")) CHECK(clipped > 0, "%s %s: some ratios are clipped (%zu)", algo, env_name, clipped);
+  if (!strcmp(algo, "ppo-clip"))
+    CHECK(clipped > 0, "%s %s: some ratios are clipped (%zu)", algo, env_name, clipped);
   free(obs), free(act), free(adv), free(lpo), free(dold), free(thold), free(u), free(th), free(g);
   free(g2), free(lp), free(dnew);
   pol_ws_free(ws);
