@@ -163,7 +163,13 @@ static tr_status write_summary(const exp_rundir *rd, alg_run *run, const char *s
     size_t S = tab->S, A = tab->A;
     double *pi = tr_malloc(S * A * sizeof *pi), *V = tr_malloc(S * sizeof *V);
     thy_values *v = thy_values_alloc(S, A);
-    if (pi && V && v && !alg_run_tabulate(run, run->state.theta, pi) &&
+    if (!pi || !V || !v) {
+      free(pi), free(V);
+      thy_values_free(v);
+      return tr_error(TR_ENOMEM, "out of memory: the exact J of a %zu-state policy", S);
+    }
+    /* a numerical failure of the exact solves leaves exact_J and optimal_J out */
+    if (!alg_run_tabulate(run, run->state.theta, pi) &&
         !thy_evaluate(v, tab, pi, THY_SOLVER_AUTO, NULL) &&
         !thy_policy_iteration(V, NULL, tab, THY_SOLVER_AUTO, NULL)) {
       s.has_exact = 1;

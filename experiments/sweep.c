@@ -312,7 +312,12 @@ static int sweep_execute(const sweep_args *a, sweep_state *w, size_t skipped) {
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   w->jobs = a->jobs;
-  w->slots = calloc(a->jobs, sizeof *w->slots);
+  if (!(w->slots = calloc(a->jobs, sizeof *w->slots))) {
+    fclose(w->log);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return exp_fail("out of memory: %zu job slots", a->jobs);
+  }
   w->t0 = tr_clock_seconds();
   for (size_t i = 0; i < w->n_todo; i++) w->steps_total += (double)w->runs[w->todo[i]].steps;
   int live = isatty(2);
@@ -362,8 +367,12 @@ int exp_cmd_sweep(int argc, char **argv) {
   self[len] = '\0';
   char **dirs = calloc(n_runs ? n_runs : 1, sizeof *dirs);
   size_t *todo = calloc(n_runs ? n_runs : 1, sizeof *todo), n_todo = 0, skipped = 0;
-  for (size_t k = 0; k < n_runs; k++) {
-    dirs[k] = exp_run_dir(s, a.results, &runs[k]);
+  int oom = !dirs || !todo;
+  for (size_t k = 0; !oom && k < n_runs; k++) {
+    if (!(dirs[k] = exp_run_dir(s, a.results, &runs[k]))) {
+      oom = 1;
+      break;
+    }
     if (k % a.shard_n != a.shard_i) continue;
     if (a.resume && run_complete(dirs[k])) {
       skipped++;
@@ -371,16 +380,19 @@ int exp_cmd_sweep(int argc, char **argv) {
     }
     todo[n_todo++] = k;
   }
-  char *root = exp_spec_dir(s, a.results), *runs_root = tr_path_join(root, "runs");
-  char *logs_root = tr_path_join(root, "logs");
-  st = tr_mkdir_p(runs_root);
+  char *root = exp_spec_dir(s, a.results);
+  char *runs_root = root ? tr_path_join(root, "runs") : NULL;
+  char *logs_root = root ? tr_path_join(root, "logs") : NULL;
+  if (oom || !root || !runs_root || !logs_root)
+    st = tr_error(TR_ENOMEM, "out of memory: %zu runs", n_runs);
+  if (!st) st = tr_mkdir_p(runs_root);
   if (!st) st = tr_mkdir_p(logs_root);
   sweep_state w = {s,    runs, dirs, todo, n_todo, a.jobs, self, root, NULL,
                    NULL, 0,    0,    0,    0,      0,      0,    0};
   if (st) rc = exp_fail_status(st);
   else if (a.jobs_file) rc = write_jobs_file(&a, &w); /* write the command lines and stop */
   else rc = sweep_execute(&a, &w, skipped);
-  for (size_t k = 0; k < n_runs; k++) free(dirs[k]);
+  for (size_t k = 0; dirs && k < n_runs; k++) free(dirs[k]);
   free(dirs);
   free(todo);
   free(runs);
