@@ -2,6 +2,7 @@
 # trbench quick start on Debian 12 (as root, or with sudo):
 #   sh quickstart.sh demo    install what is missing, build, run the main job (trbench demo)
 #   sh quickstart.sh check   install what is missing, build, run the test suite (make check)
+# Both also install trbench (make install, prefix /usr/local), so it is on PATH.
 # Both are idempotent: a second run installs nothing and rebuilds only what changed.
 set -eu
 cd "$(dirname "$0")"
@@ -29,9 +30,14 @@ mkdir -p build
 cd build
 [ -f Makefile ] || ../configure
 make -j2
+# installed like a GNU tool (prefix /usr/local): `trbench` on PATH, its MuJoCo models and
+# specs in /usr/local/share/trbench
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO make install >/dev/null
 export OPENBLAS_NUM_THREADS=1
 if [ "$what" = demo ]; then
-  ./trbench demo
+  trbench demo
 else
   make -j2 check
 fi

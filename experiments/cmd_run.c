@@ -68,7 +68,9 @@ static void run_help(FILE *f) {
         "                on tabular environments exact_J of the final policy and optimal_J\n"
         "The directory is written as DIR.tmp.<pid> and renamed into place when complete.\n"
         "A NaN or inf in any loss stops the run as diverged, naming the quantity (exit 1).\n"
-        "trbench algos lists the algorithms and their parameters; --set overrides any.\n", f);
+        "trbench algos lists the algorithms and their parameters; --set overrides any.\n"
+        "--quiet drops the live progress line; the closing line (status, return_last100,\n"
+        "where) is always printed on stdout.\n", f);
 }
 
 typedef struct {
@@ -271,9 +273,9 @@ int exp_cmd_run(int argc, char **argv) {
   if ((st = write_summary(&rd, run, status, reason, &l, episodes, tr_clock_seconds() - t0)))
     goto abort;
   if ((st = exp_rundir_commit(&rd))) goto abort;
-  if (!a.quiet)
-    printf("%s: %s, return_last100 %.4g, %zu steps -> %s\n", a.algo, status, last100_mean(&l),
-           run->state.steps_done, a.out);
+  /* one closing line even with --quiet, so a job log (Slurm's .out) shows how it ended */
+  printf("%s: %s, return_last100 %.4g, %zu steps -> %s\n", a.algo, status, last100_mean(&l),
+         run->state.steps_done, a.out);
   rc = strcmp(status, "ok") ? EXP_EXIT_CHECK : EXP_EXIT_OK;
   goto done;
 abort:

@@ -428,9 +428,10 @@ static void plot_help(FILE *f) {
         "variant, the paper's beside it.  Without gnuplot, writes the scripts and data and says\n"
         "how to render them (cd DIR && gnuplot *.gp).  The gnuplot used is the one found at\n"
         "build time, or $TRBENCH_GNUPLOT when set (empty: do not render).\n"
-        "  --results DIR  where the sweep wrote its runs (default results)\n"
-        "  --scale F      the sweep's --scale (matters only with scale_seeds = true)\n"
-        "  --seeds N      the sweep's --seeds: only the spec's first N seeds\n", f);
+        "  --results DIR  where the sweep wrote its runs (default: the sweep's, else results)\n"
+        "  --scale F      the sweep's --scale (default: the one the sweep recorded)\n"
+        "  --seeds N      the sweep's --seeds (default: the recorded ones)\n"
+        "No run found is an error (exit 2) that names where it looked.\n", f);
 }
 
 int exp_cmd_plot(int argc, char **argv) {
@@ -441,7 +442,8 @@ int exp_cmd_plot(int argc, char **argv) {
     return rc;
   }
   exp_table t;
-  tr_status st = exp_table_load(&t, a.spec, a.results, a.scale, a.seeds, 1);
+  tr_status st = exp_table_load(&t, a.spec, &a.flags, 1);
+  if (!st && !t.found) st = exp_table_no_runs(&t);
   char *pdir = NULL;
   if (!st && !(pdir = tr_path_join(t.dir, "plots"))) st = tr_error(TR_ENOMEM, "out of memory");
   if (!st) st = tr_mkdir_p(pdir);
@@ -463,9 +465,6 @@ int exp_cmd_plot(int argc, char **argv) {
     rc = exp_fail_status(st);
     goto done;
   }
-  if (!t.found && !n_fig)
-    fprintf(stderr, "trbench: warning: no runs found under %s/runs (same --results and --scale "
-                    "as the sweep?)\n", t.dir);
   const char *gp = exp_gnuplot_path();
   if (!gp) {
     fprintf(stderr, "trbench: notice: gnuplot not available; wrote %zu scripts and their data to "

@@ -54,6 +54,7 @@ void exp_table_free(exp_table *t) {
   free(t->random), free(t->best), free(t->best_v);
   free(t->row_score), free(t->row_n), free(t->row_found);
   exp_spec_free(t->s);
+  exp_sweep_settings_free(&t->set);
   memset(t, 0, sizeof *t);
 }
 
@@ -151,14 +152,27 @@ static size_t spec_time_limit(const exp_spec *s, int *agree) {
 }
 
 /* Read the spec and every run's summary; compute cells, random and best, row scores, ρ. */
-tr_status exp_table_load(exp_table *t, const char *spec, const char *results, double scale,
-                            size_t seeds, int need_random) {
+tr_status exp_table_no_runs(const exp_table *t) {
+  char seeds[32];
+  if (t->set.seeds) snprintf(seeds, sizeof seeds, "%zu", t->set.seeds);
+  else strcpy(seeds, "all");
+  return tr_error(TR_EINVAL,
+                  "%s/runs: no run of %s found (looked for %zu run directories with --results %s "
+                  "--scale %g --seeds %s%s)",
+                  t->dir, t->s->path, t->n_runs, t->set.results, t->scale, seeds,
+                  t->set.recorded ? ", as the sweep recorded" : "; no sweep.ini there");
+}
+
+tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *flags,
+                         int need_random) {
   memset(t, 0, sizeof *t);
   tr_status st = exp_spec_read(&t->s, spec);
+  if (!st) st = exp_sweep_resolve(t->s, flags, &t->set);
   if (st) return st;
+  const char *results = t->set.results;
   t->results = results;
-  t->scale = scale;
-  if ((st = exp_spec_runs(t->s, scale, seeds, &t->runs, &t->n_runs))) return st;
+  t->scale = t->set.scale;
+  if ((st = exp_spec_runs(t->s, t->scale, t->set.seeds, &t->runs, &t->n_runs))) return st;
   const exp_spec *s = t->s;
   size_t V = s->n_variants, E = s->n_envs, R = t->n_runs;
   t->K = R / (V * E);
@@ -278,17 +292,21 @@ int exp_table_args_parse(const char *cmd, int argc, char **argv, exp_table_args 
   optind = 0;
   opterr = 0;
   *help = 0;
-  a->results = "results";
-  a->scale = 1.0;
+  memset(a, 0, sizeof *a);
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
-    case 'o': a->results = optarg; break;
+    case 'o':
+      a->flags.results = optarg;
+      a->flags.has_results = 1;
+      break;
     case 'x':
-      if (exp_parse_scale(optarg, &a->scale)) return EXP_EXIT_INPUT;
+      if (exp_parse_scale(optarg, &a->flags.scale)) return EXP_EXIT_INPUT;
+      a->flags.has_scale = 1;
       break;
     case 'n':
-      if (exp_parse_size("--seeds", optarg, &a->seeds)) return EXP_EXIT_INPUT;
-      if (a->seeds < 1) return exp_fail("--seeds: must be at least 1");
+      if (exp_parse_size("--seeds", optarg, &a->flags.seeds)) return EXP_EXIT_INPUT;
+      if (a->flags.seeds < 1) return exp_fail("--seeds: must be at least 1");
+      a->flags.has_seeds = 1;
       break;
     case 'h': *help = 1; return 0;
     default:

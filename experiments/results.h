@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "experiments/rundir.h"
 #include "experiments/spec.h"
+#include "experiments/sweep_state.h"
 
 /* random_e: the uniform random policy's mean return over this many episodes, streams from
  * this seed (`trbench rollout --env ENV --episodes 100 --seed 1`). */
@@ -18,6 +19,7 @@
 
 typedef struct {
   exp_spec *s;
+  exp_sweep_settings set; /* the sweep's --results, --scale, --seeds (sweep_state.h) */
   const char *results;
   double scale;
   char *dir;           /* results/<name> */
@@ -44,17 +46,21 @@ typedef struct {
   size_t found, absent, unusable, diverged, failed;
 } exp_table;
 
-/* Reads the spec and every run's summary; computes the cells, random and best (the random
- * policy's episodes only when need_random), the row scores and ρ.  TR_EINVAL on a bad spec. */
-tr_status exp_table_load(exp_table *t, const char *spec, const char *results, double scale,
-                         size_t seeds, int need_random);
+/* Reads the spec and every run's summary — of the sweep's folder, with the sweep's --scale and
+ * --seeds unless the flags say otherwise (exp_sweep_resolve) — and computes the cells, random
+ * and best (the random policy's episodes only when need_random), the row scores and ρ.
+ * TR_EINVAL on a bad spec or flags that contradict the sweep's record. */
+tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *flags,
+                         int need_random);
+/* TR_EINVAL "DIR/runs: no run of SPEC found (looked for ... with --results ... )": for a
+ * table or plot of a spec none of whose runs exist. */
+tr_status exp_table_no_runs(const exp_table *t);
 void exp_table_free(exp_table *t);
 
 /* The arguments `trbench table` and `trbench plot` share. */
 typedef struct {
-  const char *spec, *results;
-  double scale;
-  size_t seeds; /* --seeds N: the spec's first N seeds (0: all) */
+  const char *spec;
+  exp_sweep_flags flags; /* --results, --scale, --seeds as typed (the sweep's by default) */
 } exp_table_args;
 /* SPEC [--results DIR] [--scale F] [--seeds N] [--help] of `trbench <cmd>`; returns 0 or an
  * exit status (message printed). */

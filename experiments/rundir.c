@@ -31,6 +31,20 @@ tr_status exp_remove_tree(const char *path) {
   return TR_OK;
 }
 
+/* "owner" in the temporary directory: "host pid", so `sweep --status` can tell a live run
+ * from a killed one (on this host by the pid; on another by the files' age).  Removed at
+ * commit. */
+static tr_status write_owner(const char *tmp_dir) {
+  char host[256] = "localhost", *p = tr_path_join(tmp_dir, "owner");
+  if (!p) return TR_ENOMEM;
+  gethostname(host, sizeof host - 1);
+  FILE *f = fopen(p, "w");
+  free(p);
+  if (!f) return tr_error(TR_EIO, "%s/owner: cannot write: %s", tmp_dir, strerror(errno));
+  fprintf(f, "%s %ld\n", host, (long)getpid());
+  return fclose(f) == 0 ? TR_OK : tr_error(TR_EIO, "%s/owner: cannot write", tmp_dir);
+}
+
 tr_status exp_rundir_begin(exp_rundir *rd, const char *path) {
   memset(rd, 0, sizeof *rd);
   size_t n = strlen(path) + 48;
@@ -43,6 +57,7 @@ tr_status exp_rundir_begin(exp_rundir *rd, const char *path) {
   snprintf(rd->tmp_path, n, "%s.tmp.%ld", path, (long)getpid());
   tr_status st = exp_remove_tree(rd->tmp_path);
   if (!st) st = tr_mkdir_p(rd->tmp_path);
+  if (!st) st = write_owner(rd->tmp_path);
   if (st) exp_rundir_abort(rd);
   return st;
 }
@@ -59,7 +74,9 @@ FILE *exp_rundir_open(const exp_rundir *rd, const char *name) {
 tr_status exp_rundir_commit(exp_rundir *rd) {
   tr_status st = TR_OK;
   struct stat sb;
-  char *old = NULL;
+  char *old = NULL, *owner = tr_path_join(rd->tmp_path, "owner");
+  if (owner) remove(owner);
+  free(owner);
   if (stat(rd->final_path, &sb) == 0) {
     size_t n = strlen(rd->final_path) + 48;
     old = tr_malloc(n);

@@ -273,8 +273,25 @@ void exp_spec_free(exp_spec *s) {
   free(s);
 }
 
-tr_status exp_spec_read(exp_spec **out, const char *path) {
+/* A relative spec path that does not exist here is looked up among the installed specs,
+ * TR_DATADIR/experiments/<file name> (so `trbench sweep experiments/ppo_table1.ini` works
+ * from any directory once trbench is installed).  *used is the path opened. */
+static FILE *spec_open(const char *path, char *alt, size_t n, const char **used) {
+  *used = path;
   FILE *f = fopen(path, "r");
+  if (f || errno != ENOENT || path[0] == '/') return f;
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  if ((size_t)snprintf(alt, n, "%s/experiments/%s", TR_DATADIR, base) >= n) return NULL;
+  FILE *g = fopen(alt, "r");
+  if (g) *used = alt;
+  else errno = ENOENT;
+  return g;
+}
+
+tr_status exp_spec_read(exp_spec **out, const char *path) {
+  char alt[4096];
+  FILE *f = spec_open(path, alt, sizeof alt, &path);
   if (!f) return tr_error(TR_EINVAL, "%s: cannot open: %s", path, strerror(errno));
   exp_spec *s = calloc(1, sizeof *s);
   parse_ctx c = {0};

@@ -30,6 +30,7 @@
 #include "experiments/commands.h"
 #include "experiments/rundir.h"
 #include "experiments/spec.h"
+#include "experiments/sweep_state.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 static void on_signal(int sig) { stop_requested = sig; }
@@ -77,7 +78,8 @@ static void build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp
 
 static void sweep_help(FILE *f) {
   fputs("usage: trbench sweep SPEC [-j N] [--resume] [--shard I/N] [--scale F] [--seeds N]\n"
-        "                     [--jobs-file FILE] [--results DIR]\n\n"
+        "                     [--jobs-file FILE] [--results DIR]\n"
+        "       trbench sweep SPEC --status [--clean] [--jobs-file FILE]\n\n"
         "Runs every (variant, environment, seed) of the spec as its own `trbench run`\n"
         "process, N at a time (default 1), BLAS single-threaded in each, into\n"
         "DIR/<experiment>/runs/<run-id>/ (DIR: --results, default results).\n"
@@ -88,16 +90,24 @@ static void sweep_help(FILE *f) {
         "  --seeds N      only the spec's first N seeds\n"
         "  --jobs-file F  write one `trbench run ...` line per run to F instead of running\n"
         "                 (for GNU parallel --sshloginfile, or experiments/slurm/array.sbatch)\n"
+        "  --status       count the runs complete, running (a live process), stale (a\n"
+        "                 temporary directory whose process is gone) and missing; with\n"
+        "                 --jobs-file, write the commands of what remains (stale and missing;\n"
+        "                 an empty file when nothing remains); --clean removes the stale\n"
+        "                 temporaries (--resume does too)\n"
+        "The folder remembers its --results, --scale and --seeds (sweep.ini beside sweep.log,\n"
+        "and a look-up by spec under ~/.local/state/trbench): --resume, --status, table, plot\n"
+        "and compare use them; a different --scale or --seeds on the same folder is an error.\n"
         "A failed or diverged run is recorded and counted, never fatal.  SIGINT/SIGTERM stop\n"
         "cleanly (finished runs kept); then --resume continues.  Exit status 0 when every\n"
         "run finished ok, 1 when some failed or diverged, 2 on bad input.\n", f);
 }
 
 typedef struct {
-  const char *spec, *results, *jobs_file;
-  size_t jobs, shard_i, shard_n, seeds;
-  int resume;
-  double scale;
+  const char *spec, *jobs_file;
+  size_t jobs, shard_i, shard_n;
+  int resume, status, clean;
+  exp_sweep_flags flags; /* --results, --scale, --seeds as typed (sweep_state.h) */
 } sweep_args;
 
 static int parse_shard(const char *t, size_t *i, size_t *n) {
@@ -119,7 +129,8 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
       {"jobs", required_argument, 0, 'j'}, {"resume", no_argument, 0, 'r'},
       {"shard", required_argument, 0, 's'}, {"scale", required_argument, 0, 'x'},
       {"jobs-file", required_argument, 0, 'f'}, {"results", required_argument, 0, 'o'},
-      {"seeds", required_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"seeds", required_argument, 0, 'n'}, {"status", no_argument, 0, 'S'},
+      {"clean", no_argument, 0, 'C'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c;
   optind = 0;
   opterr = 0;
@@ -135,14 +146,21 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
       if (parse_shard(optarg, &a->shard_i, &a->shard_n)) return EXP_EXIT_INPUT;
       break;
     case 'x':
-      if (exp_parse_scale(optarg, &a->scale)) return EXP_EXIT_INPUT;
+      if (exp_parse_scale(optarg, &a->flags.scale)) return EXP_EXIT_INPUT;
+      a->flags.has_scale = 1;
       break;
     case 'f': a->jobs_file = optarg; break;
     case 'n':
-      if (exp_parse_size("--seeds", optarg, &a->seeds)) return EXP_EXIT_INPUT;
-      if (a->seeds < 1) return exp_fail("--seeds: must be at least 1");
+      if (exp_parse_size("--seeds", optarg, &a->flags.seeds)) return EXP_EXIT_INPUT;
+      if (a->flags.seeds < 1) return exp_fail("--seeds: must be at least 1");
+      a->flags.has_seeds = 1;
       break;
-    case 'o': a->results = optarg; break;
+    case 'o':
+      a->flags.results = optarg;
+      a->flags.has_results = 1;
+      break;
+    case 'S': a->status = 1; break;
+    case 'C': a->clean = 1; break;
     case 'h': *help = 1; return 0;
     default:
       return exp_fail("sweep: unknown or incomplete option '%s' (trbench sweep --help)",
@@ -152,6 +170,8 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
   if (optind >= argc) return exp_fail("sweep: SPEC is required (e.g. experiments/ppo_table1.ini)");
   a->spec = argv[optind++];
   if (optind < argc) return exp_fail("sweep: unexpected argument '%s'", argv[optind]);
+  if (a->clean && !a->status) return exp_fail("--clean: only with --status");
+  if (a->status && a->resume) return exp_fail("--status: not with --resume");
   return 0;
 }
 
@@ -276,16 +296,17 @@ static int sweep_report(sweep_state *w, int live) {
   return stop_requested ? 130 : w->failed ? EXP_EXIT_CHECK : EXP_EXIT_OK;
 }
 
-/* --jobs-file: one shell line per run to do, written atomically. */
-static int write_jobs_file(const sweep_args *a, const sweep_state *w) {
+/* --jobs-file: one shell line per run of idx (n), written atomically. */
+static int write_jobs_file(const sweep_args *a, const sweep_state *w, const size_t *idx, size_t n,
+                           const char *what) {
   tr_atomic_file af;
   char cwd[4096];
   if (!getcwd(cwd, sizeof cwd)) strcpy(cwd, ".");
   tr_status st = tr_atomic_open(&af, a->jobs_file);
   if (st) return exp_fail_status(st);
-  for (size_t i = 0; i < w->n_todo; i++) {
+  for (size_t i = 0; i < n; i++) {
     run_cmd cmd;
-    build_cmd(&cmd, w->self, w->s, &w->runs[w->todo[i]], w->dirs[w->todo[i]]);
+    build_cmd(&cmd, w->self, w->s, &w->runs[idx[i]], w->dirs[idx[i]]);
     fputs("cd ", af.f);
     tr_shell_quote(af.f, cwd);
     fputs(" && OPENBLAS_NUM_THREADS=1", af.f);
@@ -296,9 +317,54 @@ static int write_jobs_file(const sweep_args *a, const sweep_state *w) {
     fputc('\n', af.f);
   }
   if ((st = tr_atomic_commit(&af))) return exp_fail_status(st);
-  printf("wrote %zu run commands to %s (run them with: parallel --jobs N < %s)\n", w->n_todo,
-         a->jobs_file, a->jobs_file);
+  printf("wrote %zu run command%s%s to %s (run them with: parallel --jobs N < %s)\n", n,
+         n == 1 ? "" : "s", what, a->jobs_file, a->jobs_file);
   return EXP_EXIT_OK;
+}
+
+/* `--status`: the runs' states (sweep_state.h), what remains as a jobs file, --clean. */
+static int sweep_status(const sweep_args *a, const sweep_state *w, size_t n_runs,
+                        const exp_sweep_settings *set) {
+  if (!set->recorded)
+    return exp_fail("%s: no sweep here (no sweep.ini; run trbench sweep %s first, or give its "
+                    "--results)", set->ini_path, a->spec);
+  size_t count[4] = {0}, *left = calloc(n_runs ? n_runs : 1, sizeof *left), n_left = 0, removed = 0;
+  if (!left) return exp_fail("out of memory: %zu runs", n_runs);
+  tr_status st = TR_OK;
+  for (size_t k = 0; k < n_runs && !st; k++) {
+    exp_sweep_run rs = exp_sweep_run_of(w->dirs[k]);
+    /* a complete run may still have a killed attempt's temporary beside it */
+    if (a->clean) st = exp_run_clean_stale(w->dirs[k], &removed);
+    count[rs]++;
+    if (rs == EXP_SWEEP_STALE || rs == EXP_SWEEP_MISSING) left[n_left++] = k;
+  }
+  int rc = st ? exp_fail_status(st) : EXP_EXIT_OK;
+  if (!rc) {
+    char seeds[32];
+    if (set->seeds) snprintf(seeds, sizeof seeds, "%zu", set->seeds);
+    else strcpy(seeds, "all");
+    printf("trbench sweep %s: %zu runs in %s (--scale %g --seeds %s)\n", w->s->name, n_runs,
+           w->root, set->scale, seeds);
+    printf("complete\t%zu\nrunning\t%zu\nstale\t%zu\nmissing\t%zu\n", count[EXP_SWEEP_COMPLETE],
+           count[EXP_SWEEP_RUNNING], count[EXP_SWEEP_STALE], count[EXP_SWEEP_MISSING]);
+    if (a->clean) printf("removed %zu stale temporar%s\n", removed, removed == 1 ? "y" : "ies");
+    fflush(stdout);
+    if (a->jobs_file) rc = write_jobs_file(a, w, left, n_left, " (what remains)");
+  }
+  free(left);
+  return rc;
+}
+
+/* --resume: remove the stale temporaries of killed runs (never a live one's). */
+static tr_status sweep_clean_stale(const sweep_args *a, const sweep_state *w, size_t n_runs) {
+  size_t removed = 0;
+  tr_status st = TR_OK;
+  for (size_t k = 0; k < n_runs && !st; k++)
+    if (k % a->shard_n == a->shard_i) st = exp_run_clean_stale(w->dirs[k], &removed);
+  if (!st && removed)
+    fprintf(stderr, "trbench sweep %s: removed %zu stale temporar%s of killed runs\n", w->s->name,
+            removed, removed == 1 ? "y" : "ies");
+  return st;
 }
 
 /* Every run to do, N at a time (spawn / reap), logged to sweep.log; then the report. */
@@ -340,8 +406,6 @@ static int sweep_execute(const sweep_args *a, sweep_state *w, size_t skipped) {
 int exp_cmd_sweep(int argc, char **argv) {
   sweep_args a = {0};
   a.jobs = 1;
-  a.scale = 1.0;
-  a.results = "results";
   a.shard_n = 1;
   int help, rc = parse_sweep_args(argc, argv, &a, &help);
   if (rc || help) {
@@ -351,16 +415,23 @@ int exp_cmd_sweep(int argc, char **argv) {
   exp_spec *s = NULL;
   tr_status st = exp_spec_read(&s, a.spec);
   if (st) return exp_fail_status(st);
+  exp_sweep_settings set;
+  if ((st = exp_sweep_resolve(s, &a.flags, &set))) {
+    exp_spec_free(s);
+    return exp_fail_status(st);
+  }
   exp_run_ref *runs = NULL;
   size_t n_runs = 0;
-  if ((st = exp_spec_runs(s, a.scale, a.seeds, &runs, &n_runs))) {
+  if ((st = exp_spec_runs(s, set.scale, set.seeds, &runs, &n_runs))) {
     exp_spec_free(s);
+    exp_sweep_settings_free(&set);
     return exp_fail_status(st);
   }
   char self[4096];
   ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
   if (len <= 0) {
     exp_spec_free(s);
+    exp_sweep_settings_free(&set);
     free(runs);
     return exp_fail("sweep: cannot find the trbench binary (/proc/self/exe)");
   }
@@ -369,7 +440,7 @@ int exp_cmd_sweep(int argc, char **argv) {
   size_t *todo = calloc(n_runs ? n_runs : 1, sizeof *todo), n_todo = 0, skipped = 0;
   int oom = !dirs || !todo;
   for (size_t k = 0; !oom && k < n_runs; k++) {
-    if (!(dirs[k] = exp_run_dir(s, a.results, &runs[k]))) {
+    if (!(dirs[k] = exp_run_dir(s, set.results, &runs[k]))) {
       oom = 1;
       break;
     }
@@ -380,18 +451,25 @@ int exp_cmd_sweep(int argc, char **argv) {
     }
     todo[n_todo++] = k;
   }
-  char *root = exp_spec_dir(s, a.results);
+  char *root = exp_spec_dir(s, set.results);
   char *runs_root = root ? tr_path_join(root, "runs") : NULL;
   char *logs_root = root ? tr_path_join(root, "logs") : NULL;
   if (oom || !root || !runs_root || !logs_root)
     st = tr_error(TR_ENOMEM, "out of memory: %zu runs", n_runs);
-  if (!st) st = tr_mkdir_p(runs_root);
-  if (!st) st = tr_mkdir_p(logs_root);
   sweep_state w = {s,    runs, dirs, todo, n_todo, a.jobs, self, root, NULL,
                    NULL, 0,    0,    0,    0,      0,      0,    0};
+  if (!st && a.status) {
+    rc = sweep_status(&a, &w, n_runs, &set); /* reads only */
+    goto done;
+  }
+  if (!st) st = tr_mkdir_p(runs_root);
+  if (!st) st = tr_mkdir_p(logs_root);
+  if (!st) st = exp_sweep_record(s, &set);
+  if (!st && a.resume) st = sweep_clean_stale(&a, &w, n_runs);
   if (st) rc = exp_fail_status(st);
-  else if (a.jobs_file) rc = write_jobs_file(&a, &w); /* write the command lines and stop */
+  else if (a.jobs_file) rc = write_jobs_file(&a, &w, todo, n_todo, ""); /* lines, then stop */
   else rc = sweep_execute(&a, &w, skipped);
+done:
   for (size_t k = 0; dirs && k < n_runs; k++) free(dirs[k]);
   free(dirs);
   free(todo);
@@ -400,5 +478,6 @@ int exp_cmd_sweep(int argc, char **argv) {
   free(runs_root);
   free(logs_root);
   exp_spec_free(s);
+  exp_sweep_settings_free(&set);
   return rc;
 }

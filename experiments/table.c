@@ -398,10 +398,10 @@ static void table_help(FILE *f) {
         "environment, Spearman's rank correlation with the paper, and provenance.  Missing runs\n"
         "show as missing, never as 0.  random is the mean return of uniform random actions over\n"
         "100 episodes (seed 1), as `trbench rollout --env ENV --episodes 100 --seed 1`.\n"
-        "  --results DIR  where the sweep wrote its runs (default results)\n"
-        "  --scale F      the sweep's --scale (it changes the run list only when the spec sets\n"
-        "                 scale_seeds = true)\n"
-        "  --seeds N      the sweep's --seeds: only the spec's first N seeds\n", f);
+        "  --results DIR  where the sweep wrote its runs (default: the sweep's, else results)\n"
+        "  --scale F      the sweep's --scale (default: the one the sweep recorded)\n"
+        "  --seeds N      the sweep's --seeds (default: the recorded ones)\n"
+        "No run found is an error (exit 2) that names where it looked.\n", f);
 }
 
 int exp_cmd_table(int argc, char **argv) {
@@ -417,7 +417,8 @@ int exp_cmd_table(int argc, char **argv) {
     return rc;
   }
   exp_table t;
-  tr_status st = exp_table_load(&t, a.spec, a.results, a.scale, a.seeds, 1);
+  tr_status st = exp_table_load(&t, a.spec, &a.flags, 1);
+  if (!st && !t.found) st = exp_table_no_runs(&t);
   if (!st) st = tr_mkdir_p(t.dir);
   provenance pv;
   provenance_get(&pv);
@@ -428,9 +429,6 @@ int exp_cmd_table(int argc, char **argv) {
     rc = exp_fail_status(st);
   } else {
     write_markdown(stdout, &t, &pv, argc, typed);
-    if (!t.found)
-      fprintf(stderr, "trbench: warning: no runs found under %s/runs (same --results and "
-                      "--scale as the sweep?)\n", t.dir);
   }
   exp_table_free(&t);
   free(typed);

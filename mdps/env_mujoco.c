@@ -59,6 +59,9 @@
 #ifndef TR_DATADIR
 #define TR_DATADIR "."
 #endif
+#ifndef TR_BINDIR
+#define TR_BINDIR ""
+#endif
 
 #define MJ_PATH_MAX 4096
 
@@ -362,14 +365,30 @@ static const size_t mj_n_tasks = sizeof mj_tasks / sizeof mj_tasks[0];
 
 /* ---- model ------------------------------------------------------------------------------- */
 
+/* Whether this process is the installed binary, TR_BINDIR/trbench. */
+static int mj_installed_binary(void) {
+  char self[4096], inst[4096];
+  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0 || !TR_BINDIR[0]) return 0;
+  self[len] = '\0';
+  snprintf(inst, sizeof inst, "%s/trbench", TR_BINDIR);
+  char *real = realpath(inst, NULL);
+  int same = real && !strcmp(real, self);
+  free(real);
+  return same;
+}
+
 /* The model file: $TRBENCH_MODELS/FILE if the variable is set (even if the file is missing,
- * so the error names the directory the user chose), else TR_SRCDIR/mdps/models/FILE if it
- * exists (the build tree), else TR_DATADIR/models/FILE (installed). */
+ * so the error names the directory the user chose), else — for the installed binary —
+ * TR_DATADIR/models/FILE, else TR_SRCDIR/mdps/models/FILE if it exists (the build tree),
+ * else TR_DATADIR/models/FILE. */
 static tr_status mj_model_path(const char *file, char *out, size_t n) {
   const char *dir = getenv("TRBENCH_MODELS");
   int k;
   if (dir && *dir) {
     k = snprintf(out, n, "%s/%s", dir, file);
+  } else if (mj_installed_binary()) {
+    k = snprintf(out, n, "%s/models/%s", TR_DATADIR, file);
   } else {
     k = snprintf(out, n, "%s/mdps/models/%s", TR_SRCDIR, file);
     if (k >= 0 && (size_t)k < n && access(out, R_OK) != 0)

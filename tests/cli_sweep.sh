@@ -83,8 +83,53 @@ fi
 check "shards partition the runs" "$(test "$(cat "$tmp/s0" "$tmp/s1" "$tmp/s2" | sort -u | wc -l)" -eq 8 && test "$(wc -l <"$tmp/s0")" -eq 3; echo $?)"
 
 # --scale multiplies the steps
-"$T" sweep "$tmp/spec.ini" --scale 0.5 --jobs-file "$tmp/half" --results "$tmp/e" >/dev/null
+"$T" sweep "$tmp/spec.ini" --scale 0.5 --jobs-file "$tmp/half" --results "$tmp/f" >/dev/null
 check "--scale 0.5 halves the steps" "$(grep -c -- '--steps 2048 ' "$tmp/half" | grep -qx 8; echo $?)"
+
+# the folder remembers its --scale and --seeds (sweep.ini): later commands use them, and a
+# different value on the same folder is an error naming what the sweep used
+check "sweep.ini records the scale" "$(grep -qx 'scale = 0.5' "$tmp/f/tiny/sweep.ini"; echo $?)"
+"$T" sweep "$tmp/spec.ini" --jobs-file "$tmp/half2" --results "$tmp/f" >/dev/null
+check "without --scale the recorded 0.5 is used" "$(cmp -s "$tmp/half" "$tmp/half2"; echo $?)"
+"$T" sweep "$tmp/spec.ini" --scale 1 --jobs-file "$tmp/x" --results "$tmp/f" >/dev/null 2>"$tmp/err"
+check "a different --scale on the same folder: exit 2 naming the sweep's" \
+  "$(test $? -eq 2 && test "$(wc -l <"$tmp/err")" -eq 1 && grep -q 'this sweep was run with --scale 0.5 --seeds all' "$tmp/err"; echo $?)"
+"$T" sweep "$tmp/spec.ini" --seeds 1 --jobs-file "$tmp/x" --results "$tmp/f" >/dev/null 2>"$tmp/err"
+check "a different --seeds on the same folder: exit 2" "$(test $? -eq 2 && grep -q 'this sweep was run with' "$tmp/err"; echo $?)"
+# the spec alone finds the sweep (its locator under TRBENCH_STATE_DIR): --status from here
+"$T" sweep "$tmp/spec.ini" --status >"$tmp/st" 2>&1
+check "--status finds the last sweep of the spec by the spec alone" \
+  "$(grep -q "in $tmp/f/tiny (--scale 0.5 --seeds all)" "$tmp/st" && grep -qx 'missing	8' "$tmp/st"; echo $?)"
+# a spec that is not the sweep's (same name, other runs)
+sed 's/^seeds = 2/seeds = 3/' "$tmp/spec.ini" >"$tmp/other.ini"
+"$T" sweep "$tmp/other.ini" --status --results "$tmp/f" >/dev/null 2>"$tmp/err"
+check "--status with another spec of the same name: exit 2" \
+  "$(test $? -eq 2 && grep -q 'this sweep was run from the spec' "$tmp/err"; echo $?)"
+"$T" sweep "$tmp/spec.ini" --status --results "$tmp/nowhere" >/dev/null 2>"$tmp/err"
+check "--status on a folder that is not a sweep's: exit 2" \
+  "$(test $? -eq 2 && test "$(wc -l <"$tmp/err")" -eq 1 && grep -q 'no sweep here' "$tmp/err"; echo $?)"
+# --status: complete / running / stale / missing, the jobs file of what remains, --clean
+"$T" sweep "$tmp/spec.ini" --status --jobs-file "$tmp/left" --results "$tmp/c" >"$tmp/st" 2>&1
+check "--status of a complete sweep: 8 complete, empty jobs file, exit 0" \
+  "$(test $? -eq 0 && grep -qx 'complete	8' "$tmp/st" && test -f "$tmp/left" && test ! -s "$tmp/left"; echo $?)"
+r1=$(ls "$tmp/c/tiny/runs" | head -n 1)
+mv "$tmp/c/tiny/runs/$r1" "$tmp/c/tiny/runs/$r1.tmp.999999999"   # a dead pid: stale
+sleep 30 & live=$!
+mkdir "$tmp/c/tiny/runs/$r1.tmp.$live"                            # a live pid: running
+"$T" sweep "$tmp/spec.ini" --status --jobs-file "$tmp/left" --results "$tmp/c" >"$tmp/st" 2>&1
+check "--status counts running and stale" \
+  "$(grep -qx 'complete	7' "$tmp/st" && grep -qx 'running	1' "$tmp/st" && grep -qx 'stale	0' "$tmp/st"; echo $?)"
+check "--status: a running run is not in the jobs file" "$(test ! -s "$tmp/left"; echo $?)"
+kill $live 2>/dev/null
+wait $live 2>/dev/null
+"$T" sweep "$tmp/spec.ini" --status --jobs-file "$tmp/left" --results "$tmp/c" >"$tmp/st" 2>&1
+check "--status: stale once the process is gone, and in the jobs file" \
+  "$(grep -qx 'stale	1' "$tmp/st" && test "$(wc -l <"$tmp/left")" -eq 1 && grep -q "$r1" "$tmp/left"; echo $?)"
+"$T" sweep "$tmp/spec.ini" --status --clean --results "$tmp/c" >"$tmp/st" 2>&1
+check "--status --clean removes the stale temporaries" \
+  "$(grep -q 'removed 2 stale temporaries' "$tmp/st" && ! ls "$tmp/c/tiny/runs" | grep -q tmp; echo $?)"
+"$T" sweep "$tmp/spec.ini" --jobs-file "$tmp/one" --resume --results "$tmp/c" >"$tmp/st" 2>&1
+check "jobs file of one run says '1 run command'" "$(grep -q 'wrote 1 run command to' "$tmp/st"; echo $?)"
 
 # bad flags: exit 2, one line
 for args in "--shard 3/3" "--shard x" "-j 0" "--scale -1" "--bogus"; do

@@ -268,6 +268,14 @@ done <<'EOF'
 23-key-outside-section.ini|:1: 'name' outside a section (expected [experiment] or [variant NAME])
 EOF
 check "bad specs write nothing" "$([ ! -e "$tmp/bad" ]; echo $?)"
+
+# no run found: exit 2, one line naming where table and plot looked; nothing written
+for cmd in table plot; do
+  "$T" $cmd "$tmp/tiny.ini" --results "$tmp/empty" >/dev/null 2>"$tmp/err"
+  check "$cmd with no runs: exit 2, one line naming the folder" \
+    "$(test $? -eq 2 && test "$(wc -l <"$tmp/err")" -eq 1 && grep -q "^trbench: error: $tmp/empty/tiny/runs: no run of $tmp/tiny.ini found" "$tmp/err"; echo $?)"
+done
+check "table/plot with no runs write nothing" "$(test ! -e "$tmp/empty/tiny/table.md" && test ! -e "$tmp/empty/tiny/plots"; echo $?)"
 check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 23 ]; echo $?)"
 
 echo "cli_table: $n checks, $fails failed"

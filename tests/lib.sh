@@ -5,6 +5,9 @@ set -u
 T=${TRBENCH:-./trbench}
 D=${TR_TESTDATA:-tests/data}
 tmp=$(mktemp -d)
+# sweeps remember their settings under TRBENCH_STATE_DIR (sweep_state.h): keep tests hermetic
+TRBENCH_STATE_DIR="$tmp/state"
+export TRBENCH_STATE_DIR
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 n=0
