@@ -280,6 +280,8 @@ int exp_table_args_parse(const char *cmd, int argc, char **argv, exp_table_args 
   *help = 0;
   a->results = "results";
   a->scale = 1.0;
+  a->seeds = 0; /* all (it was left uninitialized: table and plot then kept a random number
+                 * of seeds, seen as a flaky "(1/2 seeds)" under ASan) */
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
     case 'o': a->results = optarg; break;
