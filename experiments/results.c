@@ -292,7 +292,7 @@ int exp_table_args_parse(const char *cmd, int argc, char **argv, exp_table_args 
   optind = 0;
   opterr = 0;
   *help = 0;
-  memset(a, 0, sizeof *a);
+  memset(a, 0, sizeof *a); /* every flag unset: the sweep's record or the defaults apply */
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
     case 'o':

@@ -665,8 +665,66 @@ static void test_determinism(const char *algo, const char *env, const char *cons
   free_run(r1, e1), free_run(r2, e2), free_run(r3, e3);
 }
 
+/* ---- g: typed parameters ------------------------------------------------------------ */
+
+static size_t field_size(alg_param_type t) {
+  return t == ALG_REAL ? sizeof(double) : t == ALG_INT ? sizeof(size_t) : sizeof(int);
+}
+
+/* Every class's table against its typed struct: each field inside params_size, no two
+ * fields overlapping (a wrong offset would make one parameter overwrite another), the shared
+ * head where alg_shared_params says; the defaults resolve and read back field by field;
+ * alg_config_shared agrees; an unknown key is an error, not a NaN. */
+static void test_typed_params(void) {
+  for (size_t c = 0; c < alg_count(); c++) {
+    const alg_class *cls = alg_at(c);
+    CHECK(cls->params_size >= sizeof(alg_shared_params), "%s: params_size", cls->name);
+    for (size_t i = 0; i < cls->n_params; i++) {
+      const alg_param *p = &cls->params[i];
+      size_t a0 = p->offset, a1 = a0 + field_size(p->type);
+      CHECK(a1 <= cls->params_size, "%s.%s: field beyond the struct", cls->name, p->name);
+      for (size_t j = 0; j < i; j++) {
+        const alg_param *q = &cls->params[j];
+        size_t b0 = q->offset, b1 = b0 + field_size(q->type);
+        CHECK(a1 <= b0 || b1 <= a0, "%s: %s and %s overlap", cls->name, p->name, q->name);
+      }
+    }
+    alg_config cfg;
+    if (alg_config_init(&cfg, cls)) continue;
+    unsigned char *buf = calloc(1, cls->params_size);
+    CHECK(buf && alg_config_resolve(&cfg, buf) == TR_OK, "%s: defaults: %s", cls->name, tr_error_msg());
+    for (size_t i = 0; buf && i < cls->n_params; i++) {
+      const alg_param *p = &cls->params[i];
+      double got;
+      if (p->type == ALG_REAL) memcpy(&got, buf + p->offset, sizeof got);
+      else if (p->type == ALG_INT) {
+        size_t n;
+        memcpy(&n, buf + p->offset, sizeof n);
+        got = (double)n;
+      } else {
+        int k;
+        memcpy(&k, buf + p->offset, sizeof k);
+        got = k;
+      }
+      CHECK(got == p->def, "%s.%s: field %g, default %g", cls->name, p->name, got, p->def);
+    }
+    alg_shared_params sh;
+    alg_config_shared(&cfg, &sh);
+    CHECK(buf && !memcmp(&sh, buf, sizeof sh), "%s: alg_config_shared differs from the head",
+          cls->name);
+    double v = 42;
+    CHECK(alg_config_get(&cfg, "no_such_key", &v) == TR_EINVAL && v == 42 &&
+              strstr(tr_error_msg(), "has no parameter 'no_such_key'"),
+          "%s: unknown key: %s", cls->name, tr_error_msg());
+    free(buf);
+    alg_config_clear(&cfg);
+  }
+  printf("g. typed parameters of %zu algorithms: offsets, defaults, shared head\n", alg_count());
+}
+
 int main(void) {
   gsl_set_error_handler_off();
+  test_typed_params();
   env_model *em = test_env();
   CHECK(em != NULL, "test MDP: %s", tr_error_msg());
   if (!em) {
