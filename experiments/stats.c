@@ -172,7 +172,7 @@ static double mean_prob_greater(const exp_stratum *s, size_t TT, void *ctx) {
 
 static int paired_bootstrap(const exp_stratum *x, const exp_stratum *y, size_t T, exp_statistic f,
                             size_t R, gsl_rng *r, double *point, double *lo, double *hi) {
-  exp_stratum *s = malloc((2 * T ? 2 * T : 1) * sizeof *s);
+  exp_stratum *s = malloc((T > 0 ? 2 * T : 1) * sizeof *s);
   if (!s) {
     *point = *lo = *hi = NAN;
     return -1;
@@ -283,7 +283,7 @@ static int mean_ranks(const double *v, size_t n, double *rank) {
 }
 
 double exp_stats_spearman(const double *a, const double *b, size_t n, size_t *used) {
-  double *buf = malloc((4 * n ? 4 * n : 1) * sizeof *buf);
+  double *buf = malloc((n > 0 ? 4 * n : 1) * sizeof *buf);
   *used = 0;
   if (!buf) return NAN;
   double *x = buf, *y = buf + n, *rx = buf + 2 * n, *ry = buf + 3 * n;
