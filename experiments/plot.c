@@ -141,7 +141,7 @@ static size_t write_mean_curve(FILE *f, const curve *cs, size_t nc) {
 }
 
 /* A gnuplot string literal: double quotes, with " and \ escaped. */
-static void gp_string(FILE *f, const char *s) {
+void exp_gp_string(FILE *f, const char *s) {
   fputc('"', f);
   for (; *s; s++) {
     if (*s == '"' || *s == '\\') fputc('\\', f);
@@ -150,13 +150,13 @@ static void gp_string(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-static const char *palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+const char *const exp_gp_palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
                                 "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8"};
-#define N_PALETTE (sizeof palette / sizeof palette[0])
+const size_t exp_gp_n_palette = sizeof exp_gp_palette / sizeof exp_gp_palette[0];
 
 /* The common head of a script: outputs to NAME.png and NAME.svg (+ the suffix `tmp` that
  * trbench passes with -e to write atomically; empty when run by hand). */
-static void gp_head(FILE *f, const char *exp_name, const char *what, const char *base) {
+void exp_gp_head(FILE *f, const char *exp_name, const char *what, const char *base) {
   fprintf(f, "# trbench plot: %s — %s\n# render: gnuplot %s.gp   (writes %s.png and %s.svg)\n",
           exp_name, what, base, base, base);
   fputs("if (!exists(\"tmp\")) tmp = \"\"\n"
@@ -167,12 +167,12 @@ static void gp_head(FILE *f, const char *exp_name, const char *what, const char 
 }
 
 /* Before the plot command: the PNG; after it: the same figure as SVG. */
-static void gp_png(FILE *f, const char *base, int w, int h) {
+void exp_gp_png(FILE *f, const char *base, int w, int h) {
   fprintf(f, "set terminal pngcairo size %d,%d font \"sans,11\" noenhanced\n"
              "set output \"%s.png\".tmp\n", w, h, base);
 }
 
-static void gp_svg(FILE *f, const char *base, int w, int h) {
+void exp_gp_svg(FILE *f, const char *base, int w, int h) {
   fprintf(f, "set terminal svg size %d,%d dynamic font \"sans,11\" noenhanced background rgb \"white\"\n"
              "set output \"%s.svg\".tmp\nreplot\nset output\n", w, h, base);
 }
@@ -251,23 +251,23 @@ static tr_status plot_env(const exp_table *t, size_t e, const char *pdir, char *
   FILE *f = af.f;
   char what[256];
   snprintf(what, sizeof what, "learning curves on %s", s->envs[e]);
-  gp_head(f, s->name, what, base);
+  exp_gp_head(f, s->name, what, base);
   fputs("set title ", f);
   char title[512];
   snprintf(title, sizeof title, "%s on %s", s->name, s->envs[e]);
-  gp_string(f, title);
+  exp_gp_string(f, title);
   fprintf(f, "\nset xlabel \"environment steps%s\"\n", unit_name);
   fprintf(f, "set ylabel \"return of the last 100 episodes (mean ± s.e. over %zu seeds)\"\n", t->K);
   fputs("set key outside right top vertical Left reverse noopaque samplen 2 spacing 1.2\n"
         "set style fill transparent solid 0.18 noborder\n"
         "set xrange [0:*]\nset autoscale xfixmax\n", f);
-  gp_png(f, base, 1100, 620);
+  exp_gp_png(f, base, 1100, 620);
   fputs("plot \\\n", f);
   int first = 1;
   for (size_t v = 0; v < V; v++) {
     if (block[v] == SIZE_MAX) continue;
-    const char *col = palette[v % N_PALETTE];
-    int dt = 1 + (int)(v / N_PALETTE);
+    const char *col = exp_gp_palette[v % exp_gp_n_palette];
+    int dt = 1 + (int)(v / exp_gp_n_palette);
     fprintf(f, "%s  \"%s\" index %zu using ($1/%g):($2-$3):($2+$3) with filledcurves "
                "lc rgb \"%s\" notitle, \\\n",
             first ? "" : ", \\\n", dat, block[v], unit, col);
@@ -277,12 +277,12 @@ static tr_status plot_env(const exp_table *t, size_t e, const char *pdir, char *
     else snprintf(label, sizeof label, "%s", s->variants[v].name);
     fprintf(f, "  \"%s\" index %zu using ($1/%g):2 with lines lw 2 dt %d lc rgb \"%s\" title ", dat,
             block[v], unit, dt, col);
-    gp_string(f, label);
+    exp_gp_string(f, label);
     first = 0;
   }
   fputc('\n', f);
   free(block), free(nseeds);
-  gp_svg(f, base, 1100, 620);
+  exp_gp_svg(f, base, 1100, 620);
   *written = 1;
   return tr_atomic_commit(&af);
 }
@@ -310,7 +310,7 @@ static tr_status plot_scores(const exp_table *t, const char *pdir, int *written)
                 "# columns: index variant ours paper runs_found\n", s->name);
   for (size_t v = 0; v < V; v++) {
     fprintf(af.f, "%zu ", v);
-    gp_string(af.f, s->variants[v].name);
+    exp_gp_string(af.f, s->variants[v].name);
     if (isfinite(t->row_score[v])) fprintf(af.f, " %.17g", t->row_score[v]);
     else fputs(" NaN", af.f);
     if (isfinite(s->variants[v].paper)) fprintf(af.f, " %.17g", s->variants[v].paper);
@@ -323,11 +323,11 @@ static tr_status plot_scores(const exp_table *t, const char *pdir, int *written)
   free(p);
   if (st) return st;
   FILE *f = af.f;
-  gp_head(f, s->name, "normalized score per variant", "scores");
+  exp_gp_head(f, s->name, "normalized score per variant", "scores");
   char title[512];
   snprintf(title, sizeof title, "%s: normalized score (random policy = 0, best row = 1)", s->name);
   fputs("set title ", f);
-  gp_string(f, title);
+  exp_gp_string(f, title);
   fputs("\nset ylabel \"normalized score, mean over all runs of a row\"\n"
         "set grid noxtics ytics\n"
         "set xzeroaxis lt -1 lw 1\n"
@@ -339,13 +339,13 @@ static tr_status plot_scores(const exp_table *t, const char *pdir, int *written)
   fprintf(f, "set xtics %s scale 0 (", V > 4 ? "rotate by -30 left" : "");
   for (size_t v = 0; v < V; v++) {
     fputs(v ? ", " : "", f);
-    gp_string(f, s->variants[v].name);
+    exp_gp_string(f, s->variants[v].name);
     fprintf(f, " %zu", v);
   }
   fputs(")\n", f);
   double w = any_paper ? 0.38 : 0.7, off = any_paper ? 0.2 : 0.0;
   fprintf(f, "set xrange [-0.6:%zu-0.4]\n", V);
-  gp_png(f, "scores", 1000, 600);
+  exp_gp_png(f, "scores", 1000, 600);
   /* value labels above positive bars, below negative ones (only series with points: gnuplot
    * warns about empty ones) */
   static const char *lab = ", \\\n  \"scores.dat\" using ($1%+g):($%d%s0 ? $%d : NaN):"
@@ -363,18 +363,18 @@ static tr_status plot_scores(const exp_table *t, const char *pdir, int *written)
     if (!sign[j][0] && !sign[j][1]) continue;
     double o = j ? off : -off;
     fprintf(f, "%s\"scores.dat\" using ($1%+g):%d:(%g) with boxes lc rgb \"%s\" title ",
-            first ? "" : ", \\\n  ", o, 3 + j, w, j ? "#bbbbbb" : palette[0]);
+            first ? "" : ", \\\n  ", o, 3 + j, w, j ? "#bbbbbb" : exp_gp_palette[0]);
     char key[512];
     if (j && s->paper) snprintf(key, sizeof key, "paper (%s)", s->paper);
     else if (j) snprintf(key, sizeof key, "paper");
     else snprintf(key, sizeof key, "trbench");
-    gp_string(f, key);
+    exp_gp_string(f, key);
     if (sign[j][0]) fprintf(f, lab, o, 3 + j, ">=", 3 + j, 3 + j, "0.7");
     if (sign[j][1]) fprintf(f, lab, o, 3 + j, "<", 3 + j, 3 + j, "-0.7");
     first = 0;
   }
   fputc('\n', f);
-  gp_svg(f, "scores", 1000, 600);
+  exp_gp_svg(f, "scores", 1000, 600);
   return tr_atomic_commit(&af);
 }
 
@@ -448,7 +448,7 @@ int exp_cmd_plot(int argc, char **argv) {
   if (!st && !(pdir = tr_path_join(t.dir, "plots"))) st = tr_error(TR_ENOMEM, "out of memory");
   if (!st) st = tr_mkdir_p(pdir);
   size_t E = st ? 0 : t.s->n_envs, n_fig = 0;
-  char (*bases)[256] = calloc(E + 1, sizeof *bases);
+  char (*bases)[256] = calloc(E + 3, sizeof *bases);
   if (!st && !bases) st = tr_error(TR_ENOMEM, "out of memory");
   for (size_t e = 0; !st && e < E; e++) {
     int written;
@@ -460,6 +460,13 @@ int exp_cmd_plot(int argc, char **argv) {
     int written;
     if (!(st = plot_scores(&t, pdir, &written)) && written)
       snprintf(bases[n_fig++], sizeof bases[0], "scores");
+  }
+  if (!st && t.s->normalize) { /* Agarwal et al. 2021: profiles and intervals (plot_stats.c) */
+    int written;
+    if (!(st = exp_plot_profiles(&t, pdir, &written)) && written)
+      snprintf(bases[n_fig++], sizeof bases[0], "profiles");
+    if (!st && !(st = exp_plot_intervals(&t, pdir, &written)) && written)
+      snprintf(bases[n_fig++], sizeof bases[0], "intervals");
   }
   if (st) {
     rc = exp_fail_status(st);

@@ -10,6 +10,10 @@
 #define EXP_PLOT_H
 
 #include <stddef.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "experiments/results.h"
 
 /* The gnuplot to run: $TRBENCH_GNUPLOT when set (empty: none), else the one found at
  * build time; NULL when there is none or it is not executable. */
@@ -20,5 +24,22 @@ const char *exp_gnuplot_path(void);
  * missing or empty). */
 int exp_gnuplot_render(const char *gnuplot, const char *dir, const char *base,
                        const char *const *ext, size_t n);
+
+/* Script helpers shared by plot.c and plot_stats.c: a gnuplot string literal; the palette;
+ * a script's head (outputs BASE.png / BASE.svg + the runner's `tmp` suffix); the PNG
+ * terminal before the plot command and the SVG replot after it. */
+void exp_gp_string(FILE *f, const char *s);
+extern const char *const exp_gp_palette[];
+extern const size_t exp_gp_n_palette;
+void exp_gp_head(FILE *f, const char *exp_name, const char *what, const char *base);
+void exp_gp_png(FILE *f, const char *base, int w, int h);
+void exp_gp_svg(FILE *f, const char *base, int w, int h);
+
+/* plot_stats.c (normalized specs): performance profiles — per row the share of its runs
+ * whose normalized score exceeds τ, over a grid of τ, with a stratified-bootstrap 95% band
+ * (profiles.dat/.gp) — and an interval plot of the rows' IQM, median, mean and optimality
+ * gap with their 95% CIs (intervals.dat/.gp).  *written: whether a figure was written. */
+tr_status exp_plot_profiles(const exp_table *t, const char *pdir, int *written);
+tr_status exp_plot_intervals(const exp_table *t, const char *pdir, int *written);
 
 #endif

@@ -53,6 +53,7 @@ void exp_table_free(exp_table *t) {
   free(t->mean), free(t->se), free(t->n);
   free(t->random), free(t->best), free(t->best_v);
   free(t->row_score), free(t->row_n), free(t->row_found);
+  free(t->agg);
   exp_spec_free(t->s);
   exp_sweep_settings_free(&t->set);
   memset(t, 0, sizeof *t);
@@ -105,37 +106,6 @@ static tr_status random_score(const char *name, const char *score_key, size_t ti
   return st;
 }
 
-/* Average ranks (1-based) of x (n), ties sharing the mean of their positions. */
-static void ranks(double *rk, const double *x, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    size_t less = 0, equal = 0;
-    for (size_t j = 0; j < n; j++) less += x[j] < x[i], equal += x[j] == x[i];
-    rk[i] = (double)less + ((double)equal + 1.0) / 2.0;
-  }
-}
-
-/* Spearman's ρ of x and y (n): Pearson's correlation of their average ranks; NAN when
- * n < 2 or either side is constant. */
-static double spearman(const double *x, const double *y, size_t n) {
-  if (n < 2) return NAN;
-  double *rx = malloc(n * sizeof *rx), *ry = malloc(n * sizeof *ry);
-  if (!rx || !ry) {
-    free(rx), free(ry);
-    return NAN;
-  }
-  ranks(rx, x, n);
-  ranks(ry, y, n);
-  double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
-  for (size_t i = 0; i < n; i++) mx += rx[i], my += ry[i];
-  mx /= (double)n, my /= (double)n;
-  for (size_t i = 0; i < n; i++) {
-    sxy += (rx[i] - mx) * (ry[i] - my);
-    sxx += (rx[i] - mx) * (rx[i] - mx);
-    syy += (ry[i] - my) * (ry[i] - my);
-  }
-  free(rx), free(ry);
-  return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
-}
 
 /* The episode time limit the variants train with: the common value of their time_limit
  * parameter (0: the environment's own); *agree = 0 when they differ (then 0). */
@@ -259,11 +229,10 @@ tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *
   /* x̃ = (x − random)/(best − random), averaged over the row's runs on environments that
    * can be normalized (best ≠ random) */
   for (size_t k = 0; k < R; k++) {
-    size_t v = t->runs[k].variant, e = t->runs[k].env;
-    double den = t->best[e] - t->random[e];
-    if (!isfinite(t->score[k]) || !isfinite(den) || den == 0) continue;
-    t->row_score[v] += (t->score[k] - t->random[e]) / den;
-    t->row_n[v]++;
+    double z = exp_table_normalized(t, k);
+    if (!isfinite(z)) continue;
+    t->row_score[t->runs[k].variant] += z;
+    t->row_n[t->runs[k].variant]++;
   }
   double *x = calloc(V, sizeof *x), *y = calloc(V, sizeof *y);
   if (!x || !y) {
@@ -277,9 +246,9 @@ tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *
       y[t->rho_n++] = s->variants[v].paper;
     }
   }
-  t->rho = spearman(x, y, t->rho_n);
+  t->rho = exp_stats_spearman(x, y, t->rho_n, &t->rho_n);
   free(x), free(y);
-  return TR_OK;
+  return exp_table_aggregates(t); /* the rows' IQM & co. with intervals, ρ's interval */
 }
 
 int exp_table_args_parse(const char *cmd, int argc, char **argv, exp_table_args *a, int *help) {

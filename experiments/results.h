@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "experiments/aggregates.h"
 #include "experiments/rundir.h"
 #include "experiments/spec.h"
 #include "experiments/sweep_state.h"
@@ -37,8 +38,9 @@ typedef struct {
   /* per row (V): the normalized score over the runs found, and how many */
   double *row_score;
   size_t *row_n, *row_found;
-  double rho;
+  double rho, rho_lo, rho_hi; /* ρ with the paper and its bootstrap interval */
   size_t rho_n;
+  exp_row_agg *agg;           /* (V) the rows' aggregates (normalized specs; aggregates.h) */
   size_t time_limit;    /* of the random policy's episodes (0: each environment's own) */
   int time_limit_agree; /* whether all variants train with the same time limit */
   double steps_min, steps_max; /* environment steps of the runs found (summary.ini) */
@@ -56,6 +58,12 @@ tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *
  * table or plot of a spec none of whose runs exist. */
 tr_status exp_table_no_runs(const exp_table *t);
 void exp_table_free(exp_table *t);
+
+/* The normalized score of run k, (score − random)/(best − random); NAN when the run is
+ * missing or its environment cannot be normalized (best = random, or either unknown). */
+double exp_table_normalized(const exp_table *t, size_t k);
+/* t->agg and t->rho_lo/hi from the loaded runs (aggregates.c; normalized specs only). */
+tr_status exp_table_aggregates(exp_table *t);
 
 /* The arguments `trbench table` and `trbench plot` share. */
 typedef struct {

@@ -75,6 +75,22 @@ static void put_row_score(FILE *f, const exp_table *t, size_t v) {
   fputs(a, f);
 }
 
+/* A row's aggregate k with its interval: "0.82 [0.75, 0.88]" (n/a without normalized runs). */
+static void put_agg(FILE *f, const exp_table *t, size_t v, int k, cell_fmt fmt) {
+  const exp_row_agg *g = &t->agg[v];
+  if (!g->n || !isfinite(g->point[k])) {
+    fputs("n/a", f);
+    return;
+  }
+  fprintf(f, fmt == FMT_TEX ? "%.2f\\,[%.2f, %.2f]" : "%.2f [%.2f, %.2f]", g->point[k], g->lo[k],
+          g->hi[k]);
+}
+
+/* the aggregate columns, in this order */
+static const int agg_cols[] = {EXP_AGG_IQM, EXP_AGG_MEDIAN, EXP_AGG_MEAN, EXP_AGG_OPT_GAP};
+static const char *const agg_titles[] = {"IQM", "median", "mean", "opt. gap"};
+#define N_AGG_COLS 4
+
 static void put_paper(FILE *f, const exp_variant *var, cell_fmt fmt) {
   if (!isfinite(var->paper)) fputs(fmt == FMT_TEX ? "---" : "—", f);
   else fprintf(f, "%.2f", var->paper);
@@ -138,11 +154,15 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
     put_text(f, s->envs[e], FMT_MD);
     fputs(" |", f);
   }
-  fputs(" runs |\n| --- |", f);
+  fputs(" runs |", f);
+  for (int k = 0; s->normalize && k < N_AGG_COLS; k++) fprintf(f, " %s [95%% CI] |", agg_titles[k]);
+  fputs("\n| --- |", f);
   if (s->normalize) fputs(" ---: |", f);
   fputs(" ---: |", f);
   for (size_t e = 0; e < E; e++) fputs(" ---: |", f);
-  fputs(" ---: |\n", f);
+  fputs(" ---: |", f);
+  for (int k = 0; s->normalize && k < N_AGG_COLS; k++) fputs(" ---: |", f);
+  fputc('\n', f);
   for (size_t v = 0; v < V; v++) {
     fputs("| ", f);
     put_text(f, s->variants[v].name, FMT_MD);
@@ -160,7 +180,13 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
       put_cell(f, t, v, e, FMT_MD);
       fputs(" |", f);
     }
-    fprintf(f, " %zu/%zu |\n", t->row_found[v], t->K * E);
+    fprintf(f, " %zu/%zu |", t->row_found[v], t->K * E);
+    for (int k = 0; s->normalize && k < N_AGG_COLS; k++) {
+      fputc(' ', f);
+      put_agg(f, t, v, agg_cols[k], FMT_MD);
+      fputs(" |", f);
+    }
+    fputc('\n', f);
   }
 
   fputs("\nNotes\n\n", f);
@@ -209,9 +235,18 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
   else fputs("(no source given in the spec)", f);
   fputs(" (— where the spec gives no number).\n", f);
   if (s->normalize) {
+    fprintf(f, "- IQM, median, mean and opt. gap (Agarwal et al. 2021): over the normalized "
+               "scores of all of a row's runs pooled across environments; IQM: the mean after "
+               "dropping a quarter of the runs (rounded down) at each end; opt. gap: the mean "
+               "shortfall below 1 (the best row); mean equals score. [95%% CI]: stratified "
+               "bootstrap (runs resampled within each environment, %d resamples, percentile "
+               "interval, seed %u, so the table is reproducible).\n", EXP_AGG_RESAMPLES,
+            EXP_AGG_SEED);
     if (isfinite(t->rho))
-      fprintf(f, "- Spearman rank correlation between our scores and the paper's: ρ = %.3f (%zu "
-                 "rows with both; ties share average ranks).\n", t->rho, t->rho_n);
+      fprintf(f, "- Spearman rank correlation between our scores and the paper's: ρ = %.3f "
+                 "[%.3f, %.3f] (95%% stratified-bootstrap CI over the runs of each (row, "
+                 "environment) cell; %zu rows with both; ties share average ranks).\n",
+              t->rho, t->rho_lo, t->rho_hi, t->rho_n);
     else
       fprintf(f, "- Spearman rank correlation with the paper: n/a (%zu row%s with both a score "
                  "and a paper number; it needs 2 and neither side constant).\n", t->rho_n,
@@ -279,6 +314,11 @@ static void write_csv(FILE *f, const exp_table *t) {
     snprintf(h, sizeof h, "%s_n", s->envs[e]);
     csv_field(f, h, 0);
   }
+  for (int k = 0; s->normalize && k < EXP_AGG_COUNT; k++)
+    for (int j = 0; j < 3; j++) {
+      snprintf(h, sizeof h, "%s%s", exp_agg_names[k], j == 0 ? "" : j == 1 ? "_lo" : "_hi");
+      csv_field(f, h, 0);
+    }
   fputc('\n', f);
   for (size_t v = 0; v < V; v++) {
     csv_field(f, s->variants[v].name, 1);
@@ -290,6 +330,11 @@ static void write_csv(FILE *f, const exp_table *t) {
       csv_double(f, t->mean[v * E + e]);
       csv_double(f, t->se[v * E + e]);
       fprintf(f, ",%zu", t->n[v * E + e]);
+    }
+    for (int k = 0; s->normalize && k < EXP_AGG_COUNT; k++) {
+      csv_double(f, t->agg[v].point[k]);
+      csv_double(f, t->agg[v].lo[k]);
+      csv_double(f, t->agg[v].hi[k]);
     }
     fputc('\n', f);
   }
@@ -318,14 +363,18 @@ static void write_tex(FILE *f, const exp_table *t, const provenance *pv, int arg
   if (s->normalize) fputc('r', f);
   fputc('r', f);
   for (size_t e = 0; e < E; e++) fputc('r', f);
-  fputs("r}\n\\toprule\nVariant", f);
+  fputc('r', f);
+  for (int k = 0; s->normalize && k < N_AGG_COLS; k++) fputc('r', f);
+  fputs("}\n\\toprule\nVariant", f);
   if (s->normalize) fputs(" & Score", f);
   fputs(" & Paper", f);
   for (size_t e = 0; e < E; e++) {
     fputs(" & ", f);
     put_text(f, s->envs[e], FMT_TEX);
   }
-  fputs(" & Runs \\\\\n\\midrule\n", f);
+  fputs(" & Runs", f);
+  for (int k = 0; s->normalize && k < N_AGG_COLS; k++) fprintf(f, " & %s", agg_titles[k]);
+  fputs(" \\\\\n\\midrule\n", f);
   for (size_t v = 0; v < V; v++) {
     put_text(f, s->variants[v].name, FMT_TEX);
     if (s->normalize) {
@@ -338,7 +387,12 @@ static void write_tex(FILE *f, const exp_table *t, const provenance *pv, int arg
       fputs(" & ", f);
       put_cell(f, t, v, e, FMT_TEX);
     }
-    fprintf(f, " & %zu/%zu \\\\\n", t->row_found[v], t->K * E);
+    fprintf(f, " & %zu/%zu", t->row_found[v], t->K * E);
+    for (int k = 0; s->normalize && k < N_AGG_COLS; k++) {
+      fputs(" & ", f);
+      put_agg(f, t, v, agg_cols[k], FMT_TEX);
+    }
+    fputs(" \\\\\n", f);
   }
   fputs("\\bottomrule\n\\end{tabular}\n\\par\\smallskip\n\\footnotesize\n", f);
   fputs("Environment columns: ", f);
@@ -352,8 +406,11 @@ static void write_tex(FILE *f, const exp_table *t, const provenance *pv, int arg
       fprintf(f, " %s / %s%s", num(a, sizeof a, t->random[e], 4), num(b, sizeof b, t->best[e], 4),
               e + 1 < E ? "; " : ".");
     }
+    fprintf(f, " IQM, median, mean, optimality gap of the normalized scores, [95\\%% CI] by "
+               "stratified bootstrap (%d resamples).", EXP_AGG_RESAMPLES);
     if (isfinite(t->rho))
-      fprintf(f, " Spearman $\\rho = %.3f$ with the paper over %zu rows.", t->rho, t->rho_n);
+      fprintf(f, " Spearman $\\rho = %.3f$ [%.3f, %.3f] with the paper over %zu rows.", t->rho,
+              t->rho_lo, t->rho_hi, t->rho_n);
   }
   if (s->paper) {
     fputs(" Paper: ", f);

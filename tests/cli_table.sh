@@ -48,8 +48,8 @@ done
 check "table prints table.md" "$(cmp -s "$tmp/table.out" "$X/table.md"; echo $?)"
 check "header row with both environments" \
   "$(has "$X/table.md" '| variant | score | paper | cartpole | garnet:8,2,3,5 | runs |'; echo $?)"
-check "row clip 0.2, all runs, paper 0.80" "$(grep -q '^| clip 0\.2 | [-0-9.]* | 0\.80 | .* | 4/4 |$' "$X/table.md"; echo $?)"
-check "row no clip, all runs, no paper number" "$(grep -q '^| no clip | [-0-9.]* | — | .* | 4/4 |$' "$X/table.md"; echo $?)"
+check "row clip 0.2, all runs, paper 0.80" "$(grep -q '^| clip 0\.2 | [-0-9.]* | 0\.80 | .* | 4/4 | [^|]* | [^|]* | [^|]* | [^|]* |$' "$X/table.md"; echo $?)"
+check "row no clip, all runs, no paper number" "$(grep -q '^| no clip | [-0-9.]* | — | .* | 4/4 | [^|]* | [^|]* | [^|]* | [^|]* |$' "$X/table.md"; echo $?)"
 check "no missing cell in the full sweep" "$(! grep -q 'missing (' "$X/table.md"; echo $?)"
 check "random and best per environment in the notes" \
   "$(grep -q '^| cartpole | [-0-9.]* | [-0-9.]* | ' "$X/table.md" && grep -q '^| garnet:8,2,3,5 | [-0-9.]* | ' "$X/table.md"; echo $?)"
@@ -63,7 +63,7 @@ rnd=$("$T" rollout --env cartpole --episodes 100 --seed 1 | awk -F'\t' 'NR == 2 
 check "random on cartpole is trbench rollout's ($rnd)" "$(grep -q "^| cartpole | $rnd | " "$X/table.md"; echo $?)"
 check "CSV: one width for every line" "$([ "$(csv_widths "$X/table.csv" | wc -l)" -eq 1 ]; echo $?)"
 check "CSV: header and 2 rows" "$([ "$(wc -l <"$X/table.csv")" -eq 3 ]; echo $?)"
-check "CSV: 6 + 3 per environment fields" "$([ "$(csv_widths "$X/table.csv")" -eq 12 ]; echo $?)"
+check "CSV: 6 + 3 per environment + 4 aggregates x 3 fields" "$([ "$(csv_widths "$X/table.csv")" -eq 24 ]; echo $?)"
 check "CSV: environment with commas quoted" "$(has "$X/table.csv" '"garnet:8,2,3,5_mean"'; echo $?)"
 for rule in '\toprule' '\midrule' '\bottomrule'; do
   check "table.tex has $rule" "$(grep -qxF "$rule" "$X/table.tex"; echo $?)"
@@ -76,13 +76,13 @@ rm -r "$X/runs/clip_0.2__cartpole__s2" "$X/runs/no_clip__garnet_8_2_3_5__s1" \
 "$T" table "$tmp/tiny.ini" --results "$R" >/dev/null 2>"$tmp/err"
 check "table with missing runs: exit status" $?
 check "one seed missing: the cell says 1/2" \
-  "$(grep -q '^| clip 0\.2 | [-0-9.]* | 0\.80 | [-0-9.]* (1/2) | [-0-9.]* ± [0-9.e+-]* | 3/4 |$' "$X/table.md"; echo $?)"
+  "$(grep -q '^| clip 0\.2 | [-0-9.]* | 0\.80 | [-0-9.]* (1/2) | [-0-9.]* ± [0-9.e+-]* | 3/4 | [^|]* | [^|]* | [^|]* | [^|]* |$' "$X/table.md"; echo $?)"
 check "both seeds missing: the cell says missing (0/2)" \
-  "$(grep -q '^| no clip | [-0-9.]* | — | [-0-9.]* ± [0-9.e+-]* | missing (0/2) | 2/4 |$' "$X/table.md"; echo $?)"
+  "$(grep -q '^| no clip | [-0-9.]* | — | [-0-9.]* ± [0-9.e+-]* | missing (0/2) | 2/4 | [^|]* | [^|]* | [^|]* | [^|]* |$' "$X/table.md"; echo $?)"
 check "runs found in the notes" "$(has "$X/table.md" '5 of 8 found with a finite score'; echo $?)"
 check "CSV with missing runs: one width" "$([ "$(csv_widths "$X/table.csv" | wc -l)" -eq 1 ]; echo $?)"
 check "CSV: a missing mean is an empty field, n = 0" \
-  "$(grep -q '^no clip,ppo-noclip,[-0-9.e]*,,2,4,[-0-9.e]*,[-0-9.e]*,2,,,0$' "$X/table.csv"; echo $?)"
+  "$(grep -q '^no clip,ppo-noclip,[-0-9.e]*,,2,4,[-0-9.e]*,[-0-9.e]*,2,,,0,' "$X/table.csv"; echo $?)"
 check "CSV: one seed found, no standard error" \
   "$(grep -q '^clip 0\.2,ppo-clip,[-0-9.e]*,0\.8[0-9]*,3,4,[-0-9.e]*,,1,' "$X/table.csv"; echo $?)"
 check "table.tex: missing (0/2)" "$(has "$X/table.tex" 'missing (0/2)'; echo $?)"
@@ -165,15 +165,20 @@ fake epsilon__cartpole__s1 failed nan
 "$T" table "$tmp/hand.ini" --results "$tmp/hres" >"$tmp/hand.md" 2>"$tmp/err"
 check "hand table exit status" $?
 check "Spearman rho = 2/sqrt(10) over 4 rows" \
-  "$(has "$tmp/hand.md" 'ρ = 0.632 (4 rows with both'; echo $?)"
-check "alpha: 300 ± 10, score 1.00" "$(grep -qxF '| alpha | 1.00 | 0.50 | 300 ± 10 | 2/2 |' "$tmp/hand.md"; echo $?)"
-check "beta: one seed, no standard error" "$(grep -q '^| beta | [-0-9.]* | 0\.90 | 200 (1/2) | 1/2 |$' "$tmp/hand.md"; echo $?)"
-check "gamma: 150 ± 10" "$(grep -q '^| gamma | [-0-9.]* | 0\.50 | 150 ± 10 | 2/2 |$' "$tmp/hand.md"; echo $?)"
+  "$(has "$tmp/hand.md" 'ρ = 0.632 [' && has "$tmp/hand.md" '4 rows with both'; echo $?)"
+check "alpha: 300 ± 10, score 1.00" "$(grep -qF '| alpha | 1.00 | 0.50 | 300 ± 10 | 2/2 |' "$tmp/hand.md"; echo $?)"
+check "beta: one seed, no standard error" "$(grep -q '^| beta | [-0-9.]* | 0\.90 | 200 (1/2) | 1/2 | [^|]* | [^|]* | [^|]* | [^|]* |$' "$tmp/hand.md"; echo $?)"
+check "gamma: 150 ± 10" "$(grep -q '^| gamma | [-0-9.]* | 0\.50 | 150 ± 10 | 2/2 | [^|]* | [^|]* | [^|]* | [^|]* |$' "$tmp/hand.md"; echo $?)"
 want=$(awk -v r="$rnd" 'BEGIN { printf "%.2f", (100 - r) / (300 - r) }')
 check "delta: (100 - random)/(300 - random) = $want, 100 ± 0" \
-  "$(grep -qxF "| delta | $want | 0.10 | 100 ± 0 | 2/2 |" "$tmp/hand.md"; echo $?)"
+  "$(grep -qF "| delta | $want | 0.10 | 100 ± 0 | 2/2 |" "$tmp/hand.md"; echo $?)"
+z1=$(awk -v r="$rnd" 'BEGIN { printf "%.2f", (290 - r) / (300 - r) }')
+z2=$(awk -v r="$rnd" 'BEGIN { printf "%.2f", (310 - r) / (300 - r) }')
+gap=$(awk -v r="$rnd" 'BEGIN { printf "%.2f", 5 / (300 - r) }')
+check "alpha: IQM, median, mean 1.00 [z1, z2] = [$z1, $z2], opt. gap $gap (by hand)" \
+  "$(grep -qF "| 2/2 | 1.00 [$z1, $z2] | 1.00 [$z1, $z2] | 1.00 [$z1, $z2] | $gap [0.00, " "$tmp/hand.md"; echo $?)"
 check "epsilon: no score, never 0" \
-  "$(grep -qxF '| epsilon | n/a (0/2 runs) | 0.80 | missing (0/2) | 0/2 |' "$tmp/hand.md"; echo $?)"
+  "$(grep -qxF '| epsilon | n/a (0/2 runs) | 0.80 | missing (0/2) | 0/2 | n/a | n/a | n/a | n/a |' "$tmp/hand.md"; echo $?)"
 check "best row and random in the notes" "$(grep -q "^| cartpole | $rnd | 300 | alpha | " "$tmp/hand.md"; echo $?)"
 check "diverged and failed runs counted in the notes" \
   "$(has "$tmp/hand.md" '7 of 10 found with a finite score; 1 diverged and 0 failed among them' &&

@@ -1,0 +1,103 @@
+/* experiments/aggregates.c — see aggregates.h.  Letters: V rows, E environments, R runs. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "experiments/results.h"
+
+double exp_table_normalized(const exp_table *t, size_t k) {
+  size_t e = t->runs[k].env;
+  double den = t->best[e] - t->random[e];
+  if (!isfinite(t->score[k]) || !isfinite(den) || den == 0) return NAN;
+  return (t->score[k] - t->random[e]) / den;
+}
+
+/* The normalized runs grouped by (row, environment) cell: x (R) holds them cell by cell,
+ * cell[v * E + e] points into x. */
+typedef struct {
+  double *x;
+  exp_stratum *cell; /* (V E) */
+} cells;
+
+static tr_status cells_fill(const exp_table *t, cells *c) {
+  size_t V = t->s->n_variants, E = t->s->n_envs, R = t->n_runs;
+  c->x = malloc((R ? R : 1) * sizeof *c->x);
+  c->cell = calloc(V * E > 0 ? V * E : 1, sizeof *c->cell);
+  if (!c->x || !c->cell) return tr_error(TR_ENOMEM, "out of memory: table aggregates");
+  size_t *count = calloc(V * E > 0 ? V * E : 1, sizeof *count);
+  if (!count) return tr_error(TR_ENOMEM, "out of memory: table aggregates");
+  for (size_t k = 0; k < R; k++)
+    if (isfinite(exp_table_normalized(t, k))) count[t->runs[k].variant * E + t->runs[k].env]++;
+  size_t off = 0;
+  for (size_t i = 0; i < V * E; i++) {
+    c->cell[i].x = c->x + off;
+    c->cell[i].n = 0;
+    off += count[i];
+  }
+  for (size_t k = 0; k < R; k++) {
+    double z = exp_table_normalized(t, k);
+    if (!isfinite(z)) continue;
+    exp_stratum *s = &c->cell[t->runs[k].variant * E + t->runs[k].env];
+    ((double *)s->x)[s->n++] = z;
+  }
+  free(count);
+  return TR_OK;
+}
+
+/* ρ between the rows' mean normalized scores and the paper: the statistic of the (V E)
+ * cell strata; ctx holds V, E and the paper column. */
+typedef struct {
+  size_t V, E;
+  const double *paper; /* (V) */
+  double *a, *b;       /* (V) scratch */
+} rho_ctx;
+
+static double rho_of_cells(const exp_stratum *s, size_t T, void *ctx) {
+  rho_ctx *c = ctx;
+  (void)T;
+  for (size_t v = 0; v < c->V; v++) {
+    double sum = 0;
+    size_t n = 0;
+    for (size_t e = 0; e < c->E; e++)
+      for (size_t i = 0; i < s[v * c->E + e].n; i++) sum += s[v * c->E + e].x[i], n++;
+    c->a[v] = n && isfinite(c->paper[v]) ? sum / (double)n : NAN;
+    c->b[v] = c->paper[v];
+  }
+  size_t used;
+  return exp_stats_spearman(c->a, c->b, c->V, &used);
+}
+
+tr_status exp_table_aggregates(exp_table *t) {
+  const exp_spec *s = t->s;
+  size_t V = s->n_variants, E = s->n_envs;
+  t->rho_lo = t->rho_hi = NAN;
+  if (!s->normalize) return TR_OK;
+  cells c = {0};
+  tr_status st = cells_fill(t, &c);
+  gsl_rng *r = st ? NULL : tr_rng_alloc(EXP_AGG_SEED);
+  double *paper = calloc(V, sizeof *paper), *a = calloc(V, sizeof *a), *b = calloc(V, sizeof *b);
+  t->agg = calloc(V, sizeof *t->agg);
+  if (!st && (!r || !paper || !a || !b || !t->agg))
+    st = tr_error(TR_ENOMEM, "out of memory: table aggregates");
+  for (size_t v = 0; !st && v < V; v++) {
+    exp_row_agg *g = &t->agg[v];
+    const exp_stratum *row = &c.cell[v * E]; /* the row's E strata */
+    for (size_t e = 0; e < E; e++) g->n += row[e].n;
+    for (int k = 0; k < EXP_AGG_COUNT && !st; k++)
+      if (exp_stats_aggregate_ci((exp_agg)k, row, E, EXP_AGG_RESAMPLES, r, &g->point[k], &g->lo[k],
+                                 &g->hi[k]))
+        st = tr_error(TR_ENOMEM, "out of memory: table aggregates");
+  }
+  if (!st) {
+    for (size_t v = 0; v < V; v++) paper[v] = s->variants[v].paper;
+    rho_ctx rc = {V, E, paper, a, b};
+    double point;
+    if (exp_stats_bootstrap(c.cell, V * E, rho_of_cells, &rc, EXP_AGG_RESAMPLES, r, &point,
+                            &t->rho_lo, &t->rho_hi))
+      st = tr_error(TR_ENOMEM, "out of memory: table aggregates");
+  }
+  if (r) gsl_rng_free(r);
+  free(paper), free(a), free(b), free(c.x), free(c.cell);
+  return st;
+}
