@@ -91,13 +91,13 @@ check "table.tex: missing (0/2)" "$(has "$X/table.tex" 'missing (0/2)'; echo $?)
 "$T" plot "$tmp/tiny.ini" --results "$R" >"$tmp/out" 2>"$tmp/err"
 check "plot exit status" $?
 P="$X/plots"
-for f in curves_cartpole curves_garnet_8_2_3_5 scores; do
+for f in curves_cartpole curves_garnet_8_2_3_5 scores profiles intervals; do
   check "$f.gp and .dat written" "$([ -s "$P/$f.gp" ] && [ -s "$P/$f.dat" ]; echo $?)"
 done
 if grep -q 'notice: gnuplot not available' "$tmp/err"; then
   echo "note: no gnuplot: PNG and SVG not checked"
 else
-  for f in curves_cartpole curves_garnet_8_2_3_5 scores; do
+  for f in curves_cartpole curves_garnet_8_2_3_5 scores profiles intervals; do
     check "$f.png is a non-empty PNG" "$([ -s "$P/$f.png" ] && head -c 4 "$P/$f.png" | grep -q PNG; echo $?)"
     check "$f.svg is a non-empty SVG" "$([ -s "$P/$f.svg" ] && grep -q '<svg' "$P/$f.svg"; echo $?)"
   done
@@ -106,13 +106,23 @@ else
 fi
 check "legend names the variants" "$(has "$P/curves_cartpole.gp" 'title "clip 0.2 (1/2 seeds)"' &&
   has "$P/curves_cartpole.gp" 'title "no clip"'; echo $?)"
+# performance profiles: a block per row of 101 points "tau share lo hi", the share a step
+# function from 1 (at the lowest tau, at most 0... every run above it unless it is the lowest)
+# down to 0 at the highest tau; every band holds its curve
+check "profiles.dat: 2 blocks of 101 points, bands around the curves" "$(awk '/^# variant/ { b++ }
+  /^[-0-9]/ { n++; if (!($3 <= $2 + 1e-12 && $2 <= $4 + 1e-12 && $2 >= 0 && $2 <= 1)) bad = 1
+  last = $2 } END { exit !(b == 2 && n == 202 && !bad && last == 0) }' "$P/profiles.dat"; echo $?)"
+# (a percentile interval need not hold its point estimate with 2 runs a cell: only lo <= hi)
+check "intervals.dat: a row per variant, lo <= hi for each aggregate" "$(awk '/^[0-9]/ {
+  n++; for (j = 3; j <= 12; j += 3) if ($j != "NaN" && !($(j+1) <= $(j+2))) bad = 1 }
+  END { exit !(n == 2 && !bad) }' "$P/intervals.dat"; echo $?)"
 check "the paper's bar" "$(has "$P/scores.dat" '"clip 0.2" ' && grep -q '^1 "no clip" [-0-9.e]* NaN 2$' "$P/scores.dat"; echo $?)"
 # without gnuplot: scripts, data and a notice; exit 0
 rm -rf "$P"
 TRBENCH_GNUPLOT= "$T" plot "$tmp/tiny.ini" --results "$R" >"$tmp/out" 2>"$tmp/err"
 check "plot without gnuplot: exit status" $?
 check "plot without gnuplot: the notice" \
-  "$(grep -qF "trbench: notice: gnuplot not available; wrote 3 scripts and their data to $P; render them with: cd $P && gnuplot *.gp" "$tmp/err"; echo $?)"
+  "$(grep -qF "trbench: notice: gnuplot not available; wrote 5 scripts and their data to $P; render them with: cd $P && gnuplot *.gp" "$tmp/err"; echo $?)"
 check "plot without gnuplot: scripts, no images" "$([ -s "$P/scores.gp" ] && [ ! -e "$P/scores.png" ]; echo $?)"
 
 # ---- by hand: one environment, five rows, two seeds ----------------------------------------
