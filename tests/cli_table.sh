@@ -114,7 +114,7 @@ check "profiles.dat: 2 blocks of 101 points, bands around the curves" "$(awk '/^
   last = $2 } END { exit !(b == 2 && n == 202 && !bad && last == 0) }' "$P/profiles.dat"; echo $?)"
 # (a percentile interval need not hold its point estimate with 2 runs a cell: only lo <= hi)
 check "intervals.dat: a row per variant, lo <= hi for each aggregate" "$(awk '/^[0-9]/ {
-  n++; for (j = 3; j <= 12; j += 3) if ($j != "NaN" && !($(j+1) <= $(j+2))) bad = 1 }
+  n++; for (j = NF - 11; j <= NF; j += 3) if ($j != "NaN" && !($(j+1) <= $(j+2))) bad = 1 }
   END { exit !(n == 2 && !bad) }' "$P/intervals.dat"; echo $?)"
 check "the paper's bar" "$(has "$P/scores.dat" '"clip 0.2" ' && grep -q '^1 "no clip" [-0-9.e]* NaN 2$' "$P/scores.dat"; echo $?)"
 # without gnuplot: scripts, data and a notice; exit 0
