@@ -26,6 +26,7 @@ int exp_parse_size_list(const char *flag, const char *text, size_t **out, size_t
 int exp_parse_double_list(const char *flag, const char *text, double **out, size_t *n);
 
 int exp_cmd_verify(int argc, char **argv);
+int exp_cmd_certify(int argc, char **argv);
 int exp_cmd_eval(int argc, char **argv);
 int exp_cmd_solve(int argc, char **argv);
 int exp_cmd_bench(int argc, char **argv);
