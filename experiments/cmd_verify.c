@@ -51,8 +51,8 @@ static void verify_help(FILE *f) {
       "Dirichlet(0.1), point masses or near point masses, and near-deterministic\n"
       "transitions and policies.  --search (every inequality, or the --claim one) searches\n"
       "mu, P, r, pi, pi' and alpha for the tightest instance at every (S, A, gamma) of the\n"
-      "lists, from R random points per combination (default 16) and the 3 tightest random\n"
-      "instances, I iterations each (default 400); it saves search/ID.{mdp,pi,pi2,alpha}.\n"
+      "lists, from R random points per combination (default 32) and the 3 tightest random\n"
+      "instances, I iterations each (default 2000); it saves search/ID.{mdp,pi,pi2,alpha}.\n"
       "'-' marks a column that does not apply.  For every violated claim a counterexample\n"
       "follows the table.  --out DIR writes verify.tsv there, and each counterexample's MDP\n"
       "and policies (counterexamples/ID.mdp, ID.pi, ID.pi2, ID.alpha) so it can be re-checked\n"
@@ -270,7 +270,7 @@ int exp_cmd_verify(int argc, char **argv) {
   double *gammas = NULL;
   const char *out_dir = NULL;
   int rc = 0, c, search = 0;
-  size_t restarts = 16, iters = 400;
+  size_t restarts = 32, iters = 2000;
   optind = 0;
   opterr = 0;
   while (!rc && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {

@@ -334,6 +334,14 @@ static double kl_along(const thy_instance *in, const double *delta, double t) {
   return acc;
 }
 
+/* Var_p(x) = Σ_a p(a)(x(a) − E_p x)², two-pass. */
+static double pi_variance(const double *p, const double *x, size_t A) {
+  double m = 0.0, v = 0.0;
+  for (size_t a = 0; a < A; a++) m += p[a] * x[a];
+  for (size_t a = 0; a < A; a++) v += p[a] * (x[a] - m) * (x[a] - m);
+  return v;
+}
+
 /* (D(t) + D(−t)) / t² and δᵀFδ: the symmetric sum cancels the cubic term, so with t = 1e-4
  * the truncation error is O(t²) ≈ 1e-8 (times moments of δ) and rounding ≈ ε/t ≈ 1e-12. */
 static tr_status kl_second_order(double *lhs, double *quad, const thy_instance *in) {
@@ -343,16 +351,10 @@ static tr_status kl_second_order(double *lhs, double *quad, const thy_instance *
   random_direction(delta, n, in->rng);
   double t = 1e-4;
   *lhs = (kl_along(in, delta, t) + kl_along(in, delta, -t)) / (t * t);
-  /* δᵀFδ = Σ_s d(s) Var_{π_s}(δ_s) (the block form of F) */
+  /* δᵀFδ = Σ_s d(s) Var_{π_s}(δ_s) (the block form of F); the variance in two passes,
+   * since E[δ²] − E[δ]² cancels catastrophically for a near-deterministic π_s */
   double q = 0.0;
-  for (size_t s = 0; s < S; s++) {
-    double m1 = 0.0, m2 = 0.0;
-    for (size_t a = 0; a < A; a++) {
-      m1 += in->pi[s * A + a] * delta[s * A + a];
-      m2 += in->pi[s * A + a] * delta[s * A + a] * delta[s * A + a];
-    }
-    q += in->v->d[s] * (m2 - m1 * m1);
-  }
+  for (size_t s = 0; s < S; s++) q += in->v->d[s] * pi_variance(in->pi + s * A, delta + s * A, A);
   *quad = q;
   free(delta);
   return TR_OK;
@@ -735,38 +737,36 @@ static double step_kl(const thy_instance *in, const double *ng, double beta, dou
  * fraction of its budget, and not judged. */
 static tr_status chk_course_c5(thy_check *c, const thy_instance *in) {
   size_t S = in->m->S, A = in->m->A, n = S * A;
+  double g1 = 1 - in->m->gamma;
   if (!in->theta || !(in->alpha > 0.0)) {
     c->applicable = 0;
     return TR_OK;
   }
-  double *g = tr_malloc(n * sizeof *g), *ng = tr_malloc(n * sizeof *ng);
-  double *th = tr_malloc(n * sizeof *th), *p2 = tr_malloc(n * sizeof *p2);
-  double *kl = tr_malloc(S * sizeof *kl);
+  double *ng = tr_malloc(n * sizeof *ng), *th = tr_malloc(n * sizeof *th);
+  double *p2 = tr_malloc(n * sizeof *p2), *kl = tr_malloc(S * sizeof *kl);
   tr_status st = TR_OK;
-  if (!g || !ng || !th || !p2 || !kl) {
+  if (!ng || !th || !p2 || !kl) {
     st = TR_ENOMEM;
     goto done;
   }
-  for (size_t s = 0; s < S; s++)
-    for (size_t a = 0; a < A; a++)
-      g[s * A + a] = in->v->d[s] * in->pi[s * A + a] * in->v->Adv[s * A + a] / (1 - in->m->gamma);
-  if ((st = thy_softmax_natural_grad(ng, g, in->pi, in->v->d, S, A, 1e-12))) goto done;
-  double gFg = 0.0;
-  for (size_t k = 0; k < n; k++) gFg += g[k] * ng[k];
-  if (!(gFg > 1e-14)) {
+  /* F⁻¹g in closed form: F's block d(s)(diag π_s − π_sπ_sᵀ) maps A_π(s,·)/(1−γ) to
+   * g_s = d(s) π_s∘A_π(s,·)/(1−γ) (as Σ_a π A_π = 0), so x = A_π/(1−γ) solves Fx = g up to
+   * per-state constants, which F ignores (a pseudo-inverse loses every digit when some
+   * d(s)·π(a|s) is tiny); gᵀx = Σ_s d(s) E_π[x²] */
+  double gFg = 0.0, quad = 0.0;
+  for (size_t k = 0; k < n; k++) ng[k] = in->v->Adv[k] / g1;
+  for (size_t s = 0; s < S; s++) {
+    double m2 = 0.0;
+    for (size_t a = 0; a < A; a++) m2 += in->pi[s * A + a] * ng[s * A + a] * ng[s * A + a];
+    gFg += in->v->d[s] * m2;
+  }
+  if (!(gFg > 1e-300)) {
     c->applicable = 0;
     goto done;
   }
-  double alpha = in->alpha, beta = sqrt(alpha / gFg), quad = 0.0;
-  for (size_t s = 0; s < S; s++) {
-    double m1 = 0.0, m2 = 0.0;
-    for (size_t a = 0; a < A; a++) {
-      double x = beta * ng[s * A + a];
-      m1 += in->pi[s * A + a] * x;
-      m2 += in->pi[s * A + a] * x * x;
-    }
-    quad += in->v->d[s] * (m2 - m1 * m1);
-  }
+  double alpha = in->alpha, beta = sqrt(alpha / gFg);
+  for (size_t s = 0; s < S; s++) quad += in->v->d[s] * pi_variance(in->pi + s * A, ng + s * A, A);
+  quad *= beta * beta;
   thy_check_bound(c, alpha, 0.5 * quad, alpha, alpha);
   double f0 = step_kl(in, ng, beta, th, p2, kl) / alpha;
   double f2 = step_kl(in, ng, beta / 10, th, p2, kl) / (alpha / 100);
@@ -776,7 +776,7 @@ static tr_status chk_course_c5(thy_check *c, const thy_instance *in) {
            "%.3g %.3g %.3g (not judged)",
            alpha, 0.5 * quad / alpha, f0, f2, f4);
 done:
-  free(g), free(ng), free(th), free(p2), free(kl);
+  free(ng), free(th), free(p2), free(kl);
   return st;
 }
 

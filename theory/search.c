@@ -11,7 +11,7 @@
 #include "core/rng.h"
 #include "theory/softmax.h"
 
-enum { NM_MAX_DIM = 80 };
+enum { NM_MAX_DIM = 80, NM_ROUNDS = 4 };
 static const double LOGIT_FLOOR = -30.0; /* log of a zero probability in a starting instance */
 
 int thy_search_applies(const thy_claim *c) {
@@ -191,12 +191,18 @@ static tr_status run_nm(search_ctx *c, const double *x0, size_t max_iter, double
     goto done;
   }
   memcpy(x->data, x0, c->n * sizeof *x0);
-  gsl_vector_set_all(step, step0);
   gsl_multimin_function f = {nm_objective, c->n, c};
-  if (gsl_multimin_fminimizer_set(mz, &f, x, step)) goto done;
-  for (size_t it = 0; it < max_iter; it++) {
-    if (gsl_multimin_fminimizer_iterate(mz)) break;
-    if (gsl_multimin_fminimizer_size(mz) < 1e-10) break;
+  /* NM_ROUNDS rounds, each a fresh simplex (edge step0) around the previous round's best:
+   * a collapsed simplex otherwise stalls on the objective's kinks (max over states) */
+  size_t per = max_iter / NM_ROUNDS + 1;
+  for (int round = 0; round < NM_ROUNDS; round++) {
+    gsl_vector_set_all(step, step0);
+    if (gsl_multimin_fminimizer_set(mz, &f, x, step)) goto done;
+    for (size_t it = 0; it < per; it++) {
+      if (gsl_multimin_fminimizer_iterate(mz)) break;
+      if (gsl_multimin_fminimizer_size(mz) < 1e-10) break;
+    }
+    gsl_vector_memcpy(x, gsl_multimin_fminimizer_x(mz));
   }
 done:
   gsl_vector_free(x);
