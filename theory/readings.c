@@ -22,8 +22,9 @@ static const thy_reading readings[] = {
     {"course.c4",
      "the KL between trajectory distributions (or the average KL) equals dtheta^T F dtheta to "
      "second order (no 1/2)",
-     "sum_s d(s) KL(pi_theta(s) || pi_theta+t delta(s)) / t^2 -> delta^T F delta as t -> 0 "
-     "(symmetric difference quotient, t = 1e-4, random delta)",
+     "checked as an identity: (D(t) + D(-t))/(2 t^2) against delta^T F delta, D(t) = sum_s "
+     "d(s) KL(pi_theta(s) || pi_theta+t delta(s)), t = 1e-4, random delta (the true limit is "
+     "1/2 delta^T F delta)",
      NULL},
     {"course.c5",
      "the TRPO/NPG step theta + sqrt(a/(g^T F^-1 g)) F^-1 g satisfies the trust region "
