@@ -14,6 +14,7 @@
 #include "tests/check.h"
 #include "theory/certify.h"
 #include "theory/search.h"
+#include "theory/softmax.h"
 #include "theory/verdicts.h"
 
 static thy_search_opts opts1(const size_t *S, const size_t *A, const double *g, size_t restarts,
@@ -119,7 +120,46 @@ static void test_sizes(void) {
   if (!st) thy_search_result_clear(&res);
 }
 
+/* Regression (found when the instance space gained near-deterministic policies and point
+ * masses): δᵀFδ and ½ΔᵀFΔ computed as E[x²] − E[x]² cancelled catastrophically when π(·|s)
+ * is within 1e-13 of a point mass, so fisher.kl2 reported relative errors of 1e-5 and more, and C5
+ * a quadratic model 172 times its budget.  With two-pass variances and the closed-form
+ * F⁻¹g both are right to rounding. */
+static void test_near_deterministic_regression(void) {
+  static const double P[] = {0.9, 0.1, 0.2, 0.8, 0.6, 0.4, 0.05, 0.95};
+  static const double r[] = {0.3, 0.8, 0.55, 0.1}, mu[] = {1, 0};
+  double theta[] = {16.0, -16.0, -15.0, 15.0}, pi[4], pi2[4] = {0.5, 0.5, 0.5, 0.5};
+  mdp *m = mdp_alloc_dense(2, 2, 0.9137, P, r, mu);
+  thy_values *v = thy_values_alloc(2, 2), *v2 = thy_values_alloc(2, 2);
+  thy_ws *ws = thy_ws_alloc(2);
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  CHECK(m && v && v2 && ws && rng, "alloc");
+  if (!m || !v || !v2 || !ws || !rng) goto done;
+  thy_softmax(pi, theta, 2, 2);
+  CHECK(thy_evaluate(v, m, pi, THY_SOLVER_DENSE, ws) == TR_OK, "eval");
+  CHECK(thy_evaluate(v2, m, pi2, THY_SOLVER_DENSE, ws) == TR_OK, "eval2");
+  thy_instance in = {m, pi, pi2, theta, v, v2, 0.3, rng, ws};
+  for (int rep = 0; rep < 20; rep++) {
+    thy_check c;
+    memset(&c, 0, sizeof c);
+    CHECK(thy_claim_find("fisher.kl2")->check(&c, &in) == TR_OK, "fisher.kl2");
+    CHECK(!thy_check_violated(&c, thy_claim_find("fisher.kl2")), "fisher.kl2 %.17g vs %.17g",
+          c.lhs, c.rhs);
+  }
+  thy_check c;
+  memset(&c, 0, sizeof c);
+  CHECK(thy_claim_find("course.c5")->check(&c, &in) == TR_OK && c.applicable, "c5");
+  CHECK_CLOSE(c.rhs, 0.15, 1e-12, 1e-9, "c5: 1/2 D^T F D = alpha/2");
+done:
+  gsl_rng_free(rng);
+  thy_ws_free(ws);
+  thy_values_free(v);
+  thy_values_free(v2);
+  mdp_free(m);
+}
+
 int main(void) {
+  test_near_deterministic_regression();
   test_c1_counterexample();
   test_power("occupancy.tv");
   test_power("achiam.tv");
