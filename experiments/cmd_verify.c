@@ -9,7 +9,9 @@
 #include "core/io.h"
 #include "experiments/cli.h"
 #include "mdps/mdpfile.h"
+#include "theory/readings.h"
 #include "theory/search.h"
+#include "theory/verdicts.h"
 #include "theory/verify.h"
 #include "experiments/commands.h"
 #include "experiments/plot.h"
@@ -21,7 +23,8 @@ static const double default_gammas[] = {0.5, 0.9, 0.9137, 0.99, 0.999};
 static void verify_help(FILE *f) {
   fputs(
       "usage: trbench verify [--mdps N] [--seed S] [--states LIST] [--actions LIST]\n"
-      "                      [--gamma LIST] [--claim ID] [--search] [--out DIR] [--list]\n\n"
+      "                      [--gamma LIST] [--claim ID] [--search] [--restarts R]\n"
+      "                      [--iterations I] [--out DIR] [--list]\n\n"
       "Checks every claim of the catalogue on N random instances (default 1000): a Garnet\n"
       "MDP with S, A, gamma drawn from the lists (defaults 2,3,5,8,13,20,30 / 2,3,4,6 /\n"
       "0.5,0.9,0.9137,0.99,0.999) and random branching, an old policy and a new one near\n"
@@ -37,78 +40,108 @@ static void verify_help(FILE *f) {
       "  median_tightness  bounds: median of 1 - slack/room, where room is the size of the\n"
       "                    bound's penalty term: 1 = the bound is attained, 0 = the true value\n"
       "                    sits at the penalty-free prediction (e.g. for x <= B it is x/B)\n"
+      "  search_instances  instances the search evaluated ('-' without --search)\n"
+      "  search_max_tightness  the search's largest tightness (> 1: a violation)\n"
+      "  verdict           holds, or violated (by a random or a searched instance)\n"
+      "  certified         yes when the instance the verdict rests on (its counterexample, or\n"
+      "                    the tightest instance of a claim that holds) gives the same verdict\n"
+      "                    in ball arithmetic (Arb); no when the balls overlap; '-' not checked\n"
+      "Random instances draw S, A, gamma from the lists, start distributions uniform,\n"
+      "Dirichlet(0.1), point masses or near point masses, and near-deterministic\n"
+      "transitions and policies.  --search (every inequality, or the --claim one) searches\n"
+      "mu, P, r, pi, pi' and alpha for the tightest instance at every (S, A, gamma) of the\n"
+      "lists, from R random points per combination (default 32) and the 3 tightest random\n"
+      "instances, I iterations each (default 2000); it saves search/ID.{mdp,pi,pi2,alpha}.\n"
       "'-' marks a column that does not apply.  For every violated claim a counterexample\n"
       "follows the table.  --out DIR writes verify.tsv there, and each counterexample's MDP\n"
-      "and policies (counterexamples/ID.mdp, ID.pi, ID.pi2) so it can be re-checked with\n"
-      "trbench eval.  Exit status 0 iff no identity or bound is violated (course statements\n"
+      "and policies (counterexamples/ID.mdp, ID.pi, ID.pi2, ID.alpha) so it can be re-checked\n"
+      "with trbench eval or trbench certify.  Exit status 0 iff no identity or bound is violated (course statements\n"
       "report counterexamples without failing); 2 on bad input.\n",
       f);
 }
 
+/* Every claim; course statements also with the slide's wording and the reading checked. */
 static void list_claims(void) {
-  printf("claim\tkind\tsource\tstatement\tassumptions\n");
+  printf("claim\tkind\tsource\tstatement\tassumptions\tslide_wording\treading\n");
   for (size_t j = 0; j < thy_claims_count(); j++) {
     const thy_claim *c = thy_claim_at(j);
-    printf("%s\t%s\t%s\t%s\t%s\n", c->id, thy_claim_kind_name(c->kind), c->source, c->statement,
-           *c->assumptions ? c->assumptions : "-");
+    const thy_reading *rd = thy_reading_find(c->id);
+    printf("%s\t%s\t%s\t%s\t%s\t%s\t%s%s%s\n", c->id, thy_claim_kind_name(c->kind), c->source,
+           c->statement, *c->assumptions ? c->assumptions : "-", rd ? rd->wording : "-",
+           rd ? rd->reading : "-", rd && rd->implied ? "; " : "",
+           rd && rd->implied ? rd->implied : "");
   }
 }
 
-static int is_local_claim(const thy_claim *c) {
-  return c >= thy_claims_local && c < thy_claims_local + thy_claims_local_n;
-}
-
-/* Save instance i (MDP, π, π') under dir/counterexamples/ID.*. */
-static tr_status save_instance(const char *dir, const thy_claim *c, const thy_verify_opts *o,
-                               size_t i) {
-  thy_instance_data d;
-  tr_status st = thy_instance_build(&d, o, i);
-  if (st) return st;
-  char *sub = tr_path_join(dir, "counterexamples"), path[4096];
-  if (!sub) {
-    thy_instance_data_free(&d);
-    return TR_ENOMEM;
-  }
-  if (!(st = tr_mkdir_p(sub))) {
-    snprintf(path, sizeof path, "%s/%s.mdp", sub, c->id);
-    st = mdp_write_file(d.m, path);
+/* Save an instance (MDP, π, π', α) as DIR/ID.mdp, ID.pi, ID.pi2, ID.alpha. */
+static tr_status save_files(const char *dir, const char *id, const mdp *m, const double *pi,
+                            const double *pi2, double alpha) {
+  char path[4096];
+  tr_status st = tr_mkdir_p(dir);
+  if (!st) {
+    snprintf(path, sizeof path, "%s/%s.mdp", dir, id);
+    st = mdp_write_file(m, path);
   }
   if (!st) {
-    snprintf(path, sizeof path, "%s/%s.pi", sub, c->id);
-    st = mdp_policy_write(path, d.pi, d.m->S, d.m->A);
+    snprintf(path, sizeof path, "%s/%s.pi", dir, id);
+    st = mdp_policy_write(path, pi, m->S, m->A);
   }
   if (!st) {
-    snprintf(path, sizeof path, "%s/%s.pi2", sub, c->id);
-    st = mdp_policy_write(path, d.pi2, d.m->S, d.m->A);
+    snprintf(path, sizeof path, "%s/%s.pi2", dir, id);
+    st = mdp_policy_write(path, pi2, m->S, m->A);
   }
-  free(sub);
-  thy_instance_data_free(&d);
+  if (!st) {
+    snprintf(path, sizeof path, "%s/%s.alpha", dir, id);
+    tr_atomic_file af;
+    if (!(st = tr_atomic_open(&af, path))) {
+      fprintf(af.f, "%.17g\n", alpha);
+      st = tr_atomic_commit(&af);
+    }
+  }
   return st;
 }
 
+/* The counterexample of every violated claim (the search's when it found one, else the
+ * worst random one), saved under out_dir/counterexamples/. */
 static tr_status print_counterexamples(const thy_verify_report *r, const thy_verify_opts *o,
                                        const char *out_dir) {
   for (size_t j = 0; j < r->n_rows; j++) {
     const thy_verify_row *row = &r->rows[j];
-    if (!row->has_counterexample) continue;
-    printf("# counterexample %s: instance %zu", row->claim->id, row->ce_instance);
-    if (!is_local_claim(row->claim)) {
-      thy_instance_data d;
-      tr_status st = thy_instance_build(&d, o, row->ce_instance);
-      if (st) return st;
-      printf(" (Garnet S=%zu A=%zu b=%zu gamma=%g, alpha=%.6g)", d.m->S, d.m->A, d.branching,
-             d.m->gamma, d.alpha);
-      thy_instance_data_free(&d);
+    if (!thy_verify_row_violated(row)) continue;
+    const thy_check *ce = row->search_violated ? &row->search_best : &row->ce;
+    if (row->search_violated) printf("# counterexample %s: search", row->claim->id);
+    else printf("# counterexample %s: instance %zu", row->claim->id, row->ce_instance);
+    thy_verdict_instance vi;
+    tr_status st;
+    int have = thy_verdict_instance_get(&vi, row, o, &st);
+    if (st) return st;
+    if (have) {
+      const mdp *m = vi.m;
+      double mumax = 0.0;
+      for (size_t s = 0; s < m->S; s++) mumax = fmax(mumax, m->mu[s]);
+      printf(" (S=%zu A=%zu gamma=%g max mu=%.4g, alpha=%.6g)", m->S, m->A, m->gamma, mumax,
+             vi.alpha);
     }
-    printf(": lhs=%.17g rhs=%.17g", row->ce.lhs, row->ce.rhs);
-    if (row->ce.note[0]) printf("; %s", row->ce.note);
-    putchar('\n');
-    if (out_dir && !is_local_claim(row->claim)) {
-      tr_status st = save_instance(out_dir, row->claim, o, row->ce_instance);
-      if (st) return st;
+    printf(": lhs=%.17g rhs=%.17g", ce->lhs, ce->rhs);
+    if (ce->note[0]) printf("; %s", ce->note);
+    printf("; certified %s\n", row->certified < 0 ? "-" : row->certified ? "yes" : "no");
+    if (have && out_dir) {
+      char *sub = tr_path_join(out_dir, "counterexamples");
+      st = sub ? save_files(sub, row->claim->id, vi.m, vi.pi, vi.pi2, vi.alpha) : TR_ENOMEM;
+      free(sub);
     }
+    thy_verdict_instance_free(&vi);
+    if (st) return st;
   }
   return TR_OK;
+}
+
+/* Course statements whose verdict follows from proven results say so. */
+static void print_readings(const thy_verify_report *r) {
+  for (size_t j = 0; j < r->n_rows; j++) {
+    const thy_reading *rd = thy_reading_find(r->rows[j].claim->id);
+    if (rd && rd->implied) printf("# %s: %s\n", rd->id, rd->implied);
+  }
 }
 
 static tr_status write_tsv(const thy_verify_report *r, const char *dir) {
@@ -125,53 +158,52 @@ static tr_status write_tsv(const thy_verify_report *r, const char *dir) {
   return st;
 }
 
-/* Save an instance (MDP, π, π') as DIR/ID.mdp, ID.pi, ID.pi2. */
-static tr_status save_files(const char *dir, const char *id, const mdp *m, const double *pi,
-                            const double *pi2) {
-  char path[4096];
-  tr_status st = tr_mkdir_p(dir);
-  if (!st) {
-    snprintf(path, sizeof path, "%s/%s.mdp", dir, id);
-    st = mdp_write_file(m, path);
+static void put_list(const char *name, const size_t *xs, const double *gs, size_t n) {
+  printf(" %s=", name);
+  for (size_t i = 0; i < n; i++) {
+    if (xs) printf("%s%zu", i ? "," : "", xs[i]);
+    else printf("%s%g", i ? "," : "", gs[i]);
   }
-  if (!st) {
-    snprintf(path, sizeof path, "%s/%s.pi", dir, id);
-    st = mdp_policy_write(path, pi, m->S, m->A);
-  }
-  if (!st) {
-    snprintf(path, sizeof path, "%s/%s.pi2", dir, id);
-    st = mdp_policy_write(path, pi2, m->S, m->A);
-  }
-  return st;
 }
 
-/* --search: the tightest instance of every inequality, on 3-state 2-action MDPs. */
-static tr_status run_search(const thy_verify_opts *o, const char *out_dir, FILE *tsv) {
-  thy_search_opts so = {3, 2, o->gammas == default_gammas ? 0.9 : o->gammas[0], 8, 400, o->seed};
-  char *dir = tr_path_join(out_dir, "search");
-  if (!dir) return TR_ENOMEM;
-  const char *head = "claim\tkind\tevaluations\tslack\ttightness\tviolated\tinstance\n";
-  printf("\n# --search: tightest instance of each inequality (S=%zu A=%zu gamma=%g, %zu restarts)\n",
-         so.S, so.A, so.gamma, so.restarts);
-  fputs(head, stdout);
-  if (tsv) fputs(head, tsv);
-  tr_status st = TR_OK;
-  for (size_t j = 0; j < thy_claims_count() && !st; j++) {
-    const thy_claim *c = thy_claim_at(j);
-    if (!thy_search_applies(c) || (o->claim && strcmp(o->claim, c->id))) continue;
-    thy_search_result res;
-    if ((st = thy_search_claim(&res, c, &so))) break;
-    double slack = res.best.lhs - res.best.rhs, t = thy_check_tightness(&res.best);
-    char line[512];
-    snprintf(line, sizeof line, "%s\t%s\t%zu\t%.6g\t%.6g\t%s\t%s/%s.mdp\n", c->id,
-             thy_claim_kind_name(c->kind), res.evals, slack, t, res.violated ? "yes" : "no", dir,
-             c->id);
-    fputs(line, stdout);
-    if (tsv) fputs(line, tsv);
-    st = save_files(dir, c->id, res.m, res.pi, res.pi2);
-    thy_search_result_clear(&res);
+/* --search: the tightest instance of every searched inequality, saved under DIR/search/,
+ * one line each in DIR/search.tsv (and on stdout). */
+static tr_status write_search(const thy_verify_report *r, const thy_verify_opts *o,
+                              size_t restarts, size_t iters, const char *out_dir) {
+  char *dir = tr_path_join(out_dir, "search"), *p = tr_path_join(out_dir, "search.tsv");
+  tr_status st = dir && p ? tr_mkdir_p(out_dir) : TR_ENOMEM;
+  tr_atomic_file af;
+  if (!st) st = tr_atomic_open(&af, p);
+  if (st) {
+    free(dir), free(p);
+    return st;
   }
-  free(dir);
+  printf("\n# --search: tightest instance of each inequality (");
+  put_list("S", o->states, NULL, o->n_states);
+  put_list("A", o->actions, NULL, o->n_actions);
+  put_list("gamma", NULL, o->gammas, o->n_gammas);
+  printf("; %zu restarts x %zu iterations per combination, seeded from the %d tightest random "
+         "instances)\n", restarts, iters, THY_WORST_K);
+  const char *head = "claim\tkind\tevaluations\tslack\ttightness\tviolated\tS\tA\tgamma\talpha\tinstance\n";
+  fputs(head, stdout);
+  fputs(head, af.f);
+  for (size_t j = 0; j < r->n_rows && !st; j++) {
+    const thy_verify_row *row = &r->rows[j];
+    if (!row->search_m) continue;
+    const mdp *m = row->search_m;
+    char line[1024];
+    snprintf(line, sizeof line, "%s\t%s\t%zu\t%.6g\t%.6g\t%s\t%zu\t%zu\t%g\t%.6g\t%s/%s.mdp\n",
+             row->claim->id, thy_claim_kind_name(row->claim->kind), row->search_instances,
+             row->search_best.lhs - row->search_best.rhs, row->search_max_tightness,
+             row->search_violated ? "yes" : "no", m->S, m->A, m->gamma, row->search_alpha, dir,
+             row->claim->id);
+    fputs(line, stdout);
+    fputs(line, af.f);
+    st = save_files(dir, row->claim->id, m, row->search_pi, row->search_pi2, row->search_alpha);
+  }
+  if (st) tr_atomic_abort(&af);
+  else st = tr_atomic_commit(&af);
+  free(dir), free(p);
   return st;
 }
 
@@ -226,12 +258,15 @@ int exp_cmd_verify(int argc, char **argv) {
       {"states", required_argument, 0, 'S'}, {"actions", required_argument, 0, 'A'},
       {"gamma", required_argument, 0, 'g'}, {"claim", required_argument, 0, 'c'},
       {"search", no_argument, 0, 'x'}, {"out", required_argument, 0, 'o'},
-      {"list", no_argument, 0, 'l'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"list", no_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
+      {"restarts", required_argument, 0, 'R'}, {"iterations", required_argument, 0, 'I'},
+      {0, 0, 0, 0}};
   thy_verify_opts o = {1000, 1, default_states, 7, default_actions, 4, default_gammas, 5, NULL, 0};
   size_t *states = NULL, *actions = NULL;
   double *gammas = NULL;
   const char *out_dir = NULL;
   int rc = 0, c, search = 0;
+  size_t restarts = 32, iters = 2000;
   optind = 0;
   opterr = 0;
   while (!rc && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -255,6 +290,8 @@ int exp_cmd_verify(int argc, char **argv) {
       break;
     case 'c': o.claim = optarg; break;
     case 'x': search = 1; break;
+    case 'R': rc = exp_parse_size("--restarts", optarg, &restarts); break;
+    case 'I': rc = exp_parse_size("--iterations", optarg, &iters); break;
     case 'o': out_dir = optarg; break;
     case 'l': list_claims(); goto done;
     case 'h': verify_help(stdout); goto done;
@@ -274,25 +311,18 @@ int exp_cmd_verify(int argc, char **argv) {
     rc = exp_fail_status(st);
     goto done;
   }
-  thy_verify_write_tsv(r, stdout);
-  printf("# %zu instances, seed %llu, %.3f s (%.3g ms per instance)\n", r->n_instances,
-         (unsigned long long)o.seed, r->seconds, 1e3 * r->seconds / (double)r->n_instances);
-  st = print_counterexamples(r, &o, out_dir);
+  if (search) st = thy_verdicts_search(r, &o, restarts, iters);
+  if (!st) st = thy_verdicts_certify(r, &o);
+  if (!st) {
+    thy_verify_write_tsv(r, stdout);
+    printf("# %zu instances, seed %llu, %.3f s (%.3g ms per instance)\n", r->n_instances,
+           (unsigned long long)o.seed, r->seconds, 1e3 * r->seconds / (double)r->n_instances);
+    print_readings(r);
+    st = print_counterexamples(r, &o, out_dir);
+  }
   if (!st && out_dir) st = write_tsv(r, out_dir);
   if (!st && out_dir) st = write_figures(r, out_dir);
-  if (!st && search) {
-    const char *sdir = out_dir ? out_dir : "trbench-search";
-    tr_atomic_file af;
-    char *p = tr_path_join(sdir, "search.tsv");
-    st = p ? tr_mkdir_p(sdir) : TR_ENOMEM;
-    if (!st) st = tr_atomic_open(&af, p);
-    if (!st) {
-      st = run_search(&o, sdir, af.f);
-      if (st) tr_atomic_abort(&af);
-      else st = tr_atomic_commit(&af);
-    }
-    free(p);
-  }
+  if (!st && search) st = write_search(r, &o, restarts, iters, out_dir ? out_dir : "trbench-search");
   if (st) rc = exp_fail_status(st);
   else rc = thy_verify_failed(r) ? EXP_EXIT_CHECK : EXP_EXIT_OK;
   thy_verify_report_free(r);

@@ -5,6 +5,7 @@
 #define EXP_COMMANDS_H
 
 int exp_cmd_verify(int argc, char **argv); /* cmd_verify.c */
+int exp_cmd_certify(int argc, char **argv); /* cmd_certify.c */
 int exp_cmd_eval(int argc, char **argv);   /* cmd_exact.c */
 int exp_cmd_solve(int argc, char **argv);  /* cmd_exact.c */
 int exp_cmd_envs(int argc, char **argv);   /* cmd_envs.c */

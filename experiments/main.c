@@ -18,6 +18,7 @@ typedef struct {
 
 static const command commands[] = {
   {"verify", exp_cmd_verify, "check every claim of the catalogue over random MDPs"},
+  {"certify", exp_cmd_certify, "one saved instance's claim in ball arithmetic (Arb), both sides"},
   {"eval", exp_cmd_eval, "exact V, Q, A, d of a policy on an MDP file"},
   {"solve", exp_cmd_solve, "optimal values and a greedy optimal policy of an MDP file"},
   {"envs", exp_cmd_envs, "every environment with its observation size, action space, time limit"},

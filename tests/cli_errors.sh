@@ -41,7 +41,7 @@ expect_prefix() {
   fi
 }
 
-expect_error "trbench: error: unknown command 'frobnicate' (known: verify, eval, solve, envs, rollout, algos, run, sweep, table, plot, compare, bench, demo)" frobnicate
+expect_error "trbench: error: unknown command 'frobnicate' (known: verify, certify, eval, solve, envs, rollout, algos, run, sweep, table, plot, compare, bench, demo)" frobnicate
 expect_error "trbench: error: --mdps: 'abc' is not a non-negative integer" verify --mdps abc
 expect_error "trbench: error: --mdps: must be at least 1" verify --mdps 0
 expect_error "trbench: error: --seed: '-4' is not a non-negative integer" verify --seed -4

@@ -33,7 +33,7 @@ near "$(sed -n 1p "$tmp/evalopt" | cut -f2)" 5.5; check "eval --policy optimal g
 # verify: the exact header, exit 0, verify.tsv written
 "$T" verify --mdps 40 --seed 3 --out "$tmp/v" >"$tmp/verify" 2>"$tmp/err"
 check "verify exit status 0" $?
-check "verify header" "$(sed -n 1p "$tmp/verify" | grep -qx "$(printf 'claim\tkind\tinstances\tviolations\tmax_residual\tmin_slack\tmedian_tightness')"; echo $?)"
+check "verify header" "$(sed -n 1p "$tmp/verify" | grep -qx "$(printf 'claim\tkind\tinstances\tviolations\tmax_residual\tmin_slack\tmedian_tightness\tsearch_instances\tsearch_max_tightness\tverdict\tcertified')"; echo $?)"
 check "verify.tsv written" "$(test -s "$tmp/v/verify.tsv"; echo $?)"
 check "verify.tsv = printed table" "$(head -n "$(wc -l <"$tmp/v/verify.tsv")" "$tmp/verify" | cmp -s - "$tmp/v/verify.tsv"; echo $?)"
 # the same seed gives the same table

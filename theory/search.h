@@ -1,11 +1,18 @@
 /* theory/search.h — adversarial search for the tightest instance of an inequality.
  *
  * For a claim of kind bound or course (read lhs ≥ rhs), minimize slack/room (points with
- * negligible room excepted)
- * (i.e. maximize tightness; a negative value is a violation) over a small dense MDP and a
- * policy pair: P(·|s,a) = softmax of free logits (full support), r(s,a) = logistic(y) ∈
- * [0,1], μ uniform, π = softmax θ, π' = softmax θ', α = logistic(z).  GSL's Nelder–Mead
- * simplex (nmsimplex2) from random restarts; each evaluation reseeds the claim's stream
+ * negligible room excepted), i.e. maximize tightness (a negative value is a violation),
+ * over the whole instance space of instances.h with every quantity free:
+ *   x = [ P logits (S·A·S) | reward logits (S·A) | θ (S·A) | θ' (S·A) | α logit (1) |
+ *         μ logits (S) ],
+ * P(·|s,a) = softmax (full support; large logits reach near-deterministic rows),
+ * r(s,a) = logistic ∈ [0,1], π = softmax θ, π' = softmax θ', α = logistic, μ = softmax
+ * (near point masses reachable).  For every (S, A, γ) combination of the lists, `restarts`
+ * random starting points drawn from the instance space (μ uniform, near a point mass or
+ * random; transitions diffuse or near-deterministic), plus the given starting instances
+ * (the worst random instances), each improved for `max_iter` iterations: GSL's Nelder–Mead
+ * simplex (nmsimplex2) when x has at most 80 coordinates, else a (1+1) evolution strategy
+ * with the 1/5 success rule (memory O(|x|)).  Each evaluation reseeds the claim's stream
  * identically, so the objective is deterministic. */
 #ifndef THY_SEARCH_H
 #define THY_SEARCH_H
@@ -14,18 +21,31 @@
 
 #include "theory/claims.h"
 
+/* A starting instance (e.g. a worst random one): dense, rows and policies read as given. */
 typedef struct {
-  size_t S, A;
-  double gamma;
-  size_t restarts;
-  size_t max_iter; /* simplex iterations per restart */
+  const mdp *m;
+  const double *pi, *pi2; /* (S, A) */
+  double alpha;
+} thy_search_start;
+
+typedef struct {
+  const size_t *states;
+  size_t n_states;
+  const size_t *actions;
+  size_t n_actions;
+  const double *gammas;
+  size_t n_gammas;
+  size_t restarts; /* random starting points per (S, A, γ) combination */
+  size_t max_iter; /* iterations per starting point */
   uint64_t seed;
+  const thy_search_start *starts; /* may be NULL */
+  size_t n_starts;
 } thy_search_opts;
 
 typedef struct {
   double objective; /* best slack/room found */
   thy_check best;   /* the check at the best point */
-  size_t evals;
+  size_t evals;     /* instances evaluated */
   int violated;     /* the best point violates the claim */
   mdp *m;           /* the best instance (owned) */
   double *pi, *pi2; /* (S, A) */

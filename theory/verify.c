@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/rng.h"
 #include "mdps/generators.h"
+#include "theory/instances.h"
 #include "theory/softmax.h"
 
 void thy_instance_data_free(thy_instance_data *d) {
@@ -36,8 +37,7 @@ tr_status thy_instance_build(thy_instance_data *d, const thy_verify_opts *o, siz
   tr_status st = TR_OK;
   size_t S = pick_size(o->states, o->n_states, r), A = pick_size(o->actions, o->n_actions, r);
   double gamma = o->gammas[gsl_rng_uniform_int(r, o->n_gammas)];
-  d->branching = 1 + gsl_rng_uniform_int(r, S);
-  d->m = mdp_garnet_alloc(S, A, d->branching, gamma, r);
+  d->m = thy_random_mdp(S, A, gamma, r, &d->branching, &d->mu_kind, &d->near_det);
   size_t n = S * A;
   d->theta = tr_malloc(n * sizeof *d->theta);
   d->pi = tr_malloc(n * sizeof *d->pi);
@@ -50,8 +50,8 @@ tr_status thy_instance_build(thy_instance_data *d, const thy_verify_opts *o, siz
     st = TR_ENOMEM;
     goto done;
   }
-  static const double sigmas[] = {0.3, 1.0, 3.0};
-  double sigma = sigmas[gsl_rng_uniform_int(r, 3)];
+  static const double sigmas[] = {0.3, 1.0, 3.0, 10.0};
+  double sigma = sigmas[gsl_rng_uniform_int(r, 4)];
   for (size_t k = 0; k < n; k++) d->theta[k] = gsl_ran_gaussian(r, sigma);
   thy_softmax(d->pi, d->theta, S, A);
   if ((st = thy_evaluate(d->v, d->m, d->pi, THY_SOLVER_DENSE, d->ws))) goto done;
@@ -81,6 +81,22 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* Keep instance i among the THY_WORST_K tightest (largest tightness first). */
+static void worst_add(thy_verify_row *row, double t, size_t i) {
+  if (!isfinite(t)) return;
+  size_t k = row->n_worst < THY_WORST_K ? row->n_worst++ : THY_WORST_K;
+  if (k == THY_WORST_K) {
+    if (!(t > row->worst_t[THY_WORST_K - 1])) return;
+    k = THY_WORST_K - 1;
+  }
+  for (; k > 0 && row->worst_t[k - 1] < t; k--) {
+    row->worst_t[k] = row->worst_t[k - 1];
+    row->worst[k] = row->worst[k - 1];
+  }
+  row->worst_t[k] = t;
+  row->worst[k] = i;
+}
+
 static void row_add(thy_verify_row *row, const thy_check *c, size_t i, int keep) {
   if (!c->applicable) return;
   size_t k = row->instances++;
@@ -92,6 +108,7 @@ static void row_add(thy_verify_row *row, const thy_check *c, size_t i, int keep)
     if (k == 0 || sl < row->min_slack) row->min_slack = sl;
     double t = thy_check_tightness(c);
     if (isfinite(t)) row->tight[row->n_tight++] = t;
+    worst_add(row, t, i);
   }
   if (keep) {
     row->lhs[k] = c->lhs;
@@ -129,6 +146,9 @@ void thy_verify_report_free(thy_verify_report *r) {
     free(r->rows[j].lhs);
     free(r->rows[j].rhs);
     free(r->rows[j].room);
+    mdp_free(r->rows[j].search_m);
+    free(r->rows[j].search_pi);
+    free(r->rows[j].search_pi2);
   }
   free(r->rows);
   free(r);
@@ -148,6 +168,8 @@ static tr_status report_alloc(thy_verify_report **out, const thy_verify_opts *o)
     if (o->claim && strcmp(o->claim, c->id)) continue;
     thy_verify_row *row = &r->rows[r->n_rows++];
     row->claim = c;
+    row->certified = -1;
+    row->search_max_tightness = NAN;
     row->tight = tr_malloc(o->n_mdps * sizeof *row->tight);
     if (o->keep_points) {
       row->lhs = tr_malloc(o->n_mdps * sizeof *row->lhs);
@@ -215,7 +237,8 @@ static void put_num(FILE *f, double x) {
 }
 
 void thy_verify_write_tsv(const thy_verify_report *r, FILE *f) {
-  fputs("claim\tkind\tinstances\tviolations\tmax_residual\tmin_slack\tmedian_tightness\n", f);
+  fputs("claim\tkind\tinstances\tviolations\tmax_residual\tmin_slack\tmedian_tightness"
+        "\tsearch_instances\tsearch_max_tightness\tverdict\tcertified\n", f);
   for (size_t j = 0; j < r->n_rows; j++) {
     const thy_verify_row *row = &r->rows[j];
     int id = row->claim->kind == THY_IDENTITY || row->identity;
@@ -224,12 +247,20 @@ void thy_verify_write_tsv(const thy_verify_report *r, FILE *f) {
     put_num(f, row->max_residual);
     put_num(f, id ? NAN : row->min_slack);
     put_num(f, id ? NAN : row->median_tightness);
-    fputc('\n', f);
+    if (row->search_instances) fprintf(f, "\t%zu", row->search_instances);
+    else fputs("\t-", f);
+    put_num(f, row->search_instances ? row->search_max_tightness : NAN);
+    fprintf(f, "\t%s\t%s\n", thy_verify_row_violated(row) ? "violated" : "holds",
+            row->certified < 0 ? "-" : row->certified ? "yes" : "no");
   }
+}
+
+int thy_verify_row_violated(const thy_verify_row *row) {
+  return row->violations > 0 || row->search_violated;
 }
 
 int thy_verify_failed(const thy_verify_report *r) {
   for (size_t j = 0; j < r->n_rows; j++)
-    if (r->rows[j].claim->kind != THY_COURSE && r->rows[j].violations) return 1;
+    if (r->rows[j].claim->kind != THY_COURSE && thy_verify_row_violated(&r->rows[j])) return 1;
   return 0;
 }

@@ -1,8 +1,9 @@
 /* theory/verify.h — check every claim of the catalogue over random instances.
  *
- * Instance i is built from the stream tr_seed_derive(seed, "verify:i"): a Garnet with
- * S, A and γ drawn from the given lists and a random branching b ∈ [1, S]; logits
- * θ ~ N(0, σ²) with σ ∈ {0.3, 1, 3}, π = softmax θ; a new policy π' near π (logit noise
+ * Instance i is built from the stream tr_seed_derive(seed, "verify:i"): S, A and γ drawn
+ * from the given lists, an MDP from the instance space of instances.h (Garnet branching
+ * b ∈ [1, S], near-deterministic half the time; μ uniform, Dirichlet(0.1), a point mass or
+ * a near point mass); logits θ ~ N(0, σ²) with σ ∈ {0.3, 1, 3, 10}, π = softmax θ; a new policy π' near π (logit noise
  * 0.01), moderately far (0.3), independent, or deterministic (greedy for Q_π); a mixture
  * weight α ∈ [0,1] (half the time log-uniform in [1e-4, 1]).  Each claim's own draws come
  * from tr_seed_derive(seed, "verify:i:<claim id>"), so filtering claims changes nothing
@@ -14,6 +15,7 @@
 #include <stdio.h>
 
 #include "theory/claims.h"
+#include "theory/instances.h"
 
 typedef struct {
   size_t n_mdps;
@@ -36,11 +38,15 @@ typedef struct {
   thy_ws *ws;
   double alpha;
   size_t branching;
+  thy_mu_kind mu_kind;
+  int near_det; /* P sharpened towards a deterministic one */
   int pair_kind; /* 0 near, 1 moderate, 2 independent, 3 deterministic */
 } thy_instance_data;
 
 tr_status thy_instance_build(thy_instance_data *d, const thy_verify_opts *o, size_t i);
 void thy_instance_data_free(thy_instance_data *d);
+
+enum { THY_WORST_K = 3 };
 
 typedef struct {
   const thy_claim *claim;
@@ -54,6 +60,19 @@ typedef struct {
   double *lhs, *rhs, *room; /* (instances) when keep_points */
   double *tight;     /* internal */
   size_t n_tight;
+  /* the tightest random instances (largest tightness first), for the search and certify */
+  size_t worst[THY_WORST_K];
+  double worst_t[THY_WORST_K];
+  size_t n_worst;
+  /* the search (verdicts.h): 0 instances when not searched */
+  size_t search_instances;
+  double search_max_tightness;
+  int search_violated;
+  thy_check search_best;
+  mdp *search_m; /* the search's tightest instance (owned) */
+  double *search_pi, *search_pi2, search_alpha;
+  /* ball-arithmetic certificate: -1 not attempted ('-'), 0 no, 1 yes */
+  int certified;
 } thy_verify_row;
 
 typedef struct {
@@ -68,9 +87,13 @@ typedef struct {
 tr_status thy_verify_run(thy_verify_report **out, const thy_verify_opts *o);
 void thy_verify_report_free(thy_verify_report *r);
 /* The table: header `claim kind instances violations max_residual min_slack
- * median_tightness`, one row per claim; "-" where a column does not apply. */
+ * median_tightness search_instances search_max_tightness verdict certified`, one row per
+ * claim; "-" where a column does not apply.  verdict is `violated` when a random or a
+ * searched instance violates the claim, else `holds`. */
 void thy_verify_write_tsv(const thy_verify_report *r, FILE *f);
-/* Any violated claim of kind identity or bound? */
+/* The claim's verdict over random and searched instances: 1 violated, 0 holds. */
+int thy_verify_row_violated(const thy_verify_row *row);
+/* Any violated claim of kind identity or bound (random or searched)? */
 int thy_verify_failed(const thy_verify_report *r);
 
 #endif
