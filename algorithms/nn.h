@@ -85,8 +85,16 @@ tr_status nn_backward(const nn_mlp *net, const double *params, nn_ws *ws, const 
 tr_status nn_jvp(const nn_mlp *net, const double *params, nn_ws *ws, const double *v, size_t B,
                  double *dout);
 
-/* x (n) ← tanh x elementwise (relative error ≤ 8 ulp; about twice glibc's speed). */
+/* x (n) ← tanh x elementwise with SLEEF's vector tanh (error ≤ 3.5 ulp; NaN stays NaN,
+ * ±inf gives ±1), in the widest vectors this CPU runs (chosen once, at the first call).
+ * Each element's result depends on its value only (not on n or its position). */
 void nn_tanh(double *x, size_t n);
+/* The instruction set nn_tanh uses: "avx512f", "avx" (SLEEF picks AVX, FMA4 or AVX2
+ * inside) or "sse2" (SSE2 or SSE4.1); "scalar" off x86-64. */
+const char *nn_tanh_isa(void);
+/* nn_tanh in one named instruction set (for tests and benchmarks); TR_EINVAL if the name
+ * is unknown or the CPU lacks it. */
+tr_status nn_tanh_on(const char *isa, double *x, size_t n);
 
 /* x (n) = 0: the separate zeroing call for gradients. */
 void nn_zero(double *x, size_t n);
