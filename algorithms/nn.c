@@ -1,6 +1,8 @@
 /* algorithms/nn.c — see nn.h */
 #include "algorithms/nn.h"
 
+#include "algorithms/gemm.h"
+
 #include <cblas.h>
 /* gsl_randist.h includes gsl_cblas.h (through gsl_matrix.h), which redeclares the CBLAS
  * enums of OpenBLAS's cblas.h.  OpenBLAS's declarations are the same standard ones and
@@ -71,7 +73,10 @@ nn_ws *nn_ws_alloc(const nn_mlp *net, size_t Bmax) {
   ws->h = tr_malloc(net->L * sizeof *ws->h);
   size_t width = 0; /* n_0 + n_1 + … + n_{L−1}: the stored activations */
   for (size_t l = 0; l < net->L; l++) width += net->n[l];
-  ws->block = tr_malloc((width + 2 * net->max_n) * Bmax * sizeof *ws->block);
+  size_t pack = 0; /* n_l · n_{l−1} at most: the blocked kernel's packed Wᵀ */
+  for (size_t l = 1; l <= net->L; l++)
+    if (net->n[l] * net->n[l - 1] > pack) pack = net->n[l] * net->n[l - 1];
+  ws->block = tr_malloc(((width + 2 * net->max_n) * Bmax + pack) * sizeof *ws->block);
   if (!ws->h || !ws->block) {
     nn_ws_free(ws);
     return NULL;
@@ -83,6 +88,7 @@ nn_ws *nn_ws_alloc(const nn_mlp *net, size_t Bmax) {
   }
   ws->t0 = p;
   ws->t1 = p + Bmax * net->max_n;
+  ws->pack = ws->t1 + Bmax * net->max_n;
   return ws;
 }
 
@@ -94,6 +100,19 @@ void nn_ws_free(nn_ws *ws) {
 }
 
 void nn_zero(double *x, size_t n) { memset(x, 0, n * sizeof *x); }
+
+/* Floating-point operations of this thread's products (2MNK each), for `bench algos`. */
+static _Thread_local double flops;
+
+double nn_flops(void) { return flops; }
+void nn_flops_reset(void) { flops = 0.0; }
+
+/* C (M, N) ← β C + op(A) op(B) with the default backend (gemm.h), counted. */
+static void mm(int ta, int tb, size_t M, size_t N, size_t K, const double *A, size_t lda,
+               const double *B, size_t ldb, double beta, double *C, size_t ldc, double *pack) {
+  flops += 2.0 * (double)M * (double)N * (double)K;
+  nn_gemm(nn_gemm_default(), ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc, pack);
+}
 
 /* dst (B, n) = 1 bᵀ: every row a copy of b (n). */
 static void fill_rows(double *dst, const double *b, size_t B, size_t n) {
@@ -225,8 +244,7 @@ tr_status nn_forward(const nn_mlp *net, const double *params, const double *x, s
     double *z = l < L ? ws->h[l] : out;
     /* z (B, no) = 1 bᵀ + h_{l−1} (B, ni) · Wᵀ (ni, no) */
     fill_rows(z, b, B, no);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)no, (int)ni, 1.0,
-                ws->h[l - 1], (int)ni, W, (int)ni, 1.0, z, (int)no);
+    mm(0, 1, B, no, ni, ws->h[l - 1], ni, W, ni, 1.0, z, no, ws->pack);
     if (l < L) nn_tanh(z, B * no);
   }
   ws->B = B;
@@ -246,8 +264,7 @@ tr_status nn_backward(const nn_mlp *net, const double *params, nn_ws *ws, const 
     const double *W = params + net->off_W[l - 1], *hin = ws->h[l - 1];
     double *gW = grad + net->off_W[l - 1], *gb = grad + net->off_b[l - 1];
     /* ∂ℓ/∂W_l (no, ni) += δ_lᵀ (no, B) · h_{l−1} (B, ni) */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)no, (int)ni, (int)B, 1.0, delta,
-                (int)no, hin, (int)ni, 1.0, gW, (int)ni);
+    mm(1, 0, no, ni, B, delta, no, hin, ni, 1.0, gW, ni, NULL);
     /* ∂ℓ/∂b_l += column sums of δ_l */
     for (size_t r = 0; r < B; r++) {
       const double *d = delta + r * no;
@@ -257,14 +274,12 @@ tr_status nn_backward(const nn_mlp *net, const double *params, nn_ws *ws, const 
       /* δ_{l−1} (B, ni) = (δ_l (B, no) · W_l (no, ni)) ⊙ (1 − h_{l−1}²) */
       double *nd = buf[k];
       k ^= 1;
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)ni, (int)no, 1.0,
-                  delta, (int)no, W, (int)ni, 0.0, nd, (int)ni);
+      mm(0, 0, B, ni, no, delta, no, W, ni, 0.0, nd, ni, NULL);
       for (size_t i = 0; i < B * ni; i++) nd[i] *= 1.0 - hin[i] * hin[i];
       delta = nd;
     } else if (dx) {
       /* ∂ℓ/∂x (B, n_0) += δ_1 (B, n_1) · W_1 (n_1, n_0) */
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)ni, (int)no, 1.0,
-                  delta, (int)no, W, (int)ni, 1.0, dx, (int)ni);
+      mm(0, 0, B, ni, no, delta, no, W, ni, 1.0, dx, ni, NULL);
     }
   }
   return TR_OK;
@@ -286,11 +301,9 @@ tr_status nn_jvp(const nn_mlp *net, const double *params, nn_ws *ws, const doubl
     double *zdot = l < L ? buf[k] : dout;
     /* ż_l (B, no) = 1 V_bᵀ + h_{l−1} V_Wᵀ + ḣ_{l−1} W_lᵀ */
     fill_rows(zdot, Vb, B, no);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)no, (int)ni, 1.0,
-                ws->h[l - 1], (int)ni, VW, (int)ni, 1.0, zdot, (int)no);
+    mm(0, 1, B, no, ni, ws->h[l - 1], ni, VW, ni, 1.0, zdot, no, ws->pack);
     if (hdot)
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)no, (int)ni, 1.0, hdot,
-                  (int)ni, W, (int)ni, 1.0, zdot, (int)no);
+      mm(0, 1, B, no, ni, hdot, ni, W, ni, 1.0, zdot, no, ws->pack);
     if (l < L) {
       /* ḣ_l = (1 − h_l²) ⊙ ż_l, in place */
       const double *h = ws->h[l];
