@@ -2,6 +2,7 @@
 #include "algorithms/nn.h"
 
 #include "algorithms/gemm.h"
+#include "algorithms/nn_adam.h"
 
 #include <cblas.h>
 /* gsl_randist.h includes gsl_cblas.h (through gsl_matrix.h), which redeclares the CBLAS
@@ -417,13 +418,7 @@ void nn_adam_step(nn_adam *adam, double *params, const double *grad, double lr) 
   adam->t++;
   const double bc1 = 1.0 - pow(b1, (double)adam->t), bc2 = 1.0 - pow(b2, (double)adam->t);
   const double step = lr / bc1, sbc2 = sqrt(bc2);
-  double *m = adam->m, *v = adam->v;
-  for (size_t i = 0; i < adam->n; i++) {
-    const double g = grad[i];
-    m[i] = b1 * m[i] + (1.0 - b1) * g;
-    v[i] = b2 * v[i] + (1.0 - b2) * g * g;
-    params[i] -= step * m[i] / (sqrt(v[i]) / sbc2 + eps);
-  }
+  nn_adam_update(adam->n, params, grad, adam->m, adam->v, b1, b2, step, sbc2, eps);
 }
 
 double nn_clip_grad_norm(double *grad, size_t n, double max_norm) {

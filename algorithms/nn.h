@@ -137,7 +137,8 @@ nn_adam *nn_adam_alloc(size_t n_params);
 void nn_adam_free(nn_adam *adam);
 /* Zero m, v and t (as a fresh optimizer; β and ε kept). */
 void nn_adam_reset(nn_adam *adam);
-/* One step on params (P) with gradient grad (P) of the loss to minimize. */
+/* One step on params (P) with gradient grad (P) of the loss to minimize (params and grad
+ * must not overlap each other or the moments). */
 void nn_adam_step(nn_adam *adam, double *params, const double *grad, double lr);
 
 /* Global norm clipping (as torch.nn.utils.clip_grad_norm_): with N = ‖g‖₂, if
