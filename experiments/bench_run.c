@@ -30,14 +30,18 @@
  * by ±10-15%) hits both alike.  The environment's state carries over between slices.
  *
  * algos: training throughput — environment steps per second of alg_run_iterate, sampling
- * and learning included (run allocation excluded) — of ppo-clip and trpo with their
- * default parameters on cartpole and hopper, for 4 iterations of n_steps (2 with --quick),
- * median of 3 runs of the same seed (identical work).  The floor is the task's env-only
- * rate measured as in `bench envs`, in the same process: the median of 3 spans of 1.5 s
- * (0.3 s with --quick), each followed by one run of each algorithm, so floor and runs see
- * the same machine.  ratio = training / env-only; the learning overhead is 1/ratio − 1
- * (time spent learning per unit of sampling time; target <= 1 for PPO on Hopper), and
- * 1e6 / steps_per_s projects one 1M-step PPO Hopper run (target < 180 s).  BLAS is
+ * and learning included (run allocation excluded) — of the rows of algo_rows (ppo-clip and
+ * trpo with their defaults on cartpole and hopper; ppo-clip on cartpole at CleanRL's
+ * settings), for a fixed number of iterations (fewer with --quick), median of 3 runs of the
+ * same seed (identical work).  Two floors, measured in the same process in each of the 3
+ * rounds (each round: the env-only rate over 1.5 s (0.3 s with --quick), one 1024³ dgemm,
+ * then one run of each row), so floors and runs see the same machine:
+ *   ratio = training / env-only steps/s (the learning overhead is 1/ratio − 1);
+ *   flop_ratio = learn_flop/s / dgemm flop/s, where learn_flop/s = the network FLOPs the run
+ *     did (nn_flops: 2MNK per product, from the shapes and the updates actually made) over
+ *     the run's time minus steps / env-only rate (the time not spent in the environment).
+ * A row's target is on ratio or on steps/s.  Then the projected wall time of ppo_table1
+ * with -j = the cores, and the GEMM backends (bench_gemm.c).  BLAS is
  * single-threaded (main sets it). */
 #include "experiments/bench_run.h"
 
