@@ -17,8 +17,9 @@
  * Usage: forward keeps the activations h_0 … h_{L−1} of the batch in the workspace;
  * backward and jvp then refer to that batch (and must be given the same params).
  * Backward ADDS into grad (and dx); nn_zero clears.  Nothing here allocates after
- * _alloc, so forward/backward/jvp/adam are safe in hot loops.  All batched products are
- * cblas_dgemm calls (OpenBLAS; run it single-threaded: OPENBLAS_NUM_THREADS=1). */
+ * _alloc, so forward/backward/jvp/adam are safe in hot loops.  All batched products go
+ * through nn_gemm (gemm.h) with its default backend, OpenBLAS (run it single-threaded:
+ * OPENBLAS_NUM_THREADS=1); each adds 2·M·N·K to a per-thread count (nn_flops). */
 #ifndef ALG_NN_H
 #define ALG_NN_H
 
@@ -56,7 +57,8 @@ typedef struct {
   size_t B;     /* rows of the last forward (0: none yet) */
   double **h;   /* (L) h[0] = copy of x (Bmax, n_0); h[l] = tanh z_l (Bmax, n_l), l < L */
   double *t0, *t1; /* (Bmax, max_n) each: ping-pong scratch (deltas, tangents) */
-  double *block;   /* the one allocation behind h, t0, t1 */
+  double *pack;    /* (max_l n_l n_{l−1}): a packed Wᵀ for the blocked product (gemm.h) */
+  double *block;   /* the one allocation behind h, t0, t1, pack */
 } nn_ws;
 
 nn_ws *nn_ws_alloc(const nn_mlp *net, size_t Bmax);
@@ -85,8 +87,22 @@ tr_status nn_backward(const nn_mlp *net, const double *params, nn_ws *ws, const 
 tr_status nn_jvp(const nn_mlp *net, const double *params, nn_ws *ws, const double *v, size_t B,
                  double *dout);
 
-/* x (n) ← tanh x elementwise (relative error ≤ 8 ulp; about twice glibc's speed). */
+/* x (n) ← tanh x elementwise with SLEEF's vector tanh (error ≤ 3.5 ulp; NaN stays NaN,
+ * ±inf gives ±1), in the widest vectors this CPU runs (chosen once, at the first call).
+ * Each element's result depends on its value only (not on n or its position). */
 void nn_tanh(double *x, size_t n);
+/* The instruction set nn_tanh uses: "avx512f", "avx" (SLEEF picks AVX, FMA4 or AVX2
+ * inside) or "sse2" (SSE2 or SSE4.1); "scalar" off x86-64. */
+const char *nn_tanh_isa(void);
+/* nn_tanh in one named instruction set (for tests and benchmarks); TR_EINVAL if the name
+ * is unknown or the CPU lacks it. */
+tr_status nn_tanh_on(const char *isa, double *x, size_t n);
+
+/* The floating-point operations of the matrix products this thread has done through
+ * nn_forward, nn_backward and nn_jvp since the last reset (2·M·N·K per product of
+ * (M, K) by (K, N); the elementwise work is not counted). */
+double nn_flops(void);
+void nn_flops_reset(void);
 
 /* x (n) = 0: the separate zeroing call for gradients. */
 void nn_zero(double *x, size_t n);
@@ -121,7 +137,8 @@ nn_adam *nn_adam_alloc(size_t n_params);
 void nn_adam_free(nn_adam *adam);
 /* Zero m, v and t (as a fresh optimizer; β and ε kept). */
 void nn_adam_reset(nn_adam *adam);
-/* One step on params (P) with gradient grad (P) of the loss to minimize. */
+/* One step on params (P) with gradient grad (P) of the loss to minimize (params and grad
+ * must not overlap each other or the moments). */
 void nn_adam_step(nn_adam *adam, double *params, const double *grad, double lr);
 
 /* Global norm clipping (as torch.nn.utils.clip_grad_norm_): with N = ‖g‖₂, if

@@ -30,14 +30,18 @@
  * by ±10-15%) hits both alike.  The environment's state carries over between slices.
  *
  * algos: training throughput — environment steps per second of alg_run_iterate, sampling
- * and learning included (run allocation excluded) — of ppo-clip and trpo with their
- * default parameters on cartpole and hopper, for 4 iterations of n_steps (2 with --quick),
- * median of 3 runs of the same seed (identical work).  The floor is the task's env-only
- * rate measured as in `bench envs`, in the same process: the median of 3 spans of 1.5 s
- * (0.3 s with --quick), each followed by one run of each algorithm, so floor and runs see
- * the same machine.  ratio = training / env-only; the learning overhead is 1/ratio − 1
- * (time spent learning per unit of sampling time; target <= 1 for PPO on Hopper), and
- * 1e6 / steps_per_s projects one 1M-step PPO Hopper run (target < 180 s).  BLAS is
+ * and learning included (run allocation excluded) — of the rows of algo_rows (ppo-clip and
+ * trpo with their defaults on cartpole and hopper; ppo-clip on cartpole at CleanRL's
+ * settings), for a fixed number of iterations (fewer with --quick), median of 3 runs of the
+ * same seed (identical work).  Two floors, measured in the same process in each of the 3
+ * rounds (each round: the env-only rate over 1.5 s (0.3 s with --quick), one 1024³ dgemm,
+ * then one run of each row), so floors and runs see the same machine:
+ *   ratio = training / env-only steps/s (the learning overhead is 1/ratio − 1);
+ *   flop_ratio = learn_flop/s / dgemm flop/s, where learn_flop/s = the network FLOPs the run
+ *     did (nn_flops: 2MNK per product, from the shapes and the updates actually made) over
+ *     the run's time minus steps / env-only rate (the time not spent in the environment).
+ * A row's target is on ratio or on steps/s.  Then the projected wall time of ppo_table1
+ * with -j = the cores, and the GEMM backends (bench_gemm.c).  BLAS is
  * single-threaded (main sets it). */
 #include "experiments/bench_run.h"
 
@@ -47,12 +51,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "algorithms/nn.h"
 #include "algorithms/run.h"
 #include "core/clock.h"
 #include "core/rng.h"
+#include "experiments/bench_gemm.h"
 #include "experiments/cli.h"
 #include "experiments/walker.h"
+#include "experiments/spec.h"
 #include "mdps/env.h"
 #include "mdps/env_mujoco.h"
 
@@ -204,9 +212,45 @@ int exp_bench_envs(int quick) {
 
 /* ---- `bench algos` ------------------------------------------------------------------- */
 
-/* One run of iters iterations of algo's defaults (seed 1) on em: *rate = steps / s of the
+/* One row of the table: an algorithm with its defaults (settings NULL) or with overrides
+ * "key=value,key=value", on an environment, for iters iterations (quick: iters_quick). */
+typedef struct {
+  const char *algo, *env, *settings;
+  size_t iters, iters_quick;
+  double target;   /* NAN: none */
+  int target_rate; /* 1: target on steps_per_s; 0: on ratio */
+} algo_row;
+
+static const algo_row algo_rows[] = {
+    {"ppo-clip", "cartpole", NULL, 4, 2, NAN, 0},
+    {"trpo", "cartpole", NULL, 4, 2, NAN, 0},
+    {"ppo-clip", "cartpole", "n_envs=4,n_steps=512,n_epochs=4,batch_size=128", 16, 8, 1e5, 1},
+    {"ppo-clip", "hopper", NULL, 4, 2, 0.8, 0},
+    {"trpo", "hopper", NULL, 4, 2, 0.7, 0},
+};
+enum { N_ROWS = sizeof algo_rows / sizeof *algo_rows, DGEMM_N = 1024 };
+
+/* The measurements of one row in one repetition. */
+typedef struct {
+  double steps, secs, flops;
+} train_meas;
+
+/* Applies "key=value,key=value" to cfg. */
+static tr_status apply_settings(alg_config *cfg, const char *settings) {
+  char buf[256];
+  if (!settings) return TR_OK;
+  snprintf(buf, sizeof buf, "%s", settings);
+  for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+    tr_status st = alg_config_set(cfg, kv);
+    if (st) return st;
+  }
+  return TR_OK;
+}
+
+/* One run of iters iterations of algo (seed 1) on em: steps, seconds and network FLOPs of the
  * iterations (allocation excluded). */
-static tr_status train_once(const char *algo, env_model *em, size_t iters, double *rate) {
+static tr_status train_once(const char *algo, const char *settings, env_model *em, size_t iters,
+                            train_meas *out) {
   const alg_class *cls = alg_find(algo);
   if (!cls) return TR_EINVAL;
   alg_config cfg;
@@ -214,10 +258,13 @@ static tr_status train_once(const char *algo, env_model *em, size_t iters, doubl
   if (st) return st;
   alg_run *run = NULL;
   alg_shared_params shared;
-  alg_config_shared(&cfg, &shared);
-  st = alg_run_alloc(&run, em, &cfg, 1, iters * shared.n_steps);
+  if (!(st = apply_settings(&cfg, settings))) {
+    alg_config_shared(&cfg, &shared);
+    st = alg_run_alloc(&run, em, &cfg, 1, iters * shared.n_steps);
+  }
   alg_config_clear(&cfg);
   if (st) return st;
+  nn_flops_reset();
   double t0 = tr_clock_seconds();
   while (run->state.steps_done < run->model.total_steps) {
     alg_iter_stats s;
@@ -228,17 +275,18 @@ static tr_status train_once(const char *algo, env_model *em, size_t iters, doubl
       break;
     }
   }
-  *rate = (double)run->state.steps_done / (tr_clock_seconds() - t0);
+  out->secs = tr_clock_seconds() - t0;
+  out->steps = (double)run->state.steps_done;
+  out->flops = nn_flops();
   alg_run_free(run);
   return st;
 }
 
-enum { N_ALGOS = 2 };
-
-/* One environment's rows: REPS rounds of (env-only for secs, then one run of each
- * algorithm), so the floor and the runs share the machine's state; medians of the rounds. */
-static tr_status bench_algos_env(const char *name, const char *const *algos, size_t iters,
-                                 double secs, double *flr, double *rate) {
+/* The rows of one environment: REPS rounds of (env-only for secs, one large dgemm, then one
+ * run of each row), so the floors and the runs share the machine's state.  fl[k] and
+ * dg[k] are round k's env-only steps/s and dgemm FLOP/s; m[i][k] row i's run. */
+static tr_status bench_algos_env(const char *name, int quick, double secs, double *fl,
+                                 double *dg, train_meas m[N_ROWS][REPS]) {
   env_model *em = env_model_alloc(name);
   if (!em) return TR_EINVAL;
   env_loop L;
@@ -247,43 +295,132 @@ static tr_status bench_algos_env(const char *name, const char *const *algos, siz
     env_model_free(em);
     return st;
   }
-  double fl[REPS], tr[N_ALGOS][REPS], n = 0.0, t = 0.0;
+  double n = 0.0, t = 0.0;
   st = env_loop_run(&L, 0.2 * secs, &n, &t); /* warm-up */
   for (int k = 0; k < REPS && !st; k++) {
     n = t = 0.0;
     if ((st = env_loop_run(&L, secs, &n, &t))) break;
     fl[k] = n / t;
-    for (size_t i = 0; i < N_ALGOS && !st; i++) st = train_once(algos[i], em, iters, &tr[i][k]);
-  }
-  if (!st) {
-    *flr = median3(fl[0], fl[1], fl[2]);
-    for (size_t i = 0; i < N_ALGOS; i++) rate[i] = median3(tr[i][0], tr[i][1], tr[i][2]);
+    dg[k] = exp_bench_dgemm_flops(DGEMM_N);
+    for (size_t i = 0; i < N_ROWS && !st; i++)
+      if (!strcmp(algo_rows[i].env, name))
+        st = train_once(algo_rows[i].algo, algo_rows[i].settings, em,
+                        quick ? algo_rows[i].iters_quick : algo_rows[i].iters, &m[i][k]);
   }
   env_loop_free(&L);
   env_model_free(em);
   return st;
 }
 
+/* One row's line from the medians of its repetitions (see exp_bench_algos). */
+static void print_row(const algo_row *r, const train_meas *m, double flr, double dgemm,
+                      int *met_all) {
+  double rate[REPS], lrate[REPS];
+  for (int k = 0; k < REPS; k++) {
+    double net = m[k].secs - m[k].steps / flr; /* time not spent in the environment */
+    rate[k] = m[k].steps / m[k].secs;
+    lrate[k] = net > 0 ? m[k].flops / net : NAN;
+  }
+  double sps = median3(rate[0], rate[1], rate[2]), lr = median3(lrate[0], lrate[1], lrate[2]);
+  double ratio = sps / flr, got = r->target_rate ? sps : ratio;
+  char target[32] = "-", met[4] = "-";
+  if (!isnan(r->target)) {
+    snprintf(target, sizeof target, r->target_rate ? "steps_per_s>=%.0f" : "ratio>=%.2g", r->target);
+    snprintf(met, sizeof met, "%s", got >= r->target ? "yes" : "no");
+    *met_all &= got >= r->target;
+  }
+  printf("%s\t%s\t%.0f\t%.0f\t%.3g\t%.3g\t%.3g\t%.3g\t%.3g\t%s\t%s\t%s\n", r->algo, r->env, sps,
+         flr, ratio, 1e-6 * m[0].flops / m[0].steps, 1e-9 * lr, 1e-9 * dgemm, lr / dgemm,
+         target, met, r->settings ? r->settings : "defaults");
+}
+
+/* A spec shipped with trbench: the source tree's copy, else the installed one. */
+static const char *shipped_spec(const char *file, char *buf, size_t len) {
+  snprintf(buf, len, "%s/experiments/%s", TR_SRCDIR, file);
+  FILE *f = fopen(buf, "r");
+  if (f) {
+    fclose(f);
+    return buf;
+  }
+  snprintf(buf, len, "%s/experiments/%s", TR_DATADIR, file);
+  return buf;
+}
+
+/* The projected wall time of the whole ppo_table1 spec with -j cores: every run of a task
+ * takes steps / rate(task) seconds, rate = ppo-clip's training steps/s with the paper's
+ * defaults on that task (iters iterations, one run; hopper's median is reused), and the
+ * runs share the cores perfectly.  The KL-penalty variants do a little more work per
+ * minibatch (one more backward pass) and are counted at ppo-clip's rate. */
+static tr_status project_table1(int quick, double hopper_rate) {
+  char path[4096];
+  exp_spec *spec = NULL;
+  tr_status st = exp_spec_read(&spec, shipped_spec("ppo_table1.ini", path, sizeof path));
+  if (st) return st;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  if (cores < 1) cores = 1;
+  double total = 0.0;
+  size_t runs = 0;
+  printf("# ppo_table1 projection (ppo-clip defaults, steps/s per task):");
+  for (size_t e = 0; e < spec->n_envs && !st; e++) {
+    double rate = hopper_rate;
+    if (strcmp(spec->envs[e], "hopper") || isnan(rate)) {
+      env_model *em = env_model_alloc(spec->envs[e]);
+      train_meas m;
+      if (!em) {
+        st = TR_EINVAL;
+        break;
+      }
+      st = train_once("ppo-clip", NULL, em, quick ? 1 : 2, &m);
+      env_model_free(em);
+      rate = m.steps / m.secs;
+    }
+    printf(" %s %.0f", spec->envs[e], rate);
+    total += (double)(spec->n_variants * spec->n_seeds) * (double)spec->steps / rate;
+    runs += spec->n_variants * spec->n_seeds;
+  }
+  printf("\n");
+  if (!st)
+    printf("# ppo_table1: %zu runs x %zu steps; projected wall time with -j %ld: %.2f h "
+           "(target <= 3.5 h)\n", runs, spec->steps, cores, total / (double)cores / 3600.0);
+  exp_spec_free(spec);
+  return st;
+}
+
 int exp_bench_algos(int quick) {
-  static const char *const algos[N_ALGOS] = {"ppo-clip", "trpo"};
   static const char *const envs[] = {"cartpole", "hopper"};
   double secs = quick ? 0.3 : 1.5, ppo_hopper = NAN, ppo_hopper_ratio = NAN;
-  size_t iters = quick ? 2 : 4;
-  printf("algo\tenv\tsteps_per_s\tfloor_steps_per_s\tratio\n");
+  int met_all = 1;
+  printf("algo\tenv\tsteps_per_s\tfloor_steps_per_s\tratio\tmflop_per_step\tlearn_gflop_per_s"
+         "\tdgemm_gflop_per_s\tflop_ratio\ttarget\tmet\tsettings\n");
   fflush(stdout);
   for (size_t j = 0; j < sizeof envs / sizeof *envs; j++) {
-    double flr, rate[N_ALGOS];
-    tr_status st = bench_algos_env(envs[j], algos, iters, secs, &flr, rate);
+    double fl[REPS], dg[REPS];
+    static train_meas m[N_ROWS][REPS];
+    tr_status st = bench_algos_env(envs[j], quick, secs, fl, dg, m);
     if (st) return exp_fail_status(st);
-    for (size_t i = 0; i < N_ALGOS; i++) {
-      printf("%s\t%s\t%.0f\t%.0f\t%.3g\n", algos[i], envs[j], rate[i], flr, rate[i] / flr);
-      if (!strcmp(algos[i], "ppo-clip") && !strcmp(envs[j], "hopper"))
-        ppo_hopper = rate[i], ppo_hopper_ratio = rate[i] / flr;
+    double flr = median3(fl[0], fl[1], fl[2]), dgemm = median3(dg[0], dg[1], dg[2]);
+    for (size_t i = 0; i < N_ROWS; i++) {
+      const algo_row *r = &algo_rows[i];
+      if (strcmp(r->env, envs[j])) continue;
+      print_row(r, m[i], flr, dgemm, &met_all);
+      if (!strcmp(r->algo, "ppo-clip") && !strcmp(r->env, "hopper") && !r->settings) {
+        double rt[REPS];
+        for (int k = 0; k < REPS; k++) rt[k] = m[i][k].steps / m[i][k].secs;
+        ppo_hopper = median3(rt[0], rt[1], rt[2]);
+        ppo_hopper_ratio = ppo_hopper / flr;
+      }
     }
     fflush(stdout);
   }
   printf("# ppo-clip hopper: 1e6 steps projected %.0f s (target < 180 s); learning overhead "
          "1/ratio - 1 = %.2f (target <= 1)\n",
          1e6 / ppo_hopper, 1.0 / ppo_hopper_ratio - 1.0);
+  printf("# targets %s\n", met_all ? "all met" : "NOT all met");
+  fflush(stdout);
+  tr_status st = project_table1(quick, ppo_hopper);
+  if (st) return exp_fail_status(st);
+  printf("\n");
+  fflush(stdout);
+  if (exp_bench_gemm(quick)) return exp_fail_status(TR_ENOMEM);
   return EXP_EXIT_OK;
 }

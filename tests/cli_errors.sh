@@ -64,6 +64,9 @@ expect_prefix "trbench: error: unknown environment 'nope' (known: cartpole, acro
 expect_prefix "trbench: error: --episodes: " rollout --env cartpole --episodes x
 expect_prefix "trbench: error: " rollout --env cartpole --policy sideways --episodes 2
 expect_prefix "trbench: error: " rollout --env "garnet:5,x,2" --episodes 2
+expect_error "trbench: error: bench: unknown benchmark 'frob' (known: exact, envs, algos)" bench frob
+expect_error "trbench: error: bench algos: unexpected argument 'extra'" bench algos --quick extra
+expect_error "trbench: error: bench exact: unexpected argument 'extra'" bench exact extra
 for f in "$D"/bad/*.mdp; do
   expect_prefix "trbench: error: $f:" solve --mdp "$f"
 done

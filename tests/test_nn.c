@@ -355,27 +355,99 @@ static void test_errors(void) {
   nn_adam_free(NULL);
 }
 
-/* nn_tanh against glibc's tanh: ≤ 8 ulp relative (the bound derived in nn.c) on a sweep of
- * magnitudes from 1e-300 to 40, both signs, the branch points ±1/8 and ±19.1, and ±0, ±inf. */
-static void test_tanh(void) {
-  double worst = 0, wx = 0;
+/* ulp(y): the spacing of doubles in y's binade, 2^(e−52) for y in [2^e, 2^(e+1)), and the
+ * subnormal spacing 2^−1074 below 2^−1022; computed exactly in long double. */
+static long double ulp_of(long double y) {
+  int e;
+  frexpl(fabsl(y), &e); /* |y| = f·2^e, f in [1/2, 1) */
+  return ldexpl(1.0L, (e - 1 < -1022 ? -1022 : e - 1) - 52);
+}
+
+/* The worst error of nn_tanh_on(isa) in ulps against tanhl (long double: 64-bit mantissa,
+ * so the reference itself errs by < 2^−11 ulp of a double) over a sweep: magnitudes
+ * 1e-300 … 40 (ratio 1.0137, both signs, through SLEEF's range switches and the saturation
+ * at 19.06), a uniform grid on [−20, 20] with step 1/1024 + 1e-7 (not a dyadic grid), in
+ * arrays of 1 … 11 elements so the vector body and every tail length are exercised. */
+static double tanh_worst_ulp(const char *isa, double *at, size_t *count) {
+  double worst = 0;
   size_t n = 0;
-  for (double m = 1e-300; m < 40; m *= 1.0137) {
-    double x[4] = {m, -m, 0.125 * (1 + (m - 1) * 1e-3), 19.1 - m * 1e-3};
-    nn_tanh(x, 4);
-    double ref[4] = {tanh(m), tanh(-m), tanh(0.125 * (1 + (m - 1) * 1e-3)), tanh(19.1 - m * 1e-3)};
-    for (int k = 0; k < 4; k++, n++) {
-      double e = fabs(x[k] - ref[k]) / fabs(ref[k]);
-      if (e > worst) worst = e, wx = ref[k];
+  double buf[11];
+  size_t len = 1, fill = 0, j = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    double m = pass ? -20.0 : 1e-300;
+    for (;;) {
+      double v;
+      if (pass == 0) {
+        if (m >= 40) break;
+        v = (j % 2) ? -m : m;
+        if (j++ % 2) m *= 1.0137;
+      } else {
+        if (m > 20) break;
+        v = m;
+        m += 1.0 / 1024 + 1e-7;
+      }
+      buf[fill++] = v;
+      if (fill < len) continue;
+      double y[11];
+      memcpy(y, buf, fill * sizeof *y);
+      if (nn_tanh_on(isa, y, fill)) return INFINITY;
+      for (size_t k = 0; k < fill; k++, n++) {
+        long double ref = tanhl((long double)buf[k]);
+        double e = (double)(fabsl((long double)y[k] - ref) / ulp_of(ref));
+        if (e > worst) worst = e, *at = buf[k];
+      }
+      fill = 0;
+      len = len % 11 + 1;
     }
   }
-  CHECK(worst <= 8 * DBL_EPSILON, "nn_tanh: worst relative error %.3g ulp (at tanh = %g) over %zu points",
-        worst / DBL_EPSILON, wx, n);
-  double s[5] = {0.0, -0.0, INFINITY, -INFINITY, NAN};
-  nn_tanh(s, 5);
-  CHECK(s[0] == 0 && !signbit(s[0]) && s[1] == 0 && signbit(s[1]) && s[2] == 1 && s[3] == -1,
-        "nn_tanh(±0) = ±0, nn_tanh(±inf) = ±1");
-  CHECK(isnan(s[4]), "nn_tanh(NaN) is NaN (a diverging network must show)");
+  *count = n;
+  return worst;
+}
+
+/* nn_tanh (SLEEF's vector tanh, the _u35 functions) in every instruction set this CPU
+ * runs: ≤ 3.5 ulp against long double (SLEEF's documented bound for _u35), ±0 → ±0,
+ * ±inf → ±1, NaN kept, and an element's result independent of its position (vector body
+ * or tail).  The bound allows 3.5 + 2^−10: tanhl's own rounding (its 64-bit mantissa
+ * resolves 2^−11 ulp of a double) can add to a result at SLEEF's bound. */
+static void test_tanh(void) {
+  static const char *const isas[] = {"sse2", "avx", "avx512f", "scalar"};
+  size_t tested = 0;
+  for (size_t i = 0; i < sizeof isas / sizeof *isas; i++) {
+    double probe = 0.5;
+    if (nn_tanh_on(isas[i], &probe, 1)) continue; /* not this CPU */
+    tested++;
+    double at = 0;
+    size_t n = 0;
+    double worst = tanh_worst_ulp(isas[i], &at, &n);
+    CHECK(n > 90000 && worst <= 3.5 + 0x1p-10, "nn_tanh[%s]: worst error %.6f ulp (at x = %.17g) over %zu points",
+          isas[i], worst, at, n);
+    double s[9] = {0.0, -0.0, INFINITY, -INFINITY, NAN, -NAN, 19.5, -400.0, 1e-310};
+    CHECK(nn_tanh_on(isas[i], s, 9) == TR_OK, "nn_tanh_on(%s)", isas[i]);
+    CHECK(s[0] == 0 && !signbit(s[0]) && s[1] == 0 && signbit(s[1]) && s[2] == 1 && s[3] == -1,
+          "nn_tanh[%s](±0) = ±0, (±inf) = ±1: got %g %g %g %g", isas[i], s[0], s[1], s[2], s[3]);
+    CHECK(isnan(s[4]) && isnan(s[5]), "nn_tanh[%s](NaN) is NaN (a diverging network must show)",
+          isas[i]);
+    CHECK(s[6] == 1 && s[7] == -1 && s[8] == 1e-310, "nn_tanh[%s]: saturation and subnormals",
+          isas[i]);
+    /* position independence: x at every index of arrays of 1 … 19 elements */
+    double x = 0.8137, one = x, arr[19];
+    nn_tanh_on(isas[i], &one, 1);
+    int same = 1;
+    for (size_t len = 1; len <= 19; len++) {
+      for (size_t k = 0; k < len; k++) arr[k] = x;
+      nn_tanh_on(isas[i], arr, len);
+      for (size_t k = 0; k < len; k++) same &= memcmp(&arr[k], &one, sizeof one) == 0;
+    }
+    CHECK(same, "nn_tanh[%s]: a value's result depends on its position in the array", isas[i]);
+    printf("# nn_tanh[%s]: worst %.6f ulp at x = %.17g over %zu points\n", isas[i], worst, at, n);
+  }
+  CHECK(tested >= 1, "no instruction set of nn_tanh ran");
+  double y = 0.3, z = 0.3;
+  nn_tanh(&y, 1);
+  nn_tanh_on(nn_tanh_isa(), &z, 1);
+  CHECK(y == z, "nn_tanh uses the set it names (%s)", nn_tanh_isa());
+  CHECK(nn_tanh_on("mmx", &z, 1) == TR_EINVAL, "an unknown instruction set is refused");
+  printf("# nn_tanh: %s\n", nn_tanh_isa());
 }
 
 int main(void) {

@@ -117,30 +117,39 @@ void thy_state_action_occupancy(double *nu, const double *d, const double *pi, s
     for (size_t a = 0; a < A; a++) nu[s * A + a] = d[s] * pi[s * A + a];
 }
 
-/* Dense: M = I − γP_π column-major (M[i + j*S] = row i, column j), one LU, then
- * M V = r_π and Mᵀ x = (1−γ) μ  (dᵀ = (1−γ) μᵀ M⁻¹  ⇔  Mᵀ d = (1−γ) μ). */
+/* Dense: M = I − γP_π, one LU, then M V = r_π and Mᵀ d = (1−γ) μ
+ * (dᵀ = (1−γ) μᵀ M⁻¹  ⇔  Mᵀ d = (1−γ) μ).
+ * M is written row-major (M[i*S + j] = row i, column j): the rows of P_π are sparse rows of
+ * the MDP, so they are scattered within one row of memory, where the column-major writes
+ * this replaced jumped S doubles apart for every entry (one cache line and, above S = 512,
+ * one 4 KiB page each).  Read as a column-major array the same memory is Mᵀ, so LAPACK
+ * factors Mᵀ = P L U and the two solves swap: V by dgetrs 'T', d by dgetrs 'N'.
+ * The _work entry points skip LAPACKE's NaN scans of the S × S matrix (three per
+ * evaluation, 10% of the time at S = 1000, where the bare dgesv floor scans once); a NaN
+ * in π or P still shows, as a NaN in V or d, which the callers test. */
 static tr_status solve_dense(double *V, double *d, const mdp *m, const double *pi, thy_ws *ws) {
   size_t S = m->S, A = m->A;
   double *M = ws->M;
   memset(M, 0, S * S * sizeof *M);
   for (size_t s = 0; s < S; s++) {
-    M[s + s * S] = 1.0;
+    double *row = M + s * S;
+    row[s] = 1.0;
     for (size_t a = 0; a < A; a++) {
       double w = m->gamma * pi[s * A + a];
       if (w == 0.0) continue;
       size_t k = s * A + a;
-      for (size_t i = m->rowptr[k]; i < m->rowptr[k + 1]; i++) M[s + m->col[i] * S] -= w * m->prob[i];
+      for (size_t i = m->rowptr[k]; i < m->rowptr[k + 1]; i++) row[m->col[i]] -= w * m->prob[i];
     }
   }
   lapack_int n = (lapack_int)S;
-  lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, n, n, M, n, ws->ipiv);
+  lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, M, n, ws->ipiv);
   if (info != 0) return tr_error(TR_ENUM, "policy evaluation: I - gamma P_pi is singular (dgetrf info %d)", (int)info);
   thy_policy_reward(V, m, pi);
-  info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'N', n, 1, M, n, ws->ipiv, V, n);
+  info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'T', n, 1, M, n, ws->ipiv, V, n);
   if (info != 0) return tr_error(TR_ENUM, "policy evaluation: dgetrs info %d", (int)info);
   if (d) {
     for (size_t s = 0; s < S; s++) d[s] = (1.0 - m->gamma) * m->mu[s];
-    info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'T', n, 1, M, n, ws->ipiv, d, n);
+    info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', n, 1, M, n, ws->ipiv, d, n);
     if (info != 0) return tr_error(TR_ENUM, "occupancy: dgetrs info %d", (int)info);
   }
   return TR_OK;
