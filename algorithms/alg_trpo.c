@@ -1,13 +1,18 @@
-/* algorithms/alg_trpo.c — natural policy gradient and TRPO (Schulman et al. 2015).
+/* algorithms/alg_trpo.c — natural policy gradients and TRPO (Schulman et al. 2015).
  *
- * Both maximize the importance-weighted surrogate L(θ) = mean_t r_t(θ) Â_t around θ_old:
+ * All three maximize the importance-weighted surrogate L(θ) = mean_t r_t(θ) Â_t around θ_old:
  * g = ∇L(θ_old); s ≈ F⁻¹g by cg_iters conjugate-gradient steps on exact Fisher-vector
- * products (F + damping·I, on a fvp_fraction subsample of the states); the full step is
- * β s with β = sqrt(2δ / sᵀFs), the largest step whose quadratic KL model is δ.
- *   npg:  θ ← θ_old + β s (a fixed KL-normalized step; no line search).
+ * products (F + damping·I, on a fvp_fraction subsample of the states).
+ *   npg:  θ ← θ_old + η s, a fixed step_size η: the classic natural gradient (Kakade 2001;
+ *         the TRPO paper's "natural gradient" baseline, whose η it swept in factors of 3).
+ *         No KL normalization, no line search.
+ *   tnpg: θ ← θ_old + β s with β = sqrt(2δ / sᵀFs), the largest step whose quadratic KL
+ *         model is δ (rllab's "truncated natural policy gradient"); no line search.
  *   trpo: backtracking θ_old + 0.8^k β s, accepting the first with sampled mean
- *         KL(π_old ‖ π_θ) ≤ δ and L(θ) > L(θ_old); none accepted: θ stays θ_old.
- * Guard (REFERENCES.md § 4–5): sᵀFs ≤ 0 or non-finite skips the step (logged as step_frac 0).
+ *         KL(π_old ‖ π_θ) ≤ δ and L(θ) > L(θ_old); none accepted: θ stays θ_old.  The
+ *         statistics say how the search went (ls_shrinks, ls_rejected in progress.tsv).
+ * Guard (REFERENCES.md § 4–5): sᵀFs ≤ 0 or non-finite skips the step (logged as step_frac 0;
+ * npg needs no sᵀFs and only skips when CG fails).
  *
  * Sampling (trpo only): single path uses GAE(γ, λ) advantages of one batch of n_steps.
  * Vine (§ 5.2): the batch is the trunk; vine_states states are drawn from it, and from each
@@ -25,8 +30,10 @@
 #include "algorithms/cg.h"
 #include "algorithms/run.h"
 
+typedef enum { STEP_FIXED = 0, STEP_KL_NORMALIZED = 1, STEP_LINE_SEARCH = 2 } trpo_step_kind;
+
 typedef struct {
-  int line_search;
+  trpo_step_kind kind;
   alg_cg *cg;
   alg_linesearch *ls;
   double *step, *dir, *fv; /* (P) */
@@ -43,11 +50,12 @@ typedef struct {
   int vine_snis;
 } trpo_state;
 
-/* npg's and trpo's parameters (npg's table lists the common ones; the rest stay 0). */
+/* npg's, tnpg's and trpo's parameters (each table lists the ones it reads; the rest stay 0). */
 typedef enum { TRPO_SINGLE = 0, TRPO_VINE = 1 } trpo_sampling;
 typedef struct {
   alg_shared_params shared;
   double gae_lambda, target_kl, cg_damping, fvp_fraction, vf_learning_rate;
+  double step_size;             /* npg: η */
   size_t cg_iters, vf_iters, vf_batch_size;
   int sampling;                 /* trpo_sampling */
   double line_search_shrink;
@@ -61,8 +69,6 @@ typedef struct {
    ALG_SHARED(n_steps)},                                                                      \
   {"gae_lambda", ALG_REAL, 0.97, 0, 1, NULL, "GAE lambda of the single-path advantages",     \
    TRPO_AT(gae_lambda)},                                                                      \
-  {"target_kl", ALG_REAL, 0.01, 1e-12, 10, NULL, "delta: the trust region's mean KL",       \
-   TRPO_AT(target_kl)},                                                                       \
   {"cg_iters", ALG_INT, 10, 1, 1000, NULL, "conjugate-gradient iterations",                 \
    TRPO_AT(cg_iters)},                                                                        \
   {"cg_damping", ALG_REAL, 0.1, 0, 1e3, NULL, "damping added to the Fisher matrix",         \
@@ -77,9 +83,20 @@ typedef struct {
   {"vf_batch_size", ALG_INT, 0, 0, 1e8, NULL, "value minibatch size (0: the full batch)",   \
    TRPO_AT(vf_batch_size)}
 
-static const alg_param p_npg[] = {TRPO_COMMON};
+#define TRPO_TARGET_KL                                                                        \
+  {"target_kl", ALG_REAL, 0.01, 1e-12, 10, NULL, "delta: the trust region's mean KL",       \
+   TRPO_AT(target_kl)}
+
+/* npg's default η: 0.1 (a middle value of the TRPO paper-style sweep 0.01·3^k; there is no
+ * published default: the paper tuned η per task). */
+static const alg_param p_npg[] = {
+    TRPO_COMMON,
+    {"step_size", ALG_REAL, 0.1, 0, 1e6, NULL, "eta: the fixed natural-gradient step (> 0)",
+     TRPO_AT(step_size)}};
+static const alg_param p_tnpg[] = {TRPO_COMMON, TRPO_TARGET_KL};
 static const alg_param p_trpo[] = {
     TRPO_COMMON,
+    TRPO_TARGET_KL,
     {"sampling", ALG_CHOICE, 0, 0, 0, "single|vine", "single path or vine (TRPO paper, sec. 5)",
      TRPO_AT(sampling)},
     {"line_search_shrink", ALG_REAL, 0.8, 1e-3, 0.999, NULL, "backtracking factor",
@@ -116,12 +133,17 @@ static void trpo_free(alg_run *run) {
   run->alg = NULL;
 }
 
-static tr_status init_common(alg_run *run, int line_search) {
+static const char *npg_check(const void *params) {
+  const trpo_params *p = params;
+  return p->step_size > 0 ? NULL : "step_size must be > 0 (the natural-gradient step eta)";
+}
+
+static tr_status init_common(alg_run *run, trpo_step_kind kind) {
   trpo_state *s = tr_calloc(1, sizeof *s);
   if (!s) return TR_ENOMEM;
   run->alg = s;
   size_t P = run->model.pol->P, O = env_obs_dim(run->model.em);
-  s->line_search = line_search;
+  s->kind = kind;
   s->cg = alg_cg_alloc(P);
   s->ls = alg_linesearch_alloc(P);
   s->step = tr_malloc(P * sizeof *s->step);
@@ -147,8 +169,9 @@ static tr_status init_common(alg_run *run, int line_search) {
   }
   return TR_OK;
 }
-static tr_status init_npg(alg_run *run) { return init_common(run, 0); }
-static tr_status init_trpo(alg_run *run) { return init_common(run, 1); }
+static tr_status init_npg(alg_run *run) { return init_common(run, STEP_FIXED); }
+static tr_status init_tnpg(alg_run *run) { return init_common(run, STEP_KL_NORMALIZED); }
+static tr_status init_trpo(alg_run *run) { return init_common(run, STEP_LINE_SEARCH); }
 
 /* F v + damping v on the subsample (forwarded into run->ws.pws before CG). */
 static void fvp(void *ctx, const double *v, double *out) {
@@ -249,15 +272,23 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
     for (size_t k = 0; k < P; k++) sFs += s->dir[k] * s->fv[k];
   }
   double beta;
-  if (st || alg_trust_region_scale(&beta, sFs, delta)) { /* guard: skip the step */
+  if (s->kind == STEP_FIXED) { /* η s: no KL normalization (only a failed CG skips) */
+    beta = p->step_size;
+    if (st || !isfinite(sFs)) {
+      tr_error_clear();
+      stats->step_frac = 0;
+      return TR_OK;
+    }
+  } else if (st || alg_trust_region_scale(&beta, sFs, delta)) { /* guard: skip the step */
     tr_error_clear();
     stats->step_frac = 0;
+    if (s->kind == STEP_LINE_SEARCH) stats->ls_shrinks = 0, stats->ls_rejected = 1;
     return TR_OK;
   }
   for (size_t k = 0; k < P; k++) s->step[k] = beta * s->dir[k];
   double surr_old;
   if ((st = objective(run, run->state.theta_old, &surr_old))) return st;
-  if (!s->line_search) {
+  if (s->kind != STEP_LINE_SEARCH) {
     for (size_t k = 0; k < P; k++) run->state.theta[k] = run->state.theta_old[k] + s->step[k];
     stats->step_frac = 1;
   } else {
@@ -267,6 +298,8 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
     par.max_backtracks = p->line_search_steps;
     if ((st = alg_linesearch_run(run->state.theta, s->step, surr_old, ls_eval, run, &par, s->ls))) return st;
     stats->step_frac = s->ls->state == ALG_LS_ACCEPTED ? s->ls->frac : 0;
+    stats->ls_rejected = s->ls->state != ALG_LS_ACCEPTED;
+    stats->ls_shrinks = (double)s->ls->k; /* of the accepted trial; rejected: every trial */
   }
   double kl, surr;
   if ((st = alg_run_mean_kl(run, R, run->state.theta, &kl))) return st;
@@ -311,7 +344,9 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
 }
 
 #define N(a) (sizeof a / sizeof a[0])
-const alg_class alg_npg = {"npg", "natural policy gradient: CG on Fisher-vector products, fixed KL-normalized step",
-                           p_npg, N(p_npg), 0, sizeof(trpo_params), NULL, init_npg, trpo_iterate, trpo_free};
+const alg_class alg_npg = {"npg", "natural policy gradient: theta += step_size * F^-1 g (CG on Fisher-vector products), no KL normalization, no line search",
+                           p_npg, N(p_npg), 0, sizeof(trpo_params), npg_check, init_npg, trpo_iterate, trpo_free};
+const alg_class alg_tnpg = {"tnpg", "truncated natural policy gradient (rllab): the KL-normalized natural step sqrt(2 target_kl / s'Fs) s, no line search",
+                            p_tnpg, N(p_tnpg), 0, sizeof(trpo_params), NULL, init_tnpg, trpo_iterate, trpo_free};
 const alg_class alg_trpo = {"trpo", "TRPO: natural step with backtracking line search (KL <= target_kl, surrogate improves); sampling=single|vine",
                             p_trpo, N(p_trpo), ALG_NEEDS_SNAPSHOT, sizeof(trpo_params), NULL, init_trpo, trpo_iterate, trpo_free};

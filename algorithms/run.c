@@ -459,6 +459,7 @@ static void stats_init(alg_iter_stats *s) {
   s->clip_frac = s->surrogate_gain = s->value_loss = s->beta = s->lr = s->step_frac = NAN;
   s->exact_J = s->exact_improvement = s->exact_tv_max = s->exact_kl_mean = NAN;
   s->exact_kl_max = s->sampled_improvement = NAN;
+  s->ls_shrinks = s->ls_rejected = NAN;
 }
 
 tr_status alg_run_iterate(alg_run *run, alg_iter_stats *stats) {

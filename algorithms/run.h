@@ -40,6 +40,9 @@ struct alg_iter_stats {
   /* tabular environments: exact quantities of the policies before and after the update */
   double exact_J, exact_improvement, exact_tv_max, exact_kl_mean, exact_kl_max;
   double sampled_improvement; /* an estimate of J(π_new) − J(π_old) from the batch */
+  /* TRPO's line search: backtracking steps of the accepted trial (0: the full step), or of
+   * the last trial when every one was rejected; ls_rejected 1 when no step was taken */
+  double ls_shrinks, ls_rejected;
   char bad[96];          /* non-empty: the quantity that went non-finite (run diverged) */
 };
 

@@ -522,6 +522,11 @@ static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t 
     kl_and_gain(run, th0, &kl, &gain);
     CHECK_CLOSE(kl, s.kl_mean, 1e-12, 1e-6, "trpo: reported mean KL vs recomputed");
     CHECK_CLOSE(gain, s.surrogate_gain, 1e-12, 1e-6, "trpo: reported gain vs recomputed");
+    /* the line-search columns agree with the step taken */
+    CHECK(s.ls_rejected == (s.step_frac > 0 ? 0 : 1), "trpo: ls_rejected %g with step_frac %g",
+          s.ls_rejected, s.step_frac);
+    if (s.step_frac > 0)
+      CHECK_CLOSE(s.step_frac, pow(0.8, s.ls_shrinks), 0, 1e-14, "trpo: step_frac vs 0.8^ls_shrinks");
     if (s.step_frac > 0) {
       (*accepted)++;
       CHECK(kl <= delta, "trpo on %s, iteration %zu: mean KL %.17g > target_kl %g", env, i, kl,
@@ -539,7 +544,7 @@ static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t 
   free_run(run, em);
 }
 
-/* NPG: the step Δθ = β s, β = sqrt(2δ / sᵀ(F + μI)s), makes the damped quadratic model of the
+/* TNPG (rllab's truncated NPG; trbench's npg before issue 9): the step Δθ = β s, β = sqrt(2δ / sᵀ(F + μI)s), makes the damped quadratic model of the
  * KL exactly δ:  ½ Δθᵀ(F + μI)Δθ = δ  (checked to 1e-6 relative, with F from pol_fvp over the
  * whole batch: fvp_fraction = 1 by default).  The sampled mean KL must then agree with the
  * undamped model ½ ΔθᵀFΔθ within 25% (the third-order terms: measured 1–3% at δ = 0.01), and,
@@ -547,14 +552,14 @@ static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t 
  * a factor 2 of δ: in [δ/2, 2δ] (measured 0.86–0.96 δ).  With the
  * default μ = 0.1 on a tabular softmax policy (Fisher eigenvalues ≈ d(s)π(1−π) ≈ 0.04) the
  * damped model leaves the KL well below δ, so the band is checked there with cg_damping=1e-3. */
-static void test_npg_step(const char *env, uint64_t seed, size_t iters, const char *const *sets,
-                          int band) {
+static void test_tnpg_step(const char *env, uint64_t seed, size_t iters, const char *const *sets,
+                           int band) {
   env_model *em;
-  alg_run *run = make_run(&em, "npg", env, seed, sets);
+  alg_run *run = make_run(&em, "tnpg", env, seed, sets);
   if (!run) return;
   double delta = NAN, mu = NAN;
   CHECK(!alg_config_get(&run->model.cfg, "target_kl", &delta) && !alg_config_get(&run->model.cfg, "cg_damping", &mu),
-        "npg has target_kl and cg_damping");
+        "tnpg has target_kl and cg_damping");
   size_t P = run->model.pol->P, T = run->model.T;
   double *th0 = malloc(P * sizeof *th0), *step = malloc(P * sizeof *step), *Fv = malloc(P * sizeof *Fv);
   pol_ws *ws = pol_ws_alloc(run->model.pol, T);
@@ -580,12 +585,126 @@ static void test_npg_step(const char *env, uint64_t seed, size_t iters, const ch
     if (band)
       CHECK(kl >= delta / 2 && kl <= 2 * delta, "npg on %s, iteration %zu: mean KL %.5g not in "
             "[delta/2, 2 delta], delta = %g", env, i, kl, delta);
-    printf("d. npg %s (damping %g) seed %llu iter %zu: KL %.5g = %.3f delta, %.3f x the model "
+    printf("d. tnpg %s (damping %g) seed %llu iter %zu: KL %.5g = %.3f delta, %.3f x the model "
            "1/2 dF d\n", env, mu, (unsigned long long)seed, i, kl, kl / delta, kl / q);
   }
   pol_ws_free(ws);
   free(th0), free(step), free(Fv);
   free_run(run, em);
+}
+
+/* NPG (classic, fixed η): Δθ = η (F + μI)⁻¹ g.  On garnet:6,3,3,11 (P = 18 tabular logits)
+ * with cg_iters = 60 CG solves the damped system to its residual tolerance, so
+ *   (F + μI) Δθ = η g
+ * where g is the gradient of the batch surrogate L(θ) = mean_t r_t(θ) Â_t at θ_old, taken here
+ * by central finite differences of alg_run_surrogate (h = 1e-5: truncation ~ h² ≈ 1e-10) and
+ * (F + μI)v by pol_fvp over the whole batch.  Tolerance: 1e-6 of ‖ηg‖∞ (CG's 1e-10 relative
+ * residual and the difference quotients' 1e-10 are far below).  Power: the same check on a
+ * tnpg step (β = sqrt(2δ/sᵀFs) in place of η) must fail, and the step with 3η from the same
+ * seed is exactly 3 times as long (to 1e-12), its mean KL ≈ 9 times (quadratic model). */
+static double npg_residual(alg_run *run, const double *th0, double eta) {
+  size_t P = run->model.pol->P, T = run->model.T;
+  double mu = NAN;
+  CHECK(!alg_config_get(&run->model.cfg, "cg_damping", &mu), "cg_damping");
+  double *d = malloc(P * sizeof *d), *Fd = malloc(P * sizeof *Fd), *th = malloc(P * sizeof *th);
+  double *g = malloc(P * sizeof *g);
+  alg_rows rows = alg_run_rows(run);
+  for (size_t k = 0; k < P; k++) {
+    double h = 1e-5, lp, lm;
+    memcpy(th, th0, P * sizeof *th);
+    th[k] = th0[k] + h;
+    CHECK(alg_run_surrogate(run, &rows, th, &lp) == TR_OK, "surrogate");
+    th[k] = th0[k] - h;
+    CHECK(alg_run_surrogate(run, &rows, th, &lm) == TR_OK, "surrogate");
+    g[k] = (lp - lm) / (2 * h);
+  }
+  for (size_t k = 0; k < P; k++) d[k] = run->state.theta[k] - th0[k];
+  pol_ws *ws = pol_ws_alloc(run->model.pol, T);
+  CHECK(pol_forward(run->model.pol, th0, run->state.batch->obs, T, ws, NULL) == TR_OK &&
+            pol_fvp(run->model.pol, th0, ws, d, T, mu, Fd) == TR_OK,
+        "fvp: %s", tr_error_msg());
+  double worst = 0, scale = 0;
+  for (size_t k = 0; k < P; k++) {
+    worst = fmax(worst, fabs(Fd[k] - eta * g[k]));
+    scale = fmax(scale, fabs(eta * g[k]));
+  }
+  pol_ws_free(ws);
+  free(d), free(Fd), free(th), free(g);
+  return worst / scale;
+}
+
+static void test_npg_fixed_step(void) {
+  static const char *const s1[] = {"step_size=0.05", "cg_iters=60", NULL};
+  static const char *const s3[] = {"step_size=0.15", "cg_iters=60", NULL};
+  static const char *const st[] = {"cg_iters=60", NULL};
+  env_model *e1, *e3, *et;
+  alg_run *r1 = make_run(&e1, "npg", "garnet:6,3,3,11", 1, s1);
+  alg_run *r3 = make_run(&e3, "npg", "garnet:6,3,3,11", 1, s3);
+  alg_run *rt = make_run(&et, "tnpg", "garnet:6,3,3,11", 1, st);
+  if (r1 && r3 && rt) {
+    size_t P = r1->model.pol->P;
+    double *th0 = malloc(P * sizeof *th0);
+    memcpy(th0, r1->state.theta, P * sizeof *th0);
+    alg_iter_stats a, b, c;
+    CHECK(alg_run_iterate(r1, &a) == TR_OK && alg_run_iterate(r3, &b) == TR_OK &&
+              alg_run_iterate(rt, &c) == TR_OK, "npg: %s", tr_error_msg());
+    double res = npg_residual(r1, th0, 0.05), res_t = npg_residual(rt, th0, 0.05);
+    CHECK(res <= 1e-6, "npg: (F + mu I) dtheta vs eta g: relative residual %.3g > 1e-6", res);
+    CHECK(res_t > 1e-2, "npg check has no power: a tnpg step passes it (residual %.3g)", res_t);
+    double worst = 0, n1 = 0;
+    for (size_t k = 0; k < P; k++) {
+      double d1 = r1->state.theta[k] - th0[k], d3 = r3->state.theta[k] - th0[k];
+      worst = fmax(worst, fabs(d3 - 3 * d1));
+      n1 = fmax(n1, fabs(d1));
+    }
+    CHECK(n1 > 0 && worst <= 1e-12 * n1 + 1e-15, "npg: the step is not linear in step_size "
+          "(|d(3 eta) - 3 d(eta)| = %.3g, |d| = %.3g)", worst, n1);
+    CHECK(a.step_frac == 1 && b.step_frac == 1, "npg: step skipped");
+    CHECK(b.kl_mean > 7 * a.kl_mean && b.kl_mean < 11 * a.kl_mean,
+          "npg: KL at 3 eta is %.4g x that at eta, not about 9", b.kl_mean / a.kl_mean);
+    printf("d. npg fixed step: residual %.3g (tnpg through the same check: %.3g); KL %.4g at eta "
+           "0.05, %.4g at 0.15 (x%.3f)\n", res, res_t, a.kl_mean, b.kl_mean, b.kl_mean / a.kl_mean);
+    free(th0);
+  }
+  free_run(r1, e1), free_run(r3, e3), free_run(rt, et);
+}
+
+/* TRPO's line-search columns (ls_shrinks, ls_rejected) against what the parameters did.
+ * With target_kl = 0.5 on cartpole the quadratic KL model of the full step is poor and the
+ * search shrinks on some iterations (measured, seed 1: the second of the first three); with
+ * line_search_steps = 0 as well, only the full step is tried, so those iterations reject it:
+ * ls_rejected = 1 and the parameters must not have moved (bit for bit). */
+static void trpo_ls_case(const char *const *sets, int want_reject) {
+  env_model *em;
+  alg_run *run = make_run(&em, "trpo", "cartpole", 1, sets);
+  if (!run) return;
+  size_t P = run->model.pol->P, shrunk = 0, rejected = 0;
+  double *th0 = malloc(P * sizeof *th0);
+  for (int i = 0; i < 3; i++) {
+    memcpy(th0, run->state.theta, P * sizeof *th0);
+    alg_iter_stats s;
+    CHECK(alg_run_iterate(run, &s) == TR_OK, "trpo: %s", tr_error_msg());
+    CHECK(s.ls_rejected == 0 || s.ls_rejected == 1, "ls_rejected %g", s.ls_rejected);
+    CHECK(isfinite(s.ls_shrinks) && s.ls_shrinks >= 0 && s.ls_shrinks <= 11, "ls_shrinks %g", s.ls_shrinks);
+    if (s.ls_rejected) CHECK(memcmp(th0, run->state.theta, P * sizeof *th0) == 0, "rejected step moved theta");
+    else CHECK_CLOSE(s.step_frac, pow(0.8, s.ls_shrinks), 0, 1e-14, "step_frac vs 0.8^ls_shrinks");
+    shrunk += !s.ls_rejected && s.ls_shrinks > 0;
+    rejected += s.ls_rejected == 1;
+    printf("d. trpo %s cartpole iter %d: ls_shrinks %g, ls_rejected %g, step_frac %g\n",
+           sets[1] ? "target_kl 0.5, no backtracking," : "target_kl 0.5,", i, s.ls_shrinks,
+           s.ls_rejected, s.step_frac);
+  }
+  if (want_reject) CHECK(rejected >= 1, "trpo: no step rejected (the column is untested)");
+  else CHECK(shrunk >= 1, "trpo: the line search never shrank (the column is untested)");
+  free(th0);
+  free_run(run, em);
+}
+
+static void test_trpo_line_search_columns(void) {
+  static const char *const shrink[] = {"target_kl=0.5", NULL};
+  static const char *const reject[] = {"target_kl=0.5", "line_search_steps=0", NULL};
+  trpo_ls_case(shrink, 0);
+  trpo_ls_case(reject, 1);
 }
 
 /* ---- e: a CPI step improves J by at least the AJKS bound ------------------------------ */
@@ -680,9 +799,11 @@ int main(void) {
   }
   CHECK(accepted >= 4, "trpo: only %zu of 8 steps accepted: the checks are vacuous", accepted);
   static const char *const small_damping[] = {"cg_damping=1e-3", NULL};
-  test_npg_step("cartpole", 1, 2, NULL, 1);
-  test_npg_step("garnet:6,3,3,11", 1, 2, NULL, 0);
-  test_npg_step("garnet:6,3,3,11", 1, 2, small_damping, 1);
+  test_tnpg_step("cartpole", 1, 2, NULL, 1);
+  test_tnpg_step("garnet:6,3,3,11", 1, 2, NULL, 0);
+  test_tnpg_step("garnet:6,3,3,11", 1, 2, small_damping, 1);
+  test_npg_fixed_step();
+  test_trpo_line_search_columns();
 
   char mdp_name[160];
   snprintf(mdp_name, sizeof mdp_name, "mdp:%s", tmp_file);
