@@ -33,7 +33,7 @@ typedef struct {
 #define CPI_AT(field) offsetof(cpi_params, field)
 
 static const alg_param p_cpi[] = {
-    ALG_COMMON_PARAMS(0, 1),
+    ALG_COMMON_PARAMS(0, 1, 0),
     {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch", ALG_SHARED(n_steps)},
     {"gae_lambda", ALG_REAL, 1, 0, 1, NULL, "lambda of the sampled advantages", CPI_AT(gae_lambda)},
     {"advantage", ALG_CHOICE, 0, 0, 0, "sampled|exact", "advantage estimate: from the batch, or exact",

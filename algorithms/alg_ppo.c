@@ -41,7 +41,7 @@ typedef struct {
 } ppo_state;
 
 #define PPO_PARAMS(NORM)                                                                     \
-  ALG_COMMON_PARAMS(NORM, 1),                                                                \
+  ALG_COMMON_PARAMS(NORM, 1, 1),                                                                \
   {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch (the horizon T)",    \
    ALG_SHARED(n_steps)},                                                                     \
   {"n_epochs", ALG_INT, 10, 1, 1000, NULL, "passes over the batch per update",               \

@@ -64,7 +64,7 @@ typedef struct {
 #define TRPO_AT(field) offsetof(trpo_params, field)
 
 #define TRPO_COMMON                                                                           \
-  ALG_COMMON_PARAMS(0, 1),                                                                    \
+  ALG_COMMON_PARAMS(0, 1, 1),                                                                    \
   {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch (single path / trunk)", \
    ALG_SHARED(n_steps)},                                                                      \
   {"gae_lambda", ALG_REAL, 0.97, 0, 1, NULL, "GAE lambda of the single-path advantages",     \

@@ -51,6 +51,12 @@ static tr_status build_policy(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
   if (!run->state.theta || !run->state.theta_old || !run->ws.grad || !run->ws.pws || !run->ws.pws_act ||
       !run->ws.act_dist || !run->state.dist_old)
     return TR_ENOMEM;
+  nn_mlp *net = run->model.pol->net;
+  if (net) nn_mlp_set_activation(net, (nn_activation)run->model.shared->activation);
+  if (net && run->model.shared->init == ALG_INIT_XAVIER) { /* the MLP's part; log-stds 0 */
+    nn_zero(run->state.theta, P);
+    return nn_mlp_init_xavier(net, run->state.theta, 1.0, 1.0, r);
+  }
   return pol_init(run->model.pol, run->state.theta, run->model.shared->policy_init_gain, r);
 }
 
@@ -62,6 +68,7 @@ static tr_status build_value(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
   sizes[n++] = 1; /* tabular: a linear map of the one-hot state, i.e. a table */
   run->model.vnet = nn_mlp_alloc(n, sizes);
   if (!run->model.vnet) return TR_ENOMEM;
+  nn_mlp_set_activation(run->model.vnet, (nn_activation)run->model.shared->activation);
   size_t Pv = run->model.vnet->P;
   run->state.vparams = tr_malloc(Pv * sizeof *run->state.vparams);
   run->ws.vgrad = tr_malloc(Pv * sizeof *run->ws.vgrad);
@@ -72,6 +79,8 @@ static tr_status build_value(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
     nn_zero(run->state.vparams, Pv);
     return TR_OK;
   }
+  if (run->model.shared->init == ALG_INIT_XAVIER)
+    return nn_mlp_init_xavier(run->model.vnet, run->state.vparams, 1.0, 1.0, r);
   return nn_mlp_init_orthogonal(run->model.vnet, run->state.vparams, NN_GAIN_HIDDEN, 1.0, r);
 }
 
@@ -176,6 +185,7 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
     st = TR_ENOMEM;
     goto fail;
   }
+  if (run->state.rscale) run->state.rscale->clip = sh->reward_clip; /* ≤ 0: none */
   if (cls->init && (st = cls->init(run))) goto fail;
   *out = run;
   return TR_OK;

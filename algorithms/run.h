@@ -185,8 +185,10 @@ tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi);
 void alg_run_shuffle(alg_run *run);
 
 /* Parameters every algorithm declares (a macro so each table lists them in its own order);
- * their values go to the alg_shared_params at the start of each typed parameter struct. */
-#define ALG_COMMON_PARAMS(NORM_OBS, N_ENVS)                                                   \
+ * their values go to the alg_shared_params at the start of each typed parameter struct.
+ * NORM_OBS, N_ENVS, NORM_ADV: the algorithm's defaults of normalize_obs, n_envs and
+ * normalize_advantage. */
+#define ALG_COMMON_PARAMS(NORM_OBS, N_ENVS, NORM_ADV)                                         \
   {"gamma", ALG_REAL, -1, -1, 0.999999, NULL,                                                 \
    "discount; -1 = the environment's (a tabular MDP's own gamma, else 0.99)",                 \
    ALG_SHARED(gamma)},                                                                        \
@@ -195,16 +197,16 @@ void alg_run_shuffle(alg_run *run);
   {"time_limit", ALG_INT, 0, 0, 1e9, NULL,                                                   \
    "episode time limit (0: the environment's own; tabular default 1000)",                    \
    ALG_SHARED(time_limit)},                                                                   \
-  {"hidden_layers", ALG_INT, 2, 0, 8, NULL, "tanh hidden layers of the policy and value MLPs", \
+  {"hidden_layers", ALG_INT, 2, 0, 8, NULL, "hidden layers of the policy and value MLPs",   \
    ALG_SHARED(hidden_layers)},                                                                \
   {"hidden_size", ALG_INT, 64, 1, 4096, NULL, "units per hidden layer",                       \
    ALG_SHARED(hidden_size)},                                                                  \
   {"normalize_obs", ALG_BOOL, NORM_OBS, 0, 1, NULL,                                          \
    "running mean/std observation normalization (ignored on tabular environments)",         \
    ALG_SHARED(normalize_obs)},                                                                \
-  {"obs_clip", ALG_REAL, 5, 0, 1e9, NULL, "clip normalized observations to +-obs_clip",      \
+  {"obs_clip", ALG_REAL, 5, 0, 1e9, NULL, "clip normalized observations to +-obs_clip (0: none)", \
    ALG_SHARED(obs_clip)},                                                                     \
-  {"normalize_advantage", ALG_BOOL, 1, 0, 1, NULL, "standardize advantages per batch",       \
+  {"normalize_advantage", ALG_BOOL, NORM_ADV, 0, 1, NULL, "standardize advantages per batch", \
    ALG_SHARED(normalize_advantage)},                                                          \
   {"value_function", ALG_CHOICE, 0, 0, 0, "mlp|exact",                                       \
    "baseline: an MLP fit by Adam, or (tabular) the exact V of the current policy",           \
@@ -215,6 +217,14 @@ void alg_run_shuffle(alg_run *run);
    ALG_SHARED(anneal_lr)},                                                                    \
   {"normalize_reward", ALG_BOOL, 0, 0, 1, NULL,                                              \
    "scale rewards by the running std of the discounted return (Engstrom et al. 2020)",       \
-   ALG_SHARED(normalize_reward)}
+   ALG_SHARED(normalize_reward)},                                                             \
+  {"reward_clip", ALG_REAL, 10, 0, 1e9, NULL,                                                \
+   "clip the scaled rewards to +-reward_clip (with normalize_reward; 0: no clipping)",      \
+   ALG_SHARED(reward_clip)},                                                                  \
+  {"init", ALG_CHOICE, 0, 0, 0, "orthogonal|xavier",                                        \
+   "MLP initialization: orthogonal (hidden gain sqrt 2, policy_init_gain, value 1) or "     \
+   "Xavier uniform (gain 1 everywhere)", ALG_SHARED(init)},                                   \
+  {"activation", ALG_CHOICE, 0, 0, 0, "tanh|relu", "hidden units of the policy and value MLPs", \
+   ALG_SHARED(activation)}
 
 #endif

@@ -40,7 +40,9 @@
  *      (recomputed here from the parameters before and after); NPG: KL near δ.
  *   e. CPI (AJKS): J(π_{k+1}) − J(π_k) ≥ (α/(1−γ))(𝔸 − 2αγ/(1−γ)²) for r ∈ [0,1]
  *      (REFERENCES.md § 2, item 11), with 𝔸 and α recomputed here from exact values.
- *   f. Determinism: the same seed gives bit-identical parameters (memcmp). */
+ *   f. Determinism: the same seed gives bit-identical parameters (memcmp).
+ *   g. REINFORCE: without a baseline its mean is the exact (H-step) policy gradient; with the
+ *      exact V as baseline its variance is lower where rewards carry a large constant. */
 #define _GNU_SOURCE
 #include <float.h>
 #include <gsl/gsl_errno.h>
@@ -780,6 +782,196 @@ static void test_determinism(const char *algo, const char *env, const char *cons
   free_run(r1, e1), free_run(r2, e2), free_run(r3, e3);
 }
 
+/* ---- g: REINFORCE with and without its baseline ---------------------------------------
+ *
+ * The reinforce run itself, on the test MDP as `mdp:` file, time limit H, n_steps = 100 H
+ * (E = 1: every batch is 100 whole episodes), its policy held at fixed random logits θ
+ * (reset before every iteration); per episode ĝ = Σ_{t<H} γ^t Â_t ∇ log π(a_t|s_t) with the
+ * run's own Â (run->state.adv).
+ * Mean.  baseline=false: Â_t = G_t = Σ_{l<H−t} γ^l r_{t+l} (no bootstrap), so
+ *   E ĝ = Σ_{t<H} γ^t Σ_s p_t(s) Σ_a π(a|s) Q_{H−t}(s,a) (e_a − π_s)
+ *       = Σ_t γ^t p_t(s) π(a|s) (Q_{H−t}(s,a) − V_{H−t}(s))   at (s,a),
+ * with Q_n, V_n the n-step values (Q_n = r + γ P V_{n−1}, V_0 = 0) and p_t = μᵀP_π^t: the exact
+ * gradient of the H-step objective, computed here by dynamic programming (and within
+ * 1e-5·max|∇J| of the infinite-horizon ∇J, checked).  z-test at 5σ per coordinate (the level
+ * of a and b); power: the same estimates without γ^t fail it.
+ * No learned V anywhere: one iteration from the same seed with the value MLP's parameters 0
+ * and 50 gives bit-identical advantages without baseline (n_steps = 1000, not a multiple of
+ * H, so batch cuts occur), and different ones with baseline=true (power).
+ * Variance.  With every reward shifted by c = 5, the no-baseline estimator gains
+ * c Σ_t γ^t (1 − γ^{H−t})/(1 − γ) ∇ log π(a_t|s_t), whose variance grows as c²; the baseline
+ * estimator (G_t − V(s_t), G_t bootstrapped at the time limit, V exact: value_function=exact)
+ * is invariant under the shift (both G_t and V move by c/(1−γ)).  So on that instance theory
+ * says tr Cov(ĝ_no-baseline) ≥ tr Cov(ĝ_baseline), by far (measured ratio in the output). */
+#define RF_EPISODES 20000
+
+/* g_fin (S, A): the exact mean of the no-baseline estimator (see above). */
+static void gradient_finite_horizon(double *gfin, const mdp *m, const double *pi, size_t H) {
+  size_t S = m->S, A = m->A;
+  double g = m->gamma;
+  double *Vn = calloc((H + 1) * S, sizeof *Vn), *Qn = calloc((H + 1) * S * A, sizeof *Qn);
+  for (size_t n = 1; n <= H; n++)
+    for (size_t s = 0; s < S; s++) {
+      double v = 0;
+      for (size_t a = 0; a < A; a++) {
+        double q = m->r[s * A + a];
+        for (size_t s2 = 0; s2 < S; s2++) q += g * mdp_prob(m, s, a, s2) * Vn[(n - 1) * S + s2];
+        Qn[n * S * A + s * A + a] = q;
+        v += pi[s * A + a] * q;
+      }
+      Vn[n * S + s] = v;
+    }
+  double *p = malloc(S * sizeof *p), *q = malloc(S * sizeof *q), *Ppi = malloc(S * S * sizeof *Ppi);
+  thy_policy_transition(Ppi, m, pi);
+  memcpy(p, m->mu, S * sizeof *p);
+  memset(gfin, 0, S * A * sizeof *gfin);
+  double disc = 1;
+  for (size_t t = 0; t < H; t++, disc *= g) {
+    size_t n = H - t;
+    for (size_t s = 0; s < S; s++)
+      for (size_t a = 0; a < A; a++)
+        gfin[s * A + a] += disc * p[s] * pi[s * A + a] * (Qn[n * S * A + s * A + a] - Vn[n * S + s]);
+    for (size_t s2 = 0; s2 < S; s2++) {
+      q[s2] = 0;
+      for (size_t s = 0; s < S; s++) q[s2] += p[s] * Ppi[s * S + s2];
+    }
+    memcpy(p, q, S * sizeof *p);
+  }
+  free(Vn), free(Qn), free(p), free(q), free(Ppi);
+}
+
+/* Per-episode estimates of a reinforce run held at logits theta: with γ^t into w, without
+ * into w_nodisc (may be NULL). */
+static void reinforce_estimates(const char *env, const char *const *sets, const double *theta,
+                                wstat *w, wstat *w_nodisc) {
+  env_model *em;
+  alg_run *run = make_run(&em, "reinforce", env, 1, sets);
+  if (!run) return;
+  size_t S = run->model.tab->S, A = run->model.tab->A, D = S * A, H = H_EP;
+  double g = run->model.gamma, *pi = malloc(D * sizeof *pi);
+  double *ge = malloc(D * sizeof *ge), *gn = malloc(D * sizeof *gn);
+  thy_softmax(pi, theta, S, A);
+  for (size_t k = 0; k < run->model.vnet->P; k++) run->state.vparams[k] = 50.0;
+  int layout_ok = 1;
+  for (size_t it = 0; it < RF_EPISODES / PG_BATCH; it++) {
+    memcpy(run->state.theta, theta, D * sizeof *theta);
+    alg_iter_stats st;
+    if (alg_run_iterate(run, &st) != TR_OK) {
+      CHECK(0, "reinforce: %s", tr_error_msg());
+      break;
+    }
+    const alg_batch *b = run->state.batch;
+    for (size_t e = 0; e < PG_BATCH; e++) {
+      memset(ge, 0, D * sizeof *ge), memset(gn, 0, D * sizeof *gn);
+      double disc = 1;
+      for (size_t t = e * H; t < (e + 1) * H; t++, disc *= g) {
+        size_t s = b->state[t], a = (size_t)b->act[t];
+        layout_ok &= b->trunc[t] == (t % H == H - 1) && !b->term[t];
+        for (size_t c = 0; c < A; c++) {
+          double dl = (c == a) - pi[s * A + c];
+          ge[s * A + c] += disc * run->state.adv[t] * dl;
+          gn[s * A + c] += run->state.adv[t] * dl;
+        }
+      }
+      wstat_add(w, ge);
+      if (w_nodisc) wstat_add(w_nodisc, gn);
+    }
+  }
+  CHECK(layout_ok, "reinforce batches are not whole H-step episodes");
+  free(pi), free(ge), free(gn);
+  free_run(run, em);
+}
+
+/* run->state.adv after one iteration with the value parameters all equal to v0 */
+static void reinforce_adv_with_v(const char *env, const char *const *sets, double v0, double *adv) {
+  env_model *em;
+  alg_run *run = make_run(&em, "reinforce", env, 3, sets);
+  if (!run) return;
+  for (size_t k = 0; k < run->model.vnet->P; k++) run->state.vparams[k] = v0;
+  alg_iter_stats st;
+  CHECK(alg_run_iterate(run, &st) == TR_OK, "reinforce: %s", tr_error_msg());
+  memcpy(adv, run->state.adv, run->model.T * sizeof *adv);
+  free_run(run, em);
+}
+
+static void test_reinforce_no_value(const char *env) {
+  static const char *const nb[] = {"time_limit=160", "n_steps=1000", "baseline=false", NULL};
+  static const char *const bl[] = {"time_limit=160", "n_steps=1000", "baseline=true", NULL};
+  double a0[1000], a50[1000];
+  reinforce_adv_with_v(env, nb, 0.0, a0);
+  reinforce_adv_with_v(env, nb, 50.0, a50);
+  CHECK(memcmp(a0, a50, sizeof a0) == 0, "reinforce without baseline: the learned V changed Â");
+  reinforce_adv_with_v(env, bl, 0.0, a0);
+  reinforce_adv_with_v(env, bl, 50.0, a50);
+  CHECK(memcmp(a0, a50, sizeof a0) != 0, "no power: reinforce with baseline ignores V");
+  printf("g. reinforce without baseline: advantages independent of the value MLP (bit for bit)\n");
+}
+
+static double wstat_trace_var(const wstat *w) {
+  double tr = 0;
+  for (size_t k = 0; k < w->D; k++) tr += w->m2[k] / (w->n - 1);
+  return tr;
+}
+
+static void test_reinforce_baselines(void) {
+  char env[160], env_shift[200], path_shift[192];
+  snprintf(env, sizeof env, "mdp:%s", tmp_file);
+  env_model *em = env_model_alloc(env);
+  if (!em) {
+    CHECK(0, "%s: %s", env, tr_error_msg());
+    return;
+  }
+  const mdp *m = env_model_mdp(em);
+  size_t S = m->S, A = m->A, D = S * A;
+  gsl_rng *r = tr_rng_alloc(20240611);
+  double *theta = malloc(D * sizeof *theta), *pi = malloc(D * sizeof *pi);
+  double *gfin = malloc(D * sizeof *gfin), *grad = malloc(D * sizeof *grad);
+  for (size_t k = 0; k < D; k++) theta[k] = gsl_ran_gaussian(r, 1.0);
+  gsl_rng_free(r);
+  thy_softmax(pi, theta, S, A);
+  thy_values *ex = thy_values_alloc(S, A);
+  CHECK(thy_softmax_grad(grad, m, theta, ex) == TR_OK, "exact gradient: %s", tr_error_msg());
+  gradient_finite_horizon(gfin, m, pi, H_EP);
+  double gmax = 0, gap = 0;
+  for (size_t k = 0; k < D; k++) gmax = fmax(gmax, fabs(grad[k])), gap = fmax(gap, fabs(gfin[k] - grad[k]));
+  CHECK(gap <= 1e-5 * gmax, "the H-step gradient is %.3g from the infinite-horizon one", gap);
+  test_reinforce_no_value(env);
+  /* the mean, no baseline */
+  static const char *const nb[] = {"time_limit=160", "n_steps=16000", "baseline=false", NULL};
+  wstat w, wn;
+  wstat_init(&w, D), wstat_init(&wn, D);
+  reinforce_estimates(env, nb, theta, &w, &wn);
+  double z = wstat_max_z(&w, gfin), zn = wstat_max_z(&wn, gfin);
+  printf("g. reinforce without baseline, %.0f episodes: max z %.2f against the exact gradient; "
+         "without gamma^t z %.1f\n", w.n, z, zn);
+  CHECK(w.n == RF_EPISODES && z <= Z_LEVEL, "reinforce (no baseline) is biased: max z %.2f", z);
+  CHECK(zn > Z_LEVEL, "no power: the estimator without gamma^t passes (max z %.2f)", zn);
+  wstat_free(&w), wstat_free(&wn);
+  /* the variance, rewards shifted by 5 */
+  mdp *sh = mdp_copy(m);
+  snprintf(path_shift, sizeof path_shift, "%s/shifted.mdp", tmp_dir);
+  for (size_t k = 0; sh && k < D; k++) sh->r[k] += 5.0;
+  CHECK(sh && mdp_write_file(sh, path_shift) == TR_OK, "shifted MDP: %s", tr_error_msg());
+  mdp_free(sh);
+  snprintf(env_shift, sizeof env_shift, "mdp:%s", path_shift);
+  static const char *const bl[] = {"time_limit=160", "n_steps=16000", "baseline=true",
+                                   "value_function=exact", NULL};
+  wstat wb;
+  wstat_init(&w, D), wstat_init(&wb, D);
+  reinforce_estimates(env_shift, nb, theta, &w, NULL);
+  reinforce_estimates(env_shift, bl, theta, &wb, NULL);
+  double vn = wstat_trace_var(&w), vb = wstat_trace_var(&wb), zb = wstat_max_z(&wb, grad);
+  printf("g. rewards + 5: tr Cov no baseline %.4g, with the exact V as baseline %.4g (ratio "
+         "%.1f); baseline estimator max z %.2f against the exact gradient\n", vn, vb, vn / vb, zb);
+  CHECK(vn >= vb, "the no-baseline estimator's variance %.4g < the baseline one's %.4g", vn, vb);
+  CHECK(zb <= Z_LEVEL, "reinforce with the exact baseline is biased: max z %.2f", zb);
+  remove(path_shift);
+  wstat_free(&w), wstat_free(&wb);
+  thy_values_free(ex);
+  free(theta), free(pi), free(gfin), free(grad);
+  env_model_free(em);
+}
+
 int main(void) {
   gsl_set_error_handler_off();
   env_model *em = test_env();
@@ -811,6 +1003,7 @@ int main(void) {
     test_cpi(mdp_name, seed, 5);          /* γ = 0.9137 */
     test_cpi("garnet:10,4,2,3", seed, 5); /* γ = 0.99 */
   }
+  test_reinforce_baselines();
   test_env_cleanup();
 
   static const char *const vine[] = {"sampling=vine", NULL};
