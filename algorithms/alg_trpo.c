@@ -56,6 +56,7 @@ typedef struct {
   alg_shared_params shared;
   double gae_lambda, target_kl, cg_damping, fvp_fraction, vf_learning_rate;
   double step_size;             /* npg: η */
+  double max_grad_norm;         /* clip of the value function's gradients; 0: off */
   size_t cg_iters, vf_iters, vf_batch_size;
   int sampling;                 /* trpo_sampling */
   double line_search_shrink;
@@ -81,7 +82,10 @@ typedef struct {
   {"vf_iters", ALG_INT, 80, 0, 1e6, NULL, "value-function Adam steps per iteration",        \
    TRPO_AT(vf_iters)},                                                                        \
   {"vf_batch_size", ALG_INT, 0, 0, 1e8, NULL, "value minibatch size (0: the full batch)",   \
-   TRPO_AT(vf_batch_size)}
+   TRPO_AT(vf_batch_size)},                                                                   \
+  {"max_grad_norm", ALG_REAL, 0, 0, 1e9, NULL,                                              \
+   "clip the value function's gradient norm (0: off; Engstrom et al.'s TRPO+: 1)",           \
+   TRPO_AT(max_grad_norm)}
 
 #define TRPO_TARGET_KL                                                                        \
   {"target_kl", ALG_REAL, 0.01, 1e-12, 10, NULL, "delta: the trust region's mean KL",       \
@@ -144,6 +148,7 @@ static tr_status init_common(alg_run *run, trpo_step_kind kind) {
   run->alg = s;
   size_t P = run->model.pol->P, O = env_obs_dim(run->model.em);
   s->kind = kind;
+  run->model.value_grad_clip = ((const trpo_params *)run->model.params)->max_grad_norm;
   s->cg = alg_cg_alloc(P);
   s->ls = alg_linesearch_alloc(P);
   s->step = tr_malloc(P * sizeof *s->step);

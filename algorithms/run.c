@@ -87,7 +87,7 @@ static tr_status build_value(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
 static tr_status build_scratch(alg_run *run) {
   size_t T = run->model.T, O = env_obs_dim(run->model.em);
   double **bufs[] = {&run->state.values, &run->state.v_boot, &run->state.v_next, &run->state.adv, &run->state.ret,
-                     &run->ws.logp_new, &run->ws.ratio, &run->ws.tmp};
+                     &run->ws.logp_new, &run->ws.ratio, &run->ws.tmp, &run->ws.vold};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     if (!(*bufs[i] = tr_calloc(T, sizeof(double)))) return TR_ENOMEM;
   run->ws.obs_buf = tr_malloc(T * O * sizeof *run->ws.obs_buf);
@@ -213,6 +213,7 @@ void alg_run_free(alg_run *run) {
   alg_batch_free(run->state.batch);
   free(run->state.values), free(run->state.v_boot), free(run->state.v_next), free(run->state.adv), free(run->state.ret);
   free(run->ws.logp_new), free(run->ws.ratio), free(run->ws.tmp), free(run->ws.obs_buf), free(run->state.adv_raw);
+  free(run->ws.vold);
   free(run->state.rew_used);
   alg_reward_scaler_free(run->state.rscale);
   free(run->ws.perm);
@@ -344,12 +345,28 @@ void alg_run_shuffle(alg_run *run) { gsl_ran_shuffle(run->state.rng, run->ws.per
 
 tr_status alg_run_value_loss(alg_run *run, const double *params, const double *obs,
                              const double *targets, size_t B, double *loss, double *grad) {
+  return alg_run_value_loss_clipped(run, params, obs, targets, NULL, 0.0, B, loss, grad);
+}
+
+tr_status alg_run_value_loss_clipped(alg_run *run, const double *params, const double *obs,
+                                     const double *targets, const double *old, double clip,
+                                     size_t B, double *loss, double *grad) {
   double *out = run->ws.tmp, *dout = run->ws.logp_new; /* scratch (T) */
   tr_status st = nn_forward(run->model.vnet, params, obs, B, run->ws.vws, out);
   if (st) return st;
   double l = 0;
+  int clipped = old && clip > 0;
   for (size_t i = 0; i < B; i++) {
     double e = out[i] - targets[i];
+    if (clipped) {
+      double d = out[i] - old[i], dc = d < -clip ? -clip : (d > clip ? clip : d);
+      double ec = old[i] + dc - targets[i];
+      if (ec * ec > e * e) { /* the clipped term is the max */
+        l += ec * ec;
+        dout[i] = d == dc ? 2.0 * e / (double)B : 0.0; /* inside the band both are equal */
+        continue;
+      }
+    }
     l += e * e;
     dout[i] = 2.0 * e / (double)B; /* ∂/∂V of (1/B) Σ (V − R)² */
   }
@@ -373,10 +390,15 @@ tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, d
       for (size_t i = 0; i < mb; i++) {
         memcpy(run->ws.obs_buf + i * O, run->state.batch->obs + run->ws.perm[s0 + i] * O, O * sizeof(double));
         targets[i] = run->state.ret[run->ws.perm[s0 + i]];
+        run->ws.vold[i] = run->state.values[run->ws.perm[s0 + i]];
       }
       double l;
-      tr_status st = alg_run_value_loss(run, run->state.vparams, run->ws.obs_buf, targets, mb, &l, run->ws.vgrad);
+      tr_status st = alg_run_value_loss_clipped(run, run->state.vparams, run->ws.obs_buf, targets,
+                                                run->ws.vold, run->model.value_clip, mb, &l,
+                                                run->ws.vgrad);
       if (st) return st;
+      if (run->model.value_grad_clip > 0)
+        nn_clip_grad_norm(run->ws.vgrad, run->model.vnet->P, run->model.value_grad_clip);
       nn_adam_step(run->state.vadam, run->state.vparams, run->ws.vgrad, lr);
     }
   }

@@ -60,6 +60,10 @@ typedef struct {
   pol_policy *pol;         /* the policy's shape (tabular, categorical or Gaussian) */
   nn_mlp *vnet;            /* the value MLP's shape */
   size_t total_steps, n_iters;
+  double value_clip;       /* > 0: the value loss clips V to V_old ± value_clip (PPO's
+                            * clip_range_vf, set by its init); 0: plain squared error */
+  double value_grad_clip;  /* > 0: alg_run_fit_value clips each value gradient's norm (TRPO's
+                            * max_grad_norm, set by its init); 0: off */
   const mdp *tab;          /* the environment's MDP with the run's γ (exact diagnostics) */
   mdp *tab_own;            /* that copy when --set gamma differs from the MDP's own */
 } alg_model;
@@ -97,6 +101,7 @@ typedef struct {
   double *act_dist;        /* (E, K) */
   nn_ws *vws;              /* Bmax = T */
   double *logp_new, *ratio, *tmp; /* (T) */
+  double *vold;            /* (T) a minibatch's values at sampling (clipped value loss) */
   double *obs_buf;         /* (T, O) gathered observations (minibatches, bootstraps) */
   size_t *perm;            /* (T) minibatch order */
   double *onehot;          /* (S, S) identity: every state's observation */
@@ -151,6 +156,14 @@ tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, d
  * may be NULL) for B ≤ T rows. */
 tr_status alg_run_value_loss(alg_run *run, const double *params, const double *obs,
                              const double *targets, size_t B, double *loss, double *grad);
+/* The clipped value loss (Engstrom et al. 2020 item 1; baselines ppo2, CleanRL clip_vloss):
+ *   (1/B) Σ_b max((V_b − R_b)², (V_old,b + clip(V_b − V_old,b, −c, c) − R_b)²),
+ * V_b = V_params(obs_b), old (B) the values when the batch was sampled, c = clip > 0
+ * (clip ≤ 0: the plain loss above).  ∂/∂V_b is 2(V_b − R_b) where the unclipped term is the
+ * max (ties included) or |V_b − V_old,b| ≤ c, and 0 where the clipped, constant term wins. */
+tr_status alg_run_value_loss_clipped(alg_run *run, const double *params, const double *obs,
+                                     const double *targets, const double *old, double clip,
+                                     size_t B, double *loss, double *grad);
 /* For tests: a PPO run's minibatch loss (the quantity its Adam steps minimize: minus the
  * clipped or plain surrogate, plus β·KL, minus c_H·entropy) at theta over B ≤ batch_size rows,
  * and its gradient (P). */
