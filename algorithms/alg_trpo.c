@@ -22,7 +22,11 @@
  * (enumerated) objective: L_n(θ) = Σ_k π_θ(a_k|s_n)(Q_nk − b_n), b_n = Σ_k π_old(a_k|s_n) Q_nk;
  * continuous: the self-normalized L_n = Σ_k w_k Q_nk / Σ_k w_k, w_k = π_θ(a_k|s_n)/π_old(a_k|s_n),
  * whose gradient at θ_old is (1/K) Σ_k (Q_nk − Q̄_n) ∇ log π(a_k|s_n).  The value function
- * is fit on the trunk's λ-returns (Adam, vf_iters steps). */
+ * is fit on the trunk's λ-returns (Adam, vf_iters steps).
+ * vine_settings=appendix-e replaces vine_states/actions/length by the TRPO paper's Appendix E
+ * (Table 2, Hopper/Walker): rollouts of 100 steps, 4 actions per state (every action once for
+ * discrete spaces with fewer), 2,500 Q-values per batch, i.e. 2500/k rollout states; the
+ * trunk (n_steps; the paper: 16 trajectories of 1,000 steps) must hold that many rows. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,11 +51,17 @@ typedef struct {
   double *snis_q;          /* (rows) Q of each row (continuous vine) */
   alg_rows rows;           /* this iteration's objective: the batch's rows or the vine's */
   size_t vine_k;           /* actions per state in the rows */
+  size_t vine_n, vine_K, vine_L; /* the vine's states, actions and length in use */
   int vine_snis;
 } trpo_state;
 
 /* npg's, tnpg's and trpo's parameters (each table lists the ones it reads; the rest stay 0). */
 typedef enum { TRPO_SINGLE = 0, TRPO_VINE = 1 } trpo_sampling;
+enum { VINE_CUSTOM = 0, VINE_APPENDIX_E = 1 };
+/* The TRPO paper's Appendix E (Table 2) vine settings for Hopper and Walker. */
+#define VINE_E_LENGTH 100
+#define VINE_E_ACTIONS 4
+#define VINE_E_Q_VALUES 2500
 typedef struct {
   alg_shared_params shared;
   double gae_lambda, target_kl, cg_damping, fvp_fraction, vf_learning_rate;
@@ -59,6 +69,7 @@ typedef struct {
   double max_grad_norm;         /* clip of the value function's gradients; 0: off */
   size_t cg_iters, vf_iters, vf_batch_size;
   int sampling;                 /* trpo_sampling */
+  int vine_settings;            /* VINE_CUSTOM or VINE_APPENDIX_E */
   double line_search_shrink;
   size_t line_search_steps, vine_states, vine_actions, vine_length;
 } trpo_params;
@@ -112,7 +123,10 @@ static const alg_param p_trpo[] = {
     {"vine_actions", ALG_INT, 4, 1, 1000, NULL,
      "vine: actions per state (discrete spaces with fewer actions: each once)",
      TRPO_AT(vine_actions)},
-    {"vine_length", ALG_INT, 100, 1, 1e6, NULL, "vine: steps per rollout", TRPO_AT(vine_length)}};
+    {"vine_length", ALG_INT, 100, 1, 1e6, NULL, "vine: steps per rollout", TRPO_AT(vine_length)},
+    {"vine_settings", ALG_CHOICE, 0, 0, 0, "custom|appendix-e",
+     "vine: the three above, or the TRPO paper's Appendix E (length 100, 4 actions, 2500 "
+     "Q-values per batch)", TRPO_AT(vine_settings)}};
 
 /* CG's relative residual tolerance ‖r‖₂ ≤ 1e-10 ‖g‖₂ (cg.h): at cg_iters = 10 it is rarely
  * reached, so the iteration count is the working limit, as in the TRPO paper; it stops CG
@@ -160,11 +174,19 @@ static tr_status init_common(alg_run *run, trpo_step_kind kind) {
     const trpo_params *p = run->model.params;
     size_t N = p->vine_states, K = p->vine_actions;
     env_space sp = env_action_space(run->model.em);
+    s->vine_L = p->vine_length;
+    if (p->vine_settings == VINE_APPENDIX_E) {
+      K = VINE_E_ACTIONS;
+      s->vine_L = VINE_E_LENGTH;
+    }
     s->vine_k = sp.kind == ENV_DISCRETE && sp.n <= K ? sp.n : K;
+    if (p->vine_settings == VINE_APPENDIX_E) N = VINE_E_Q_VALUES / s->vine_k;
+    s->vine_n = N;
+    s->vine_K = K;
     s->vine_snis = !(sp.kind == ENV_DISCRETE && sp.n <= K);
     if (N > run->model.T || N * s->vine_k > run->model.T)
-      return tr_error(TR_EINVAL, "vine: vine_states x actions = %zu x %zu exceeds n_steps=%zu",
-                      N, s->vine_k, run->model.T);
+      return tr_error(TR_EINVAL, "vine: %zu states x %zu actions = %zu Q-values exceed the trunk "
+                      "batch n_steps=%zu", N, s->vine_k, N * s->vine_k, run->model.T);
     s->vine = alg_vine_alloc(N, K, O, run->model.pol->W);
     s->vb = alg_batch_alloc(run->model.T, O, run->model.pol->W);
     s->snis_q = tr_malloc(run->model.T * sizeof *s->snis_q);
@@ -323,8 +345,8 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
   if (!st) st = alg_run_advantages(run, p->gae_lambda, norm);
   if (st) return st;
   if (vine) {
-    st = alg_sample_vine(s->vine, run->state.sampler, run->state.batch, p->vine_states,
-                         p->vine_actions, p->vine_length,
+    st = alg_sample_vine(s->vine, run->state.sampler, run->state.batch, s->vine_n,
+                         s->vine_K, s->vine_L,
                          run->model.gamma, alg_run_act, run, alg_run_value_fn, run, run->state.rng);
     if (st) return st;
     stats->steps += s->vine->steps;

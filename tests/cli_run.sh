@@ -70,8 +70,10 @@ expect_error "$E --set sampling=vine: npg has no parameter 'sampling' (its param
 # npg's fixed step must be positive; vine settings must fit in the trunk batch
 expect_error "$E run: step_size must be > 0 (the natural-gradient step eta)" \
   --algo npg $B --set step_size=0
-expect_error "$E run: vine: vine_states x actions = 3000 x 2 exceeds n_steps=2048" \
+expect_error "$E run: vine: 3000 states x 2 actions = 6000 Q-values exceed the trunk batch n_steps=2048" \
   --algo trpo $B --set sampling=vine --set vine_states=3000
+expect_error "$E run: vine: 1250 states x 2 actions = 2500 Q-values exceed the trunk batch n_steps=2048" \
+  --algo trpo $B --set sampling=vine --set vine_settings=appendix-e
 expect_error "$E --env: unknown environment 'nope' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, cliffwalking, mdp:PATH)" \
   --algo ppo-clip --env nope --steps 100 --seed 1 --out "$tmp/bad"
 

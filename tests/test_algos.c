@@ -703,6 +703,25 @@ static void trpo_ls_case(const char *const *sets, int want_reject) {
   free_run(run, em);
 }
 
+/* vine_settings=appendix-e: on garnet:6,3,3,11 (3 actions < 4: each once) the vine takes
+ * 2500/3 = 833 states x 3 actions = 2499 Q-values, each a rollout of at most 100 steps, so one
+ * iteration spends the trunk's 3000 steps plus at most 249,900 rollout steps — and at least
+ * 90% of that, since a rollout is cut only by the time limit (1000; rollouts start uniformly
+ * along the 3-episode trunk, so few start within 100 steps of it). */
+static void test_vine_appendix_e(void) {
+  static const char *const sets[] = {"sampling=vine", "vine_settings=appendix-e", "n_steps=3000", NULL};
+  env_model *em;
+  alg_run *run = make_run(&em, "trpo", "garnet:6,3,3,11", 1, sets);
+  if (!run) return;
+  alg_iter_stats s;
+  CHECK(alg_run_iterate(run, &s) == TR_OK, "trpo vine appendix-e: %s", tr_error_msg());
+  size_t vine = s.steps - 3000;
+  CHECK(s.steps >= 3000 && vine <= 833 * 3 * 100 && vine >= 0.9 * 833 * 3 * 100,
+        "appendix-e: %zu rollout steps, want in [0.9, 1] x 249,900", vine);
+  printf("d. trpo vine appendix-e on garnet:6,3,3,11: %zu rollout steps (833 x 3 x <= 100)\n", vine);
+  free_run(run, em);
+}
+
 static void test_trpo_line_search_columns(void) {
   static const char *const shrink[] = {"target_kl=0.5", NULL};
   static const char *const reject[] = {"target_kl=0.5", "line_search_steps=0", NULL};
@@ -1036,6 +1055,7 @@ int main(void) {
   test_tnpg_step("garnet:6,3,3,11", 1, 2, small_damping, 1);
   test_npg_fixed_step();
   test_trpo_line_search_columns();
+  test_vine_appendix_e();
 
   char mdp_name[160];
   snprintf(mdp_name, sizeof mdp_name, "mdp:%s", tmp_file);
