@@ -74,6 +74,43 @@ static void test_defaults(void) {
   alg_config_clear(&c);
 }
 
+/* a2c's defaults are Stable-Baselines3's A2C defaults (its documentation: learning_rate 7e-4,
+ * n_steps 5 per environment (8 here: 40), gae_lambda 1, ent_coef 0, vf_coef 0.5,
+ * max_grad_norm 0.5, RMSprop with eps 1e-5, normalize_advantage false; one optimizer over
+ * policy and value, so their gradients are clipped together); reinforce normalizes nothing by
+ * default.  And one RMSprop step against its closed form from v = 0:
+ *   v = (1 − α) g²,  θ ← θ − lr g / (√v + ε),  α = 0.99. */
+static void test_sb3_a2c(void) {
+  static const char *const want[][2] = {
+      {"learning_rate", "7e-4"}, {"n_steps", "40"},     {"n_envs", "8"},
+      {"gae_lambda", "1"},       {"ent_coef", "0"},     {"vf_coef", "0.5"},
+      {"max_grad_norm", "0.5"},  {"use_rms_prop", "1"}, {"rms_prop_eps", "1e-5"},
+      {"normalize_advantage", "0"}, {"grad_clip_scope", "1"}};
+  alg_config c;
+  CHECK(alg_config_init(&c, alg_find("a2c")) == TR_OK, "config");
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+    double v = NAN;
+    CHECK(alg_config_get(&c, want[i][0], &v) == TR_OK && v == atof(want[i][1]),
+          "a2c default %s = %g, want %s (SB3)", want[i][0], v, want[i][1]);
+  }
+  alg_config_clear(&c);
+  double v = NAN;
+  CHECK(alg_config_init(&c, alg_find("reinforce")) == TR_OK &&
+            alg_config_get(&c, "normalize_advantage", &v) == TR_OK && v == 0,
+        "reinforce normalizes its returns by default");
+  alg_config_clear(&c);
+  nn_rmsprop *o = nn_rmsprop_alloc(2);
+  o->eps = 1e-5;
+  double th[2] = {0.5, -1.25}, g[2] = {0.3, -2.0};
+  nn_rmsprop_step(o, th, g, 1e-2);
+  for (int k = 0; k < 2; k++) {
+    double vv = 0.01 * g[k] * g[k], want_th = (k ? -1.25 : 0.5) - 1e-2 * g[k] / (sqrt(vv) + 1e-5);
+    CHECK_CLOSE(th[k], want_th, 0, 1e-15, "rmsprop step");
+  }
+  nn_rmsprop_free(o);
+  printf("a2c: SB3's defaults; rmsprop step as its closed form\n");
+}
+
 /* ---- 1. value clipping ---------------------------------------------------------------- */
 static void test_value_clipping(gsl_rng *r) {
   env_model *em;
@@ -363,6 +400,7 @@ int main(void) {
   gsl_set_error_handler_off();
   gsl_rng *r = tr_rng_alloc(90210);
   test_defaults();
+  test_sb3_a2c();
   test_value_clipping(r);
   test_reward_scaling();
   test_init();
