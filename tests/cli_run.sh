@@ -99,7 +99,7 @@ expect_error "$E run: batch_size=65 exceeds n_steps=64" \
   --algo ppo-kl $B --set n_steps=64 --set batch_size=65
 expect_error "$E run: n_steps=100 must be a multiple of n_envs=3" \
   --algo ppo-clip $B --set n_steps=100 --set n_envs=3
-expect_error "$E run: vine: vine_states x actions = 2000 x 2 exceeds n_steps=2048" \
+expect_error "$E run: vine: 2000 states x 2 actions = 4000 Q-values exceed the trunk batch n_steps=2048" \
   --algo trpo $B --set sampling=vine --set vine_states=2000
 
 # ---- missing and malformed flags --------------------------------------------------------
