@@ -160,6 +160,18 @@ tr_status alg_advantage_normalize(double *adv, size_t n) {
   return TR_OK;
 }
 
+tr_status alg_advantage_scale(double *adv, size_t n) {
+  tr_status st = check_finite("advantage scaling", "advantage", adv, NULL, n);
+  if (st || n == 0) return st;
+  double mean = 0.0, ss = 0.0;
+  for (size_t i = 0; i < n; i++) mean += adv[i];
+  mean /= (double)n;
+  for (size_t i = 0; i < n; i++) ss += (adv[i] - mean) * (adv[i] - mean);
+  double denom = sqrt(ss / (double)n) + ALG_ADV_NORM_EPS;
+  for (size_t i = 0; i < n; i++) adv[i] /= denom;
+  return TR_OK;
+}
+
 /* ---- running mean and variance --------------------------------------------------------- */
 
 alg_running_norm *alg_running_norm_alloc(size_t D) {

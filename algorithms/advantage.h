@@ -79,6 +79,9 @@ tr_status alg_gae(double *adv, double *ret, const double *r, const double *value
  * caller chooses; REFERENCES.md § 3: per batch).  TR_EINVAL (and no change) if an entry is
  * not finite. */
 tr_status alg_advantage_normalize(double *adv, size_t n);
+/* adv (n) ← adv / (std + 1e-8): the same scale, no centring (a positive factor: not a
+ * baseline; REINFORCE without baseline).  TR_EINVAL (and no change) if an entry is not finite. */
+tr_status alg_advantage_scale(double *adv, size_t n);
 
 /* ---- running mean and variance (observation normalization) ----------------------------- */
 

@@ -11,7 +11,15 @@
  * clipped term is the smaller one and r_t is outside [1−ε, 1+ε], where it is 0.
  * Adaptive KL (the paper's § 4): after the epochs, d = mean KL[π_old, π]; β ← β/2 if
  * d < d_targ/1.5, β ← 2β if d > 1.5 d_targ.  The value MLP is fit with Adam on the
- * λ-returns with the same epochs and minibatch size (REFERENCES.md § 3 decisions). */
+ * λ-returns with the same epochs and minibatch size (REFERENCES.md § 3 decisions).
+ *
+ * Code-level choices (Engstrom et al. 2020; REFERENCES.md § 5.1), each a parameter whose
+ * default is the PPO paper's: clip_range_vf (value clipping; 0 off), grad_clip_scope
+ * (max_grad_norm on the policy gradient alone, or — global — on policy and value together,
+ * the value then stepping on the same minibatches inside the epochs with its gradient scaled
+ * by vf_coef, as one optimizer over both: CleanRL, baselines ppo2), normalize_advantage_scope
+ * (standardize per batch, or per minibatch as CleanRL), and the shared normalize_reward,
+ * reward_clip, normalize_obs, obs_clip, init, activation, anneal_lr. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +37,12 @@ typedef struct {
   double clip_range; /* clip */
   double kl_coef;    /* kl, adaptive kl: (initial) β */
   double d_targ;     /* adaptive kl */
+  double clip_range_vf;      /* value clipping; 0: off */
+  int grad_clip_scope;       /* PPO_CLIP_POLICY or PPO_CLIP_GLOBAL */
+  int adv_norm_scope;        /* PPO_NORM_BATCH or PPO_NORM_MINIBATCH */
 } ppo_params;
+enum { PPO_CLIP_POLICY = 0, PPO_CLIP_GLOBAL = 1 };
+enum { PPO_NORM_BATCH = 0, PPO_NORM_MINIBATCH = 1 };
 #define PPO_AT(field) offsetof(ppo_params, field)
 
 typedef struct {
@@ -37,11 +50,13 @@ typedef struct {
   nn_adam *adam;
   double beta;
   double *obs, *act, *adv, *logp_old, *dist_old, *w; /* minibatch gathers */
+  double *ret, *vold; /* (mb) value targets and values at sampling (joint value steps) */
+  int joint;          /* the value steps with the policy on each minibatch (global clip) */
   double *g2; /* (P) scratch gradient (KL, entropy) */
 } ppo_state;
 
 #define PPO_PARAMS(NORM)                                                                     \
-  ALG_COMMON_PARAMS(NORM, 1),                                                                \
+  ALG_COMMON_PARAMS(NORM, 1, 1),                                                                \
   {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch (the horizon T)",    \
    ALG_SHARED(n_steps)},                                                                     \
   {"n_epochs", ALG_INT, 10, 1, 1000, NULL, "passes over the batch per update",               \
@@ -58,7 +73,15 @@ typedef struct {
    PPO_AT(max_grad_norm)},                                                                   \
   {"target_kl", ALG_REAL, 0, 0, 1e3, NULL,                                                  \
    "stop the epochs when mean KL exceeds 1.5 target_kl (0: off)", PPO_AT(target_kl)},       \
-  {"adam_eps", ALG_REAL, 1e-8, 0, 1, NULL, "Adam epsilon", PPO_AT(adam_eps)}
+  {"adam_eps", ALG_REAL, 1e-8, 0, 1, NULL, "Adam epsilon", PPO_AT(adam_eps)},               \
+  {"clip_range_vf", ALG_REAL, 0, 0, 1e9, NULL,                                              \
+   "value clipping: V within V_old +- clip_range_vf, max of the two squared errors (0: off)", \
+   PPO_AT(clip_range_vf)},                                                                   \
+  {"grad_clip_scope", ALG_CHOICE, 0, 0, 0, "policy|global",                                 \
+   "max_grad_norm on the policy gradient, or on policy and value together (value stepping " \
+   "per minibatch)", PPO_AT(grad_clip_scope)},                                               \
+  {"normalize_advantage_scope", ALG_CHOICE, 0, 0, 0, "batch|minibatch",                     \
+   "normalize_advantage standardizes per batch or per minibatch", PPO_AT(adv_norm_scope)}
 
 static const alg_param p_clip[] = {PPO_PARAMS(1),
   {"clip_range", ALG_REAL, 0.2, 0, 10, NULL, "clip epsilon", PPO_AT(clip_range)}};
@@ -96,9 +119,14 @@ static tr_status ppo_init_kind(alg_run *run, ppo_kind kind) {
   s->logp_old = tr_malloc(mb * sizeof *s->logp_old);
   s->dist_old = tr_malloc(mb * K * sizeof *s->dist_old);
   s->w = tr_malloc(mb * sizeof *s->w);
+  s->ret = tr_malloc(mb * sizeof *s->ret);
+  s->vold = tr_malloc(mb * sizeof *s->vold);
   s->g2 = tr_malloc(run->model.pol->P * sizeof *s->g2);
-  if (!s->adam || !s->obs || !s->act || !s->adv || !s->logp_old || !s->dist_old || !s->w || !s->g2)
+  if (!s->adam || !s->obs || !s->act || !s->adv || !s->logp_old || !s->dist_old || !s->w ||
+      !s->ret || !s->vold || !s->g2)
     return TR_ENOMEM;
+  s->joint = p->grad_clip_scope == PPO_CLIP_GLOBAL && !run->model.exact_values;
+  run->model.value_clip = p->clip_range_vf;
   s->adam->eps = p->adam_eps;
   run->state.vadam->eps = s->adam->eps;
   return TR_OK;
@@ -113,8 +141,8 @@ static void ppo_free(alg_run *run) {
   ppo_state *s = run->alg;
   if (!s) return;
   nn_adam_free(s->adam);
-  free(s->obs), free(s->act), free(s->adv), free(s->logp_old), free(s->dist_old), free(s->w),
-      free(s->g2);
+  free(s->obs), free(s->act), free(s->adv), free(s->logp_old), free(s->dist_old), free(s->w), free(s->g2);
+  free(s->ret), free(s->vold);
   free(s);
   run->alg = NULL;
 }
@@ -130,6 +158,8 @@ static void gather(ppo_state *s, const alg_run *run, size_t i0, size_t mb) {
     memcpy(s->dist_old + i * K, run->state.dist_old + t * K, K * sizeof *s->dist_old);
     s->adv[i] = run->state.adv[t];
     s->logp_old[i] = b->logp[t];
+    s->ret[i] = run->state.ret[t];
+    s->vold[i] = run->state.values[t];
   }
 }
 
@@ -150,7 +180,11 @@ static tr_status ppo_loss(alg_run *run, ppo_state *s, const double *theta, size_
   size_t P = run->model.pol->P;
   const ppo_params *p = run->model.params;
   double eps = p->clip_range, ent = p->ent_coef, L = 0;
-  tr_status st = pol_forward(run->model.pol, theta, s->obs, B, ws, NULL);
+  tr_status st;
+  if (p->shared.normalize_advantage && p->adv_norm_scope == PPO_NORM_MINIBATCH &&
+      (st = alg_advantage_normalize(s->adv, B)))
+    return st;
+  st = pol_forward(run->model.pol, theta, s->obs, B, ws, NULL);
   if (!st) st = pol_log_prob(run->model.pol, ws->dist, s->act, B, run->ws.logp_new);
   if (st) return st;
   for (size_t i = 0; i < B; i++) {
@@ -180,17 +214,29 @@ static tr_status ppo_loss(alg_run *run, ppo_state *s, const double *theta, size_
   return TR_OK;
 }
 
-/* One Adam step on a minibatch; *bad set on a non-finite loss. */
+/* One Adam step on a minibatch (and, joint, the value's on the same rows, its gradient
+ * scaled by vf_coef, both clipped together); *bad set on a non-finite loss. */
 static tr_status minibatch_step(alg_run *run, ppo_state *s, size_t mb, double lr, int *bad) {
-  double loss;
+  const ppo_params *p = run->model.params;
+  double loss, vloss = 0;
   tr_status st = ppo_loss(run, s, run->state.theta, mb, &loss, run->ws.grad);
+  if (!st && s->joint)
+    st = alg_run_value_loss_clipped(run, run->state.vparams, s->obs, s->ret, s->vold,
+                                    p->clip_range_vf, mb, &vloss, run->ws.vgrad);
   if (st) return st;
-  if (!isfinite(loss)) {
+  if (!isfinite(loss) || !isfinite(vloss)) {
     *bad = 1;
     return TR_OK;
   }
-  double mgn = ((const ppo_params *)run->model.params)->max_grad_norm;
-  if (mgn > 0) nn_clip_grad_norm(run->ws.grad, run->model.pol->P, mgn);
+  size_t P = run->model.pol->P, Pv = run->model.vnet->P;
+  double mgn = p->max_grad_norm;
+  if (s->joint) {
+    for (size_t k = 0; k < Pv; k++) run->ws.vgrad[k] *= p->vf_coef;
+    if (mgn > 0) nn_clip_grad_norm2(run->ws.grad, P, run->ws.vgrad, Pv, mgn);
+    nn_adam_step(run->state.vadam, run->state.vparams, run->ws.vgrad, lr);
+  } else if (mgn > 0) {
+    nn_clip_grad_norm(run->ws.grad, P, mgn);
+  }
   nn_adam_step(s->adam, run->state.theta, run->ws.grad, lr);
   return TR_OK;
 }
@@ -216,7 +262,8 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   size_t T = run->model.T, mb = p->batch_size, epochs = p->n_epochs;
   double lr = alg_run_lr(run, p->learning_rate), target_kl = p->target_kl;
   tr_status st = alg_run_sample(run, stats, 0);
-  if (!st) st = alg_run_advantages(run, p->gae_lambda, p->shared.normalize_advantage);
+  /* per-minibatch normalization happens in ppo_loss */
+  if (!st) st = alg_run_advantages(run, p->gae_lambda, p->shared.normalize_advantage && p->adv_norm_scope == PPO_NORM_BATCH);
   if (!st) st = alg_run_old_dist(run, &stats->entropy);
   if (st) return st;
   stats->lr = lr;
@@ -258,6 +305,13 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   }
   if (!isfinite(kl) || !isfinite(surr)) {
     snprintf(stats->bad, sizeof stats->bad, !isfinite(kl) ? "kl_mean" : "surrogate");
+    return TR_OK;
+  }
+  if (s->joint) { /* the value stepped with the policy; its loss before the update */
+    double l0 = 0;
+    for (size_t t = 0; t < T; t++) l0 += (run->state.values[t] - run->state.ret[t]) * (run->state.values[t] - run->state.ret[t]);
+    stats->value_loss = l0 / (double)T;
+    if (!isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
     return TR_OK;
   }
   double vlr = lr * p->vf_coef;

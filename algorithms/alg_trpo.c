@@ -1,13 +1,18 @@
-/* algorithms/alg_trpo.c — natural policy gradient and TRPO (Schulman et al. 2015).
+/* algorithms/alg_trpo.c — natural policy gradients and TRPO (Schulman et al. 2015).
  *
- * Both maximize the importance-weighted surrogate L(θ) = mean_t r_t(θ) Â_t around θ_old:
+ * All three maximize the importance-weighted surrogate L(θ) = mean_t r_t(θ) Â_t around θ_old:
  * g = ∇L(θ_old); s ≈ F⁻¹g by cg_iters conjugate-gradient steps on exact Fisher-vector
- * products (F + damping·I, on a fvp_fraction subsample of the states); the full step is
- * β s with β = sqrt(2δ / sᵀFs), the largest step whose quadratic KL model is δ.
- *   npg:  θ ← θ_old + β s (a fixed KL-normalized step; no line search).
+ * products (F + damping·I, on a fvp_fraction subsample of the states).
+ *   npg:  θ ← θ_old + η s, a fixed step_size η: the classic natural gradient (Kakade 2001;
+ *         the TRPO paper's "natural gradient" baseline, whose η it swept in factors of 3).
+ *         No KL normalization, no line search.
+ *   tnpg: θ ← θ_old + β s with β = sqrt(2δ / sᵀFs), the largest step whose quadratic KL
+ *         model is δ (rllab's "truncated natural policy gradient"); no line search.
  *   trpo: backtracking θ_old + 0.8^k β s, accepting the first with sampled mean
- *         KL(π_old ‖ π_θ) ≤ δ and L(θ) > L(θ_old); none accepted: θ stays θ_old.
- * Guard (REFERENCES.md § 4–5): sᵀFs ≤ 0 or non-finite skips the step (logged as step_frac 0).
+ *         KL(π_old ‖ π_θ) ≤ δ and L(θ) > L(θ_old); none accepted: θ stays θ_old.  The
+ *         statistics say how the search went (ls_shrinks, ls_rejected in progress.tsv).
+ * Guard (REFERENCES.md § 4–5): sᵀFs ≤ 0 or non-finite skips the step (logged as step_frac 0;
+ * npg needs no sᵀFs and only skips when CG fails).
  *
  * Sampling (trpo only): single path uses GAE(γ, λ) advantages of one batch of n_steps.
  * Vine (§ 5.2): the batch is the trunk; vine_states states are drawn from it, and from each
@@ -17,7 +22,11 @@
  * (enumerated) objective: L_n(θ) = Σ_k π_θ(a_k|s_n)(Q_nk − b_n), b_n = Σ_k π_old(a_k|s_n) Q_nk;
  * continuous: the self-normalized L_n = Σ_k w_k Q_nk / Σ_k w_k, w_k = π_θ(a_k|s_n)/π_old(a_k|s_n),
  * whose gradient at θ_old is (1/K) Σ_k (Q_nk − Q̄_n) ∇ log π(a_k|s_n).  The value function
- * is fit on the trunk's λ-returns (Adam, vf_iters steps). */
+ * is fit on the trunk's λ-returns (Adam, vf_iters steps).
+ * vine_settings=appendix-e replaces vine_states/actions/length by the TRPO paper's Appendix E
+ * (Table 2, Hopper/Walker): rollouts of 100 steps, 4 actions per state (every action once for
+ * discrete spaces with fewer), 2,500 Q-values per batch, i.e. 2500/k rollout states; the
+ * trunk (n_steps; the paper: 16 trajectories of 1,000 steps) must hold that many rows. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +34,10 @@
 #include "algorithms/cg.h"
 #include "algorithms/run.h"
 
+typedef enum { STEP_FIXED = 0, STEP_KL_NORMALIZED = 1, STEP_LINE_SEARCH = 2 } trpo_step_kind;
+
 typedef struct {
-  int line_search;
+  trpo_step_kind kind;
   alg_cg *cg;
   alg_linesearch *ls;
   double *step, *dir, *fv; /* (P) */
@@ -40,29 +51,36 @@ typedef struct {
   double *snis_q;          /* (rows) Q of each row (continuous vine) */
   alg_rows rows;           /* this iteration's objective: the batch's rows or the vine's */
   size_t vine_k;           /* actions per state in the rows */
+  size_t vine_n, vine_K, vine_L; /* the vine's states, actions and length in use */
   int vine_snis;
 } trpo_state;
 
-/* npg's and trpo's parameters (npg's table lists the common ones; the rest stay 0). */
+/* npg's, tnpg's and trpo's parameters (each table lists the ones it reads; the rest stay 0). */
 typedef enum { TRPO_SINGLE = 0, TRPO_VINE = 1 } trpo_sampling;
+enum { VINE_CUSTOM = 0, VINE_APPENDIX_E = 1 };
+/* The TRPO paper's Appendix E (Table 2) vine settings for Hopper and Walker. */
+#define VINE_E_LENGTH 100
+#define VINE_E_ACTIONS 4
+#define VINE_E_Q_VALUES 2500
 typedef struct {
   alg_shared_params shared;
   double gae_lambda, target_kl, cg_damping, fvp_fraction, vf_learning_rate;
+  double step_size;             /* npg: η */
+  double max_grad_norm;         /* clip of the value function's gradients; 0: off */
   size_t cg_iters, vf_iters, vf_batch_size;
   int sampling;                 /* trpo_sampling */
+  int vine_settings;            /* VINE_CUSTOM or VINE_APPENDIX_E */
   double line_search_shrink;
   size_t line_search_steps, vine_states, vine_actions, vine_length;
 } trpo_params;
 #define TRPO_AT(field) offsetof(trpo_params, field)
 
 #define TRPO_COMMON                                                                           \
-  ALG_COMMON_PARAMS(0, 1),                                                                    \
+  ALG_COMMON_PARAMS(0, 1, 1),                                                                    \
   {"n_steps", ALG_INT, 2048, 1, 1e8, NULL, "environment steps per batch (single path / trunk)", \
    ALG_SHARED(n_steps)},                                                                      \
   {"gae_lambda", ALG_REAL, 0.97, 0, 1, NULL, "GAE lambda of the single-path advantages",     \
    TRPO_AT(gae_lambda)},                                                                      \
-  {"target_kl", ALG_REAL, 0.01, 1e-12, 10, NULL, "delta: the trust region's mean KL",       \
-   TRPO_AT(target_kl)},                                                                       \
   {"cg_iters", ALG_INT, 10, 1, 1000, NULL, "conjugate-gradient iterations",                 \
    TRPO_AT(cg_iters)},                                                                        \
   {"cg_damping", ALG_REAL, 0.1, 0, 1e3, NULL, "damping added to the Fisher matrix",         \
@@ -75,11 +93,25 @@ typedef struct {
   {"vf_iters", ALG_INT, 80, 0, 1e6, NULL, "value-function Adam steps per iteration",        \
    TRPO_AT(vf_iters)},                                                                        \
   {"vf_batch_size", ALG_INT, 0, 0, 1e8, NULL, "value minibatch size (0: the full batch)",   \
-   TRPO_AT(vf_batch_size)}
+   TRPO_AT(vf_batch_size)},                                                                   \
+  {"max_grad_norm", ALG_REAL, 0, 0, 1e9, NULL,                                              \
+   "clip the value function's gradient norm (0: off; Engstrom et al.'s TRPO+: 1)",           \
+   TRPO_AT(max_grad_norm)}
 
-static const alg_param p_npg[] = {TRPO_COMMON};
+#define TRPO_TARGET_KL                                                                        \
+  {"target_kl", ALG_REAL, 0.01, 1e-12, 10, NULL, "delta: the trust region's mean KL",       \
+   TRPO_AT(target_kl)}
+
+/* npg's default η: 0.1 (a middle value of the TRPO paper-style sweep 0.01·3^k; there is no
+ * published default: the paper tuned η per task). */
+static const alg_param p_npg[] = {
+    TRPO_COMMON,
+    {"step_size", ALG_REAL, 0.1, 0, 1e6, NULL, "eta: the fixed natural-gradient step (> 0)",
+     TRPO_AT(step_size)}};
+static const alg_param p_tnpg[] = {TRPO_COMMON, TRPO_TARGET_KL};
 static const alg_param p_trpo[] = {
     TRPO_COMMON,
+    TRPO_TARGET_KL,
     {"sampling", ALG_CHOICE, 0, 0, 0, "single|vine", "single path or vine (TRPO paper, sec. 5)",
      TRPO_AT(sampling)},
     {"line_search_shrink", ALG_REAL, 0.8, 1e-3, 0.999, NULL, "backtracking factor",
@@ -91,7 +123,10 @@ static const alg_param p_trpo[] = {
     {"vine_actions", ALG_INT, 4, 1, 1000, NULL,
      "vine: actions per state (discrete spaces with fewer actions: each once)",
      TRPO_AT(vine_actions)},
-    {"vine_length", ALG_INT, 100, 1, 1e6, NULL, "vine: steps per rollout", TRPO_AT(vine_length)}};
+    {"vine_length", ALG_INT, 100, 1, 1e6, NULL, "vine: steps per rollout", TRPO_AT(vine_length)},
+    {"vine_settings", ALG_CHOICE, 0, 0, 0, "custom|appendix-e",
+     "vine: the three above, or the TRPO paper's Appendix E (length 100, 4 actions, 2500 "
+     "Q-values per batch)", TRPO_AT(vine_settings)}};
 
 /* CG's relative residual tolerance ‖r‖₂ ≤ 1e-10 ‖g‖₂ (cg.h): at cg_iters = 10 it is rarely
  * reached, so the iteration count is the working limit, as in the TRPO paper; it stops CG
@@ -116,12 +151,18 @@ static void trpo_free(alg_run *run) {
   run->alg = NULL;
 }
 
-static tr_status init_common(alg_run *run, int line_search) {
+static const char *npg_check(const void *params) {
+  const trpo_params *p = params;
+  return p->step_size > 0 ? NULL : "step_size must be > 0 (the natural-gradient step eta)";
+}
+
+static tr_status init_common(alg_run *run, trpo_step_kind kind) {
   trpo_state *s = tr_calloc(1, sizeof *s);
   if (!s) return TR_ENOMEM;
   run->alg = s;
   size_t P = run->model.pol->P, O = env_obs_dim(run->model.em);
-  s->line_search = line_search;
+  s->kind = kind;
+  run->model.value_grad_clip = ((const trpo_params *)run->model.params)->max_grad_norm;
   s->cg = alg_cg_alloc(P);
   s->ls = alg_linesearch_alloc(P);
   s->step = tr_malloc(P * sizeof *s->step);
@@ -133,11 +174,19 @@ static tr_status init_common(alg_run *run, int line_search) {
     const trpo_params *p = run->model.params;
     size_t N = p->vine_states, K = p->vine_actions;
     env_space sp = env_action_space(run->model.em);
+    s->vine_L = p->vine_length;
+    if (p->vine_settings == VINE_APPENDIX_E) {
+      K = VINE_E_ACTIONS;
+      s->vine_L = VINE_E_LENGTH;
+    }
     s->vine_k = sp.kind == ENV_DISCRETE && sp.n <= K ? sp.n : K;
+    if (p->vine_settings == VINE_APPENDIX_E) N = VINE_E_Q_VALUES / s->vine_k;
+    s->vine_n = N;
+    s->vine_K = K;
     s->vine_snis = !(sp.kind == ENV_DISCRETE && sp.n <= K);
     if (N > run->model.T || N * s->vine_k > run->model.T)
-      return tr_error(TR_EINVAL, "vine: vine_states x actions = %zu x %zu exceeds n_steps=%zu",
-                      N, s->vine_k, run->model.T);
+      return tr_error(TR_EINVAL, "vine: %zu states x %zu actions = %zu Q-values exceed the trunk "
+                      "batch n_steps=%zu", N, s->vine_k, N * s->vine_k, run->model.T);
     s->vine = alg_vine_alloc(N, K, O, run->model.pol->W);
     s->vb = alg_batch_alloc(run->model.T, O, run->model.pol->W);
     s->snis_q = tr_malloc(run->model.T * sizeof *s->snis_q);
@@ -147,8 +196,9 @@ static tr_status init_common(alg_run *run, int line_search) {
   }
   return TR_OK;
 }
-static tr_status init_npg(alg_run *run) { return init_common(run, 0); }
-static tr_status init_trpo(alg_run *run) { return init_common(run, 1); }
+static tr_status init_npg(alg_run *run) { return init_common(run, STEP_FIXED); }
+static tr_status init_tnpg(alg_run *run) { return init_common(run, STEP_KL_NORMALIZED); }
+static tr_status init_trpo(alg_run *run) { return init_common(run, STEP_LINE_SEARCH); }
 
 /* F v + damping v on the subsample (forwarded into run->ws.pws before CG). */
 static void fvp(void *ctx, const double *v, double *out) {
@@ -255,15 +305,23 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
     for (size_t k = 0; k < P; k++) sFs += s->dir[k] * s->fv[k];
   }
   double beta;
-  if (st || alg_trust_region_scale(&beta, sFs, delta)) { /* guard: skip the step */
+  if (s->kind == STEP_FIXED) { /* η s: no KL normalization (only a failed CG skips) */
+    beta = p->step_size;
+    if (st || !isfinite(sFs)) {
+      tr_error_clear();
+      stats->step_frac = 0;
+      return TR_OK;
+    }
+  } else if (st || alg_trust_region_scale(&beta, sFs, delta)) { /* guard: skip the step */
     tr_error_clear();
     stats->step_frac = 0;
+    if (s->kind == STEP_LINE_SEARCH) stats->ls_shrinks = 0, stats->ls_rejected = 1;
     return TR_OK;
   }
   for (size_t k = 0; k < P; k++) s->step[k] = beta * s->dir[k];
   double surr_old;
   if ((st = objective(run, run->state.theta_old, &surr_old))) return st;
-  if (!s->line_search) {
+  if (s->kind != STEP_LINE_SEARCH) {
     for (size_t k = 0; k < P; k++) run->state.theta[k] = run->state.theta_old[k] + s->step[k];
     stats->step_frac = 1;
   } else {
@@ -274,6 +332,8 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
     if ((st = alg_linesearch_run(run->state.theta, s->step, surr_old, ls_eval, run, &par, s->ls)))
       return st;
     stats->step_frac = s->ls->state == ALG_LS_ACCEPTED ? s->ls->frac : 0;
+    stats->ls_rejected = s->ls->state != ALG_LS_ACCEPTED;
+    stats->ls_shrinks = (double)s->ls->k; /* of the accepted trial; rejected: every trial */
   }
   double kl, surr;
   if ((st = alg_run_mean_kl(run, R, run->state.theta, &kl))) return st;
@@ -292,8 +352,8 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
   if (!st) st = alg_run_advantages(run, p->gae_lambda, norm);
   if (st) return st;
   if (vine) {
-    st = alg_sample_vine(s->vine, run->state.sampler, run->state.batch, p->vine_states,
-                         p->vine_actions, p->vine_length,
+    st = alg_sample_vine(s->vine, run->state.sampler, run->state.batch, s->vine_n,
+                         s->vine_K, s->vine_L,
                          run->model.gamma, alg_run_act, run, alg_run_value_fn, run, run->state.rng);
     if (st) return st;
     stats->steps += s->vine->steps;
@@ -321,25 +381,9 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
 }
 
 #define N(a) (sizeof a / sizeof a[0])
-const alg_class alg_npg = {
-    "npg",
-    "natural policy gradient: CG on Fisher-vector products, fixed KL-normalized step",
-    p_npg,
-    N(p_npg),
-    0,
-    sizeof(trpo_params),
-    NULL,
-    init_npg,
-    trpo_iterate,
-    trpo_free};
-const alg_class alg_trpo = {"trpo",
-                            "TRPO: natural step with backtracking line search (KL <= target_kl, "
-                            "surrogate improves); sampling=single|vine",
-                            p_trpo,
-                            N(p_trpo),
-                            ALG_NEEDS_SNAPSHOT,
-                            sizeof(trpo_params),
-                            NULL,
-                            init_trpo,
-                            trpo_iterate,
-                            trpo_free};
+const alg_class alg_npg = {"npg", "natural policy gradient: theta += step_size * F^-1 g (CG on Fisher-vector products), no KL normalization, no line search",
+                           p_npg, N(p_npg), 0, sizeof(trpo_params), npg_check, init_npg, trpo_iterate, trpo_free};
+const alg_class alg_tnpg = {"tnpg", "truncated natural policy gradient (rllab): the KL-normalized natural step sqrt(2 target_kl / s'Fs) s, no line search",
+                            p_tnpg, N(p_tnpg), 0, sizeof(trpo_params), NULL, init_tnpg, trpo_iterate, trpo_free};
+const alg_class alg_trpo = {"trpo", "TRPO: natural step with backtracking line search (KL <= target_kl, surrogate improves); sampling=single|vine",
+                            p_trpo, N(p_trpo), ALG_NEEDS_SNAPSHOT, sizeof(trpo_params), NULL, init_trpo, trpo_iterate, trpo_free};

@@ -232,6 +232,24 @@ tr_status nn_tanh_on(const char *isa, double *x, size_t n) {
 }
 #endif
 
+static void activate(nn_activation act, double *z, size_t n) {
+  if (act == NN_TANH) {
+    nn_tanh(z, n);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) z[i] = z[i] > 0 ? z[i] : (isnan(z[i]) ? z[i] : 0.0);
+}
+
+/* x (n) ⊙= σ'(z) written through h = σ(z) (n) */
+static void times_slope(nn_activation act, double *x, const double *h, size_t n) {
+  if (act == NN_TANH)
+    for (size_t i = 0; i < n; i++) x[i] *= 1.0 - h[i] * h[i];
+  else
+    for (size_t i = 0; i < n; i++) x[i] = h[i] > 0 ? x[i] : 0.0;
+}
+
+void nn_mlp_set_activation(nn_mlp *net, nn_activation act) { net->act = act; }
+
 tr_status nn_forward(const nn_mlp *net, const double *params, const double *x, size_t B,
                      nn_ws *ws, double *out) {
   if (B == 0 || B > ws->Bmax)
@@ -246,7 +264,7 @@ tr_status nn_forward(const nn_mlp *net, const double *params, const double *x, s
     /* z (B, no) = 1 bᵀ + h_{l−1} (B, ni) · Wᵀ (ni, no) */
     fill_rows(z, b, B, no);
     mm(0, 1, B, no, ni, ws->h[l - 1], ni, W, ni, 1.0, z, no, ws->pack);
-    if (l < L) nn_tanh(z, B * no);
+    if (l < L) activate(net->act, z, B * no);
   }
   ws->B = B;
   return TR_OK;
@@ -276,7 +294,7 @@ tr_status nn_backward(const nn_mlp *net, const double *params, nn_ws *ws, const 
       double *nd = buf[k];
       k ^= 1;
       mm(0, 0, B, ni, no, delta, no, W, ni, 0.0, nd, ni, NULL);
-      for (size_t i = 0; i < B * ni; i++) nd[i] *= 1.0 - hin[i] * hin[i];
+      times_slope(net->act, nd, hin, B * ni);
       delta = nd;
     } else if (dx) {
       /* ∂ℓ/∂x (B, n_0) += δ_1 (B, n_1) · W_1 (n_1, n_0) */
@@ -308,7 +326,7 @@ tr_status nn_jvp(const nn_mlp *net, const double *params, nn_ws *ws, const doubl
     if (l < L) {
       /* ḣ_l = (1 − h_l²) ⊙ ż_l, in place */
       const double *h = ws->h[l];
-      for (size_t i = 0; i < B * no; i++) zdot[i] *= 1.0 - h[i] * h[i];
+      times_slope(net->act, zdot, h, B * no);
       hdot = zdot;
       k ^= 1;
     }
@@ -382,6 +400,18 @@ tr_status nn_mlp_init_normal(const nn_mlp *net, double *params, double gain_hidd
   return TR_OK;
 }
 
+tr_status nn_mlp_init_xavier(const nn_mlp *net, double *params, double gain_hidden,
+                             double gain_out, gsl_rng *r) {
+  for (size_t l = 1; l <= net->L; l++) {
+    double gain = l < net->L ? gain_hidden : gain_out;
+    double a = gain * sqrt(6.0 / (double)(net->n[l - 1] + net->n[l]));
+    double *W = params + net->off_W[l - 1];
+    for (size_t i = 0; i < net->n[l] * net->n[l - 1]; i++) W[i] = a * (2.0 * gsl_rng_uniform(r) - 1.0);
+    nn_zero(params + net->off_b[l - 1], net->n[l]);
+  }
+  return TR_OK;
+}
+
 /* ---- Adam ---------------------------------------------------------------------------- */
 
 nn_adam *nn_adam_alloc(size_t n_params) {
@@ -427,4 +457,42 @@ double nn_clip_grad_norm(double *grad, size_t n, double max_norm) {
   double coef = max_norm / (norm + 1e-6);
   if (coef < 1.0) cblas_dscal((int)n, coef, grad, 1);
   return norm;
+}
+
+double nn_clip_grad_norm2(double *g1, size_t n1, double *g2, size_t n2, double max_norm) {
+  double a = n1 ? cblas_dnrm2((int)n1, g1, 1) : 0.0, b = n2 ? cblas_dnrm2((int)n2, g2, 1) : 0.0;
+  double norm = hypot(a, b), coef = max_norm / (norm + 1e-6);
+  if (coef < 1.0) {
+    if (n1) cblas_dscal((int)n1, coef, g1, 1);
+    if (n2) cblas_dscal((int)n2, coef, g2, 1);
+  }
+  return norm;
+}
+
+nn_rmsprop *nn_rmsprop_alloc(size_t n_params) {
+  nn_rmsprop *o = tr_calloc(1, sizeof *o);
+  if (!o) return NULL;
+  o->n = n_params;
+  o->alpha = 0.99;
+  o->eps = 1e-8;
+  if (!(o->v = tr_calloc(n_params ? n_params : 1, sizeof *o->v))) {
+    free(o);
+    return NULL;
+  }
+  return o;
+}
+
+void nn_rmsprop_free(nn_rmsprop *opt) {
+  if (!opt) return;
+  free(opt->v);
+  free(opt);
+}
+
+void nn_rmsprop_step(nn_rmsprop *opt, double *params, const double *grad, double lr) {
+  const double a = opt->alpha, eps = opt->eps;
+  for (size_t i = 0; i < opt->n; i++) {
+    const double g = grad[i];
+    opt->v[i] = a * opt->v[i] + (1.0 - a) * g * g;
+    params[i] -= lr * g / (sqrt(opt->v[i]) + eps);
+  }
 }

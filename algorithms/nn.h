@@ -7,7 +7,7 @@
  * The network (tanh hidden layers, linear output):
  *   h_0 = x                                   (B, n_0)
  *   z_l = h_{l−1} W_lᵀ + 1 b_lᵀ               (B, n_l),   W_l is (n_l, n_{l−1}), b_l is (n_l)
- *   h_l = tanh z_l   for l < L;   out = z_L   (B, O)
+ *   h_l = σ(z_l)  for l < L (σ = tanh, or ReLU: nn_activation);   out = z_L   (B, O)
  *
  * Parameter layout (one flat vector of P doubles; gradients, Adam moments, CG directions
  * and tangents v share it): for l = 1 … L in order, W_l (n_l, n_{l−1}) row-major, then
@@ -32,9 +32,15 @@
 /* The default gain of hidden layers in orthogonal init (the PPO/baselines choice, √2). */
 #define NN_GAIN_HIDDEN M_SQRT2
 
-/* The network's shape: immutable after nn_mlp_alloc. */
+/* The hidden units' nonlinearity σ: tanh (the default; the PPO paper's) or ReLU max(0, z)
+ * (Engstrom et al. 2020's ablation item 8).  Output layers are linear either way.  σ' is
+ * computed from h = σ(z): 1 − h² for tanh, [h > 0] for ReLU (σ'(0) taken as 0, as torch). */
+typedef enum { NN_TANH = 0, NN_RELU = 1 } nn_activation;
+
+/* The network's shape: immutable after nn_mlp_alloc (and nn_mlp_set_activation). */
 typedef struct {
   size_t L;       /* affine layers (number of sizes − 1) */
+  nn_activation act; /* of the hidden layers; NN_TANH unless set */
   size_t *n;      /* (L + 1) widths n_0 = I … n_L = O */
   size_t *off_W;  /* (L) offset of W_l in the parameter vector (index l − 1) */
   size_t *off_b;  /* (L) offset of b_l */
@@ -46,6 +52,8 @@ typedef struct {
  * widths ≥ 1).  NULL with a message on bad sizes or no memory. */
 nn_mlp *nn_mlp_alloc(size_t n_sizes, const size_t *sizes);
 void nn_mlp_free(nn_mlp *net);
+/* Choose the hidden nonlinearity (before the network is used). */
+void nn_mlp_set_activation(nn_mlp *net, nn_activation act);
 size_t nn_mlp_n_params(const nn_mlp *net);
 size_t nn_mlp_n_in(const nn_mlp *net);
 size_t nn_mlp_n_out(const nn_mlp *net);
@@ -73,7 +81,7 @@ tr_status nn_forward(const nn_mlp *net, const double *params, const double *x, s
  * dout (B, O) = ∂ℓ/∂out for some scalar ℓ, ADDS ∂ℓ/∂params into grad (P) and, if dx is
  * not NULL, ∂ℓ/∂x into dx (B, I).  With δ_L = dout:
  *   ∂ℓ/∂W_l += δ_lᵀ h_{l−1},   ∂ℓ/∂b_l += Σ_b δ_l[b,·],
- *   δ_{l−1} = (δ_l W_l) ⊙ (1 − h_{l−1}²)   (l > 1),     ∂ℓ/∂x += δ_1 W_1.
+ *   δ_{l−1} = (δ_l W_l) ⊙ σ'(z_{l−1})   (l > 1),     ∂ℓ/∂x += δ_1 W_1.
  * TR_EINVAL if B differs from the forwarded batch. */
 tr_status nn_backward(const nn_mlp *net, const double *params, nn_ws *ws, const double *dout,
                       size_t B, double *grad, double *dx);
@@ -82,7 +90,7 @@ tr_status nn_backward(const nn_mlp *net, const double *params, nn_ws *ws, const 
  * dout (B, O) = (∂out/∂params) · v for a tangent v (P) in the parameter layout
  * (V_{W,l}, V_{b,l}); the input is held fixed.  With ż the tangent of z:
  *   ż_1 = h_0 V_{W,1}ᵀ + 1 V_{b,1}ᵀ,
- *   ż_l = ((1 − h_{l−1}²) ⊙ ż_{l−1}) W_lᵀ + h_{l−1} V_{W,l}ᵀ + 1 V_{b,l}ᵀ,   dout = ż_L.
+ *   ż_l = (σ'(z_{l−1}) ⊙ ż_{l−1}) W_lᵀ + h_{l−1} V_{W,l}ᵀ + 1 V_{b,l}ᵀ,   dout = ż_L.
  * Overwrites dout.  TR_EINVAL if B differs from the forwarded batch. */
 tr_status nn_jvp(const nn_mlp *net, const double *params, nn_ws *ws, const double *v, size_t B,
                  double *dout);
@@ -121,6 +129,12 @@ tr_status nn_mlp_init_orthogonal(const nn_mlp *net, double *params, double gain_
 tr_status nn_mlp_init_normal(const nn_mlp *net, double *params, double gain_hidden,
                              double gain_out, gsl_rng *r);
 
+/* Xavier (Glorot & Bengio 2010) uniform initialization, as torch.nn.init.xavier_uniform_:
+ * W_l entries i.i.d. U(−a, a), a = gain·sqrt(6 / (n_{l−1} + n_l)) (variance gain²·2/(n_{l−1}+n_l)),
+ * biases 0; gain = gain_hidden for l < L, gain_out for the output layer. */
+tr_status nn_mlp_init_xavier(const nn_mlp *net, double *params, double gain_hidden,
+                             double gain_out, gsl_rng *r);
+
 /* Adam (Kingma & Ba 2015, in the form of torch.optim.Adam), minimizing: at step t,
  *   m ← β1 m + (1−β1) g,   v ← β2 v + (1−β2) g²,
  *   θ ← θ − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + ε).
@@ -141,8 +155,24 @@ void nn_adam_reset(nn_adam *adam);
  * must not overlap each other or the moments). */
 void nn_adam_step(nn_adam *adam, double *params, const double *grad, double lr);
 
+/* RMSprop (Tieleman & Hinton 2012, in the form of torch.optim.RMSprop, not centered, no
+ * momentum), minimizing:  v ← α v + (1−α) g²,  θ ← θ − lr · g / (√v + ε).
+ * Defaults α 0.99, ε 1e-8; Stable-Baselines3's A2C uses ε = 1e-5 (rms_prop_eps). */
+typedef struct {
+  size_t n;       /* P */
+  double *v;      /* (P) the running average of g² */
+  double alpha, eps;
+} nn_rmsprop;
+
+nn_rmsprop *nn_rmsprop_alloc(size_t n_params);
+void nn_rmsprop_free(nn_rmsprop *opt);
+void nn_rmsprop_step(nn_rmsprop *opt, double *params, const double *grad, double lr);
+
 /* Global norm clipping (as torch.nn.utils.clip_grad_norm_): with N = ‖g‖₂, if
  * max_norm/(N + 1e-6) < 1 then g ← g · max_norm/(N + 1e-6).  Returns N (before clipping). */
 double nn_clip_grad_norm(double *grad, size_t n, double max_norm);
+/* The same over two vectors taken as one (a policy's and a value network's gradients clipped
+ * together, as one optimizer over both: CleanRL, Stable-Baselines3): N = ‖(g1, g2)‖₂. */
+double nn_clip_grad_norm2(double *g1, size_t n1, double *g2, size_t n2, double max_norm);
 
 #endif

@@ -50,7 +50,14 @@ typedef struct {
   double policy_init_gain;   /* orthogonal-init gain of the policy output layer */
   int anneal_lr;             /* anneal learning rates linearly to 0 */
   int normalize_reward;      /* scale rewards by the running return std */
+  /* code-level choices (Engstrom et al. 2020, REFERENCES.md § 5.1) */
+  double reward_clip;        /* ±clip of the scaled rewards (normalize_reward); 0: none */
+  int init;                  /* alg_init_kind: the MLPs' initialization */
+  int activation;            /* nn_activation: the MLPs' hidden units */
 } alg_shared_params;
+
+/* How the MLPs are initialized (parameter init). */
+typedef enum { ALG_INIT_ORTHOGONAL = 0, ALG_INIT_XAVIER = 1 } alg_init_kind;
 
 #define ALG_SHARED(field) offsetof(alg_shared_params, field)
 

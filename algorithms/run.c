@@ -51,6 +51,12 @@ static tr_status build_policy(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
   if (!run->state.theta || !run->state.theta_old || !run->ws.grad || !run->ws.pws ||
       !run->ws.pws_act || !run->ws.act_dist || !run->state.dist_old)
     return TR_ENOMEM;
+  nn_mlp *net = run->model.pol->net;
+  if (net) nn_mlp_set_activation(net, (nn_activation)run->model.shared->activation);
+  if (net && run->model.shared->init == ALG_INIT_XAVIER) { /* the MLP's part; log-stds 0 */
+    nn_zero(run->state.theta, P);
+    return nn_mlp_init_xavier(net, run->state.theta, 1.0, 1.0, r);
+  }
   return pol_init(run->model.pol, run->state.theta, run->model.shared->policy_init_gain, r);
 }
 
@@ -62,6 +68,7 @@ static tr_status build_value(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
   sizes[n++] = 1; /* tabular: a linear map of the one-hot state, i.e. a table */
   run->model.vnet = nn_mlp_alloc(n, sizes);
   if (!run->model.vnet) return TR_ENOMEM;
+  nn_mlp_set_activation(run->model.vnet, (nn_activation)run->model.shared->activation);
   size_t Pv = run->model.vnet->P;
   run->state.vparams = tr_malloc(Pv * sizeof *run->state.vparams);
   run->ws.vgrad = tr_malloc(Pv * sizeof *run->ws.vgrad);
@@ -72,13 +79,15 @@ static tr_status build_value(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
     nn_zero(run->state.vparams, Pv);
     return TR_OK;
   }
+  if (run->model.shared->init == ALG_INIT_XAVIER)
+    return nn_mlp_init_xavier(run->model.vnet, run->state.vparams, 1.0, 1.0, r);
   return nn_mlp_init_orthogonal(run->model.vnet, run->state.vparams, NN_GAIN_HIDDEN, 1.0, r);
 }
 
 static tr_status build_scratch(alg_run *run) {
   size_t T = run->model.T, O = env_obs_dim(run->model.em);
-  double **bufs[] = {&run->state.values, &run->state.v_boot, &run->state.v_next, &run->state.adv,
-                     &run->state.ret,    &run->ws.logp_new,  &run->ws.ratio,     &run->ws.tmp};
+  double **bufs[] = {&run->state.values, &run->state.v_boot, &run->state.v_next, &run->state.adv, &run->state.ret,
+                     &run->ws.logp_new, &run->ws.ratio, &run->ws.tmp, &run->ws.vold};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     if (!(*bufs[i] = tr_calloc(T, sizeof(double)))) return TR_ENOMEM;
   run->ws.obs_buf = tr_malloc(T * O * sizeof *run->ws.obs_buf);
@@ -179,6 +188,7 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
     st = TR_ENOMEM;
     goto fail;
   }
+  if (run->state.rscale) run->state.rscale->clip = sh->reward_clip; /* ≤ 0: none */
   if (cls->init && (st = cls->init(run))) goto fail;
   *out = run;
   return TR_OK;
@@ -205,10 +215,9 @@ void alg_run_free(alg_run *run) {
   alg_running_norm_free(run->state.obs_norm);
   alg_sampler_free(run->state.sampler);
   alg_batch_free(run->state.batch);
-  free(run->state.values), free(run->state.v_boot), free(run->state.v_next), free(run->state.adv),
-      free(run->state.ret);
-  free(run->ws.logp_new), free(run->ws.ratio), free(run->ws.tmp), free(run->ws.obs_buf),
-      free(run->state.adv_raw);
+  free(run->state.values), free(run->state.v_boot), free(run->state.v_next), free(run->state.adv), free(run->state.ret);
+  free(run->ws.logp_new), free(run->ws.ratio), free(run->ws.tmp), free(run->ws.obs_buf), free(run->state.adv_raw);
+  free(run->ws.vold);
   free(run->state.rew_used);
   alg_reward_scaler_free(run->state.rscale);
   free(run->ws.perm);
@@ -350,12 +359,28 @@ void alg_run_shuffle(alg_run *run) {
 
 tr_status alg_run_value_loss(alg_run *run, const double *params, const double *obs,
                              const double *targets, size_t B, double *loss, double *grad) {
+  return alg_run_value_loss_clipped(run, params, obs, targets, NULL, 0.0, B, loss, grad);
+}
+
+tr_status alg_run_value_loss_clipped(alg_run *run, const double *params, const double *obs,
+                                     const double *targets, const double *old, double clip,
+                                     size_t B, double *loss, double *grad) {
   double *out = run->ws.tmp, *dout = run->ws.logp_new; /* scratch (T) */
   tr_status st = nn_forward(run->model.vnet, params, obs, B, run->ws.vws, out);
   if (st) return st;
   double l = 0;
+  int clipped = old && clip > 0;
   for (size_t i = 0; i < B; i++) {
     double e = out[i] - targets[i];
+    if (clipped) {
+      double d = out[i] - old[i], dc = d < -clip ? -clip : (d > clip ? clip : d);
+      double ec = old[i] + dc - targets[i];
+      if (ec * ec > e * e) { /* the clipped term is the max */
+        l += ec * ec;
+        dout[i] = d == dc ? 2.0 * e / (double)B : 0.0; /* inside the band both are equal */
+        continue;
+      }
+    }
     l += e * e;
     dout[i] = 2.0 * e / (double)B; /* ∂/∂V of (1/B) Σ (V − R)² */
   }
@@ -381,11 +406,15 @@ tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, d
         memcpy(run->ws.obs_buf + i * O, run->state.batch->obs + run->ws.perm[s0 + i] * O,
                O * sizeof(double));
         targets[i] = run->state.ret[run->ws.perm[s0 + i]];
+        run->ws.vold[i] = run->state.values[run->ws.perm[s0 + i]];
       }
       double l;
-      tr_status st = alg_run_value_loss(run, run->state.vparams, run->ws.obs_buf, targets, mb, &l,
-                                        run->ws.vgrad);
+      tr_status st = alg_run_value_loss_clipped(run, run->state.vparams, run->ws.obs_buf, targets,
+                                                run->ws.vold, run->model.value_clip, mb, &l,
+                                                run->ws.vgrad);
       if (st) return st;
+      if (run->model.value_grad_clip > 0)
+        nn_clip_grad_norm(run->ws.vgrad, run->model.vnet->P, run->model.value_grad_clip);
       nn_adam_step(run->state.vadam, run->state.vparams, run->ws.vgrad, lr);
     }
   }
@@ -481,6 +510,7 @@ static void stats_init(alg_iter_stats *s) {
   s->clip_frac = s->surrogate_gain = s->value_loss = s->beta = s->lr = s->step_frac = NAN;
   s->exact_J = s->exact_improvement = s->exact_tv_max = s->exact_kl_mean = NAN;
   s->exact_kl_max = s->sampled_improvement = NAN;
+  s->ls_shrinks = s->ls_rejected = NAN;
 }
 
 tr_status alg_run_iterate(alg_run *run, alg_iter_stats *stats) {

@@ -40,6 +40,9 @@ struct alg_iter_stats {
   /* tabular environments: exact quantities of the policies before and after the update */
   double exact_J, exact_improvement, exact_tv_max, exact_kl_mean, exact_kl_max;
   double sampled_improvement; /* an estimate of J(π_new) − J(π_old) from the batch */
+  /* TRPO's line search: backtracking steps of the accepted trial (0: the full step), or of
+   * the last trial when every one was rejected; ls_rejected 1 when no step was taken */
+  double ls_shrinks, ls_rejected;
   char bad[96];          /* non-empty: the quantity that went non-finite (run diverged) */
 };
 
@@ -57,6 +60,10 @@ typedef struct {
   pol_policy *pol;         /* the policy's shape (tabular, categorical or Gaussian) */
   nn_mlp *vnet;            /* the value MLP's shape */
   size_t total_steps, n_iters;
+  double value_clip;       /* > 0: the value loss clips V to V_old ± value_clip (PPO's
+                            * clip_range_vf, set by its init); 0: plain squared error */
+  double value_grad_clip;  /* > 0: alg_run_fit_value clips each value gradient's norm (TRPO's
+                            * max_grad_norm, set by its init); 0: off */
   const mdp *tab;          /* the environment's MDP with the run's γ (exact diagnostics) */
   mdp *tab_own;            /* that copy when --set gamma differs from the MDP's own */
 } alg_model;
@@ -94,6 +101,7 @@ typedef struct {
   double *act_dist;        /* (E, K) */
   nn_ws *vws;              /* Bmax = T */
   double *logp_new, *ratio, *tmp; /* (T) */
+  double *vold;            /* (T) a minibatch's values at sampling (clipped value loss) */
   double *obs_buf;         /* (T, O) gathered observations (minibatches, bootstraps) */
   size_t *perm;            /* (T) minibatch order */
   double *onehot;          /* (S, S) identity: every state's observation */
@@ -148,6 +156,14 @@ tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, d
  * may be NULL) for B ≤ T rows. */
 tr_status alg_run_value_loss(alg_run *run, const double *params, const double *obs,
                              const double *targets, size_t B, double *loss, double *grad);
+/* The clipped value loss (Engstrom et al. 2020 item 1; baselines ppo2, CleanRL clip_vloss):
+ *   (1/B) Σ_b max((V_b − R_b)², (V_old,b + clip(V_b − V_old,b, −c, c) − R_b)²),
+ * V_b = V_params(obs_b), old (B) the values when the batch was sampled, c = clip > 0
+ * (clip ≤ 0: the plain loss above).  ∂/∂V_b is 2(V_b − R_b) where the unclipped term is the
+ * max (ties included) or |V_b − V_old,b| ≤ c, and 0 where the clipped, constant term wins. */
+tr_status alg_run_value_loss_clipped(alg_run *run, const double *params, const double *obs,
+                                     const double *targets, const double *old, double clip,
+                                     size_t B, double *loss, double *grad);
 /* For tests: a PPO run's minibatch loss (the quantity its Adam steps minimize: minus the
  * clipped or plain surrogate, plus β·KL, minus c_H·entropy) at theta over B ≤ batch_size rows,
  * and its gradient (P). */
@@ -182,8 +198,10 @@ tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi);
 void alg_run_shuffle(alg_run *run);
 
 /* Parameters every algorithm declares (a macro so each table lists them in its own order);
- * their values go to the alg_shared_params at the start of each typed parameter struct. */
-#define ALG_COMMON_PARAMS(NORM_OBS, N_ENVS)                                                   \
+ * their values go to the alg_shared_params at the start of each typed parameter struct.
+ * NORM_OBS, N_ENVS, NORM_ADV: the algorithm's defaults of normalize_obs, n_envs and
+ * normalize_advantage. */
+#define ALG_COMMON_PARAMS(NORM_OBS, N_ENVS, NORM_ADV)                                         \
   {"gamma", ALG_REAL, -1, -1, 0.999999, NULL,                                                 \
    "discount; -1 = the environment's (a tabular MDP's own gamma, else 0.99)",                 \
    ALG_SHARED(gamma)},                                                                        \
@@ -192,16 +210,16 @@ void alg_run_shuffle(alg_run *run);
   {"time_limit", ALG_INT, 0, 0, 1e9, NULL,                                                   \
    "episode time limit (0: the environment's own; tabular default 1000)",                    \
    ALG_SHARED(time_limit)},                                                                   \
-  {"hidden_layers", ALG_INT, 2, 0, 8, NULL, "tanh hidden layers of the policy and value MLPs", \
+  {"hidden_layers", ALG_INT, 2, 0, 8, NULL, "hidden layers of the policy and value MLPs",   \
    ALG_SHARED(hidden_layers)},                                                                \
   {"hidden_size", ALG_INT, 64, 1, 4096, NULL, "units per hidden layer",                       \
    ALG_SHARED(hidden_size)},                                                                  \
   {"normalize_obs", ALG_BOOL, NORM_OBS, 0, 1, NULL,                                          \
    "running mean/std observation normalization (ignored on tabular environments)",         \
    ALG_SHARED(normalize_obs)},                                                                \
-  {"obs_clip", ALG_REAL, 5, 0, 1e9, NULL, "clip normalized observations to +-obs_clip",      \
+  {"obs_clip", ALG_REAL, 5, 0, 1e9, NULL, "clip normalized observations to +-obs_clip (0: none)", \
    ALG_SHARED(obs_clip)},                                                                     \
-  {"normalize_advantage", ALG_BOOL, 1, 0, 1, NULL, "standardize advantages per batch",       \
+  {"normalize_advantage", ALG_BOOL, NORM_ADV, 0, 1, NULL, "standardize advantages per batch", \
    ALG_SHARED(normalize_advantage)},                                                          \
   {"value_function", ALG_CHOICE, 0, 0, 0, "mlp|exact",                                       \
    "baseline: an MLP fit by Adam, or (tabular) the exact V of the current policy",           \
@@ -212,6 +230,14 @@ void alg_run_shuffle(alg_run *run);
    ALG_SHARED(anneal_lr)},                                                                    \
   {"normalize_reward", ALG_BOOL, 0, 0, 1, NULL,                                              \
    "scale rewards by the running std of the discounted return (Engstrom et al. 2020)",       \
-   ALG_SHARED(normalize_reward)}
+   ALG_SHARED(normalize_reward)},                                                             \
+  {"reward_clip", ALG_REAL, 10, 0, 1e9, NULL,                                                \
+   "clip the scaled rewards to +-reward_clip (with normalize_reward; 0: no clipping)",      \
+   ALG_SHARED(reward_clip)},                                                                  \
+  {"init", ALG_CHOICE, 0, 0, 0, "orthogonal|xavier",                                        \
+   "MLP initialization: orthogonal (hidden gain sqrt 2, policy_init_gain, value 1) or "     \
+   "Xavier uniform (gain 1 everywhere)", ALG_SHARED(init)},                                   \
+  {"activation", ALG_CHOICE, 0, 0, 0, "tanh|relu", "hidden units of the policy and value MLPs", \
+   ALG_SHARED(activation)}
 
 #endif

@@ -23,7 +23,7 @@ int exp_cmd_demo(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "--help")) {
     puts("usage: trbench demo\n\nThe quick start's main job, into results/demo/: trbench verify on 1000 "
          "random MDPs;\nppo-clip trained on CartPole (100k steps) with a progress line; a 2%-scale "
-         "sweep of\nexperiments/trpo_sampling.ini (-j 2) with its table and plots.  A few minutes on 2 cores.");
+         "sweep of\nexperiments/trpo_sampling.ini (-j 2, its first seed) with its table and plots.  A few minutes on 2 cores.");
     return EXP_EXIT_OK;
   }
   if (argc > 1) return exp_fail("demo: unexpected argument '%s'", argv[1]);
@@ -39,17 +39,17 @@ int exp_cmd_demo(int argc, char **argv) {
                    "1", "--out", "results/demo/ppo-cartpole", "--progress", NULL};
   int rrc = exp_cmd_run(12, rargs);
   if (rrc == EXP_EXIT_INPUT) return rrc;
-  printf("\n== 3/3  TRPO single path vs vine vs NPG vs REINFORCE (trpo_sampling.ini at 2%% scale)\n\n");
+  printf("\n== 3/3  TRPO single path vs vine vs natural gradients (trpo_sampling.ini at 2%% scale, 1 seed)\n\n");
   fflush(stdout);
   char spec[4096];
   shipped_spec("trpo_sampling.ini", spec, sizeof spec);
-  char *sargs[] = {"sweep", spec, "-j", "2", "--scale", "0.02", "--results", "results/demo", NULL};
-  int src = exp_cmd_sweep(8, sargs);
+  char *sargs[] = {"sweep", spec, "-j", "2", "--scale", "0.02", "--seeds", "1", "--results", "results/demo", NULL};
+  int src = exp_cmd_sweep(10, sargs);
   if (src == EXP_EXIT_INPUT || src == 130) return src;
-  char *targs[] = {"table", spec, "--results", "results/demo", "--scale", "0.02", NULL};
-  int trc = exp_cmd_table(6, targs);
-  char *pargs[] = {"plot", spec, "--results", "results/demo", "--scale", "0.02", NULL};
-  int prc = exp_cmd_plot(6, pargs);
+  char *targs[] = {"table", spec, "--results", "results/demo", "--scale", "0.02", "--seeds", "1", NULL};
+  int trc = exp_cmd_table(8, targs);
+  char *pargs[] = {"plot", spec, "--results", "results/demo", "--scale", "0.02", "--seeds", "1", NULL};
+  int prc = exp_cmd_plot(8, pargs);
   printf("\ntrbench demo: done.\n"
          "  results/demo/verify/verify.tsv        the claims table (%s), figures/ per bound\n"
          "  results/demo/ppo-cartpole/            a run directory (config.ini, progress.tsv, summary.ini)\n"

@@ -23,7 +23,7 @@ static void put(FILE *f, double x) {
 static const char *progress_header =
     "iter\tsteps\tepisodes\treturn_mean\treturn_std\tep_len\tkl_mean\tentropy\tclip_frac\t"
     "surrogate_gain\tvalue_loss\tseconds\treturn_last100\tbeta\tlr\tstep_frac\texact_J\t"
-    "exact_improvement\texact_tv_max\texact_kl_mean\texact_kl_max\tsampled_improvement\n";
+    "exact_improvement\texact_tv_max\texact_kl_mean\texact_kl_max\tsampled_improvement\tls_shrinks\tls_rejected\n";
 
 static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stats *s,
                          double secs, double last100) {
@@ -31,7 +31,7 @@ static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stat
   double v[] = {s->return_mean, s->return_std, s->ep_len, s->kl_mean, s->entropy, s->clip_frac,
                 s->surrogate_gain, s->value_loss, secs, last100, s->beta, s->lr, s->step_frac,
                 s->exact_J, s->exact_improvement, s->exact_tv_max, s->exact_kl_mean,
-                s->exact_kl_max, s->sampled_improvement};
+                s->exact_kl_max, s->sampled_improvement, s->ls_shrinks, s->ls_rejected};
   for (size_t i = 0; i < sizeof v / sizeof *v; i++) put(f, v[i]);
   fputc('\n', f);
   fflush(f);

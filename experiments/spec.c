@@ -217,28 +217,65 @@ static int variant_key(parse_ctx *c, const char *vname, const char *k, const cha
     var->algo = strdup(v);
   } else if (!strcmp(k, "paper")) {
     if (!parse_real(v, &var->paper)) return fail(c, "[variant %s]: paper: '%s' is not a number", vname, v);
+  } else if (!strncmp(k, "paper@", 6)) {
+    size_t e = 0;
+    while (e < c->s->n_envs && strcmp(c->s->envs[e], k + 6)) e++;
+    if (e == c->s->n_envs)
+      return fail(c, "[variant %s]: %s: '%s' is not one of the experiment's environments (they "
+                     "must be listed before the variants)", vname, k, k + 6);
+    if (!var->paper_env) {
+      if (!(var->paper_env = malloc(c->s->n_envs * sizeof *var->paper_env))) return fail(c, "out of memory");
+      for (size_t i = 0; i < c->s->n_envs; i++) var->paper_env[i] = NAN;
+    }
+    if (!parse_real(v, &var->paper_env[e])) return fail(c, "[variant %s]: %s: '%s' is not a number", vname, k, v);
+  } else if (!strcmp(k, "steps")) {
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || end == v || *end || n == 0 || v[0] == '-')
+      return fail(c, "[variant %s]: steps: '%s' is not a positive integer", vname, v);
+    var->steps = (size_t)n;
+  } else if (!strcmp(k, "group")) {
+    if (var->group) return fail(c, "[variant %s]: group given twice", vname);
+    if (!*v) return fail(c, "[variant %s]: group: empty name", vname);
+    var->group = strdup(v);
   } else {
     if (!var->algo) return fail(c, "[variant %s]: algo must come before the parameter '%s'", vname, k);
     const alg_class *cls = alg_find(var->algo);
     alg_config cfg;
-    if (alg_config_init(&cfg, cls)) return fail(c, "out of memory");
-    size_t n = strlen(k) + strlen(v) + 2;
+    /* KEY@ENV: for one of the experiment's environments only */
+    const char *at = strchr(k, '@');
+    char *env = NULL;
+    size_t klen = at ? (size_t)(at - k) : strlen(k);
+    if (at) {
+      int known = 0;
+      for (size_t e = 0; e < c->s->n_envs && !known; e++) known = !strcmp(c->s->envs[e], at + 1);
+      if (!known)
+        return fail(c, "[variant %s]: %s: '%s' is not one of the experiment's environments (they "
+                       "must be listed before the variants)", vname, k, at + 1);
+      env = strdup(at + 1);
+    }
+    if (alg_config_init(&cfg, cls)) return free(env), fail(c, "out of memory");
+    size_t n = klen + strlen(v) + 2;
     char *kv = malloc(n);
-    snprintf(kv, n, "%s=%s", k, v);
+    snprintf(kv, n, "%.*s=%s", (int)klen, k, v);
     tr_status st = alg_config_set(&cfg, kv);
     alg_config_clear(&cfg);
     if (st) {
-      free(kv);
+      free(kv), free(env);
       /* drop alg_config_set's "--set key=value: " lead: the spec names the key itself */
       const char *msg = tr_error_msg(), *colon = strstr(msg, ": ");
       return fail(c, "[variant %s]: %s", vname, colon ? colon + 2 : msg);
     }
     char **ns = realloc(var->sets, (var->n_sets + 1) * sizeof *ns);
-    if (!ns) {
-      free(kv);
+    if (ns) var->sets = ns;
+    char **ne = ns ? realloc(var->set_env, (var->n_sets + 1) * sizeof *ne) : NULL;
+    if (!ns || !ne) {
+      free(kv), free(env);
       return fail(c, "out of memory");
     }
-    var->sets = ns;
+    var->set_env = ne;
+    var->set_env[var->n_sets] = env;
     var->sets[var->n_sets++] = kv;
   }
   return 1;
@@ -265,9 +302,9 @@ void exp_spec_free(exp_spec *s) {
   free(s->seeds);
   for (size_t i = 0; i < s->n_variants; i++) {
     exp_variant *v = &s->variants[i];
-    free(v->name), free(v->algo);
-    for (size_t j = 0; j < v->n_sets; j++) free(v->sets[j]);
-    free(v->sets);
+    free(v->name), free(v->algo), free(v->group), free(v->paper_env);
+    for (size_t j = 0; j < v->n_sets; j++) free(v->sets[j]), free(v->set_env ? v->set_env[j] : NULL);
+    free(v->sets), free(v->set_env);
   }
   free(s->variants);
   free(s);
@@ -339,12 +376,13 @@ tr_status exp_spec_runs(const exp_spec *s, double scale, size_t max_seeds, exp_r
     if (ns > s->n_seeds) ns = s->n_seeds;
   }
   if (max_seeds > 0 && max_seeds < ns) ns = max_seeds;
-  size_t steps = (size_t)llround((double)s->steps * scale);
-  if (steps < 1) steps = 1;
   size_t total = s->n_variants * s->n_envs * ns, k = 0;
   exp_run_ref *r = calloc(total ? total : 1, sizeof *r);
   if (!r) return tr_error(TR_ENOMEM, "out of memory");
-  for (size_t v = 0; v < s->n_variants; v++)
+  for (size_t v = 0; v < s->n_variants; v++) {
+    size_t base = s->variants[v].steps ? s->variants[v].steps : s->steps;
+    size_t steps = (size_t)llround((double)base * scale);
+    if (steps < 1) steps = 1;
     for (size_t e = 0; e < s->n_envs; e++)
       for (size_t i = 0; i < ns; i++, k++) {
         char vn[96], en[96];
@@ -356,6 +394,7 @@ tr_status exp_spec_runs(const exp_spec *s, double scale, size_t max_seeds, exp_r
         r[k].steps = steps;
         snprintf(r[k].id, sizeof r[k].id, "%s__%s__s%llu", vn, en, (unsigned long long)s->seeds[i]);
       }
+  }
   *out = r;
   *n = total;
   return TR_OK;
@@ -370,12 +409,27 @@ char *exp_run_dir(const exp_spec *s, const char *root, const exp_run_ref *r) {
   return p;
 }
 
+int exp_variant_set_applies(const exp_variant *v, size_t i, const char *env) {
+  return !v->set_env || !v->set_env[i] || (env && !strcmp(v->set_env[i], env));
+}
+
+size_t exp_variant_sets(const exp_variant *v, const char *env, const char **out) {
+  size_t n = 0;
+  for (int pass = 0; pass < 2; pass++) /* every environment's, then this one's */
+    for (size_t i = 0; i < v->n_sets; i++) {
+      int own = v->set_env && v->set_env[i];
+      if (own == pass && exp_variant_set_applies(v, i, env)) out[n++] = v->sets[i];
+    }
+  return n;
+}
+
 tr_status exp_variant_shared(const exp_variant *v, alg_shared_params *out) {
   const alg_class *cls = alg_find(v->algo);
   alg_config cfg;
   if (!cls) return TR_EINVAL;
   tr_status st = alg_config_init(&cfg, cls);
-  for (size_t i = 0; !st && i < v->n_sets; i++) st = alg_config_set(&cfg, v->sets[i]);
+  for (size_t i = 0; !st && i < v->n_sets; i++)
+    if (exp_variant_set_applies(v, i, NULL)) st = alg_config_set(&cfg, v->sets[i]);
   if (!st) alg_config_shared(&cfg, out);
   alg_config_clear(&cfg);
   return st;

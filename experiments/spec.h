@@ -14,7 +14,15 @@
  *   [variant clip 0.2]                ; one section per row, in order
  *   algo = ppo-clip
  *   paper = 0.82                      ; the published number (optional)
+ *   paper@hopper = 2513               ; or one per environment (tables show them in the
+ *                                     ; environments' order, "2513 / 3292")
  *   clip_range = 0.2                  ; any other key: a parameter override (trbench algos)
+ *   steps = 2500000                   ; this row's environment steps per run (else the
+ *                                     ; experiment's; scaled by --scale the same way)
+ *   target_kl@walker2d = 0.04         ; KEY@ENV: an override for one environment only (applied
+ *                                     ; after the row's other settings)
+ *   group = npg                       ; rows of one group: the table adds, per environment,
+ *                                     ; the group's best row (a sweep's "best per task")
  *
  * Every defect is reported as "file:line: what" (TR_EINVAL). */
 #ifndef EXP_SPEC_H
@@ -30,7 +38,11 @@ typedef struct {
   char *name;     /* the section's NAME */
   char *algo;
   double paper;   /* NAN when absent */
+  double *paper_env; /* (n_envs) per-environment published numbers (NAN: none), or NULL */
+  size_t steps;   /* 0: the experiment's */
+  char *group;    /* NULL, or the name of the rows it is compared within */
   char **sets;    /* "key=value" overrides, validated against the algorithm */
+  char **set_env; /* (n_sets) NULL, or the one environment the override is for (KEY@ENV) */
   size_t n_sets;
   int line;       /* where the section's first key stands */
 } exp_variant;
@@ -58,6 +70,13 @@ void exp_spec_free(exp_spec *s);
 /* A file-name-safe copy of src into dst (n bytes): letters, digits and . - _ kept, every
  * other byte '_' (run ids, figure names). */
 void exp_safe_name(char *dst, size_t n, const char *src);
+
+/* Whether override i of v applies on environment env (then in the order: every environment's
+ * first, the environment's own after them: see exp_variant_sets). */
+int exp_variant_set_applies(const exp_variant *v, size_t i, const char *env);
+/* The overrides of v on env in the order they are applied: out (n_sets) gets pointers into
+ * v->sets; returns how many. */
+size_t exp_variant_sets(const exp_variant *v, const char *env, const char **out);
 
 /* The shared parameters a variant's runs train with (its algorithm's defaults with the
  * variant's settings): the struct the run reads (algorithms/registry.h). */

@@ -66,9 +66,11 @@ static void build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp
   a[c->argc++] = c->steps;
   a[c->argc++] = "--seed";
   a[c->argc++] = c->seed;
-  for (size_t i = 0; i < v->n_sets && c->argc < 290; i++) {
+  const char *sets[140];
+  size_t n = v->n_sets < 140 ? exp_variant_sets(v, s->envs[r->env], sets) : 0;
+  for (size_t i = 0; i < n && c->argc < 290; i++) {
     a[c->argc++] = "--set";
-    a[c->argc++] = v->sets[i];
+    a[c->argc++] = (char *)sets[i];
   }
   a[c->argc++] = "--out";
   a[c->argc++] = (char *)dir;

@@ -91,9 +91,23 @@ static const int agg_cols[] = {EXP_AGG_IQM, EXP_AGG_MEDIAN, EXP_AGG_MEAN, EXP_AG
 static const char *const agg_titles[] = {"IQM", "median", "mean", "opt. gap"};
 #define N_AGG_COLS 4
 
-static void put_paper(FILE *f, const exp_variant *var, cell_fmt fmt) {
-  if (!isfinite(var->paper)) fputs(fmt == FMT_TEX ? "---" : "—", f);
-  else fprintf(f, "%.2f", var->paper);
+/* The row's published number, or its per-environment numbers "a / b" in the environments'
+ * order ("—" for one without). */
+static void put_paper(FILE *f, const exp_spec *s, const exp_variant *var, cell_fmt fmt) {
+  const char *none = fmt == FMT_TEX ? "---" : "—";
+  if (isfinite(var->paper)) {
+    fprintf(f, "%.2f", var->paper);
+    return;
+  }
+  if (!var->paper_env) {
+    fputs(none, f);
+    return;
+  }
+  char a[64];
+  for (size_t e = 0; e < s->n_envs; e++) {
+    if (e) fputs(" / ", f);
+    fputs(isfinite(var->paper_env[e]) ? num(a, sizeof a, var->paper_env[e], 4) : none, f);
+  }
 }
 
 /* A command line with shell quoting where a word needs it. */
@@ -140,6 +154,42 @@ static void provenance_get(provenance *p) {
 
 /* ---- table.md ---------------------------------------------------------------------------- */
 
+/* Per group (variants with the same `group`), per environment: the group's row with the best
+ * mean (a step-size sweep's "best per task", as the TRPO paper picked its NPG step size). */
+static void write_groups(FILE *f, const exp_table *t) {
+  const exp_spec *s = t->s;
+  size_t V = s->n_variants, E = s->n_envs;
+  for (size_t g = 0; g < V; g++) {
+    const char *name = s->variants[g].group;
+    int first = 1;
+    for (size_t w = 0; w < g && first; w++) first = !(s->variants[w].group && !strcmp(s->variants[w].group, name ? name : ""));
+    if (!name || !first) continue;
+    fputs("\nBest row of the group `", f);
+    put_text(f, name, FMT_MD);
+    fputs("` per environment (highest mean; the paper picked the best per task the same way)\n\n"
+          "| environment | best row | mean |\n| --- | --- | ---: |\n", f);
+    for (size_t e = 0; e < E; e++) {
+      size_t best = V;
+      for (size_t v = 0; v < V; v++) {
+        size_t c = v * E + e;
+        if (!s->variants[v].group || strcmp(s->variants[v].group, name) || !t->n[c]) continue;
+        if (best == V || t->mean[c] > t->mean[best * E + e]) best = v;
+      }
+      fputs("| ", f);
+      put_text(f, s->envs[e], FMT_MD);
+      fputs(" | ", f);
+      if (best == V) {
+        fputs("n/a (no runs) | n/a |\n", f);
+        continue;
+      }
+      put_text(f, s->variants[best].name, FMT_MD);
+      fputs(" | ", f);
+      put_cell(f, t, best, e, FMT_MD);
+      fputs(" |\n", f);
+    }
+  }
+}
+
 static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, int argc, char **argv) {
   const exp_spec *s = t->s;
   size_t V = s->n_variants, E = s->n_envs;
@@ -173,7 +223,7 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
       fputs(" |", f);
     }
     fputc(' ', f);
-    put_paper(f, &s->variants[v], FMT_MD);
+    put_paper(f, s, &s->variants[v], FMT_MD);
     fputs(" |", f);
     for (size_t e = 0; e < E; e++) {
       fputc(' ', f);
@@ -188,6 +238,7 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
     }
     fputc('\n', f);
   }
+  write_groups(f, t);
 
   fputs("\nNotes\n\n", f);
   fprintf(f, "- A run's score is `%s` from its summary.ini. Environment columns: the raw score, "
@@ -266,7 +317,15 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
   fprintf(f, "- machine: %s; CPU: %s\n- date: %s\n", pv->machine, pv->cpu, pv->date);
   fprintf(f, "- spec: %s; runs: %s/runs (%zu of %zu found, --scale %g)\n", s->path, t->dir,
           t->found, t->n_runs, t->scale);
-  fprintf(f, "- environment steps per run: %zu asked", t->n_runs ? t->runs[0].steps : (size_t)0);
+  size_t ask_lo = SIZE_MAX, ask_hi = 0;
+  for (size_t i = 0; i < t->n_runs; i++) {
+    if (t->runs[i].steps < ask_lo) ask_lo = t->runs[i].steps;
+    if (t->runs[i].steps > ask_hi) ask_hi = t->runs[i].steps;
+  }
+  if (!t->n_runs) ask_lo = ask_hi = 0;
+  fprintf(f, "- environment steps per run: %zu", ask_lo);
+  if (ask_hi > ask_lo) fprintf(f, " to %zu (the rows' own budgets)", ask_hi);
+  fputs(" asked", f);
   if (t->steps_min <= t->steps_max) {
     fprintf(f, "; %.0f", t->steps_min);
     if (t->steps_max > t->steps_min) fprintf(f, " to %.0f", t->steps_max);
@@ -382,7 +441,7 @@ static void write_tex(FILE *f, const exp_table *t, const provenance *pv, int arg
       put_row_score(f, t, v);
     }
     fputs(" & ", f);
-    put_paper(f, &s->variants[v], FMT_TEX);
+    put_paper(f, s, &s->variants[v], FMT_TEX);
     for (size_t e = 0; e < E; e++) {
       fputs(" & ", f);
       put_cell(f, t, v, e, FMT_TEX);

@@ -42,9 +42,9 @@ E="trbench: error:"
 B="--env cartpole --steps 100 --seed 1 --out $tmp/bad"
 
 # ---- unknown names, parameters and values ----------------------------------------------
-expect_error "$E --algo: unknown algorithm 'nope' (known: reinforce, a2c, npg, trpo, ppo-clip, ppo-kl, ppo-adaptive-kl, ppo-noclip, cpi)" \
+expect_error "$E --algo: unknown algorithm 'nope' (known: reinforce, a2c, npg, tnpg, trpo, ppo-clip, ppo-kl, ppo-adaptive-kl, ppo-noclip, cpi)" \
   --algo nope $B
-expect_error "$E --set bogus=1: ppo-clip has no parameter 'bogus' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range)" \
+expect_error "$E --set bogus=1: ppo-clip has no parameter 'bogus' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range_vf, grad_clip_scope, normalize_advantage_scope, clip_range)" \
   --algo ppo-clip $B --set bogus=1
 expect_error "$E --set clip_range=11: clip_range must be a number in [0, 10]" \
   --algo ppo-clip $B --set clip_range=11
@@ -65,8 +65,15 @@ expect_error "$E --set normalize_obs=maybe: normalize_obs must be true or false"
 expect_error "$E --set clip_range: expected key=value" \
   --algo ppo-clip $B --set clip_range
 # npg has no line search and no vine: its parameters are its own
-expect_error "$E --set sampling=vine: npg has no parameter 'sampling' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, n_steps, gae_lambda, target_kl, cg_iters, cg_damping, fvp_fraction, vf_learning_rate, vf_iters, vf_batch_size)" \
+expect_error "$E --set sampling=vine: npg has no parameter 'sampling' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, n_steps, gae_lambda, cg_iters, cg_damping, fvp_fraction, vf_learning_rate, vf_iters, vf_batch_size, max_grad_norm, step_size)" \
   --algo npg $B --set sampling=vine
+# npg's fixed step must be positive; vine settings must fit in the trunk batch
+expect_error "$E run: step_size must be > 0 (the natural-gradient step eta)" \
+  --algo npg $B --set step_size=0
+expect_error "$E run: vine: 3000 states x 2 actions = 6000 Q-values exceed the trunk batch n_steps=2048" \
+  --algo trpo $B --set sampling=vine --set vine_states=3000
+expect_error "$E run: vine: 1250 states x 2 actions = 2500 Q-values exceed the trunk batch n_steps=2048" \
+  --algo trpo $B --set sampling=vine --set vine_settings=appendix-e
 expect_error "$E --env: unknown environment 'nope' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, cliffwalking, mdp:PATH)" \
   --algo ppo-clip --env nope --steps 100 --seed 1 --out "$tmp/bad"
 
@@ -92,7 +99,7 @@ expect_error "$E run: batch_size=65 exceeds n_steps=64" \
   --algo ppo-kl $B --set n_steps=64 --set batch_size=65
 expect_error "$E run: n_steps=100 must be a multiple of n_envs=3" \
   --algo ppo-clip $B --set n_steps=100 --set n_envs=3
-expect_error "$E run: vine: vine_states x actions = 2000 x 2 exceeds n_steps=2048" \
+expect_error "$E run: vine: 2000 states x 2 actions = 4000 Q-values exceed the trunk batch n_steps=2048" \
   --algo trpo $B --set sampling=vine --set vine_states=2000
 
 # ---- missing and malformed flags --------------------------------------------------------

@@ -232,6 +232,44 @@ check "normalization = none: no score column" \
 check "normalization = none: CSV without score" "$(head -n 1 "$tmp/hres/hand2/table.csv" |
   grep -qx 'variant,algo,paper,runs_found,runs_expected,cartpole_mean,cartpole_se,cartpole_n'; echo $?)"
 
+# ---- groups, per-environment overrides and papers, per-row steps ---------------------------
+# the hand-made runs again, alpha and beta as one group: its best row on cartpole is alpha
+sed -e 's/^name = hand2/name = hand3/' -e '/^\[variant beta\]/a group = g' \
+  -e '/^\[variant alpha\]/a group = g' "$tmp/hand2.ini" >"$tmp/hand3.ini"
+mkdir -p "$tmp/hres/hand3" && cp -r "$H" "$tmp/hres/hand3/runs"
+"$T" table "$tmp/hand3.ini" --results "$tmp/hres" >"$tmp/hand3.md" 2>"$tmp/err"
+check "group: exit status" $?
+check "group: the best row per environment" \
+  "$(grep -qF 'Best row of the group `g`' "$tmp/hand3.md" &&
+     grep -qxF '| cartpole | alpha | 300 ± 10 |' "$tmp/hand3.md"; echo $?)"
+cat >"$tmp/envset.ini" <<'EOF'
+[experiment]
+name = envset
+environments = cartpole, acrobot
+seeds = 1
+steps = 1000
+
+[variant a]
+algo = ppo-clip
+paper@acrobot = 12.5
+clip_range = 0.3
+clip_range@acrobot = 0.1
+n_steps = 64
+batch_size = 32
+steps = 5000
+EOF
+"$T" sweep "$tmp/envset.ini" --jobs-file "$tmp/jobs" --results "$tmp/eres" >/dev/null 2>"$tmp/err"
+check "per-env override: jobs file written" $?
+check "per-env override: cartpole gets clip_range 0.3 only" \
+  "$(grep -- '--env cartpole' "$tmp/jobs" | grep -- '--set clip_range=0.3' | grep -qv 'clip_range=0.1'; echo $?)"
+check "per-env override: acrobot's comes after the row's" \
+  "$(grep -- '--env acrobot' "$tmp/jobs" | grep -q -- '--set clip_range=0.3 .*--set clip_range=0.1'; echo $?)"
+check "per-row steps: 5000, not the experiment's 1000" \
+  "$([ "$(grep -c -- '--steps 5000 ' "$tmp/jobs")" -eq 2 ]; echo $?)"
+"$T" table "$tmp/envset.ini" --results "$tmp/eres" >"$tmp/envset.md" 2>"$tmp/err"
+check "per-env paper: shown in the environments' order" \
+  "$(grep -q '^| a | — / 12.5 |' "$tmp/envset.md"; echo $?)"
+
 # ---- bad input: exit 2 and one line -----------------------------------------------------------
 expect_error() { # expect_error "stderr line" args...
   want=$1
@@ -261,8 +299,8 @@ done <<'EOF'
 01-unknown-section.ini|:11: unknown section [results] (expected [experiment] or [variant NAME])
 02-unknown-experiment-key.ini|:4: [experiment]: unknown key 'seed' (known: name, environments, seeds, steps, score, normalization, scale_seeds, paper, description)
 03-unknown-environment.ini|:3: environments: unknown environment 'hoper' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, cliffwalking, mdp:PATH)
-04-unknown-algorithm.ini|:8: [variant a]: unknown algorithm 'ppo-clipped' (known: reinforce, a2c, npg, trpo, ppo-clip, ppo-kl, ppo-adaptive-kl, ppo-noclip, cpi)
-05-unknown-parameter.ini|:9: [variant a]: ppo-clip has no parameter 'clip_epsilon' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range)
+04-unknown-algorithm.ini|:8: [variant a]: unknown algorithm 'ppo-clipped' (known: reinforce, a2c, npg, tnpg, trpo, ppo-clip, ppo-kl, ppo-adaptive-kl, ppo-noclip, cpi)
+05-unknown-parameter.ini|:9: [variant a]: ppo-clip has no parameter 'clip_epsilon' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range_vf, grad_clip_scope, normalize_advantage_scope, clip_range)
 06-out-of-range.ini|:9: [variant a]: clip_range must be a number in [0, 10]
 07-bad-seeds.ini|:4: seeds: '1, two, 3' is neither a count nor a list of non-negative integers
 08-bad-steps.ini|:5: steps: '1e6' is not a positive integer
@@ -281,6 +319,10 @@ done <<'EOF'
 21-no-environments.ini|:7: [experiment] has no environments
 22-bad-scale-seeds.ini|:6: scale_seeds: 'maybe' must be true or false
 23-key-outside-section.ini|:1: 'name' outside a section (expected [experiment] or [variant NAME])
+24-bad-variant-steps.ini|:9: [variant a]: steps: '-5' is not a positive integer
+25-override-unknown-env.ini|:9: [variant a]: clip_range@hopper: 'hopper' is not one of the experiment's environments (they must be listed before the variants)
+26-paper-unknown-env.ini|:9: [variant a]: paper@hopper: 'hopper' is not one of the experiment's environments (they must be listed before the variants)
+27-override-bad-value.ini|:9: [variant a]: clip_range must be a number in [0, 10]
 EOF
 check "bad specs write nothing" "$([ ! -e "$tmp/bad" ]; echo $?)"
 
@@ -291,7 +333,7 @@ for cmd in table plot; do
     "$(test $? -eq 2 && test "$(wc -l <"$tmp/err")" -eq 1 && grep -q "^trbench: error: $tmp/empty/tiny/runs: no run of $tmp/tiny.ini found" "$tmp/err"; echo $?)"
 done
 check "table/plot with no runs write nothing" "$(test ! -e "$tmp/empty/tiny/table.md" && test ! -e "$tmp/empty/tiny/plots"; echo $?)"
-check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 23 ]; echo $?)"
+check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 27 ]; echo $?)"
 
 echo "cli_table: $n checks, $fails failed"
 [ "$fails" -eq 0 ]

@@ -40,7 +40,9 @@
  *      (recomputed here from the parameters before and after); NPG: KL near δ.
  *   e. CPI (AJKS): J(π_{k+1}) − J(π_k) ≥ (α/(1−γ))(𝔸 − 2αγ/(1−γ)²) for r ∈ [0,1]
  *      (REFERENCES.md § 2, item 11), with 𝔸 and α recomputed here from exact values.
- *   f. Determinism: the same seed gives bit-identical parameters (memcmp). */
+ *   f. Determinism: the same seed gives bit-identical parameters (memcmp).
+ *   g. REINFORCE: without a baseline its mean is the exact (H-step) policy gradient; with the
+ *      exact V as baseline its variance is lower where rewards carry a large constant. */
 #define _GNU_SOURCE
 #include <float.h>
 #include <gsl/gsl_errno.h>
@@ -65,6 +67,7 @@
 #include "theory/softmax.h"
 
 void alg_cpi_last_step(const alg_run *run, double *bound, double *advantage);
+const double *alg_cpi_last_greedy(const alg_run *run, double *advantage_same);
 
 #define Z_LEVEL 5.0   /* the z-test's critical value (two-sided, per coordinate) */
 #define GAMMA 0.9137  /* the test MDP's discount */
@@ -524,6 +527,11 @@ static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t 
     kl_and_gain(run, th0, &kl, &gain);
     CHECK_CLOSE(kl, s.kl_mean, 1e-12, 1e-6, "trpo: reported mean KL vs recomputed");
     CHECK_CLOSE(gain, s.surrogate_gain, 1e-12, 1e-6, "trpo: reported gain vs recomputed");
+    /* the line-search columns agree with the step taken */
+    CHECK(s.ls_rejected == (s.step_frac > 0 ? 0 : 1), "trpo: ls_rejected %g with step_frac %g",
+          s.ls_rejected, s.step_frac);
+    if (s.step_frac > 0)
+      CHECK_CLOSE(s.step_frac, pow(0.8, s.ls_shrinks), 0, 1e-14, "trpo: step_frac vs 0.8^ls_shrinks");
     if (s.step_frac > 0) {
       (*accepted)++;
       CHECK(kl <= delta, "trpo on %s, iteration %zu: mean KL %.17g > target_kl %g", env, i, kl,
@@ -541,7 +549,7 @@ static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t 
   free_run(run, em);
 }
 
-/* NPG: the step Δθ = β s, β = sqrt(2δ / sᵀ(F + μI)s), makes the damped quadratic model of the
+/* TNPG (rllab's truncated NPG; trbench's npg before issue 9): the step Δθ = β s, β = sqrt(2δ / sᵀ(F + μI)s), makes the damped quadratic model of the
  * KL exactly δ:  ½ Δθᵀ(F + μI)Δθ = δ  (checked to 1e-6 relative, with F from pol_fvp over the
  * whole batch: fvp_fraction = 1 by default).  The sampled mean KL must then agree with the
  * undamped model ½ ΔθᵀFΔθ within 25% (the third-order terms: measured 1–3% at δ = 0.01), and,
@@ -549,15 +557,14 @@ static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t 
  * a factor 2 of δ: in [δ/2, 2δ] (measured 0.86–0.96 δ).  With the
  * default μ = 0.1 on a tabular softmax policy (Fisher eigenvalues ≈ d(s)π(1−π) ≈ 0.04) the
  * damped model leaves the KL well below δ, so the band is checked there with cg_damping=1e-3. */
-static void test_npg_step(const char *env, uint64_t seed, size_t iters, const char *const *sets,
-                          int band) {
+static void test_tnpg_step(const char *env, uint64_t seed, size_t iters, const char *const *sets,
+                           int band) {
   env_model *em;
-  alg_run *run = make_run(&em, "npg", env, seed, sets);
+  alg_run *run = make_run(&em, "tnpg", env, seed, sets);
   if (!run) return;
   double delta = NAN, mu = NAN;
-  CHECK(!alg_config_get(&run->model.cfg, "target_kl", &delta) &&
-            !alg_config_get(&run->model.cfg, "cg_damping", &mu),
-        "npg has target_kl and cg_damping");
+  CHECK(!alg_config_get(&run->model.cfg, "target_kl", &delta) && !alg_config_get(&run->model.cfg, "cg_damping", &mu),
+        "tnpg has target_kl and cg_damping");
   size_t P = run->model.pol->P, T = run->model.T;
   double *th0 = malloc(P * sizeof *th0), *step = malloc(P * sizeof *step),
          *Fv = malloc(P * sizeof *Fv);
@@ -584,12 +591,145 @@ static void test_npg_step(const char *env, uint64_t seed, size_t iters, const ch
     if (band)
       CHECK(kl >= delta / 2 && kl <= 2 * delta, "npg on %s, iteration %zu: mean KL %.5g not in "
             "[delta/2, 2 delta], delta = %g", env, i, kl, delta);
-    printf("d. npg %s (damping %g) seed %llu iter %zu: KL %.5g = %.3f delta, %.3f x the model "
+    printf("d. tnpg %s (damping %g) seed %llu iter %zu: KL %.5g = %.3f delta, %.3f x the model "
            "1/2 dF d\n", env, mu, (unsigned long long)seed, i, kl, kl / delta, kl / q);
   }
   pol_ws_free(ws);
   free(th0), free(step), free(Fv);
   free_run(run, em);
+}
+
+/* NPG (classic, fixed η): Δθ = η (F + μI)⁻¹ g.  On garnet:6,3,3,11 (P = 18 tabular logits)
+ * with cg_iters = 60 CG solves the damped system to its residual tolerance, so
+ *   (F + μI) Δθ = η g
+ * where g is the gradient of the batch surrogate L(θ) = mean_t r_t(θ) Â_t at θ_old, taken here
+ * by central finite differences of alg_run_surrogate (h = 1e-5: truncation ~ h² ≈ 1e-10) and
+ * (F + μI)v by pol_fvp over the whole batch.  Tolerance: 1e-6 of ‖ηg‖∞ (CG's 1e-10 relative
+ * residual and the difference quotients' 1e-10 are far below).  Power: the same check on a
+ * tnpg step (β = sqrt(2δ/sᵀFs) in place of η) must fail, and the step with 3η from the same
+ * seed is exactly 3 times as long (to 1e-12), its mean KL ≈ 9 times (quadratic model). */
+static double npg_residual(alg_run *run, const double *th0, double eta) {
+  size_t P = run->model.pol->P, T = run->model.T;
+  double mu = NAN;
+  CHECK(!alg_config_get(&run->model.cfg, "cg_damping", &mu), "cg_damping");
+  double *d = malloc(P * sizeof *d), *Fd = malloc(P * sizeof *Fd), *th = malloc(P * sizeof *th);
+  double *g = malloc(P * sizeof *g);
+  alg_rows rows = alg_run_rows(run);
+  for (size_t k = 0; k < P; k++) {
+    double h = 1e-5, lp, lm;
+    memcpy(th, th0, P * sizeof *th);
+    th[k] = th0[k] + h;
+    CHECK(alg_run_surrogate(run, &rows, th, &lp) == TR_OK, "surrogate");
+    th[k] = th0[k] - h;
+    CHECK(alg_run_surrogate(run, &rows, th, &lm) == TR_OK, "surrogate");
+    g[k] = (lp - lm) / (2 * h);
+  }
+  for (size_t k = 0; k < P; k++) d[k] = run->state.theta[k] - th0[k];
+  pol_ws *ws = pol_ws_alloc(run->model.pol, T);
+  CHECK(pol_forward(run->model.pol, th0, run->state.batch->obs, T, ws, NULL) == TR_OK &&
+            pol_fvp(run->model.pol, th0, ws, d, T, mu, Fd) == TR_OK,
+        "fvp: %s", tr_error_msg());
+  double worst = 0, scale = 0;
+  for (size_t k = 0; k < P; k++) {
+    worst = fmax(worst, fabs(Fd[k] - eta * g[k]));
+    scale = fmax(scale, fabs(eta * g[k]));
+  }
+  pol_ws_free(ws);
+  free(d), free(Fd), free(th), free(g);
+  return worst / scale;
+}
+
+static void test_npg_fixed_step(void) {
+  static const char *const s1[] = {"step_size=0.05", "cg_iters=60", NULL};
+  static const char *const s3[] = {"step_size=0.15", "cg_iters=60", NULL};
+  static const char *const st[] = {"cg_iters=60", NULL};
+  env_model *e1, *e3, *et;
+  alg_run *r1 = make_run(&e1, "npg", "garnet:6,3,3,11", 1, s1);
+  alg_run *r3 = make_run(&e3, "npg", "garnet:6,3,3,11", 1, s3);
+  alg_run *rt = make_run(&et, "tnpg", "garnet:6,3,3,11", 1, st);
+  if (r1 && r3 && rt) {
+    size_t P = r1->model.pol->P;
+    double *th0 = malloc(P * sizeof *th0);
+    memcpy(th0, r1->state.theta, P * sizeof *th0);
+    alg_iter_stats a, b, c;
+    CHECK(alg_run_iterate(r1, &a) == TR_OK && alg_run_iterate(r3, &b) == TR_OK &&
+              alg_run_iterate(rt, &c) == TR_OK, "npg: %s", tr_error_msg());
+    double res = npg_residual(r1, th0, 0.05), res_t = npg_residual(rt, th0, 0.05);
+    CHECK(res <= 1e-6, "npg: (F + mu I) dtheta vs eta g: relative residual %.3g > 1e-6", res);
+    CHECK(res_t > 1e-2, "npg check has no power: a tnpg step passes it (residual %.3g)", res_t);
+    double worst = 0, n1 = 0;
+    for (size_t k = 0; k < P; k++) {
+      double d1 = r1->state.theta[k] - th0[k], d3 = r3->state.theta[k] - th0[k];
+      worst = fmax(worst, fabs(d3 - 3 * d1));
+      n1 = fmax(n1, fabs(d1));
+    }
+    CHECK(n1 > 0 && worst <= 1e-12 * n1 + 1e-15, "npg: the step is not linear in step_size "
+          "(|d(3 eta) - 3 d(eta)| = %.3g, |d| = %.3g)", worst, n1);
+    CHECK(a.step_frac == 1 && b.step_frac == 1, "npg: step skipped");
+    CHECK(b.kl_mean > 7 * a.kl_mean && b.kl_mean < 11 * a.kl_mean,
+          "npg: KL at 3 eta is %.4g x that at eta, not about 9", b.kl_mean / a.kl_mean);
+    printf("d. npg fixed step: residual %.3g (tnpg through the same check: %.3g); KL %.4g at eta "
+           "0.05, %.4g at 0.15 (x%.3f)\n", res, res_t, a.kl_mean, b.kl_mean, b.kl_mean / a.kl_mean);
+    free(th0);
+  }
+  free_run(r1, e1), free_run(r3, e3), free_run(rt, et);
+}
+
+/* TRPO's line-search columns (ls_shrinks, ls_rejected) against what the parameters did.
+ * With target_kl = 0.5 on cartpole the quadratic KL model of the full step is poor and the
+ * search shrinks on some iterations (measured, seed 1: the second of the first three); with
+ * line_search_steps = 0 as well, only the full step is tried, so those iterations reject it:
+ * ls_rejected = 1 and the parameters must not have moved (bit for bit). */
+static void trpo_ls_case(const char *const *sets, int want_reject) {
+  env_model *em;
+  alg_run *run = make_run(&em, "trpo", "cartpole", 1, sets);
+  if (!run) return;
+  size_t P = run->model.pol->P, shrunk = 0, rejected = 0;
+  double *th0 = malloc(P * sizeof *th0);
+  for (int i = 0; i < 3; i++) {
+    memcpy(th0, run->state.theta, P * sizeof *th0);
+    alg_iter_stats s;
+    CHECK(alg_run_iterate(run, &s) == TR_OK, "trpo: %s", tr_error_msg());
+    CHECK(s.ls_rejected == 0 || s.ls_rejected == 1, "ls_rejected %g", s.ls_rejected);
+    CHECK(isfinite(s.ls_shrinks) && s.ls_shrinks >= 0 && s.ls_shrinks <= 11, "ls_shrinks %g", s.ls_shrinks);
+    if (s.ls_rejected) CHECK(memcmp(th0, run->state.theta, P * sizeof *th0) == 0, "rejected step moved theta");
+    else CHECK_CLOSE(s.step_frac, pow(0.8, s.ls_shrinks), 0, 1e-14, "step_frac vs 0.8^ls_shrinks");
+    shrunk += !s.ls_rejected && s.ls_shrinks > 0;
+    rejected += s.ls_rejected == 1;
+    printf("d. trpo %s cartpole iter %d: ls_shrinks %g, ls_rejected %g, step_frac %g\n",
+           sets[1] ? "target_kl 0.5, no backtracking," : "target_kl 0.5,", i, s.ls_shrinks,
+           s.ls_rejected, s.step_frac);
+  }
+  if (want_reject) CHECK(rejected >= 1, "trpo: no step rejected (the column is untested)");
+  else CHECK(shrunk >= 1, "trpo: the line search never shrank (the column is untested)");
+  free(th0);
+  free_run(run, em);
+}
+
+/* vine_settings=appendix-e: on garnet:6,3,3,11 (3 actions < 4: each once) the vine takes
+ * 2500/3 = 833 states x 3 actions = 2499 Q-values, each a rollout of at most 100 steps, so one
+ * iteration spends the trunk's 3000 steps plus at most 249,900 rollout steps — and at least
+ * 90% of that, since a rollout is cut only by the time limit (1000; rollouts start uniformly
+ * along the 3-episode trunk, so few start within 100 steps of it). */
+static void test_vine_appendix_e(void) {
+  static const char *const sets[] = {"sampling=vine", "vine_settings=appendix-e", "n_steps=3000", NULL};
+  env_model *em;
+  alg_run *run = make_run(&em, "trpo", "garnet:6,3,3,11", 1, sets);
+  if (!run) return;
+  alg_iter_stats s;
+  CHECK(alg_run_iterate(run, &s) == TR_OK, "trpo vine appendix-e: %s", tr_error_msg());
+  size_t vine = s.steps - 3000;
+  CHECK(s.steps >= 3000 && vine <= 833 * 3 * 100 && vine >= 0.9 * 833 * 3 * 100,
+        "appendix-e: %zu rollout steps, want in [0.9, 1] x 249,900", vine);
+  printf("d. trpo vine appendix-e on garnet:6,3,3,11: %zu rollout steps (833 x 3 x <= 100)\n", vine);
+  free_run(run, em);
+}
+
+static void test_trpo_line_search_columns(void) {
+  static const char *const shrink[] = {"target_kl=0.5", NULL};
+  static const char *const reject[] = {"target_kl=0.5", "line_search_steps=0", NULL};
+  trpo_ls_case(shrink, 0);
+  trpo_ls_case(reject, 1);
 }
 
 /* ---- e: a CPI step improves J by at least the AJKS bound ------------------------------ */
@@ -720,6 +860,233 @@ static void test_typed_params(void) {
     alg_config_clear(&cfg);
   }
   printf("g. typed parameters of %zu algorithms: offsets, defaults, shared head\n", alg_count());
+/* ---- e2: sampled CPI estimates 𝔸 without the selection bias ---------------------------
+ * advantage=sampled on the test MDP (time limit H, n_steps = 4 H: two episodes per half, so
+ * the greedy choice is noisy — where selection bias shows), α fixed at 1e-6 so π stays put;
+ * per iteration k the exact 𝔸_k = Σ_s d(s) Σ_a π'_k(a|s) A(s,a) of the π'_k the
+ * run chose (thy_policy_advantage with the exact d and A of π_k).  The split estimate's error
+ * 𝔸̂_k − 𝔸_k has mean 0 (up to the ratio estimate's O(1/n) bias): over 800 iterations (independent batches) |mean| ≤ 5 SE.  Power: the
+ * estimate on the half that chose π'_k (the pre-issue-9 design) is biased upward, its mean
+ * error > 5 SE. */
+static void test_cpi_sampled(void) {
+  char env[160];
+  snprintf(env, sizeof env, "mdp:%s", tmp_file);
+  static const char *const sets[] = {"advantage=sampled", "alpha=1e-6", "time_limit=160",
+                                     "n_steps=640", NULL};
+  env_model *em;
+  alg_run *run = make_run(&em, "cpi", env, 5, sets);
+  if (!run) return;
+  size_t S = run->model.tab->S, A = run->model.tab->A, n = 800;
+  double e = 0, e2 = 0, f = 0, f2 = 0;
+  for (size_t k = 0; k < n; k++) {
+    alg_iter_stats st;
+    CHECK(alg_run_iterate(run, &st) == TR_OK, "cpi: %s", tr_error_msg());
+    double bound, est, same;
+    alg_cpi_last_step(run, &bound, &est);
+    const double *greedy = alg_cpi_last_greedy(run, &same);
+    double truth = thy_policy_advantage(run->state.ex_old->d, run->state.ex_old->Adv, greedy, S, A);
+    e += est - truth, e2 += (est - truth) * (est - truth);
+    f += same - truth, f2 += (same - truth) * (same - truth);
+  }
+  double me = e / n, se = sqrt((e2 / n - me * me) / (n - 1));
+  double mf = f / n, sf = sqrt((f2 / n - mf * mf) / (n - 1));
+  printf("e. sampled cpi, %zu batches: split estimate error %.3g (SE %.3g, z %.2f); same-half "
+         "estimate error %.3g (SE %.3g, z %.1f)\n", n, me, se, me / se, mf, sf, mf / sf);
+  CHECK(fabs(me) <= Z_LEVEL * se, "sampled cpi: the split estimate of the policy advantage is "
+        "biased: mean error %.3g, SE %.3g", me, se);
+  CHECK(mf > Z_LEVEL * sf, "no power: the same-half estimate is not caught (mean error %.3g, "
+        "SE %.3g)", mf, sf);
+  free_run(run, em);
+}
+
+/* ---- g: REINFORCE with and without its baseline ---------------------------------------
+ *
+ * The reinforce run itself, on the test MDP as `mdp:` file, time limit H, n_steps = 100 H
+ * (E = 1: every batch is 100 whole episodes), its policy held at fixed random logits θ
+ * (reset before every iteration); per episode ĝ = Σ_{t<H} γ^t Â_t ∇ log π(a_t|s_t) with the
+ * run's own Â (run->state.adv).
+ * Mean.  baseline=false: Â_t = G_t = Σ_{l<H−t} γ^l r_{t+l} (no bootstrap), so
+ *   E ĝ = Σ_{t<H} γ^t Σ_s p_t(s) Σ_a π(a|s) Q_{H−t}(s,a) (e_a − π_s)
+ *       = Σ_t γ^t p_t(s) π(a|s) (Q_{H−t}(s,a) − V_{H−t}(s))   at (s,a),
+ * with Q_n, V_n the n-step values (Q_n = r + γ P V_{n−1}, V_0 = 0) and p_t = μᵀP_π^t: the exact
+ * gradient of the H-step objective, computed here by dynamic programming (and within
+ * 1e-5·max|∇J| of the infinite-horizon ∇J, checked).  z-test at 5σ per coordinate (the level
+ * of a and b); power: the same estimates without γ^t fail it.
+ * No learned V anywhere: one iteration from the same seed with the value MLP's parameters 0
+ * and 50 gives bit-identical advantages without baseline (n_steps = 1000, not a multiple of
+ * H, so batch cuts occur), and different ones with baseline=true (power).
+ * Variance.  With every reward shifted by c = 5, the no-baseline estimator gains
+ * c Σ_t γ^t (1 − γ^{H−t})/(1 − γ) ∇ log π(a_t|s_t), whose variance grows as c²; the baseline
+ * estimator (G_t − V(s_t), G_t bootstrapped at the time limit, V exact: value_function=exact)
+ * is invariant under the shift (both G_t and V move by c/(1−γ)).  So on that instance theory
+ * says tr Cov(ĝ_no-baseline) ≥ tr Cov(ĝ_baseline), by far (measured ratio in the output). */
+#define RF_EPISODES 20000
+
+/* g_fin (S, A): the exact mean of the no-baseline estimator (see above). */
+static void gradient_finite_horizon(double *gfin, const mdp *m, const double *pi, size_t H) {
+  size_t S = m->S, A = m->A;
+  double g = m->gamma;
+  double *Vn = calloc((H + 1) * S, sizeof *Vn), *Qn = calloc((H + 1) * S * A, sizeof *Qn);
+  for (size_t n = 1; n <= H; n++)
+    for (size_t s = 0; s < S; s++) {
+      double v = 0;
+      for (size_t a = 0; a < A; a++) {
+        double q = m->r[s * A + a];
+        for (size_t s2 = 0; s2 < S; s2++) q += g * mdp_prob(m, s, a, s2) * Vn[(n - 1) * S + s2];
+        Qn[n * S * A + s * A + a] = q;
+        v += pi[s * A + a] * q;
+      }
+      Vn[n * S + s] = v;
+    }
+  double *p = malloc(S * sizeof *p), *q = malloc(S * sizeof *q), *Ppi = malloc(S * S * sizeof *Ppi);
+  thy_policy_transition(Ppi, m, pi);
+  memcpy(p, m->mu, S * sizeof *p);
+  memset(gfin, 0, S * A * sizeof *gfin);
+  double disc = 1;
+  for (size_t t = 0; t < H; t++, disc *= g) {
+    size_t n = H - t;
+    for (size_t s = 0; s < S; s++)
+      for (size_t a = 0; a < A; a++)
+        gfin[s * A + a] += disc * p[s] * pi[s * A + a] * (Qn[n * S * A + s * A + a] - Vn[n * S + s]);
+    for (size_t s2 = 0; s2 < S; s2++) {
+      q[s2] = 0;
+      for (size_t s = 0; s < S; s++) q[s2] += p[s] * Ppi[s * S + s2];
+    }
+    memcpy(p, q, S * sizeof *p);
+  }
+  free(Vn), free(Qn), free(p), free(q), free(Ppi);
+}
+
+/* Per-episode estimates of a reinforce run held at logits theta: with γ^t into w, without
+ * into w_nodisc (may be NULL). */
+static void reinforce_estimates(const char *env, const char *const *sets, const double *theta,
+                                wstat *w, wstat *w_nodisc) {
+  env_model *em;
+  alg_run *run = make_run(&em, "reinforce", env, 1, sets);
+  if (!run) return;
+  size_t S = run->model.tab->S, A = run->model.tab->A, D = S * A, H = H_EP;
+  double g = run->model.gamma, *pi = malloc(D * sizeof *pi);
+  double *ge = malloc(D * sizeof *ge), *gn = malloc(D * sizeof *gn);
+  thy_softmax(pi, theta, S, A);
+  for (size_t k = 0; k < run->model.vnet->P; k++) run->state.vparams[k] = 50.0;
+  int layout_ok = 1;
+  for (size_t it = 0; it < RF_EPISODES / PG_BATCH; it++) {
+    memcpy(run->state.theta, theta, D * sizeof *theta);
+    alg_iter_stats st;
+    if (alg_run_iterate(run, &st) != TR_OK) {
+      CHECK(0, "reinforce: %s", tr_error_msg());
+      break;
+    }
+    const alg_batch *b = run->state.batch;
+    for (size_t e = 0; e < PG_BATCH; e++) {
+      memset(ge, 0, D * sizeof *ge), memset(gn, 0, D * sizeof *gn);
+      double disc = 1;
+      for (size_t t = e * H; t < (e + 1) * H; t++, disc *= g) {
+        size_t s = b->state[t], a = (size_t)b->act[t];
+        layout_ok &= b->trunc[t] == (t % H == H - 1) && !b->term[t];
+        for (size_t c = 0; c < A; c++) {
+          double dl = (c == a) - pi[s * A + c];
+          ge[s * A + c] += disc * run->state.adv[t] * dl;
+          gn[s * A + c] += run->state.adv[t] * dl;
+        }
+      }
+      wstat_add(w, ge);
+      if (w_nodisc) wstat_add(w_nodisc, gn);
+    }
+  }
+  CHECK(layout_ok, "reinforce batches are not whole H-step episodes");
+  free(pi), free(ge), free(gn);
+  free_run(run, em);
+}
+
+/* run->state.adv after one iteration with the value parameters all equal to v0 */
+static void reinforce_adv_with_v(const char *env, const char *const *sets, double v0, double *adv) {
+  env_model *em;
+  alg_run *run = make_run(&em, "reinforce", env, 3, sets);
+  if (!run) return;
+  for (size_t k = 0; k < run->model.vnet->P; k++) run->state.vparams[k] = v0;
+  alg_iter_stats st;
+  CHECK(alg_run_iterate(run, &st) == TR_OK, "reinforce: %s", tr_error_msg());
+  memcpy(adv, run->state.adv, run->model.T * sizeof *adv);
+  free_run(run, em);
+}
+
+static void test_reinforce_no_value(const char *env) {
+  static const char *const nb[] = {"time_limit=160", "n_steps=1000", "baseline=false", NULL};
+  static const char *const bl[] = {"time_limit=160", "n_steps=1000", "baseline=true", NULL};
+  double a0[1000], a50[1000];
+  reinforce_adv_with_v(env, nb, 0.0, a0);
+  reinforce_adv_with_v(env, nb, 50.0, a50);
+  CHECK(memcmp(a0, a50, sizeof a0) == 0, "reinforce without baseline: the learned V changed Â");
+  reinforce_adv_with_v(env, bl, 0.0, a0);
+  reinforce_adv_with_v(env, bl, 50.0, a50);
+  CHECK(memcmp(a0, a50, sizeof a0) != 0, "no power: reinforce with baseline ignores V");
+  printf("g. reinforce without baseline: advantages independent of the value MLP (bit for bit)\n");
+}
+
+static double wstat_trace_var(const wstat *w) {
+  double tr = 0;
+  for (size_t k = 0; k < w->D; k++) tr += w->m2[k] / (w->n - 1);
+  return tr;
+}
+
+static void test_reinforce_baselines(void) {
+  char env[160], env_shift[200], path_shift[192];
+  snprintf(env, sizeof env, "mdp:%s", tmp_file);
+  env_model *em = env_model_alloc(env);
+  if (!em) {
+    CHECK(0, "%s: %s", env, tr_error_msg());
+    return;
+  }
+  const mdp *m = env_model_mdp(em);
+  size_t S = m->S, A = m->A, D = S * A;
+  gsl_rng *r = tr_rng_alloc(20240611);
+  double *theta = malloc(D * sizeof *theta), *pi = malloc(D * sizeof *pi);
+  double *gfin = malloc(D * sizeof *gfin), *grad = malloc(D * sizeof *grad);
+  for (size_t k = 0; k < D; k++) theta[k] = gsl_ran_gaussian(r, 1.0);
+  gsl_rng_free(r);
+  thy_softmax(pi, theta, S, A);
+  thy_values *ex = thy_values_alloc(S, A);
+  CHECK(thy_softmax_grad(grad, m, theta, ex) == TR_OK, "exact gradient: %s", tr_error_msg());
+  gradient_finite_horizon(gfin, m, pi, H_EP);
+  double gmax = 0, gap = 0;
+  for (size_t k = 0; k < D; k++) gmax = fmax(gmax, fabs(grad[k])), gap = fmax(gap, fabs(gfin[k] - grad[k]));
+  CHECK(gap <= 1e-5 * gmax, "the H-step gradient is %.3g from the infinite-horizon one", gap);
+  test_reinforce_no_value(env);
+  /* the mean, no baseline */
+  static const char *const nb[] = {"time_limit=160", "n_steps=16000", "baseline=false", NULL};
+  wstat w, wn;
+  wstat_init(&w, D), wstat_init(&wn, D);
+  reinforce_estimates(env, nb, theta, &w, &wn);
+  double z = wstat_max_z(&w, gfin), zn = wstat_max_z(&wn, gfin);
+  printf("g. reinforce without baseline, %.0f episodes: max z %.2f against the exact gradient; "
+         "without gamma^t z %.1f\n", w.n, z, zn);
+  CHECK(w.n == RF_EPISODES && z <= Z_LEVEL, "reinforce (no baseline) is biased: max z %.2f", z);
+  CHECK(zn > Z_LEVEL, "no power: the estimator without gamma^t passes (max z %.2f)", zn);
+  wstat_free(&w), wstat_free(&wn);
+  /* the variance, rewards shifted by 5 */
+  mdp *sh = mdp_copy(m);
+  snprintf(path_shift, sizeof path_shift, "%s/shifted.mdp", tmp_dir);
+  for (size_t k = 0; sh && k < D; k++) sh->r[k] += 5.0;
+  CHECK(sh && mdp_write_file(sh, path_shift) == TR_OK, "shifted MDP: %s", tr_error_msg());
+  mdp_free(sh);
+  snprintf(env_shift, sizeof env_shift, "mdp:%s", path_shift);
+  static const char *const bl[] = {"time_limit=160", "n_steps=16000", "baseline=true",
+                                   "value_function=exact", NULL};
+  wstat wb;
+  wstat_init(&w, D), wstat_init(&wb, D);
+  reinforce_estimates(env_shift, nb, theta, &w, NULL);
+  reinforce_estimates(env_shift, bl, theta, &wb, NULL);
+  double vn = wstat_trace_var(&w), vb = wstat_trace_var(&wb), zb = wstat_max_z(&wb, grad);
+  printf("g. rewards + 5: tr Cov no baseline %.4g, with the exact V as baseline %.4g (ratio "
+         "%.1f); baseline estimator max z %.2f against the exact gradient\n", vn, vb, vn / vb, zb);
+  CHECK(vn >= vb, "the no-baseline estimator's variance %.4g < the baseline one's %.4g", vn, vb);
+  CHECK(zb <= Z_LEVEL, "reinforce with the exact baseline is biased: max z %.2f", zb);
+  remove(path_shift);
+  wstat_free(&w), wstat_free(&wb);
+  thy_values_free(ex);
+  free(theta), free(pi), free(gfin), free(grad);
+  env_model_free(em);
 }
 
 int main(void) {
@@ -742,9 +1109,12 @@ int main(void) {
   }
   CHECK(accepted >= 4, "trpo: only %zu of 8 steps accepted: the checks are vacuous", accepted);
   static const char *const small_damping[] = {"cg_damping=1e-3", NULL};
-  test_npg_step("cartpole", 1, 2, NULL, 1);
-  test_npg_step("garnet:6,3,3,11", 1, 2, NULL, 0);
-  test_npg_step("garnet:6,3,3,11", 1, 2, small_damping, 1);
+  test_tnpg_step("cartpole", 1, 2, NULL, 1);
+  test_tnpg_step("garnet:6,3,3,11", 1, 2, NULL, 0);
+  test_tnpg_step("garnet:6,3,3,11", 1, 2, small_damping, 1);
+  test_npg_fixed_step();
+  test_trpo_line_search_columns();
+  test_vine_appendix_e();
 
   char mdp_name[160];
   snprintf(mdp_name, sizeof mdp_name, "mdp:%s", tmp_file);
@@ -752,6 +1122,8 @@ int main(void) {
     test_cpi(mdp_name, seed, 5);          /* γ = 0.9137 */
     test_cpi("garnet:10,4,2,3", seed, 5); /* γ = 0.99 */
   }
+  test_reinforce_baselines();
+  test_cpi_sampled();
   test_env_cleanup();
 
   static const char *const vine[] = {"sampling=vine", NULL};

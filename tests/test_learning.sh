@@ -8,7 +8,8 @@
 #     value function on minibatches (vf_batch_size=128, vf_iters=160) instead of the default
 #     80 full-batch steps: the same outcome in a quarter of the time (measured 76 s -> 17 s).
 #   garnet:8,2,3,5, time limit 200, 200,000 steps: trpo single path, trpo vine
-#     (30 states, rollouts of 50) and npg end within 1% of optimal: optimal_J - exact_J <=
+#     (30 states, rollouts of 50) and tnpg (the KL-normalized natural step; named npg before
+#     issue 9) end within 1% of optimal: optimal_J - exact_J <=
 #     0.01 |optimal_J| in summary.ini (measured gaps: 0.38%, 0.57%, 0.38%).
 #   Pendulum: ppo-clip with default parameters improves by at least half the way from the
 #     uniform random policy (measured here with `trbench rollout --episodes 100 --seed 1`,
@@ -92,7 +93,7 @@ garnet() { # NAME ALGO [--set ...]
 }
 garnet trpo-garnet trpo
 garnet trpo-vine-garnet trpo --set sampling=vine --set vine_states=30 --set vine_length=50
-garnet npg-garnet npg
+garnet tnpg-garnet tnpg
 
 # ---- Pendulum: half the way from random to -200 ----------------------------------------
 n=$((n + 1))
