@@ -266,6 +266,9 @@ check "per-env override: acrobot's comes after the row's" \
   "$(grep -- '--env acrobot' "$tmp/jobs" | grep -q -- '--set clip_range=0.3 .*--set clip_range=0.1'; echo $?)"
 check "per-row steps: 5000, not the experiment's 1000" \
   "$([ "$(grep -c -- '--steps 5000 ' "$tmp/jobs")" -eq 2 ]; echo $?)"
+# one finished run, so the table has something to show (no run at all is an error)
+mkdir -p "$tmp/eres/envset/runs/a__cartpole__s1"
+printf '[summary]\nstatus = ok\nreason = \nreturn_last100 = 20\n' >"$tmp/eres/envset/runs/a__cartpole__s1/summary.ini"
 "$T" table "$tmp/envset.ini" --results "$tmp/eres" >"$tmp/envset.md" 2>"$tmp/err"
 check "per-env paper: shown in the environments' order" \
   "$(grep -q '^| a | — / 12.5 |' "$tmp/envset.md"; echo $?)"

@@ -860,6 +860,8 @@ static void test_typed_params(void) {
     alg_config_clear(&cfg);
   }
   printf("g. typed parameters of %zu algorithms: offsets, defaults, shared head\n", alg_count());
+}
+
 /* ---- e2: sampled CPI estimates 𝔸 without the selection bias ---------------------------
  * advantage=sampled on the test MDP (time limit H, n_steps = 4 H: two episodes per half, so
  * the greedy choice is noisy — where selection bias shows), α fixed at 1e-6 so π stays put;
