@@ -1,5 +1,6 @@
 /* core/error.c — see error.h */
 #include "core/error.h"
+#include "core/size.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /* experiments/main.c — `trbench`: dispatch to subcommands, shared flag parsing. */
 #include <cblas.h>
 #include <errno.h>
+#include <math.h>
 #include <gsl/gsl_errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 
 #include "config.h"
 #include "core/error.h"
+#include "core/num.h"
+#include "core/size.h"
 #include "experiments/cli.h"
 #include "experiments/cmd_envs.h"
 #include "experiments/cmd_run.h"
@@ -26,16 +29,12 @@ int exp_fail(const char *fmt, ...) {
 
 int exp_fail_status(int status) {
   fprintf(stderr, "trbench: error: %s\n", tr_error_msg());
-  return status == TR_EINVAL || status == TR_EIO ? EXP_EXIT_INPUT : EXP_EXIT_CHECK;
+  return status == TR_EINVAL || status == TR_EIO || status == TR_ENOMEM ? EXP_EXIT_INPUT
+                                                                        : EXP_EXIT_CHECK;
 }
 
 int exp_parse_u64(const char *flag, const char *text, uint64_t *out) {
-  char *end;
-  errno = 0;
-  if (!text || !*text || *text == '-') return exp_fail("%s: '%s' is not a non-negative integer", flag, text ? text : "");
-  unsigned long long v = strtoull(text, &end, 10);
-  if (errno || *end) return exp_fail("%s: '%s' is not a non-negative integer", flag, text);
-  *out = (uint64_t)v;
+  if (tr_parse_u64(flag, text, 0, UINT64_MAX, out)) return exp_fail("%s", tr_error_msg());
   return 0;
 }
 
@@ -77,11 +76,8 @@ static int one_size(const char *flag, const char *item, void *dst, size_t i) {
 }
 
 static int one_double(const char *flag, const char *item, void *dst, size_t i) {
-  char *end;
-  errno = 0;
-  double v = strtod(item, &end);
-  if (errno || *end || end == item) return exp_fail("%s: '%s' is not a number", flag, item);
-  ((double *)dst)[i] = v;
+  if (tr_parse_real(flag, item, -HUGE_VAL, HUGE_VAL, (double *)dst + i))
+    return exp_fail("%s", tr_error_msg());
   return 0;
 }
 
@@ -136,12 +132,58 @@ static void usage(FILE *f) {
              "commands:\n");
   for (size_t i = 0; i < n_commands; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].doc);
   fprintf(f, "  %-8s %s\n", "help", "this text");
-  fprintf(f, "\n%s — exit status: 0 ok, 1 a check failed, 2 bad input\n", PACKAGE_STRING);
+  fprintf(f, "\noptions of every command:\n"
+             "  --max-memory SIZE  refuse any input that needs more than SIZE bytes (K, M, G, T\n"
+             "                     suffixes; default: the machine's physical memory)\n"
+             "numbers: unsigned options take decimal digits only (no sign, no spaces); real\n"
+             "options and --set values take [-]digits[.digits][e[-]digits] (subnormals are\n"
+             "numbers; inf, nan, hexadecimal and values that overflow are refused)\n");
+  fprintf(f, "\n%s — exit status: 0 ok, 1 a check failed, 2 bad input or out of memory\n",
+          PACKAGE_STRING);
+}
+
+/* Removes "--max-memory SIZE" / "--max-memory=SIZE" from argv (any position after the
+ * command) and exports the limit as TRBENCH_MAX_MEMORY (core/size.h), so the runs a sweep
+ * starts inherit it.  Returns 0 or EXP_EXIT_INPUT. */
+static int take_max_memory(int *argc, char **argv) {
+  int j = 1;
+  for (int i = 1; i < *argc; i++) {
+    const char *v = NULL;
+    if (!strcmp(argv[i], "--")) {
+      while (i < *argc) argv[j++] = argv[i++];
+      break;
+    }
+    if (!strcmp(argv[i], "--max-memory")) {
+      if (i + 1 >= *argc) return exp_fail("--max-memory: a SIZE is required (e.g. 8G)");
+      v = argv[++i];
+    } else if (!strncmp(argv[i], "--max-memory=", 13)) {
+      v = argv[i] + 13;
+    } else {
+      argv[j++] = argv[i];
+      continue;
+    }
+    size_t b;
+    if (tr_mem_parse(v, &b)) return exp_fail("%s", tr_error_msg());
+    char text[32];
+    snprintf(text, sizeof text, "%zu", b);
+    setenv("TRBENCH_MAX_MEMORY", text, 1);
+  }
+  argv[j] = NULL;
+  *argc = j;
+  return 0;
 }
 
 int main(int argc, char **argv) {
   gsl_set_error_handler_off(); /* the library reports errors; GSL must not abort */
   openblas_set_num_threads(1);  /* BLAS single-threaded inside a run (DESIGN.md) */
+  if (argc < 2) {
+    usage(stderr);
+    return EXP_EXIT_INPUT;
+  }
+  if (take_max_memory(&argc, argv)) return EXP_EXIT_INPUT;
+  const char *e = getenv("TRBENCH_MAX_MEMORY");
+  size_t lim;
+  if (e && *e && tr_mem_parse(e, &lim)) return exp_fail("TRBENCH_MAX_MEMORY: %s", tr_error_msg());
   if (argc < 2) {
     usage(stderr);
     return EXP_EXIT_INPUT;
