@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/io.h"
+#include "core/num.h"
 #include "experiments/cli.h"
 #include "experiments/cmd_sweep.h"
 #include "experiments/rundir.h"
@@ -86,13 +88,18 @@ static void sweep_help(FILE *f) {
         "Runs every (variant, environment, seed) of the spec as its own `trbench run`\n"
         "process, N at a time (default 1), BLAS single-threaded in each, into\n"
         "DIR/<experiment>/runs/<run-id>/ (DIR: --results, default results).\n"
-        "  --resume       skip complete runs, redo incomplete ones\n"
+        "  --resume       skip complete runs, redo incomplete ones; removes (and reports) the\n"
+        "                 temporary directories of killed runs\n"
+        "  -j N           N runs at a time, 1 <= N <= 4096\n"
         "  --shard I/N    run only the runs k with k mod N = I (0 <= I < N)\n"
         "  --scale F      multiply steps by F (and the seeds' count when the spec sets\n"
         "                 scale_seeds = true): quick smoke versions\n"
         "  --seeds N      only the spec's first N seeds\n"
         "  --jobs-file F  write one `trbench run ...` line per run to F instead of running\n"
         "                 (for GNU parallel --sshloginfile, or experiments/slurm/array.sbatch)\n"
+        "A complete run directory is only ever replaced by a complete one (without --resume\n"
+        "the runs are redone, each swapped in when finished); anything else in its place is\n"
+        "left alone and that run recorded as failed.\n"
         "A failed or diverged run is recorded and counted, never fatal.  SIGINT/SIGTERM stop\n"
         "cleanly (finished runs kept); then --resume continues.  Exit status 0 when every\n"
         "run finished ok, 1 when some failed or diverged, 2 on bad input.\n", f);
@@ -132,17 +139,18 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
   while ((c = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
     switch (c) {
     case 'j':
-      if (exp_parse_size("-j", optarg, &a->jobs)) return EXP_EXIT_INPUT;
-      if (a->jobs < 1) return exp_fail("-j: must be at least 1");
+    { /* -j is a count of processes: [1, 4096] */
+      uint64_t j;
+      if (tr_parse_u64("-j", optarg, 1, 4096, &j)) return exp_fail("%s", tr_error_msg());
+      a->jobs = (size_t)j;
+    }
       break;
     case 'r': a->resume = 1; break;
     case 's':
       if (parse_shard(optarg, &a->shard_i, &a->shard_n)) return EXP_EXIT_INPUT;
       break;
     case 'x': {
-      char *end;
-      a->scale = strtod(optarg, &end);
-      if (end == optarg || *end || !(a->scale > 0) || !isfinite(a->scale))
+      if (tr_parse_real("--scale", optarg, 0, HUGE_VAL, &a->scale) || !(a->scale > 0))
         return exp_fail("--scale: '%s' is not a positive number", optarg);
       break;
     }
@@ -177,6 +185,37 @@ static void progress(size_t done, size_t running, size_t failed, size_t total, d
           done, running, failed, total, rate, eta);
 }
 
+/* A line of sweep.log that cannot be written (a full disk) goes to stderr instead, so the
+ * reason is never lost. */
+static void log_line(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(FILE *log, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(log, fmt, ap);
+  va_end(ap);
+  if (fflush(log) == 0 && !ferror(log)) return;
+  int e = errno;
+  fprintf(stderr, "trbench sweep: sweep.log: cannot write (%s): ", strerror(e));
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  clearerr(log);
+}
+
+/* --resume: the temporary directories of killed runs (NAME.tmp.<pid>, NAME.old.<pid> whose
+ * process is gone) are removed and reported.  Returns 0 or an exit status. */
+static int remove_stale(const char *runs_root, FILE *log) {
+  size_t n = 0;
+  tr_status st = exp_rundir_remove_stale(runs_root, &n);
+  if (st) return exp_fail_status(st);
+  if (n) {
+    fprintf(stderr, "trbench sweep: removed %zu stale temporary director%s of killed runs in %s\n",
+            n, n == 1 ? "y" : "ies", runs_root);
+    log_line(log, "resume\tremoved %zu stale temporary directories\n", n);
+  }
+  return 0;
+}
+
 /* status of a finished run: 0 ok, 1 failed or diverged (from its summary.ini or exit). */
 static int finished_status(const char *dir, int wstatus, FILE *log, const char *id) {
   if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return 0;
@@ -187,10 +226,9 @@ static int finished_status(const char *dir, int wstatus, FILE *log, const char *
     char *r = strstr(text, "status = ");
     why = r ? r : text;
   }
-  if (WIFSIGNALED(wstatus)) fprintf(log, "%s\tkilled by signal %d\n", id, WTERMSIG(wstatus));
-  else fprintf(log, "%s\texit %d\t%.*s (see logs/%s.log)\n", id, WEXITSTATUS(wstatus),
-               (int)strcspn(why, "\n"), why, id);
-  fflush(log);
+  if (WIFSIGNALED(wstatus)) log_line(log, "%s\tkilled by signal %d\n", id, WTERMSIG(wstatus));
+  else log_line(log, "%s\texit %d\t%.*s (see logs/%s.log)\n", id, WEXITSTATUS(wstatus),
+                (int)strcspn(why, "\n"), why, id);
   free(text);
   return 1;
 }
@@ -225,6 +263,12 @@ int exp_cmd_sweep(int argc, char **argv) {
   self[len] = '\0';
   char **dirs = calloc(n_runs ? n_runs : 1, sizeof *dirs);
   size_t *todo = calloc(n_runs ? n_runs : 1, sizeof *todo), n_todo = 0, skipped = 0;
+  char *root = NULL, *runs_root = NULL, *logs_root = NULL;
+  if (!dirs || !todo) {
+    rc = exp_fail("sweep: out of memory: needs %zu bytes", n_runs * 2 * sizeof *todo);
+    n_runs = 0;
+    goto done;
+  }
   for (size_t k = 0; k < n_runs; k++) {
     dirs[k] = exp_run_dir(s, a.results, &runs[k]);
     if (k % a.shard_n != a.shard_i) continue;
@@ -234,8 +278,8 @@ int exp_cmd_sweep(int argc, char **argv) {
     }
     todo[n_todo++] = k;
   }
-  char *root = exp_spec_dir(s, a.results), *runs_root = tr_path_join(root, "runs");
-  char *logs_root = tr_path_join(root, "logs");
+  root = exp_spec_dir(s, a.results), runs_root = tr_path_join(root, "runs");
+  logs_root = tr_path_join(root, "logs");
   st = tr_mkdir_p(runs_root);
   if (!st) st = tr_mkdir_p(logs_root);
   if (st) {
@@ -271,14 +315,26 @@ int exp_cmd_sweep(int argc, char **argv) {
   FILE *log = logp ? fopen(logp, "a") : NULL;
   free(logp);
   if (!log) {
-    rc = exp_fail("%s/sweep.log: cannot write", root);
+    rc = exp_fail("%s/sweep.log: cannot write: %s", root, strerror(errno));
+    goto done;
+  }
+  if (a.resume && (rc = remove_stale(runs_root, log))) {
+    fclose(log);
     goto done;
   }
   struct sigaction sa = {0}, old_int, old_term;
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
+  if (a.jobs > n_todo) a.jobs = n_todo ? n_todo : 1; /* no more slots than runs */
   slot *slots = calloc(a.jobs, sizeof *slots);
+  if (!slots) {
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    fclose(log);
+    rc = exp_fail("sweep: out of memory: needs %zu bytes", a.jobs * sizeof *slots);
+    goto done;
+  }
   size_t next = 0, running = 0, done_n = 0, failed = 0;
   double t0 = now_s(), steps_done = 0, steps_total = 0;
   for (size_t i = 0; i < n_todo; i++) steps_total += (double)runs[todo[i]].steps;
@@ -288,7 +344,8 @@ int exp_cmd_sweep(int argc, char **argv) {
   while ((next < n_todo || running) && !stop_requested) {
     while (next < n_todo && running < a.jobs && !stop_requested) {
       size_t k = todo[next++];
-      exp_remove_tree(dirs[k]); /* an incomplete or stale directory is redone */
+      /* nothing is removed here: the run replaces a complete directory atomically when it
+       * is complete itself, and refuses (recorded below) anything that is not a run */
       run_cmd cmd;
       build_cmd(&cmd, self, s, &runs[k], dirs[k]);
       pid_t pid = fork();
@@ -309,7 +366,7 @@ int exp_cmd_sweep(int argc, char **argv) {
         _exit(127);
       }
       if (pid < 0) {
-        fprintf(log, "%s\tfork failed: %s\n", runs[k].id, strerror(errno));
+        log_line(log, "%s\tfork failed: %s\n", runs[k].id, strerror(errno));
         failed++;
         done_n++;
         continue;
