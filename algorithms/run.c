@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "core/size.h"
 #include "theory/softmax.h"
 
 static double cfg(const alg_run *run, const char *name) { return alg_config_get(&run->cfg, name); }
@@ -77,6 +78,26 @@ static tr_status build_value(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
   return nn_mlp_init_orthogonal(run->vnet, run->vparams, NN_GAIN_HIDDEN, 1.0, r);
 }
 
+/* Sizes before memory (core/size.h): the batch of T steps (observations three times over,
+ * the networks' activations, ~32 scalars) and on tabular environments the S x S one-hot
+ * observations and dense solves. */
+static tr_status run_sizes_check(const alg_run *run) {
+  size_t O = env_obs_dim(run->em), T = run->T, per, hid;
+  size_t H = (size_t)cfg(run, "hidden_size"), nh = (size_t)cfg(run, "hidden_layers");
+  char where[128];
+  snprintf(where, sizeof where, "n_steps=%zu", T);
+  if (tr_size_mul(&hid, H, 4 * nh) || tr_size_mul(&per, O, 3) || tr_size_add(&per, per, hid) ||
+      tr_size_add(&per, per, 32))
+    return tr_mem_need(where, SIZE_MAX, 1, 1);
+  tr_status st = tr_mem_need(where, T, per, sizeof(double));
+  if (!st && run->tab) {
+    snprintf(where, sizeof where, "%.80s (one-hot observations of %zu states)",
+             env_model_name(run->em), run->tab->S);
+    st = tr_mem_need(where, run->tab->S, run->tab->S, 2 * sizeof(double));
+  }
+  return st;
+}
+
 static tr_status build_scratch(alg_run *run) {
   size_t T = run->T, O = env_obs_dim(run->em);
   double **bufs[] = {&run->values, &run->v_boot, &run->v_next, &run->adv, &run->ret,
@@ -142,6 +163,7 @@ tr_status alg_run_alloc(alg_run **out, env_model *em, const alg_config *config,
     goto fail;
   }
   run->n_iters = (total_steps + run->T - 1) / run->T;
+  if ((st = run_sizes_check(run))) goto fail;
   run->rng = tr_rng_derive(seed, "algorithm");
   gsl_rng *init = tr_rng_derive(seed, "init");
   if (!run->rng || !init) {
