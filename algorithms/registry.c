@@ -112,9 +112,11 @@ tr_status alg_config_set(alg_config *c, const char *assignment) {
     /* one strict parser (core/num.h): subnormals in range are numbers, overflow is not */
     if (tr_parse_real(key, val, -HUGE_VAL, HUGE_VAL, &v)) {
       const char *why = strstr(tr_error_msg(), "' is too");
+      char reason[96]; /* copied: tr_error() below rewrites the message buffer */
+      snprintf(reason, sizeof reason, "%s", why ? why : "");
       if (why)
-        return tr_error(TR_EINVAL, "--set %s: '%s%s (%s must be %s)", assignment, val, why + 1,
-                        key, range);
+        return tr_error(TR_EINVAL, "--set %s: '%s'%s (%s must be %s)", assignment, val,
+                        reason + 1, key, range);
       return tr_error(TR_EINVAL, "--set %s: '%s' is not a number (%s must be %s)", assignment,
                       val, key, range);
     }

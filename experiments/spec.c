@@ -434,7 +434,7 @@ tr_status exp_spec_runs(const exp_spec *s, double scale, size_t max_seeds, exp_r
   if (max_seeds > 0 && max_seeds < ns) ns = max_seeds;
   double scaled = (double)s->steps * scale;
   if (!(scaled <= 9007199254740992.0)) /* 2^53: every step count below is exact */
-    return tr_error(TR_EINVAL, "--scale %.17g: %zu steps x %.17g is more than 2^53 steps",
+    return tr_error(TR_EINVAL, "--scale %g: %zu steps x %g is more than 2^53 steps",
                     scale, s->steps, scale);
   size_t steps = (size_t)llround(scaled);
   if (steps < 1) steps = 1;

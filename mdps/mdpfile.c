@@ -356,9 +356,11 @@ static tr_status size_cap(reader *rd, int line) {
   if (!S) return TR_OK;
   size_t SA, SAS;
   if (tr_size_mul(&SA, S, A) || tr_size_mul(&SAS, SA, S) || SAS > MAX_ENTRIES)
-    return fail(rd, line, "%zu states and %zu actions are too many for this reader "
-                "(S·A·S > %zu dense entries)", S, rd->at_actions ? A : (size_t)1,
-                (size_t)MAX_ENTRIES);
+    return rd->at_actions
+               ? fail(rd, line, "%zu states and %zu actions are too many for this reader "
+                      "(S·A·S > %zu dense entries)", S, A, (size_t)MAX_ENTRIES)
+               : fail(rd, line, "%zu states are too many for this reader (S·S > %zu dense "
+                      "entries)", S, (size_t)MAX_ENTRIES);
   char where[TR_ERRMSG_MAX / 2];
   snprintf(where, sizeof where, "%s:%d", rd->path, line);
   return tr_mem_need(where, SAS, 2 * sizeof(double), 1);
