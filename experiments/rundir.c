@@ -178,6 +178,21 @@ tr_status exp_rundir_commit(exp_rundir *rd) {
   return st;
 }
 
+/* A process that exists and is not a zombie (a killed run whose parent is gone may stay a
+ * zombie where no init reaps it). */
+static int process_alive(pid_t pid) {
+  if (kill(pid, 0) != 0) return errno != ESRCH;
+  char p[64], buf[256];
+  snprintf(p, sizeof p, "/proc/%ld/stat", (long)pid);
+  FILE *f = fopen(p, "r");
+  if (!f) return 1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  const char *c = strrchr(buf, ')'); /* "pid (comm) S ..." */
+  return !(c && c[1] == ' ' && c[2] == 'Z');
+}
+
 /* PATH.tmp.<pid> or PATH.old.<pid> whose pid is no live process. */
 static int stale_name(const char *name) {
   const char *t = strrchr(name, '.');
@@ -185,7 +200,7 @@ static int stale_name(const char *name) {
   char *end;
   long pid = strtol(t + 1, &end, 10);
   if (end == t + 1 || *end || pid <= 0) return 0;
-  return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+  return !process_alive((pid_t)pid);
 }
 
 tr_status exp_rundir_remove_stale(const char *dir, size_t *n_removed) {

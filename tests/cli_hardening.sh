@@ -40,6 +40,8 @@ expect_prefix "trbench: error: --states: out of memory: needs 184467440737095516
   verify --mdps 3 --states 18446744073709551615 --claim pdl
 expect_prefix "trbench: error: --states: out of memory: needs 448000000 bytes (limit 10485760 bytes" \
   --max-memory 10M verify --mdps 3 --states 2000 --claim pdl
+# a list flag given twice, then an error: nothing leaks (LeakSanitizer would make it exit 1)
+expect_error "trbench: error: --mdps: must be at least 1" verify --states 2 --states 3 --actions 2 --actions 3 --gamma 0.5 --gamma 0.6 --mdps 0
 expect_error "trbench: error: --max-memory: 'lots' is not a size (e.g. 512M, 8G)" verify --max-memory lots
 expect_error "trbench: error: --max-memory: '1K' is less than 1M" verify --max-memory=1K
 
