@@ -112,17 +112,22 @@ typedef struct {
   double scale;
 } sweep_args;
 
+/* "I/N": two strict unsigned numbers (core/num.h), 0 <= I < N. */
 static int parse_shard(const char *t, size_t *i, size_t *n) {
-  char *end;
-  errno = 0;
-  unsigned long a = strtoul(t, &end, 10);
-  if (errno || end == t || *end != '/') return exp_fail("--shard: '%s' is not I/N", t);
-  const char *q = end + 1;
-  unsigned long b = strtoul(q, &end, 10);
-  if (errno || end == q || *end || b == 0) return exp_fail("--shard: '%s' is not I/N", t);
-  if (a >= b) return exp_fail("--shard: I must be in [0, N): got %lu/%lu", a, b);
-  *i = a;
-  *n = b;
+  const char *slash = strchr(t, '/');
+  char left[32];
+  uint64_t a, b;
+  if (!slash || (size_t)(slash - t) >= sizeof left) return exp_fail("--shard: '%s' is not I/N", t);
+  memcpy(left, t, (size_t)(slash - t));
+  left[slash - t] = '\0';
+  if (tr_parse_u64("--shard", left, 0, UINT64_MAX, &a) ||
+      tr_parse_u64("--shard", slash + 1, 1, UINT64_MAX, &b))
+    return exp_fail("--shard: '%s' is not I/N", t);
+  if (a >= b)
+    return exp_fail("--shard: I must be in [0, N): got %llu/%llu", (unsigned long long)a,
+                    (unsigned long long)b);
+  *i = (size_t)a;
+  *n = (size_t)b;
   return 0;
 }
 

@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "core/num.h"
 #include "core/io.h"
 #include "core/rng.h"
 #include "experiments/cli.h"
@@ -745,9 +746,7 @@ static int parse_tp_args(const char *cmd, int argc, char **argv, tp_args *a, int
     switch (c) {
     case 'o': a->results = optarg; break;
     case 'x': {
-      char *end;
-      a->scale = strtod(optarg, &end);
-      if (end == optarg || *end || !(a->scale > 0) || !isfinite(a->scale))
+      if (tr_parse_real("--scale", optarg, 0, HUGE_VAL, &a->scale) || !(a->scale > 0))
         return exp_fail("--scale: '%s' is not a positive number", optarg);
       break;
     }

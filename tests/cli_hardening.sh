@@ -57,6 +57,9 @@ n_steps = 32
 SPEC
 expect_error "trbench: error: -j: must be at most 4096" sweep "$tmp/spec.ini" -j 1000000000000
 expect_error "trbench: error: -j: ' -1' is not a non-negative integer" sweep "$tmp/spec.ini" -j " -1"
+expect_error "trbench: error: --shard: ' 1/2' is not I/N" sweep "$tmp/spec.ini" --shard " 1/2"
+expect_error "trbench: error: --shard: '1/-2' is not I/N" sweep "$tmp/spec.ini" --shard "1/-2"
+expect_error "trbench: error: --scale: ' 0.5' is not a positive number" table "$tmp/spec.ini" --scale " 0.5"
 expect_prefix "trbench: error: --scale 1e+300: 64 steps x 1e+300 is more than 2^53 steps" \
   sweep "$tmp/spec.ini" --scale 1e300 --jobs-file "$tmp/jobs"
 
