@@ -4,8 +4,8 @@
  * The first byte b picks the shape S = 1 + (b & 15), A = 1 + (b >> 4) (the seeds use
  * 0x12: 3 x 2, the shape of tests/data/tiny.mdp); the rest is the file, written to a
  * private temporary file because the reader takes a path.  Any input must give a policy
- * whose rows are distributions (checked here: entries in [0, 1 + 1e-9], each row sums to 1 within
- * 1e-9, the reader's tolerance) or a message — never a crash or a leak. */
+ * whose rows are distributions (checked here: entries in [0, 1 + 1e-9], each row sums to
+ * 1 within 1e-9, the reader's tolerance) or a message — never a crash or a leak. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
