@@ -160,7 +160,10 @@ check "--force replaces anything" "$([ -f "$tmp/mine/summary.ini" ] && [ ! -e "$
 check "sweep" $?
 complete() { c=0; for d in "$tmp/s/hard/runs"/*; do case $d in *.tmp.*) ;; *) [ -f "$d/summary.ini" ] && c=$((c + 1)) ;; esac; done; echo $c; }
 check "2 complete runs" "$([ "$(complete)" -eq 2 ]; echo $?)"
-"$T" sweep "$tmp/spec.ini" --results "$tmp/s" >/dev/null 2>&1 &
+# the re-run's runs are long (same run ids, more steps), so the kill lands while one is
+# in flight: the old sweep had deleted its complete directory by then
+sed 's/^steps = 64$/steps = 400000/' "$tmp/spec.ini" >"$tmp/long.ini"
+"$T" sweep "$tmp/long.ini" --results "$tmp/s" >/dev/null 2>&1 &
 pid=$!
 i=0 # kill the re-run while a run is in flight: the old runs are all still complete
 while ! ls -d "$tmp/s/hard/runs"/*.tmp.* >/dev/null 2>&1 && [ $i -lt 400 ]; do sleep 0.01; i=$((i + 1)); done
