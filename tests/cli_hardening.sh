@@ -189,4 +189,11 @@ rm -f "$tmp/s/hard/sweep.log" && ln -s /dev/full "$tmp/s/hard/sweep.log"
 "$T" sweep "$tmp/spec.ini" --results "$tmp/s" --resume >/dev/null 2>"$tmp/err"
 check "full disk: the failed run's reason is on stderr" "$(grep -q 'sweep.log: cannot write (No space left on device): a__chain_5__s2' "$tmp/err"; echo $?)"
 
+# --max-memory reaches the runs of a sweep: a Garnet's S x S one-hot table over the limit
+sed -e 's/^environments = .*/environments = garnet:1000,2,2/' -e 's/^name = hard$/name = lim/' \
+  "$tmp/spec.ini" >"$tmp/lim.ini"
+"$T" sweep "$tmp/lim.ini" --results "$tmp/s" --max-memory 4M >/dev/null 2>&1
+check "a run over the limit is a failed run" "$([ $? -eq 1 ]; echo $?)"
+check "its log says why" "$(grep -q 'garnet:1000,2,2 (one-hot observations of 1000 states): out of memory: needs 16000000 bytes (limit 4194304 bytes' "$tmp/s/lim/logs/a__garnet_1000_2_2__s1.log"; echo $?)"
+
 finish cli_hardening
