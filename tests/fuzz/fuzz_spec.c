@@ -3,8 +3,8 @@
  * (experiments/spec.c, inih underneath).
  *
  * The input is written to a private temporary file (the parser takes a path) and read;
- * a spec that parses is expanded into its runs at scale 1 and 1e-3, whose ids must be
- * unique (issue 13: two variants never share a run directory).  Environments named
+ * a spec that parses (and has at most 4096 runs, to keep the pace) is expanded into its
+ * runs at scale 1 and 1e-3, whose ids must be unique (issue 13: two variants never share a run directory).  Environments named
  * mdp:PATH are refused here (a fuzzer must not read the machine's files, or block on
  * /dev/stdin); everything else runs as in trbench, under a 256 MiB memory limit. */
 #include <stdint.h>
@@ -45,8 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fclose(f);
   exp_spec *s = NULL;
   if (exp_spec_read(&s, path) == TR_OK) {
-    check_runs(s, 1.0);
-    check_runs(s, 1e-3);
+    if (s->n_seeds * s->n_envs * s->n_variants <= 4096) { /* 100k-seed specs: too slow */
+      check_runs(s, 1.0);
+      check_runs(s, 1e-3);
+    }
     exp_spec_free(s);
   }
   unlink(path);
