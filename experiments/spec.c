@@ -26,12 +26,10 @@ typedef struct {
   unsigned experiment_keys; /* bit i: experiment key i given (each at most once) */
   int env_line;             /* the line of environments = */
   char section[64];         /* the section of the last key, to see a section given twice */
-  int at_line_start;        /* the reader's next piece begins a line */
 } parse_ctx;
 
 /* inih's limits (ini.c, Debian's libinih 55): a section name keeps 49 characters. */
 #define SPEC_MAX_SECTION 49
-#define SPEC_MAX_LINE INI_MAX_LINE
 
 static int fail(parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
