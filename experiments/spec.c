@@ -42,9 +42,12 @@ static char *reader(char *str, int num, void *stream) {
   if (!r) return NULL;
   c->line++;
   size_t n = strlen(r);
-  if (n && r[n - 1] != '\n' && !feof(c->f)) {
-    fail(c, "line longer than %d characters", num - 2);
-    return NULL;
+  if (n && r[n - 1] != '\n') { /* the buffer is full, or this is the last line */
+    int next = getc(c->f);
+    if (next != EOF) {
+      fail(c, "line longer than %d characters", num - 2);
+      return NULL;
+    }
   }
   return r;
 }
