@@ -141,11 +141,21 @@ static mdp *tabular_build(const char *name) {
  * syntax, then the MDP's memory (S·A rows of at most b entries, 16 bytes each) against the
  * limit of core/size.h.  Other tabular names are built and freed.  A spec names many
  * environments; checking one must not cost what running it does. */
+static tr_status env_tabular_check_pieces(const char *name, char **piece, size_t k);
+
 tr_status env_tabular_check(const char *name) {
   const char *args = strchr(name, ':');
-  char buf[128], *piece[TAB_MAX_ARGS];
-  size_t k = args && strlen(args + 1) < sizeof buf
-                 ? split_args(args + 1, buf, sizeof buf, piece, TAB_MAX_ARGS) : 0;
+  size_t len = args ? strlen(args + 1) + 1 : 1;
+  char *buf = malloc(len), *piece[TAB_MAX_ARGS];
+  if (!buf) return tr_error(TR_ENOMEM, "%s: out of memory", name);
+  size_t k = args ? split_args(args + 1, buf, len, piece, TAB_MAX_ARGS) : 0;
+  tr_status st = env_tabular_check_pieces(name, piece, k);
+  free(buf);
+  return st;
+}
+
+/* The body of env_tabular_check: k pieces of the name's arguments (any length). */
+static tr_status env_tabular_check_pieces(const char *name, char **piece, size_t k) {
   size_t S = 0, A = 1, b = 1, W, H, rows;
   uint64_t seed;
   double slip;

@@ -133,6 +133,11 @@ check "a big garnet in a spec is not built: $(cat "$tmp/err")" $?
 expect_error "trbench: error: $B/spec-14-huge-garnet.ini:3: environments: garnet:391517575,2,2: out of memory: needs 25057124800 bytes (limit 1073741824 bytes, --max-memory)" \
   sweep "$B/spec-14-huge-garnet.ini" --results "$tmp/big" --jobs-file "$tmp/jobs" --max-memory 1G
 
+# found by fuzz_spec: a Garnet named with more than 128 characters was built, not checked
+z=$(printf '%0110d' 0)
+expect_error "trbench: error: $B/spec-16-long-garnet-name.ini:3: environments: garnet:${z}3033704,2,3,5: out of memory: needs 291235584 bytes (limit 104857600 bytes, --max-memory)" \
+  sweep "$B/spec-16-long-garnet-name.ini" --results "$tmp/big" --jobs-file "$tmp/jobs" --max-memory 100M
+
 # ---- --out: never clobbered, checked before training, replaced atomically ----------------
 RUN="run --algo reinforce --env chain:5 --steps 64 --seed 1 --set n_steps=32 --quiet"
 mkdir "$tmp/mine" && echo precious >"$tmp/mine/notes.txt"
