@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/num.h"
+
 /* The table.  One line per algorithm (each defined in its own file). */
 extern const alg_class alg_reinforce, alg_a2c, alg_npg, alg_tnpg, alg_trpo, alg_ppo_clip, alg_ppo_kl,
     alg_ppo_adaptive_kl, alg_ppo_noclip, alg_cpi;
@@ -107,14 +109,23 @@ tr_status alg_config_set(alg_config *c, const char *assignment) {
     else if (!strcmp(val, "false") || !strcmp(val, "0")) v = 0;
     else return tr_error(TR_EINVAL, "--set %s: %s must be %s", assignment, key, range);
   } else {
-    char *end;
-    errno = 0;
-    v = strtod(val, &end);
-    if (errno || end == val || *end || !isfinite(v))
+    /* one strict parser (core/num.h): subnormals in range are numbers, overflow is not */
+    if (tr_parse_real(key, val, -HUGE_VAL, HUGE_VAL, &v)) {
+      const char *why = strstr(tr_error_msg(), "' is too");
+      char reason[96]; /* copied: tr_error() below rewrites the message buffer */
+      snprintf(reason, sizeof reason, "%s", why ? why : "");
+      if (why)
+        return tr_error(TR_EINVAL, "--set %s: '%s'%s (%s must be %s)", assignment, val,
+                        reason + 1, key, range);
       return tr_error(TR_EINVAL, "--set %s: '%s' is not a number (%s must be %s)", assignment,
                       val, key, range);
+    }
     if ((p->type == ALG_INT && v != floor(v)) || v < p->lo || v > p->hi)
       return tr_error(TR_EINVAL, "--set %s: %s must be %s", assignment, key, range);
+    /* gamma's lower end -1 is a sentinel ("the environment's γ"), not a range */
+    if (!strcmp(key, "gamma") && v < 0 && v != -1)
+      return tr_error(TR_EINVAL, "--set %s: gamma must be -1 (the environment's) or in [0, %.10g]",
+                      assignment, p->hi);
   }
   c->values[idx] = v;
   return TR_OK;

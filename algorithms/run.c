@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "core/size.h"
 #include "theory/softmax.h"
 
 /* ---- observation normalization (the sampler's transform) --------------------------- */
@@ -84,6 +85,26 @@ static tr_status build_value(alg_run *run, size_t H, size_t nh, gsl_rng *r) {
   return nn_mlp_init_orthogonal(run->model.vnet, run->state.vparams, NN_GAIN_HIDDEN, 1.0, r);
 }
 
+/* Sizes before memory (core/size.h): the batch of T steps (observations three times over,
+ * the networks' activations, ~32 scalars) and on tabular environments the S x S one-hot
+ * observations and dense solves. */
+static tr_status run_sizes_check(const alg_run *run, const alg_shared_params *sh) {
+  size_t O = env_obs_dim(run->model.em), T = run->model.T, per, hid;
+  size_t H = sh->hidden_size, nh = sh->hidden_layers;
+  char where[128];
+  snprintf(where, sizeof where, "n_steps=%zu", T);
+  if (tr_size_mul(&hid, H, 4 * nh) || tr_size_mul(&per, O, 3) || tr_size_add(&per, per, hid) ||
+      tr_size_add(&per, per, 32))
+    return tr_mem_need(where, SIZE_MAX, 1, 1);
+  tr_status st = tr_mem_need(where, T, per, sizeof(double));
+  if (!st && run->model.tab) {
+    snprintf(where, sizeof where, "%.80s (one-hot observations of %zu states)",
+             env_model_name(run->model.em), run->model.tab->S);
+    st = tr_mem_need(where, run->model.tab->S, run->model.tab->S, 2 * sizeof(double));
+  }
+  return st;
+}
+
 static tr_status build_scratch(alg_run *run) {
   size_t T = run->model.T, O = env_obs_dim(run->model.em);
   double **bufs[] = {&run->state.values, &run->state.v_boot, &run->state.v_next, &run->state.adv, &run->state.ret,
@@ -153,6 +174,7 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
     goto fail;
   }
   run->model.n_iters = (total_steps + run->model.T - 1) / run->model.T;
+  if ((st = run_sizes_check(run, sh))) goto fail;
   run->state.rng = tr_rng_derive(seed, "algorithm");
   gsl_rng *init = tr_rng_derive(seed, "init");
   if (!run->state.rng || !init) {

@@ -1,7 +1,9 @@
 /* core/io.c — see io.h */
 #include "core/io.h"
+#include "core/size.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,33 +57,44 @@ void tr_atomic_abort(tr_atomic_file *af) {
   memset(af, 0, sizeof *af);
 }
 
+/* A text file's line of the byte at offset `at`. */
+static int line_of(const char *buf, size_t at) {
+  int line = 1;
+  for (size_t i = 0; i < at; i++) line += buf[i] == '\n';
+  return line;
+}
+
 tr_status tr_read_file(const char *path, char **text_out, size_t *len_out) {
   FILE *f = fopen(path, "rb");
   if (!f) return tr_error(TR_EIO, "%s: cannot open: %s", path, strerror(errno));
-  size_t cap = 4096, len = 0;
+  size_t cap = 4096, len = 0, max = tr_mem_limit() / TR_READ_FACTOR;
   char *buf = tr_malloc(cap);
   if (!buf) {
     fclose(f);
     return TR_ENOMEM;
   }
   size_t got;
-  while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+  tr_status st = TR_OK;
+  while (!st && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+    const char *nul = memchr(buf + len, '\0', got);
     len += got;
-    if (cap - len - 1 == 0) {
+    if (nul) { /* a text file has none: stop at the first, whatever follows */
+      st = tr_error(TR_EINVAL, "%s:%d: NUL byte in the file (not a text file?)", path,
+                    line_of(buf, (size_t)(nul - buf)));
+    } else if (len > max) { /* refused after reading what the limit allows, no more */
+      st = tr_error(TR_ENOMEM, "%s: out of memory: a file of more than %zu bytes needs more "
+                    "than the limit of %zu bytes (--max-memory)", path, max, max * TR_READ_FACTOR);
+    } else if (cap - len - 1 == 0) {
       char *nb = realloc(buf, cap *= 2);
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        return tr_error(TR_ENOMEM, "%s: out of memory", path);
-      }
-      buf = nb;
+      if (!nb) st = tr_error(TR_ENOMEM, "%s: out of memory: needs %zu bytes", path, cap);
+      else buf = nb;
     }
   }
-  int err = ferror(f);
+  if (!st && ferror(f)) st = tr_error(TR_EIO, "%s: read error", path);
   fclose(f);
-  if (err) {
+  if (st) {
     free(buf);
-    return tr_error(TR_EIO, "%s: read error", path);
+    return st;
   }
   buf[len] = '\0';
   *text_out = buf;

@@ -23,7 +23,10 @@ tr_status tr_atomic_commit(tr_atomic_file *af);
 /* Close and remove the temporary (after an error). */
 void tr_atomic_abort(tr_atomic_file *af);
 
-/* Whole file into a new NUL-terminated buffer. */
+/* Whole text file into a new NUL-terminated buffer.  A NUL byte is an error naming its line
+ * (TR_EINVAL); a file longer than the memory limit / TR_READ_FACTOR (what a parser may need
+ * per byte read) is TR_ENOMEM, refused once that much has been read. */
+#define TR_READ_FACTOR 16
 tr_status tr_read_file(const char *path, char **text_out, size_t *len_out);
 /* mkdir -p */
 tr_status tr_mkdir_p(const char *path);

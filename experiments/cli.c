@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/num.h"
 
 int exp_fail(const char *fmt, ...) {
   va_list ap;
@@ -33,12 +34,7 @@ int exp_fail_status(int status) {
 }
 
 int exp_parse_u64(const char *flag, const char *text, uint64_t *out) {
-  char *end;
-  errno = 0;
-  if (!text || !*text || *text == '-') return exp_fail("%s: '%s' is not a non-negative integer", flag, text ? text : "");
-  unsigned long long v = strtoull(text, &end, 10);
-  if (errno || *end) return exp_fail("%s: '%s' is not a non-negative integer", flag, text);
-  *out = (uint64_t)v;
+  if (tr_parse_u64(flag, text, 0, UINT64_MAX, out)) return exp_fail("%s", tr_error_msg());
   return 0;
 }
 
@@ -80,11 +76,8 @@ static int one_size(const char *flag, const char *item, void *dst, size_t i) {
 }
 
 static int one_double(const char *flag, const char *item, void *dst, size_t i) {
-  char *end;
-  errno = 0;
-  double v = strtod(item, &end);
-  if (errno || *end || end == item) return exp_fail("%s: '%s' is not a number", flag, item);
-  ((double *)dst)[i] = v;
+  if (tr_parse_real(flag, item, -HUGE_VAL, HUGE_VAL, (double *)dst + i))
+    return exp_fail("%s", tr_error_msg());
   return 0;
 }
 
@@ -117,9 +110,8 @@ int exp_parse_double_list(const char *flag, const char *text, double **out, size
 }
 
 int exp_parse_scale(const char *text, double *out) {
-  char *end;
-  double v = strtod(text, &end);
-  if (end == text || *end || !(v > 0) || !isfinite(v))
+  double v;
+  if (tr_parse_real("--scale", text, 0, HUGE_VAL, &v) || !(v > 0))
     return exp_fail("--scale: '%s' is not a positive number", text);
   *out = v;
   return 0;

@@ -1,11 +1,8 @@
 /* experiments/cli.h — the helpers every subcommand shares (cli.c); the subcommands
  * themselves are declared in commands.h.
  *
- * Exit status: 0 success; 1 a check failed (a theorem violated, a run diverged); 2 bad
- * input, with one line "trbench: error: WHERE: WHAT" on stderr; also 2 when the machine
- * ran out of memory, with the line "trbench: error: out of memory: WHAT" (a resource
- * failure is no check that failed: retrying with a smaller problem or more memory is the
- * user's move, as with bad input). */
+ * Exit status: 0 success; 1 a check failed (a theorem violated); 2 bad input or out of
+ * memory, with one line "trbench: error: WHERE: WHAT" on stderr. */
 #ifndef EXP_CLI_H
 #define EXP_CLI_H
 
@@ -20,7 +17,8 @@
 /* Prints "trbench: error: <message>" and returns EXP_EXIT_INPUT. */
 int exp_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the library's last message as an error; exit status 2 for bad input
- * (TR_EINVAL, TR_EIO) and for out of memory (TR_ENOMEM: "out of memory: ..."), 1 otherwise. */
+ * (TR_EINVAL, TR_EIO) and for out of memory (TR_ENOMEM: a resource limit, the input asked
+ * for more than --max-memory or the machine has), 1 otherwise. */
 int exp_fail_status(int status);
 
 /* Parsers for flag values; on error they print the message and return EXP_EXIT_INPUT. */

@@ -1,5 +1,6 @@
 /* experiments/cmd_exact.c — `trbench eval` and `trbench solve` (DESIGN.md "Exact outputs"). */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,17 @@ static int exact_args(int argc, char **argv, int solve, const char **mdp_path,
   return 0;
 }
 
+/* Exact values that overflow (rewards near DBL_MAX, γ near 1) are no result: TR_EINVAL naming
+ * the MDP file and the first non-finite entry of x (n values called `what`). */
+static tr_status finite_or_fail(const char *path, const char *what, const double *x, size_t n,
+                                double gamma) {
+  for (size_t s = 0; s < n; s++)
+    if (!isfinite(x[s]))
+      return tr_error(TR_EINVAL, "%s: exact evaluation overflows: %s(s=%zu) is %g (rewards too "
+                      "large for discount %g)", path, what, s, x[s], gamma);
+  return TR_OK;
+}
+
 int exp_cmd_eval(int argc, char **argv) {
   const char *path = NULL, *policy = "uniform";
   int help, rc = exact_args(argc, argv, 0, &path, &policy, &help);
@@ -74,6 +86,9 @@ int exp_cmd_eval(int argc, char **argv) {
     st = mdp_policy_read(policy, S, A, &pi);
   }
   if (!st) st = thy_evaluate(v, m, pi, THY_SOLVER_AUTO, NULL);
+  if (!st) st = finite_or_fail(path, "V", v->V, S, m->gamma);
+  if (!st) st = finite_or_fail(path, "d", v->d, S, m->gamma);
+  if (!st) st = finite_or_fail(path, "Q", v->Q, S * A, m->gamma);
   if (st) {
     rc = exp_fail_status(st);
   } else {
@@ -102,6 +117,7 @@ int exp_cmd_solve(int argc, char **argv) {
   size_t S = m->S, A = m->A;
   double *V = tr_malloc(S * sizeof *V), *pi = tr_malloc(S * A * sizeof *pi);
   tr_status st = V && pi ? thy_policy_iteration(V, pi, m, THY_SOLVER_AUTO, NULL) : TR_ENOMEM;
+  if (!st) st = finite_or_fail(path, "V", V, S, m->gamma);
   if (st) {
     rc = exp_fail_status(st);
   } else {

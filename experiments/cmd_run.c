@@ -60,13 +60,15 @@ static double last100_mean(const last100 *l) {
 
 static void run_help(FILE *f) {
   fputs("usage: trbench run --algo NAME --env NAME --steps N --seed S [--set key=value ...]\n"
-        "                   --out DIR [--quiet]\n\n"
+        "                   --out DIR [--force] [--quiet]\n\n"
         "One training run (algorithm x environment x seed) into the run directory DIR:\n"
         "  config.ini    every resolved parameter, the seed, the trbench version and commit\n"
         "  progress.tsv  one row per iteration (header first; nan where a column does not apply)\n"
         "  summary.ini   return_last100, steps_per_s, status (ok|diverged|failed) and reason;\n"
         "                on tabular environments exact_J of the final policy and optimal_J\n"
         "The directory is written as DIR.tmp.<pid> and renamed into place when complete.\n"
+        "DIR must not exist or hold a complete trbench run, which is then replaced atomically\n"
+        "(checked before training); --force replaces whatever DIR is.\n"
         "A NaN or inf in any loss stops the run as diverged, naming the quantity (exit 1).\n"
         "trbench algos lists the algorithms and their parameters; --set overrides any.\n"
         "--quiet drops the live progress line; the closing line (status, return_last100,\n"
@@ -77,6 +79,7 @@ typedef struct {
   const char *algo, *env, *out;
   size_t steps;
   uint64_t seed;
+  int force;       /* --force: replace whatever --out is */
   int quiet, progress; /* progress: the live line even when stderr is not a terminal */
   char **sets;
   size_t n_sets;
@@ -88,7 +91,7 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       {"steps", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
       {"set", required_argument, 0, 'k'}, {"out", required_argument, 0, 'o'},
       {"quiet", no_argument, 0, 'q'}, {"progress", no_argument, 0, 'p'},
-      {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"force", no_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c, have_steps = 0, have_seed = 0;
   optind = 0;
   opterr = 0;
@@ -108,6 +111,7 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
     case 'k': a->sets[a->n_sets++] = optarg; break;
     case 'o': a->out = optarg; break;
     case 'q': a->quiet = 1; break;
+    case 'f': a->force = 1; break;
     case 'p': a->progress = 1; break;
     case 'h': *help = 1; return 0;
     default:
@@ -205,6 +209,8 @@ int exp_cmd_run(int argc, char **argv) {
     if (help) run_help(stdout);
     return rc;
   }
+  tr_status st0 = exp_rundir_check(a.out, a.force); /* before anything costly */
+  if (st0) return exp_fail_status(st0);
   const alg_class *cls = alg_find(a.algo);
   if (!cls) return exp_fail("--algo: %s", tr_error_msg());
   alg_config cfgv;
@@ -228,7 +234,7 @@ int exp_cmd_run(int argc, char **argv) {
     return exp_fail_status(st);
   }
   exp_rundir rd;
-  if ((st = exp_rundir_begin(&rd, a.out))) goto done;
+  if ((st = exp_rundir_begin_force(&rd, a.out, a.force))) goto done;
   if ((st = write_config(&rd, &a, run, argc, argv))) goto abort;
   FILE *prog = exp_rundir_open(&rd, "progress.tsv");
   if (!prog) {

@@ -274,14 +274,17 @@ int exp_cmd_verify(int argc, char **argv) {
     case 'n': rc = exp_parse_size("--mdps", optarg, &o.n_mdps); break;
     case 's': rc = exp_parse_u64("--seed", optarg, &o.seed); break;
     case 'S':
+      free(states); /* a flag given twice: the last counts */
       rc = exp_parse_size_list("--states", optarg, &states, &o.n_states);
       o.states = states;
       break;
     case 'A':
+      free(actions); /* a flag given twice: the last counts */
       rc = exp_parse_size_list("--actions", optarg, &actions, &o.n_actions);
       o.actions = actions;
       break;
     case 'g':
+      free(gammas); /* a flag given twice: the last counts */
       rc = exp_parse_double_list("--gamma", optarg, &gammas, &o.n_gammas);
       o.gammas = gammas;
       for (size_t i = 0; !rc && i < o.n_gammas; i++)

@@ -3,10 +3,12 @@
 #include <cblas.h>
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "core/error.h"
+#include "core/size.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 
@@ -39,12 +41,58 @@ static void usage(FILE *f) {
              "commands:\n");
   for (size_t i = 0; i < n_commands; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].doc);
   fprintf(f, "  %-8s %s\n", "help", "this text");
-  fprintf(f, "\n%s — exit status: 0 ok, 1 a check failed, 2 bad input\n", PACKAGE_STRING);
+  fprintf(f, "\noptions of every command:\n"
+             "  --max-memory SIZE  refuse any input that needs more than SIZE bytes (K, M, G, T\n"
+             "                     suffixes; default: the machine's physical memory)\n"
+             "numbers: unsigned options take decimal digits only (no sign, no spaces); real\n"
+             "options and --set values take [-]digits[.digits][e[-]digits] (subnormals are\n"
+             "numbers; inf, nan, hexadecimal and values that overflow are refused)\n");
+  fprintf(f, "\n%s — exit status: 0 ok, 1 a check failed, 2 bad input or out of memory\n",
+          PACKAGE_STRING);
+}
+
+/* Removes "--max-memory SIZE" / "--max-memory=SIZE" from argv (any position after the
+ * command) and exports the limit as TRBENCH_MAX_MEMORY (core/size.h), so the runs a sweep
+ * starts inherit it.  Returns 0 or EXP_EXIT_INPUT. */
+static int take_max_memory(int *argc, char **argv) {
+  int j = 1;
+  for (int i = 1; i < *argc; i++) {
+    const char *v = NULL;
+    if (!strcmp(argv[i], "--")) {
+      while (i < *argc) argv[j++] = argv[i++];
+      break;
+    }
+    if (!strcmp(argv[i], "--max-memory")) {
+      if (i + 1 >= *argc) return exp_fail("--max-memory: a SIZE is required (e.g. 8G)");
+      v = argv[++i];
+    } else if (!strncmp(argv[i], "--max-memory=", 13)) {
+      v = argv[i] + 13;
+    } else {
+      argv[j++] = argv[i];
+      continue;
+    }
+    size_t b;
+    if (tr_mem_parse(v, &b)) return exp_fail("%s", tr_error_msg());
+    char text[32];
+    snprintf(text, sizeof text, "%zu", b);
+    setenv("TRBENCH_MAX_MEMORY", text, 1);
+  }
+  argv[j] = NULL;
+  *argc = j;
+  return 0;
 }
 
 int main(int argc, char **argv) {
   gsl_set_error_handler_off(); /* the library reports errors; GSL must not abort */
   openblas_set_num_threads(1);  /* BLAS single-threaded inside a run (DESIGN.md) */
+  if (argc < 2) {
+    usage(stderr);
+    return EXP_EXIT_INPUT;
+  }
+  if (take_max_memory(&argc, argv)) return EXP_EXIT_INPUT;
+  const char *e = getenv("TRBENCH_MAX_MEMORY");
+  size_t lim;
+  if (e && *e && tr_mem_parse(e, &lim)) return exp_fail("TRBENCH_MAX_MEMORY: %s", tr_error_msg());
   if (argc < 2) {
     usage(stderr);
     return EXP_EXIT_INPUT;

@@ -12,6 +12,8 @@
 
 #include "algorithms/registry.h"
 #include "core/io.h"
+#include "core/num.h"
+#include "core/size.h"
 #include "mdps/env.h"
 
 typedef struct {
@@ -21,12 +23,32 @@ typedef struct {
   char err[512];     /* the first error */
   int err_line;
   int seen_experiment;
+  unsigned experiment_keys; /* bit i: experiment key i given (each at most once) */
+  int env_line;             /* the line of environments = */
+  char section[64];         /* the section of the last key, to see a section given twice */
 } parse_ctx;
 
+/* inih's limits (ini.c, Debian's libinih 55): a section name keeps 49 characters. */
+#define SPEC_MAX_SECTION 49
+
+static int fail(parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Lines are counted where they begin; a line longer than inih's buffer is an error on its
+ * own line (inih would read it as several). */
 static char *reader(char *str, int num, void *stream) {
   parse_ctx *c = stream;
+  if (c->err[0]) return NULL;
   char *r = fgets(str, num, c->f);
-  if (r) c->line++;
+  if (!r) return NULL;
+  c->line++;
+  size_t n = strlen(r);
+  if (n && r[n - 1] != '\n') { /* the buffer is full, or this is the last line */
+    int next = getc(c->f);
+    if (next != EOF) {
+      fail(c, "line longer than %d characters", num - 2);
+      return NULL;
+    }
+  }
   return r;
 }
 
@@ -57,11 +79,15 @@ static char *trim_dup(const char *v) {
 /* Split a comma-separated list into trimmed, non-empty items. */
 static int split(parse_ctx *c, const char *key, const char *v, char ***items, size_t *n) {
   char *copy = strdup(v), *save = NULL;
-  if (!copy) return fail(c, "out of memory");
   size_t cap = 1;
   for (const char *p = v; *p; p++) cap += *p == ',';
   *items = calloc(cap, sizeof **items);
   *n = 0;
+  if (!copy || !*items) {
+    free(copy);
+    free(*items);
+    return fail(c, "out of memory");
+  }
   for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     char *t = trim_dup(tok);
     if (!t || !*t) {
@@ -71,30 +97,43 @@ static int split(parse_ctx *c, const char *key, const char *v, char ***items, si
     (*items)[(*n)++] = t;
   }
   free(copy);
-  if (!*n) return fail(c, "%s: empty list", key);
+  if (!*n) {
+    free(*items);
+    return fail(c, "%s: empty list", key);
+  }
   return 1;
 }
 
-static int parse_u64(const char *v, uint64_t *out) {
-  char *end;
-  errno = 0;
-  while (isspace((unsigned char)*v)) v++;
-  if (!*v || *v == '-') return 0;
-  unsigned long long x = strtoull(v, &end, 10);
-  while (isspace((unsigned char)*end)) end++;
-  if (errno || *end) return 0;
-  *out = x;
+static void free_items(char **items, size_t n) {
+  for (size_t i = 0; i < n; i++) free(items[i]);
+  free(items);
+}
+
+/* A plain identifier: a letter, digit or '_', then letters, digits, '_', '-', '.'. */
+static int plain_identifier(const char *v) {
+  if (!*v || !(isalnum((unsigned char)*v) || *v == '_')) return 0;
+  for (; *v; v++)
+    if (!(isalnum((unsigned char)*v) || strchr("_-.", *v))) return 0;
   return 1;
+}
+
+static int has_duplicate(char **items, size_t n, size_t *dup) {
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(items[i], items[j])) {
+        *dup = i;
+        return 1;
+      }
+  return 0;
+}
+
+/* Spec values are trimmed by inih; the number itself follows core/num.h. */
+static int parse_u64(const char *v, uint64_t *out) {
+  return !tr_parse_u64("", v, 0, UINT64_MAX, out);
 }
 
 static int parse_real(const char *v, double *out) {
-  char *end;
-  errno = 0;
-  double x = strtod(v, &end);
-  while (isspace((unsigned char)*end)) end++;
-  if (errno || end == v || *end || !isfinite(x)) return 0;
-  *out = x;
-  return 1;
+  return !tr_parse_real("", v, -HUGE_VAL, HUGE_VAL, out);
 }
 
 static int parse_bool(const char *v, int *out) {
@@ -104,11 +143,24 @@ static int parse_bool(const char *v, int *out) {
   return 1;
 }
 
+static const char *const experiment_keys[] = {"name", "environments", "seeds", "steps", "score",
+                                              "normalization", "scale_seeds", "paper",
+                                              "description"};
+
 static int experiment_key(parse_ctx *c, const char *k, const char *v) {
   exp_spec *s = c->s;
   c->seen_experiment = 1;
+  for (unsigned i = 0; i < sizeof experiment_keys / sizeof *experiment_keys; i++)
+    if (!strcmp(k, experiment_keys[i])) {
+      if (c->experiment_keys & (1u << i)) return fail(c, "[experiment]: %s given twice", k);
+      c->experiment_keys |= 1u << i;
+    }
   if (!strcmp(k, "name")) {
-    if (!*v || strchr(v, '/') || strchr(v, ' ')) return fail(c, "name: '%s' must be a non-empty word without '/' or spaces", v);
+    if (!*v || strchr(v, '/') || strchr(v, ' '))
+      return fail(c, "name: '%s' must be a non-empty word without '/' or spaces", v);
+    if (!plain_identifier(v) || strlen(v) > 64)
+      return fail(c, "name: '%s' must be a plain identifier (letters, digits, '_', '-', '.'; "
+                     "not starting with '.' or '-'; at most 64 characters)", v);
     free(s->name);
     s->name = strdup(v);
   } else if (!strcmp(k, "environments")) {
@@ -132,36 +184,44 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
       }
     }
     n = m;
-    for (size_t i = 0; i < n; i++) {
-      env_model *m = env_model_alloc(items[i]);
-      if (!m) {
-        for (size_t j = 0; j < n; j++) free(items[j]);
-        free(items);
+    size_t dup;
+    if (has_duplicate(items, n, &dup)) {
+      fail(c, "environments: '%s' given twice", items[dup]);
+      free_items(items, n);
+      return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+      if (env_name_check(items[i])) { /* validated, not built */
+        free_items(items, n);
         return fail(c, "environments: %s", tr_error_msg());
       }
-      env_model_free(m);
-    }
     s->envs = items;
     s->n_envs = n;
+    c->env_line = c->line;
   } else if (!strcmp(k, "seeds")) {
     uint64_t count;
     if (parse_u64(v, &count) && !strchr(v, ',')) {
       if (count < 1 || count > 100000) return fail(c, "seeds: a count must be in [1, 100000], got %s", v);
-      s->n_seeds = count;
       s->seeds = malloc(count * sizeof *s->seeds);
+      if (!s->seeds) return fail(c, "out of memory");
+      s->n_seeds = count;
       for (size_t i = 0; i < count; i++) s->seeds[i] = i + 1;
     } else {
       char **items;
-      size_t n;
+      size_t n, dup;
       if (!split(c, k, v, &items, &n)) return 0;
       s->seeds = malloc(n * sizeof *s->seeds);
+      if (!s->seeds) {
+        free_items(items, n);
+        return fail(c, "out of memory");
+      }
       s->n_seeds = n;
       int ok = 1;
-      for (size_t i = 0; i < n; i++) {
-        ok = ok && parse_u64(items[i], &s->seeds[i]);
-        free(items[i]);
-      }
-      free(items);
+      for (size_t i = 0; i < n; i++) ok = ok && parse_u64(items[i], &s->seeds[i]);
+      int twice = ok && has_duplicate(items, n, &dup);
+      if (twice) fail(c, "seeds: %s given twice", items[dup]);
+      free_items(items, n);
+      if (twice) return 0;
       if (!ok) return fail(c, "seeds: '%s' is neither a count nor a list of non-negative integers", v);
     }
   } else if (!strcmp(k, "steps")) {
@@ -205,12 +265,21 @@ static exp_variant *variant_of(parse_ctx *c, const char *name) {
   return v;
 }
 
-static int variant_key(parse_ctx *c, const char *vname, const char *k, const char *v) {
+static int variant_key(parse_ctx *c, const char *section, const char *vname, const char *k,
+                       const char *v) {
   if (!*vname) return fail(c, "[variant]: a variant needs a name: [variant NAME]");
   for (const char *p = vname; *p; p++)
     if (*p == '/' || *p == ',') return fail(c, "[variant %s]: names may not contain '/' or ','", vname);
+  if (strlen(section) >= SPEC_MAX_SECTION) /* inih cut it: two long names could merge */
+    return fail(c, "[%s...]: a section name must be shorter than %d characters",
+                section, SPEC_MAX_SECTION);
+  size_t before = c->s->n_variants;
+  int new_section = strcmp(section, c->section) != 0;
+  snprintf(c->section, sizeof c->section, "%s", section);
   exp_variant *var = variant_of(c, vname);
   if (!var) return fail(c, "out of memory");
+  if (new_section && c->s->n_variants == before)
+    return fail(c, "[variant %s] given twice (first at line %d)", vname, var->line);
   if (!strcmp(k, "algo")) {
     if (var->algo) return fail(c, "[variant %s]: algo given twice", vname);
     if (!alg_find(v)) return fail(c, "[variant %s]: %s", vname, tr_error_msg());
@@ -241,6 +310,10 @@ static int variant_key(parse_ctx *c, const char *vname, const char *k, const cha
     var->group = strdup(v);
   } else {
     if (!var->algo) return fail(c, "[variant %s]: algo must come before the parameter '%s'", vname, k);
+    size_t kl = strlen(k);
+    for (size_t i = 0; i < var->n_sets; i++)
+      if (!strncmp(var->sets[i], k, kl) && var->sets[i][kl] == '=')
+        return fail(c, "[variant %s]: %s given twice", vname, k);
     const alg_class *cls = alg_find(var->algo);
     alg_config cfg;
     /* KEY@ENV: for one of the experiment's environments only */
@@ -258,6 +331,11 @@ static int variant_key(parse_ctx *c, const char *vname, const char *k, const cha
     if (alg_config_init(&cfg, cls)) return free(env), fail(c, "out of memory");
     size_t n = klen + strlen(v) + 2;
     char *kv = malloc(n);
+    if (!kv) {
+      alg_config_clear(&cfg);
+      free(env);
+      return fail(c, "out of memory");
+    }
     snprintf(kv, n, "%.*s=%s", (int)klen, k, v);
     tr_status st = alg_config_set(&cfg, kv);
     alg_config_clear(&cfg);
@@ -284,11 +362,16 @@ static int variant_key(parse_ctx *c, const char *vname, const char *k, const cha
 static int handler(void *user, const char *section, const char *name, const char *value) {
   parse_ctx *c = user;
   if (c->err[0]) return 0;
-  if (!strcmp(section, "experiment")) return experiment_key(c, name, value);
+  if (!strcmp(section, "experiment")) {
+    if (strcmp(c->section, section) && c->seen_experiment)
+      return fail(c, "[experiment] given twice");
+    snprintf(c->section, sizeof c->section, "%s", section);
+    return experiment_key(c, name, value);
+  }
   if (!strncmp(section, "variant", 7) && (section[7] == ' ' || section[7] == '\0')) {
     const char *vn = section + 7;
     while (*vn == ' ') vn++;
-    return variant_key(c, vn, name, value);
+    return variant_key(c, section, vn, name, value);
   }
   if (!*section) return fail(c, "'%s' outside a section (expected [experiment] or [variant NAME])", name);
   return fail(c, "unknown section [%s] (expected [experiment] or [variant NAME])", section);
@@ -308,6 +391,33 @@ void exp_spec_free(exp_spec *s) {
   }
   free(s->variants);
   free(s);
+}
+
+#define SPEC_ID_PART 96 /* each of the variant's and environment's parts of a run id */
+
+/* Run ids "<variant>__<env>__s<seed>" must differ: two variants (or environments) whose
+ * file-name-safe forms are equal, or are cut to the same SPEC_ID_PART - 1 characters, would
+ * write the same run directories. */
+static tr_status check_run_ids(const exp_spec *s, int env_line) {
+  char a[SPEC_ID_PART], b[SPEC_ID_PART];
+  for (size_t i = 0; i < s->n_variants; i++)
+    for (size_t j = 0; j < i; j++) {
+      exp_safe_name(a, sizeof a, s->variants[i].name);
+      exp_safe_name(b, sizeof b, s->variants[j].name);
+      if (!strcmp(a, b))
+        return tr_error(TR_EINVAL, "%s:%d: [variant %s]: its run id '%s' is that of [variant %s] "
+                        "(line %d); rename one", s->path, s->variants[i].line,
+                        s->variants[i].name, a, s->variants[j].name, s->variants[j].line);
+    }
+  for (size_t i = 0; i < s->n_envs; i++)
+    for (size_t j = 0; j < i; j++) {
+      exp_safe_name(a, sizeof a, s->envs[i]);
+      exp_safe_name(b, sizeof b, s->envs[j]);
+      if (!strcmp(a, b))
+        return tr_error(TR_EINVAL, "%s:%d: environments: %s and %s give the same run id '%s'",
+                        s->path, env_line, s->envs[j], s->envs[i], a);
+    }
+  return TR_OK;
 }
 
 /* A relative spec path that does not exist here is looked up among the installed specs,
@@ -352,6 +462,7 @@ tr_status exp_spec_read(exp_spec **out, const char *path) {
     if (!s->variants[i].algo)
       st = tr_error(TR_EINVAL, "%s:%d: [variant %s] has no algo", path, s->variants[i].line,
                     s->variants[i].name);
+  if (!st) st = check_run_ids(s, c.env_line);
   if (st) {
     exp_spec_free(s);
     return st;
@@ -376,16 +487,23 @@ tr_status exp_spec_runs(const exp_spec *s, double scale, size_t max_seeds, exp_r
     if (ns > s->n_seeds) ns = s->n_seeds;
   }
   if (max_seeds > 0 && max_seeds < ns) ns = max_seeds;
-  size_t total = s->n_variants * s->n_envs * ns, k = 0;
+  size_t total = tr_size_bytes(s->n_variants, s->n_envs, ns), k = 0;
+  if (tr_mem_need("the spec's runs", total, sizeof(exp_run_ref), 1)) return TR_ENOMEM;
   exp_run_ref *r = calloc(total ? total : 1, sizeof *r);
-  if (!r) return tr_error(TR_ENOMEM, "out of memory");
+  if (!r) return tr_error(TR_ENOMEM, "out of memory: needs %zu bytes", total * sizeof *r);
   for (size_t v = 0; v < s->n_variants; v++) {
     size_t base = s->variants[v].steps ? s->variants[v].steps : s->steps;
-    size_t steps = (size_t)llround((double)base * scale);
+    double scaled = (double)base * scale;
+    if (!(scaled <= 9007199254740992.0)) { /* 2^53: every step count below is exact */
+      free(r);
+      return tr_error(TR_EINVAL, "--scale %g: %zu steps x %g is more than 2^53 steps", scale,
+                      base, scale);
+    }
+    size_t steps = (size_t)llround(scaled);
     if (steps < 1) steps = 1;
     for (size_t e = 0; e < s->n_envs; e++)
       for (size_t i = 0; i < ns; i++, k++) {
-        char vn[96], en[96];
+        char vn[SPEC_ID_PART], en[SPEC_ID_PART];
         exp_safe_name(vn, sizeof vn, s->variants[v].name);
         exp_safe_name(en, sizeof en, s->envs[e]);
         r[k].variant = v;

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 #include "core/clock.h"
 #include "core/io.h"
+#include "core/num.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/rundir.h"
@@ -85,7 +87,9 @@ static void sweep_help(FILE *f) {
         "Runs every (variant, environment, seed) of the spec as its own `trbench run`\n"
         "process, N at a time (default 1), BLAS single-threaded in each, into\n"
         "DIR/<experiment>/runs/<run-id>/ (DIR: --results, default results).\n"
-        "  --resume       skip complete runs, redo incomplete ones\n"
+        "  --resume       skip complete runs, redo incomplete ones; removes (and reports) the\n"
+        "                 temporary directories of killed runs\n"
+        "  -j N           N runs at a time, 1 <= N <= 4096\n"
         "  --shard I/N    run only the runs k with k mod N = I (0 <= I < N)\n"
         "  --scale F      multiply steps by F (and the seeds' count when the spec sets\n"
         "                 scale_seeds = true): quick smoke versions\n"
@@ -100,6 +104,9 @@ static void sweep_help(FILE *f) {
         "The folder remembers its --results, --scale and --seeds (sweep.ini beside sweep.log,\n"
         "and a look-up by spec under ~/.local/state/trbench): --resume, --status, table, plot\n"
         "and compare use them; a different --scale or --seeds on the same folder is an error.\n"
+        "A complete run directory is only ever replaced by a complete one (without --resume\n"
+        "the runs are redone, each swapped in when finished); anything else in its place is\n"
+        "left alone and that run recorded as failed.\n"
         "A failed or diverged run is recorded and counted, never fatal.  SIGINT/SIGTERM stop\n"
         "cleanly (finished runs kept); then --resume continues.  Exit status 0 when every\n"
         "run finished ok, 1 when some failed or diverged, 2 on bad input.\n", f);
@@ -112,17 +119,22 @@ typedef struct {
   exp_sweep_flags flags; /* --results, --scale, --seeds as typed (sweep_state.h) */
 } sweep_args;
 
+/* "I/N": two strict unsigned numbers (core/num.h), 0 <= I < N. */
 static int parse_shard(const char *t, size_t *i, size_t *n) {
-  char *end;
-  errno = 0;
-  unsigned long a = strtoul(t, &end, 10);
-  if (errno || end == t || *end != '/') return exp_fail("--shard: '%s' is not I/N", t);
-  const char *q = end + 1;
-  unsigned long b = strtoul(q, &end, 10);
-  if (errno || end == q || *end || b == 0) return exp_fail("--shard: '%s' is not I/N", t);
-  if (a >= b) return exp_fail("--shard: I must be in [0, N): got %lu/%lu", a, b);
-  *i = a;
-  *n = b;
+  const char *slash = strchr(t, '/');
+  char left[32];
+  uint64_t a, b;
+  if (!slash || (size_t)(slash - t) >= sizeof left) return exp_fail("--shard: '%s' is not I/N", t);
+  memcpy(left, t, (size_t)(slash - t));
+  left[slash - t] = '\0';
+  if (tr_parse_u64("--shard", left, 0, UINT64_MAX, &a) ||
+      tr_parse_u64("--shard", slash + 1, 1, UINT64_MAX, &b))
+    return exp_fail("--shard: '%s' is not I/N", t);
+  if (a >= b)
+    return exp_fail("--shard: I must be in [0, N): got %llu/%llu", (unsigned long long)a,
+                    (unsigned long long)b);
+  *i = (size_t)a;
+  *n = (size_t)b;
   return 0;
 }
 
@@ -139,10 +151,12 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
   *help = 0;
   while ((c = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
     switch (c) {
-    case 'j':
-      if (exp_parse_size("-j", optarg, &a->jobs)) return EXP_EXIT_INPUT;
-      if (a->jobs < 1) return exp_fail("-j: must be at least 1");
+    case 'j': { /* -j is a count of processes: [1, 4096] */
+      uint64_t j;
+      if (tr_parse_u64("-j", optarg, 1, 4096, &j)) return exp_fail("%s", tr_error_msg());
+      a->jobs = (size_t)j;
       break;
+    }
     case 'r': a->resume = 1; break;
     case 's':
       if (parse_shard(optarg, &a->shard_i, &a->shard_n)) return EXP_EXIT_INPUT;
@@ -193,6 +207,23 @@ static void progress(size_t done, size_t running, size_t failed, size_t total, d
       done, running, failed, total, rate, eta);
 }
 
+/* A line of sweep.log that cannot be written (a full disk) goes to stderr instead, so the
+ * reason is never lost. */
+static void log_line(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(FILE *log, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(log, fmt, ap);
+  va_end(ap);
+  if (fflush(log) == 0 && !ferror(log)) return;
+  int e = errno;
+  fprintf(stderr, "trbench sweep: sweep.log: cannot write (%s): ", strerror(e));
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  clearerr(log);
+}
+
 /* status of a finished run: 0 ok, 1 failed or diverged (from its summary.ini or exit). */
 static int finished_status(const char *dir, int wstatus, FILE *log, const char *id) {
   if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return 0;
@@ -202,9 +233,8 @@ static int finished_status(const char *dir, int wstatus, FILE *log, const char *
   int found;
   if (!exp_summary_read(p, NULL, &s, NULL, &found) && found)
     snprintf(why, sizeof why, "status = %s", exp_run_state_name(s.state));
-  if (WIFSIGNALED(wstatus)) fprintf(log, "%s\tkilled by signal %d\n", id, WTERMSIG(wstatus));
-  else fprintf(log, "%s\texit %d\t%s (see logs/%s.log)\n", id, WEXITSTATUS(wstatus), why, id);
-  fflush(log);
+  if (WIFSIGNALED(wstatus)) log_line(log, "%s\tkilled by signal %d\n", id, WTERMSIG(wstatus));
+  else log_line(log, "%s\texit %d\t%s (see logs/%s.log)\n", id, WEXITSTATUS(wstatus), why, id);
   return 1;
 }
 
@@ -246,12 +276,13 @@ static void exec_run(const sweep_state *w, size_t k) {
 static void sweep_spawn(sweep_state *w) {
   while (w->next < w->n_todo && w->running < w->jobs && !stop_requested) {
     size_t k = w->todo[w->next++];
-    exp_remove_tree(w->dirs[k]); /* an incomplete or stale directory is redone */
+    /* nothing is removed here: the run replaces a complete directory atomically when it
+     * is complete itself, and refuses (recorded as failed) anything that is not a run */
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) exec_run(w, k);
     if (pid < 0) {
-      fprintf(w->log, "%s\tfork failed: %s\n", w->runs[k].id, strerror(errno));
+      log_line(w->log, "%s\tfork failed: %s\n", w->runs[k].id, strerror(errno));
       w->failed++;
       w->done_n++;
       continue;
@@ -349,7 +380,8 @@ static int sweep_status(const sweep_args *a, const sweep_state *w, size_t n_runs
            w->root, set->scale, seeds);
     printf("complete\t%zu\nrunning\t%zu\nstale\t%zu\nmissing\t%zu\n", count[EXP_SWEEP_COMPLETE],
            count[EXP_SWEEP_RUNNING], count[EXP_SWEEP_STALE], count[EXP_SWEEP_MISSING]);
-    if (a->clean) printf("removed %zu stale temporar%s\n", removed, removed == 1 ? "y" : "ies");
+    if (a->clean)
+      printf("removed %zu stale temporary director%s\n", removed, removed == 1 ? "y" : "ies");
     fflush(stdout);
     if (a->jobs_file) rc = write_jobs_file(a, w, left, n_left, " (what remains)");
   }
@@ -364,8 +396,8 @@ static tr_status sweep_clean_stale(const sweep_args *a, const sweep_state *w, si
   for (size_t k = 0; k < n_runs && !st; k++)
     if (k % a->shard_n == a->shard_i) st = exp_run_clean_stale(w->dirs[k], &removed);
   if (!st && removed)
-    fprintf(stderr, "trbench sweep %s: removed %zu stale temporar%s of killed runs\n", w->s->name,
-            removed, removed == 1 ? "y" : "ies");
+    fprintf(stderr, "trbench sweep %s: removed %zu stale temporary director%s of killed runs\n",
+            w->s->name, removed, removed == 1 ? "y" : "ies");
   return st;
 }
 
@@ -374,17 +406,17 @@ static int sweep_execute(const sweep_args *a, sweep_state *w, size_t skipped) {
   char *logp = tr_path_join(w->root, "sweep.log");
   w->log = logp ? fopen(logp, "a") : NULL;
   free(logp);
-  if (!w->log) return exp_fail("%s/sweep.log: cannot write", w->root);
+  if (!w->log) return exp_fail("%s/sweep.log: cannot write: %s", w->root, strerror(errno));
   struct sigaction sa = {0}, old_int, old_term;
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
-  w->jobs = a->jobs;
-  if (!(w->slots = calloc(a->jobs, sizeof *w->slots))) {
+  w->jobs = a->jobs > w->n_todo ? (w->n_todo ? w->n_todo : 1) : a->jobs; /* no idle slots */
+  if (!(w->slots = calloc(w->jobs, sizeof *w->slots))) {
     fclose(w->log);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    return exp_fail("out of memory: %zu job slots", a->jobs);
+    return exp_fail("out of memory: %zu job slots", w->jobs);
   }
   w->t0 = tr_clock_seconds();
   for (size_t i = 0; i < w->n_todo; i++) w->steps_total += (double)w->runs[w->todo[i]].steps;

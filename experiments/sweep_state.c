@@ -267,7 +267,10 @@ static int each_tmp(const char *dir, int (*each)(const char *, long, void *), vo
   struct dirent *e;
   int rc = 0;
   while (!rc && (e = readdir(d))) {
-    if (strncmp(e->d_name, leaf, n) || strncmp(e->d_name + n, ".tmp.", 5)) continue;
+    /* RUN.tmp.PID: a run being written; RUN.old.PID: a replaced run (two-rename commits) */
+    if (strncmp(e->d_name, leaf, n) ||
+        (strncmp(e->d_name + n, ".tmp.", 5) && strncmp(e->d_name + n, ".old.", 5)))
+      continue;
     char *end;
     long pid = strtol(e->d_name + n + 5, &end, 10);
     if (*end || pid <= 0) continue;
@@ -308,7 +311,7 @@ static int owner_alive(const char *tmp, long pid) {
   gethostname(me, sizeof me - 1);
   if (host[0] && strcmp(host, me)) /* another host: alive while it still writes */
     return difftime(time(NULL), (time_t)newest_mtime(tmp)) < EXP_SWEEP_REMOTE_LIVE_S;
-  return kill((pid_t)opid, 0) == 0 || errno == EPERM;
+  return exp_process_alive((pid_t)opid);
 }
 
 static int note_tmp(const char *tmp, long pid, void *ctx) {

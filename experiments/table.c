@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "core/num.h"
 #include "core/io.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"

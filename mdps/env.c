@@ -76,6 +76,15 @@ env_model *env_model_alloc(const char *name) {
   return m;
 }
 
+tr_status env_name_check(const char *name) {
+  const env_entry *e = name ? lookup(name) : NULL;
+  if (e && e->tabular) return env_tabular_check(name);
+  env_model *m = env_model_alloc(name);
+  if (!m) return TR_EINVAL;
+  env_model_free(m);
+  return TR_OK;
+}
+
 void env_model_free(env_model *m) {
   if (!m) return;
   if (m->cls && m->cls->model_free && m->impl) m->cls->model_free(m->impl);

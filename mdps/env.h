@@ -46,6 +46,9 @@ typedef struct env env;
  * ("unknown environment 'x' (known: cartpole, ...)"). */
 env_model *env_model_alloc(const char *name);
 void env_model_free(env_model *m);
+/* Whether env_model_alloc(name) can succeed, without building large models: the name, its
+ * parameters and (for generated tabular MDPs) their memory against core/size.h's limit. */
+tr_status env_name_check(const char *name);
 /* The contract's names, comma separated (for messages and `trbench envs`). */
 const char *env_names(void);
 

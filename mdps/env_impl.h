@@ -64,4 +64,7 @@ extern const env_class env_class_mujoco;       /* env_mujoco.c: args = the task 
 /* Allocate the box storage of a model: U entries each. */
 tr_status env_model_box(env_model *m, size_t U, const double *low, const double *high);
 
+/* A tabular name's syntax and size, without building a generated MDP (env_tabular.c). */
+tr_status env_tabular_check(const char *name);
+
 #endif

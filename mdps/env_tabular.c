@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "core/size.h"
 #include "mdps/env_impl.h"
 #include "mdps/generators.h"
 #include "mdps/mdpfile.h"
@@ -134,6 +135,49 @@ static mdp *tabular_build(const char *name) {
   }
   free(buf);
   return out;
+}
+
+/* The generated families (garnet, chain, gridworld) checked without building them: the name's
+ * syntax, then the MDP's memory (S·A rows of at most b entries, 16 bytes each) against the
+ * limit of core/size.h.  Other tabular names are built and freed.  A spec names many
+ * environments; checking one must not cost what running it does. */
+static tr_status env_tabular_check_pieces(const char *name, char **piece, size_t k);
+
+tr_status env_tabular_check(const char *name) {
+  const char *args = strchr(name, ':');
+  size_t len = args ? strlen(args + 1) + 1 : 1;
+  char *buf = malloc(len), *piece[TAB_MAX_ARGS];
+  if (!buf) return tr_error(TR_ENOMEM, "%s: out of memory", name);
+  size_t k = args ? split_args(args + 1, buf, len, piece, TAB_MAX_ARGS) : 0;
+  tr_status st = env_tabular_check_pieces(name, piece, k);
+  free(buf);
+  return st;
+}
+
+/* The body of env_tabular_check: k pieces of the name's arguments (any length). */
+static tr_status env_tabular_check_pieces(const char *name, char **piece, size_t k) {
+  size_t S = 0, A = 1, b = 1, W, H, rows;
+  uint64_t seed;
+  double slip;
+  if (!strncmp(name, "garnet:", 7) && (k == 3 || k == 4) && parse_pos_size(piece[0], &S) &&
+      parse_pos_size(piece[1], &A) && parse_pos_size(piece[2], &b) &&
+      (k == 3 || parse_uint(piece[3], &seed))) {
+    if (b > S)
+      return tr_error(TR_EINVAL, "%s: branching factor b=%zu is outside [1, S=%zu]", name, b, S);
+  } else if (!strncmp(name, "chain:", 6) && k == 1 && parse_pos_size(piece[0], &S)) {
+    A = 2, b = 2;
+  } else if (!strncmp(name, "gridworld:", 10) && k == 3 && parse_pos_size(piece[0], &W) &&
+             parse_pos_size(piece[1], &H) && parse_double(piece[2], &slip)) {
+    if (tr_size_mul(&S, W, H)) return tr_mem_need(name, W, H, 1);
+    A = 4, b = 5;
+  } else {
+    mdp *m = tabular_build(name); /* small, a file, or a message */
+    tr_status st = m ? TR_OK : TR_EINVAL;
+    mdp_free(m);
+    return st;
+  }
+  if (tr_size_mul(&rows, S, A)) return tr_mem_need(name, S, A, 1);
+  return tr_mem_need(name, rows, b, 2 * sizeof(double));
 }
 
 static void tabular_model_free(void *impl) { mdp_free(impl); }

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "core/io.h"
+#include "core/size.h"
 
 /* ---- tokens ------------------------------------------------------------------------ */
 
@@ -300,6 +301,33 @@ static tr_status space_count(reader *rd, const tok *t, const char *kw, const cha
   return TR_OK;
 }
 
+static int name_ptr_cmp(const void *x, const void *y) {
+  int c = strcmp(**(char **const *)x, **(char **const *)y);
+  return c ? c : (*(char **const *)x > *(char **const *)y) - (*(char **const *)x < *(char **const *)y);
+}
+
+/* The repeated name whose second occurrence comes first, in O(n log n) (a sorted copy of
+ * pointers to the names): "duplicate state name 'x' (state 1 and 4)". */
+static tr_status duplicate_names(const reader *rd, size_t i0, char **names, size_t n,
+                                 const char *what) {
+  char ***ord = tr_malloc(n * sizeof *ord);
+  if (!ord) return TR_ENOMEM;
+  for (size_t x = 0; x < n; x++) ord[x] = &names[x];
+  qsort(ord, n, sizeof *ord, name_ptr_cmp);
+  /* ties sort by position, so a run of equal names starts with its first occurrence and
+   * its second element is the name's second occurrence */
+  size_t bx = SIZE_MAX, by = 0;
+  for (size_t k = 1; k < n; k++)
+    if (!strcmp(*ord[k], *ord[k - 1]) && (k < 2 || strcmp(*ord[k], *ord[k - 2]))) {
+      size_t x = (size_t)(ord[k] - names);
+      if (x < bx) bx = x, by = (size_t)(ord[k - 1] - names);
+    }
+  free(ord);
+  if (bx == SIZE_MAX) return TR_OK;
+  return fail(rd, rd->t[i0 + bx].line, "duplicate %s name '%s' (%s %zu and %zu)", what,
+              names[bx], what, by, bx);
+}
+
 /* A list of names: "states: s0 s1 goal"; they point into the text. */
 static tr_status space_names(reader *rd, size_t i0, size_t j, const char *what,
                              char ***names_out) {
@@ -313,13 +341,29 @@ static tr_status space_names(reader *rd, size_t i0, size_t j, const char *what,
     if (strcmp(t->s, "*") == 0)
       return fail(rd, t->line, "'*' cannot be %s name (it means all of them)",
                   what[0] == 'a' ? "an action" : "a state");
-    for (size_t y = 0; y < x; y++)
-      if (strcmp(names[y], t->s) == 0)
-        return fail(rd, t->line, "duplicate %s name '%s' (%s %zu and %zu)", what, t->s, what,
-                    y, x);
     names[x] = t->s;
   }
-  return TR_OK;
+  return duplicate_names(rd, i0, names, n, what);
+}
+
+/* The reader holds P and R densely: 2 GiB for this many entries. */
+#define MAX_ENTRIES ((size_t)1 << 27)
+
+/* Sizes before memory: as soon as states: (and actions:) are known, S·S (S·A·S) dense
+ * entries must fit the reader and the memory limit, before start:, T: or R: allocate. */
+static tr_status size_cap(reader *rd, int line) {
+  size_t S = rd->at_states ? rd->S : 0, A = rd->at_actions ? rd->A : 1;
+  if (!S) return TR_OK;
+  size_t SA, SAS;
+  if (tr_size_mul(&SA, S, A) || tr_size_mul(&SAS, SA, S) || SAS > MAX_ENTRIES)
+    return rd->at_actions
+               ? fail(rd, line, "%zu states and %zu actions are too many for this reader "
+                      "(S·A·S > %zu dense entries)", S, A, (size_t)MAX_ENTRIES)
+               : fail(rd, line, "%zu states are too many for this reader (S·S > %zu dense "
+                      "entries)", S, (size_t)MAX_ENTRIES);
+  char where[TR_ERRMSG_MAX / 2];
+  snprintf(where, sizeof where, "%s:%d", rd->path, line);
+  return tr_mem_need(where, SAS, 2 * sizeof(double), 1);
 }
 
 /* states: and actions: */
@@ -333,10 +377,12 @@ static tr_status kw_space(reader *rd, size_t *i, int line, int action) {
   if (n == 1 && is_number(rd->t[*i].s)) {
     st = space_count(rd, &rd->t[*i], kw, what, count);
   } else {
-    st = space_names(rd, *i, j, what, action ? &rd->anames : &rd->snames);
     *count = n;
+    st = size_cap(rd, line);
+    if (!st) st = space_names(rd, *i, j, what, action ? &rd->anames : &rd->snames);
   }
   *i = j;
+  if (!st) st = size_cap(rd, line);
   return st;
 }
 
@@ -413,9 +459,6 @@ static tr_status kw_pomdp(reader *rd, size_t *i, int line) {
 }
 
 /* ---- T: and R: --------------------------------------------------------------------- */
-
-/* The reader holds P and R densely: 2 GiB for this many entries. */
-#define MAX_ENTRIES ((size_t)1 << 27)
 
 /* states:, actions: and discount: must precede T: and R:; then P, R exist. */
 static tr_status need_preamble(reader *rd, const char *kw, int line) {

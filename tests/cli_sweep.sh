@@ -127,7 +127,7 @@ check "--status: stale once the process is gone, and in the jobs file" \
   "$(grep -qx 'stale	1' "$tmp/st" && test "$(wc -l <"$tmp/left")" -eq 1 && grep -q "$r1" "$tmp/left"; echo $?)"
 "$T" sweep "$tmp/spec.ini" --status --clean --results "$tmp/c" >"$tmp/st" 2>&1
 check "--status --clean removes the stale temporaries" \
-  "$(grep -q 'removed 2 stale temporaries' "$tmp/st" && ! ls "$tmp/c/tiny/runs" | grep -q tmp; echo $?)"
+  "$(grep -q 'removed 2 stale temporary directories' "$tmp/st" && ! ls "$tmp/c/tiny/runs" | grep -q tmp; echo $?)"
 "$T" sweep "$tmp/spec.ini" --jobs-file "$tmp/one" --resume --results "$tmp/c" >"$tmp/st" 2>&1
 check "jobs file of one run says '1 run command'" "$(grep -q 'wrote 1 run command to' "$tmp/st"; echo $?)"
 

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/rng.h"
+#include "core/size.h"
 #include "mdps/generators.h"
 #include "theory/instances.h"
 #include "theory/softmax.h"
@@ -154,10 +155,26 @@ void thy_verify_report_free(thy_verify_report *r) {
   free(r);
 }
 
+/* Sizes before memory (core/size.h): the rows' N points per claim, and one instance of the
+ * largest S and A (Garnet rows up to S entries, dense S x S solves; 16 S·A·S + 16 S·S bytes,
+ * counted as S · S · 16(A + 1)). */
+static tr_status check_sizes(const thy_verify_opts *o, size_t nc) {
+  tr_status st = tr_mem_need("--mdps", o->n_mdps, 4 * nc, sizeof(double));
+  size_t S = 0, A = 0, A1, per;
+  for (size_t i = 0; i < o->n_states; i++) S = o->states[i] > S ? o->states[i] : S;
+  for (size_t i = 0; i < o->n_actions; i++) A = o->actions[i] > A ? o->actions[i] : A;
+  if (!st && (tr_size_add(&A1, A, 1) || tr_size_mul(&per, A1, 16)))
+    st = tr_mem_need("--actions", A, 16, 1);
+  if (!st) st = tr_mem_need("--states", S, S, per);
+  return st;
+}
+
 static tr_status report_alloc(thy_verify_report **out, const thy_verify_opts *o) {
+  size_t nc = thy_claims_count();
+  tr_status st0 = check_sizes(o, nc);
+  if (st0) return st0;
   thy_verify_report *r = tr_calloc(1, sizeof *r);
   if (!r) return TR_ENOMEM;
-  size_t nc = thy_claims_count();
   r->rows = tr_calloc(nc, sizeof *r->rows);
   if (!r->rows) {
     free(r);
