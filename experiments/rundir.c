@@ -213,6 +213,13 @@ int exp_process_alive(pid_t pid) {
   return !(c && c[1] == ' ' && c[2] == 'Z');
 }
 
+void exp_rundir_abort(exp_rundir *rd) {
+  if (rd->tmp_path) exp_remove_tree(rd->tmp_path);
+  free(rd->final_path);
+  free(rd->tmp_path);
+  memset(rd, 0, sizeof *rd);
+}
+
 /* ---- summary.ini ------------------------------------------------------------------------ */
 
 const char *exp_run_state_name(exp_run_state st) {
