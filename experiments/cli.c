@@ -25,7 +25,8 @@ int exp_fail(const char *fmt, ...) {
 int exp_fail_status(int status) {
   const char *msg = tr_error_msg();
   if (status == TR_ENOMEM) { /* a resource failure: exit 2 with "out of memory: ..." */
-    if (!strncmp(msg, "out of memory", 13)) fprintf(stderr, "trbench: error: %s\n", msg);
+    /* "WHERE: out of memory: needs N bytes ..." (core/size.h) or "out of memory: ..." as is */
+    if (strstr(msg, "out of memory")) fprintf(stderr, "trbench: error: %s\n", msg);
     else fprintf(stderr, "trbench: error: out of memory: %s\n", *msg ? msg : "allocation failed");
     return EXP_EXIT_RESOURCE;
   }
