@@ -50,6 +50,7 @@ typedef struct {
   double policy_init_gain;   /* orthogonal-init gain of the policy output layer */
   int anneal_lr;             /* anneal learning rates linearly to 0 */
   int normalize_reward;      /* scale rewards by the running return std */
+  size_t exact_every;        /* tabular: exact diagnostics every this many iterations */
 } alg_shared_params;
 
 #define ALG_SHARED(field) offsetof(alg_shared_params, field)

@@ -82,6 +82,10 @@ typedef struct {
   /* tabular: exact quantities of π_old and π_new */
   thy_values *ex_old, *ex_new;
   double *pi_old_tab, *pi_new_tab; /* (S, A) */
+  double *theta_exact;     /* (P) the parameters ex_new and pi_new_tab belong to: the next
+                            * iteration's π_old is reused from them when theta is unchanged */
+  int exact_valid;         /* theta_exact holds such parameters */
+  double exact_seconds;    /* wall time spent in the exact diagnostics so far */
 } alg_state;
 
 /* Scratch, allocated once from the sizes; no meaning between calls. */
@@ -212,6 +216,9 @@ void alg_run_shuffle(alg_run *run);
    ALG_SHARED(anneal_lr)},                                                                    \
   {"normalize_reward", ALG_BOOL, 0, 0, 1, NULL,                                              \
    "scale rewards by the running std of the discounted return (Engstrom et al. 2020)",       \
-   ALG_SHARED(normalize_reward)}
+   ALG_SHARED(normalize_reward)},                                                             \
+  {"exact_every", ALG_INT, 1, 1, 1e9, NULL,                                                  \
+   "tabular: the exact diagnostics of progress.tsv on every this-many-th iteration (the "     \
+   "others nan); 1: every iteration", ALG_SHARED(exact_every)}
 
 #endif

@@ -66,7 +66,9 @@ static void run_help(FILE *f) {
         "  config.ini    every resolved parameter, the seed, the trbench version and commit\n"
         "  progress.tsv  one row per iteration (header first; nan where a column does not apply)\n"
         "  summary.ini   return_last100, steps_per_s, status (ok|diverged|failed) and reason;\n"
-        "                on tabular environments exact_J of the final policy and optimal_J\n"
+        "                on tabular environments exact_J of the final policy and optimal_J,\n"
+        "                and exact_seconds: the wall time of the per-iteration exact\n"
+        "                diagnostics (part of wall_seconds)\n"
         "The directory is written as DIR.tmp.<pid> and renamed into place when complete.\n"
         "A NaN or inf in any loss stops the run as diverged, naming the quantity (exit 1).\n"
         "trbench algos lists the algorithms and their parameters; --set overrides any.\n"
@@ -172,6 +174,7 @@ static tr_status write_summary(const exp_rundir *rd, alg_run *run, const char *s
   s.iterations = run->state.iter;
   s.wall_seconds = wall;
   s.steps_per_s = wall > 0 ? (double)run->state.steps_done / wall : 0.0;
+  s.exact_seconds = run->model.tab ? run->state.exact_seconds : NAN;
   const mdp *tab = run->model.tab;
   if (tab) {
     size_t S = tab->S, A = tab->A;
