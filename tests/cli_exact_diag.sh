@@ -135,6 +135,28 @@ check "the J figure draws J* as a line" \
 check "the scatter draws the diagonal" \
   "$(grep -q 'x with lines' "$R"/xd/plots/improvement_*.gp; echo $?)"
 
+# ---- exact_every: the diagnostics of every k-th iteration, the same bits as k = 1 --------------
+# (at k = 2, π_old of an even iteration is evaluated afresh; at k = 1 it is reused from the
+# previous iteration: both must give identical numbers, and training must not change)
+for k in 1 2; do
+  "$T" run --algo ppo-clip --set n_steps=500 --set exact_every=$k --env "mdp:$M" --steps 3000 \
+    --seed 4 --quiet --out "$tmp/every$k" >/dev/null 2>"$tmp/err"
+  check "run exact_every=$k ($(cat "$tmp/err"))" $?
+done
+# cols FILE: iter, return_mean and the six exact columns of progress.tsv
+cols() {
+  awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { print $c["iter"], $c["return_mean"], $c["exact_J"], $c["exact_improvement"], $c["exact_tv_max"],
+            $c["exact_kl_mean"], $c["exact_kl_max"], $c["sampled_improvement"] }' "$1"
+}
+cols "$tmp/every1/progress.tsv" >"$tmp/c1"
+cols "$tmp/every2/progress.tsv" >"$tmp/c2"
+check "exact_every=2: even iterations identical to exact_every=1" \
+  "$(awk 'NR % 2 == 0' "$tmp/c1" | cmp -s - "$(awk 'NR % 2 == 0' "$tmp/c2" >"$tmp/c2e"; echo "$tmp/c2e")"; echo $?)"
+check "exact_every=2: odd iterations nan, training unchanged" \
+  "$(awk 'NR == FNR { r[FNR] = $2; next } FNR % 2 == 1 && ($3 != "nan" || $4 != "nan" || $2 != r[FNR]) { bad = 1 }
+     END { exit bad || FNR != 6 }' "$tmp/c1" "$tmp/c2"; echo $?)"
+
 # ---- bad input -------------------------------------------------------------------------------
 "$T" run --algo trpo --env cartpole --steps 100 --seed 1 --save-policies --out "$tmp/x" \
   >/dev/null 2>"$tmp/err"
