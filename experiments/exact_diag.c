@@ -395,3 +395,21 @@ tr_status exp_xd_write(const exp_xd *x, FILE *also) {
   if (!st && also) write_md(also, x);
   return st;
 }
+
+tr_status exp_xd_table(const exp_table *t, FILE *also) {
+  exp_xd x;
+  tr_status st = exp_xd_load(&x, t);
+  if (st) return st;
+  st = exp_xd_write(&x, also);
+  exp_xd_free(&x);
+  return st;
+}
+
+tr_status exp_xd_figures(const exp_table *t, const char *pdir, char (*bases)[256], size_t *n_fig) {
+  exp_xd x;
+  tr_status st = exp_xd_load(&x, t);
+  if (st) return st;
+  st = exp_xd_plot(&x, pdir, bases, n_fig);
+  exp_xd_free(&x);
+  return st;
+}

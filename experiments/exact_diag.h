@@ -82,4 +82,9 @@ tr_status exp_xd_write(const exp_xd *x, FILE *also);
  * appended to bases (room for 3 E more), *n_fig counts them. */
 tr_status exp_xd_plot(const exp_xd *x, const char *pdir, char (*bases)[256], size_t *n_fig);
 
+/* Load, write (exp_xd_write) and free: what `trbench table` adds for such specs. */
+tr_status exp_xd_table(const exp_table *t, FILE *also);
+/* Load, plot (exp_xd_plot) and free: what `trbench plot` adds. */
+tr_status exp_xd_figures(const exp_table *t, const char *pdir, char (*bases)[256], size_t *n_fig);
+
 #endif

@@ -472,13 +472,7 @@ int exp_cmd_plot(int argc, char **argv) {
     if (!st && !(st = exp_plot_intervals(&t, pdir, &written)) && written)
       snprintf(bases[n_fig++], sizeof bases[0], "intervals");
   }
-  if (!st && exp_xd_applies(&t)) { /* tabular specs: exact truth against sampled (exact_plot.c) */
-    exp_xd x;
-    if (!(st = exp_xd_load(&x, &t))) {
-      st = exp_xd_plot(&x, pdir, bases, &n_fig);
-      exp_xd_free(&x);
-    }
-  }
+  if (!st && exp_xd_applies(&t)) st = exp_xd_figures(&t, pdir, bases, &n_fig); /* tabular */
   if (st) {
     rc = exp_fail_status(st);
     goto done;

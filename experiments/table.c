@@ -491,14 +491,7 @@ int exp_cmd_table(int argc, char **argv) {
     rc = exp_fail_status(st);
   } else {
     write_markdown(stdout, &t, &pv, argc, typed);
-    if (exp_xd_applies(&t)) { /* tabular specs: exact truth against the sampled estimates */
-      exp_xd x;
-      if (!(st = exp_xd_load(&x, &t))) {
-        st = exp_xd_write(&x, stdout);
-        exp_xd_free(&x);
-      }
-      if (st) rc = exp_fail_status(st);
-    }
+    if (exp_xd_applies(&t) && (st = exp_xd_table(&t, stdout))) rc = exp_fail_status(st);
   }
   exp_table_free(&t);
   free(typed);
