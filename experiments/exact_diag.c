@@ -316,7 +316,7 @@ static void write_md(FILE *f, const exp_xd *x) {
       if (isfinite(x->var_target[v])) put_num(f, x->var_target[v]);
       else fputs("none (raw KL)", f);
       for (size_t j = 0; j < EXP_XD_M; j++) fputs(" | ", f), put_mean_se(f, x, c, j);
-      fprintf(f, " | %zu/%zu |\n", x->n[c * EXP_XD_M + EXP_XD_NEG], t->K);
+      fprintf(f, " | %zu/%zu |\n", x->n[c * EXP_XD_M + EXP_XD_SHARE_OPT], t->K);
     }
   fputs("\nNotes. Each cell: mean ± standard error over the seeds whose run has the value. Per run:"
         "\n- share of optimum: (J − J_rand)/(J* − J_rand); J the final policy's exact J, J* the "
@@ -338,7 +338,9 @@ static void write_md(FILE *f, const exp_xd *x) {
         "- rank corr.: Spearman's ρ between the sampled improvement estimate "
         "(1/(1−γ)) mean_t (r_t − 1) Â_t and the exact improvement, over the run's iterations.\n"
         "- median rel. error: median over iterations of |sampled − exact| / |exact| "
-        "(iterations with exact improvement 0 skipped).\n", f);
+        "(iterations with exact improvement 0 skipped).\n"
+        "- runs: the seeds with a final exact J. The per-iteration columns use the iterations "
+        "with diagnostics (exact_every = k: every k-th; n/a when a run had none).\n", f);
 }
 
 static void csv_num(FILE *f, double x) {

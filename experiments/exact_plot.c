@@ -122,7 +122,7 @@ static void gp_plot_lines(FILE *f, const exp_xd *x, size_t e, int fig, const cha
     if (block[v] == SIZE_MAX) continue;
     const char *col = exp_gp_palette[v % exp_gp_n_palette];
     fprintf(f, "%s  \"%s.dat\" index %zu using 1:2 with %s lc rgb \"%s\" title ", first ? "" : ", \\\n",
-            base, block[v], fig == FIG_IMP ? "points pt 7 ps 0.5" : "lines lw 2", col);
+            base, block[v], fig == FIG_IMP ? "points pt 7 ps 0.5" : "linespoints pt 7 ps 0.6 lw 2", col);
     exp_gp_string(f, s->variants[v].name);
     if (fig == FIG_KL && isfinite(x->var_target[v]))
       fprintf(f, ", \\\n  %.17g with lines dt 2 lw 1.5 lc rgb \"%s\" notitle", x->var_target[v], col);
@@ -161,7 +161,7 @@ static tr_status write_gp(const exp_xd *x, size_t e, int fig, const char *base, 
     fprintf(f, "set xlabel \"environment steps (one point per iteration)\"\nset ylabel \"%s\"\n%s",
             fig == FIG_J ? "exact J (mean ± s.e. over seeds)"
                          : "exact mean KL(π_old ‖ π_new) (mean over seeds; dashed: target)",
-            fig == FIG_KL ? "set logscale y\n" : "");
+            fig == FIG_KL ? "set logscale y\nset format y \"%g\"\n" : "");
   exp_gp_png(f, base, 1100, 620);
   gp_plot_lines(f, x, e, fig, base, block);
   exp_gp_svg(f, base, 1100, 620);
