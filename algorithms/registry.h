@@ -54,6 +54,7 @@ typedef struct {
   double reward_clip;        /* ±clip of the scaled rewards (normalize_reward); 0: none */
   int init;                  /* alg_init_kind: the MLPs' initialization */
   int activation;            /* nn_activation: the MLPs' hidden units */
+  size_t exact_every;        /* tabular: exact diagnostics every this many iterations */
 } alg_shared_params;
 
 /* How the MLPs are initialized (parameter init). */

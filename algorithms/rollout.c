@@ -26,6 +26,7 @@ struct alg_sampler {
   size_t snap_cap, snap_bytes;
   env *scratch;         /* an instance for vine rollouts */
   gsl_rng *vine_rng, *vine_base;
+  double *vine_obs, *vine_next, *vine_a; /* (O), (O), (U): a vine rollout's scratch */
   alg_obs_fn transform;
   void *transform_ctx;
 };
@@ -99,6 +100,7 @@ void alg_sampler_free(alg_sampler *s) {
   env_free(s->scratch);
   gsl_rng_free(s->vine_rng);
   gsl_rng_free(s->vine_base);
+  free(s->vine_obs), free(s->vine_next), free(s->vine_a);
   free(s);
 }
 
@@ -127,8 +129,12 @@ alg_sampler *alg_sampler_alloc(const env_model *m, size_t E, uint64_t seed) {
   s->scratch = env_alloc(m);
   s->vine_rng = tr_rng_derive(seed, "vine");
   s->vine_base = tr_rng_derive(seed, "vine-base");
+  s->vine_obs = tr_malloc(s->O * sizeof *s->vine_obs);
+  s->vine_next = tr_malloc(s->O * sizeof *s->vine_next);
+  s->vine_a = tr_malloc((s->U ? s->U : 1) * sizeof *s->vine_a);
   if (!s->envs || !s->rngs || !s->obs || !s->need_reset || !s->ep_ret || !s->ep_len ||
-      !s->act || !s->logp || !s->act_rng || !s->scratch || !s->vine_rng || !s->vine_base) {
+      !s->act || !s->logp || !s->act_rng || !s->scratch || !s->vine_rng || !s->vine_base ||
+      !s->vine_obs || !s->vine_next || !s->vine_a) {
     alg_sampler_free(s);
     return NULL;
   }
@@ -256,8 +262,7 @@ static tr_status vine_rollout(double *q, size_t *steps, alg_sampler *s, size_t t
                               const double *a0, size_t L, double gamma, alg_act_fn act,
                               void *policy, alg_value_fn boot, void *vctx) {
   size_t O = s->O, U = s->U;
-  double obs[512], a[64], lp, next[512];
-  if (O > 512 || U > 64) return tr_error(TR_EINVAL, "vine: observation or action too large");
+  double *obs = s->vine_obs, *a = s->vine_a, lp, *next = s->vine_next; /* any O (one-hot S) */
   tr_status st = env_restore(s->scratch, s->snaps + t * s->snap_bytes);
   if (st) return st;
   gsl_rng_memcpy(s->vine_rng, s->vine_base);

@@ -1,11 +1,14 @@
 /* algorithms/run.c — see run.h */
 #include "algorithms/run.h"
 
+#include "core/clock.h"
+
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/rng.h"
 #include "core/size.h"
 #include "theory/softmax.h"
@@ -127,6 +130,8 @@ static tr_status build_scratch(alg_run *run) {
     run->ws.onehot = tr_calloc(S * S, sizeof *run->ws.onehot);
     run->ws.pws_tab = pol_ws_alloc(run->model.pol, S);
     run->ws.tab_x = tr_malloc(S * sizeof *run->ws.tab_x);
+    run->state.theta_exact = tr_malloc(run->model.pol->P * sizeof *run->state.theta_exact);
+    if (!run->state.theta_exact) return TR_ENOMEM;
     if (S <= THY_DENSE_MAX_S && !(run->ws.tws = thy_ws_alloc(S))) return TR_ENOMEM;
     if (!run->state.ex_old || !run->state.ex_new || !run->state.pi_old_tab ||
         !run->state.pi_new_tab || !run->ws.onehot || !run->ws.pws_tab || !run->ws.tab_x)
@@ -248,7 +253,7 @@ void alg_run_free(alg_run *run) {
   free(run->state.pi_old_tab), free(run->state.pi_new_tab), free(run->ws.onehot);
   pol_ws_free(run->ws.pws_tab);
   thy_ws_free(run->ws.tws);
-  free(run->ws.tab_x);
+  free(run->ws.tab_x), free(run->state.theta_exact);
   mdp_free(run->model.tab_own);
   free(run);
 }
@@ -488,9 +493,25 @@ static int all_finite(const double *x, size_t n) {
   return 1;
 }
 
-/* Exact quantities of π_old (before) — needed first by value_function=exact. */
+static void swap_ptr(double **a, double **b) {
+  double *t = *a;
+  *a = *b, *b = t;
+}
+
+/* Exact quantities of π_old (before) — needed first by value_function=exact.  When theta is
+ * the one the last iteration's π_new was evaluated at (bit for bit), that evaluation is π_old:
+ * one exact solve per iteration instead of two. */
 static tr_status exact_before(alg_run *run) {
   alg_state *S = &run->state;
+  size_t P = run->model.pol->P;
+  if (S->exact_valid && !memcmp(S->theta_exact, S->theta, P * sizeof *S->theta)) {
+    thy_values *t = S->ex_old;
+    S->ex_old = S->ex_new, S->ex_new = t;
+    swap_ptr(&S->pi_old_tab, &S->pi_new_tab);
+    S->exact_valid = 0;
+    return TR_OK;
+  }
+  S->exact_valid = 0;
   tr_status st = alg_run_tabulate(run, S->theta, S->pi_old_tab);
   if (!st)
     st = thy_evaluate(S->ex_old, run->model.tab, S->pi_old_tab, THY_SOLVER_AUTO, run->ws.tws);
@@ -504,6 +525,8 @@ static tr_status exact_after(alg_run *run, alg_iter_stats *s) {
     st = thy_evaluate(run->state.ex_new, run->model.tab, run->state.pi_new_tab, THY_SOLVER_AUTO,
                       run->ws.tws);
   if (st) return st;
+  memcpy(run->state.theta_exact, run->state.theta, run->model.pol->P * sizeof(double));
+  run->state.exact_valid = 1;
   double *x = run->ws.tab_x;
   s->exact_J = run->state.ex_new->J;
   s->exact_improvement = run->state.ex_new->J - run->state.ex_old->J;
@@ -535,9 +558,43 @@ static void stats_init(alg_iter_stats *s) {
   s->ls_shrinks = s->ls_rejected = NAN;
 }
 
+/* Whether this iteration (1-based: state.iter + 1) computes the exact diagnostics
+ * (exact_every), and whether π_old must be evaluated anyway (value_function=exact, or an
+ * algorithm that reads ex_old / pi_old_tab: the tabular-only ones). */
+static int exact_wanted(const alg_run *run) {
+  size_t k = run->model.shared->exact_every ? run->model.shared->exact_every : 1;
+  return run->model.tab && (run->state.iter + 1) % k == 0;
+}
+
+/* Whether the configuration asks for exact quantities: a choice parameter set to "exact"
+ * (value_function=exact, cpi's advantage=exact). */
+static int config_uses_exact(const alg_config *c) {
+  for (size_t i = 0; i < c->cls->n_params; i++) {
+    const alg_param *p = &c->cls->params[i];
+    if (p->type != ALG_CHOICE || !p->choices) continue;
+    const char *w = p->choices;
+    for (int k = 0; k < (int)c->values[i] && w; k++)
+      if ((w = strchr(w, '|'))) w++;
+    if (w && !strncmp(w, "exact", 5) && (w[5] == '|' || !w[5])) return 1;
+  }
+  return 0;
+}
+
+/* π_old's exact values are needed this iteration (else, for tabular-only algorithms, only
+ * its table pi_old_tab). */
+static int exact_needed(const alg_run *run) {
+  return run->model.tab && (exact_wanted(run) || config_uses_exact(&run->model.cfg));
+}
+
 tr_status alg_run_iterate(alg_run *run, alg_iter_stats *stats) {
   stats_init(stats);
-  tr_status st = run->model.tab ? exact_before(run) : TR_OK;
+  double t0 = tr_clock_seconds();
+  int after = exact_wanted(run);
+  tr_status st = TR_OK;
+  if (exact_needed(run)) st = exact_before(run);
+  else if (run->model.tab && (run->model.cfg.cls->needs & ALG_NEEDS_TABULAR))
+    st = alg_run_tabulate(run, run->state.theta, run->state.pi_old_tab), run->state.exact_valid = 0;
+  run->state.exact_seconds += tr_clock_seconds() - t0;
   if (st) return st;
   if ((st = run->model.cfg.cls->iterate(run, stats))) return st;
   run->state.steps_done += stats->steps;
@@ -546,6 +603,8 @@ tr_status alg_run_iterate(alg_run *run, alg_iter_stats *stats) {
     snprintf(stats->bad, sizeof stats->bad, "policy parameters");
   if (!stats->bad[0] && !all_finite(run->state.vparams, run->model.vnet->P))
     snprintf(stats->bad, sizeof stats->bad, "value parameters");
-  if (!stats->bad[0] && run->model.tab && (st = exact_after(run, stats))) return st;
-  return TR_OK;
+  t0 = tr_clock_seconds();
+  if (!stats->bad[0] && after) st = exact_after(run, stats);
+  run->state.exact_seconds += tr_clock_seconds() - t0;
+  return st;
 }

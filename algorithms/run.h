@@ -89,6 +89,10 @@ typedef struct {
   /* tabular: exact quantities of π_old and π_new */
   thy_values *ex_old, *ex_new;
   double *pi_old_tab, *pi_new_tab; /* (S, A) */
+  double *theta_exact;     /* (P) the parameters ex_new and pi_new_tab belong to: the next
+                            * iteration's π_old is reused from them when theta is unchanged */
+  int exact_valid;         /* theta_exact holds such parameters */
+  double exact_seconds;    /* wall time spent in the exact diagnostics so far */
 } alg_state;
 
 /* Scratch, allocated once from the sizes; no meaning between calls. */
@@ -238,6 +242,9 @@ void alg_run_shuffle(alg_run *run);
    "MLP initialization: orthogonal (hidden gain sqrt 2, policy_init_gain, value 1) or "     \
    "Xavier uniform (gain 1 everywhere)", ALG_SHARED(init)},                                   \
   {"activation", ALG_CHOICE, 0, 0, 0, "tanh|relu", "hidden units of the policy and value MLPs", \
-   ALG_SHARED(activation)}
+   ALG_SHARED(activation)},                                                                 \
+  {"exact_every", ALG_INT, 1, 1, 1e9, NULL,                                                  \
+   "tabular: the exact diagnostics of progress.tsv on every this-many-th iteration (the "     \
+   "others nan); 1: every iteration", ALG_SHARED(exact_every)}
 
 #endif

@@ -14,6 +14,7 @@
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/rundir.h"
+#include "mdps/mdpfile.h"
 
 static void put(FILE *f, double x) {
   if (isnan(x)) fputs("\tnan", f);
@@ -65,14 +66,22 @@ static void run_help(FILE *f) {
         "  config.ini    every resolved parameter, the seed, the trbench version and commit\n"
         "  progress.tsv  one row per iteration (header first; nan where a column does not apply)\n"
         "  summary.ini   return_last100, steps_per_s, status (ok|diverged|failed) and reason;\n"
-        "                on tabular environments exact_J of the final policy and optimal_J\n"
+        "                on tabular environments exact_J of the final policy and optimal_J,\n"
+        "                and exact_seconds: the wall time of the per-iteration exact\n"
+        "                diagnostics (part of wall_seconds)\n"
         "The directory is written as DIR.tmp.<pid> and renamed into place when complete.\n"
         "DIR must not exist or hold a complete trbench run, which is then replaced atomically\n"
         "(checked before training); --force replaces whatever DIR is.\n"
         "A NaN or inf in any loss stops the run as diverged, naming the quantity (exit 1).\n"
         "trbench algos lists the algorithms and their parameters; --set overrides any.\n"
         "--quiet drops the live progress line; the closing line (status, return_last100,\n"
-        "where) is always printed on stdout.\n", f);
+        "where) is always printed on stdout.\n"
+        "Tabular environments only:\n"
+        "  --init-policy FILE  start from the policy FILE (policy file format, as trbench eval\n"
+        "                      reads): logits theta(s,a) = log max(pi(a|s), 1e-30)\n"
+        "  --save-policies     write the tabulated policy before the first iteration and after\n"
+        "                      each one as policies/pi_NNNN.txt (NNNN the iteration, as the iter\n"
+        "                      column of progress.tsv; 0000 the initial policy), for trbench eval\n", f);
 }
 
 typedef struct {
@@ -81,6 +90,8 @@ typedef struct {
   uint64_t seed;
   int force;       /* --force: replace whatever --out is */
   int quiet, progress; /* progress: the live line even when stderr is not a terminal */
+  const char *init_policy; /* tabular: the starting policy's file (NULL: the algorithm's init) */
+  int save_policies;       /* tabular: policies/pi_NNNN.txt per iteration */
   char **sets;
   size_t n_sets;
 } run_args;
@@ -91,7 +102,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       {"steps", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
       {"set", required_argument, 0, 'k'}, {"out", required_argument, 0, 'o'},
       {"quiet", no_argument, 0, 'q'}, {"progress", no_argument, 0, 'p'},
-      {"force", no_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"force", no_argument, 0, 'f'}, {"init-policy", required_argument, 0, 'i'},
+      {"save-policies", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c, have_steps = 0, have_seed = 0;
   optind = 0;
   opterr = 0;
@@ -113,6 +125,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
     case 'q': a->quiet = 1; break;
     case 'f': a->force = 1; break;
     case 'p': a->progress = 1; break;
+    case 'i': a->init_policy = optarg; break;
+    case 'P': a->save_policies = 1; break;
     case 'h': *help = 1; return 0;
     default:
       return exp_fail("run: unknown or incomplete option '%s' (trbench run --help)",
@@ -164,6 +178,7 @@ static tr_status write_summary(const exp_rundir *rd, alg_run *run, const char *s
   s.iterations = run->state.iter;
   s.wall_seconds = wall;
   s.steps_per_s = wall > 0 ? (double)run->state.steps_done / wall : 0.0;
+  s.exact_seconds = run->model.tab ? run->state.exact_seconds : NAN;
   const mdp *tab = run->model.tab;
   if (tab) {
     size_t S = tab->S, A = tab->A;
@@ -186,6 +201,36 @@ static tr_status write_summary(const exp_rundir *rd, alg_run *run, const char *s
     thy_values_free(v);
   }
   return exp_summary_write(rd, &s);
+}
+
+/* Logits of a tabular policy from the file: θ (S, A) = log max(π, EXP_INIT_PI_FLOOR), so a
+ * deterministic policy is reproduced to within e^-69 per action. */
+#define EXP_INIT_PI_FLOOR 1e-30
+static tr_status init_policy(alg_run *run, const char *path) {
+  const mdp *m = run->model.tab;
+  if (!m) return tr_error(TR_EINVAL, "--init-policy: needs a tabular environment");
+  double *pi = NULL;
+  tr_status st = mdp_policy_read(path, m->S, m->A, &pi);
+  if (st) return st;
+  for (size_t i = 0; i < m->S * m->A; i++)
+    run->state.theta[i] = log(fmax(pi[i], EXP_INIT_PI_FLOOR));
+  free(pi);
+  return TR_OK;
+}
+
+/* policies/pi_NNNN.txt in the run directory: the tabulated policy after iteration iter. */
+static tr_status save_policy(const exp_rundir *rd, alg_run *run, size_t iter) {
+  const mdp *m = run->model.tab;
+  if (!m) return tr_error(TR_EINVAL, "--save-policies: needs a tabular environment");
+  char name[64];
+  snprintf(name, sizeof name, "policies/pi_%04zu.txt", iter);
+  char *dir = tr_path_join(rd->tmp_path, "policies"), *p = tr_path_join(rd->tmp_path, name);
+  double *pi = tr_malloc(m->S * m->A * sizeof *pi);
+  tr_status st = dir && p && pi ? tr_mkdir_p(dir) : tr_error(TR_ENOMEM, "out of memory");
+  if (!st) st = alg_run_tabulate(run, run->state.theta, pi);
+  if (!st) st = mdp_policy_write(p, pi, m->S, m->A);
+  free(dir), free(p), free(pi);
+  return st;
 }
 
 /* On a terminal the line is redrawn in place; elsewhere (a log) one line every 10%. */
@@ -233,8 +278,19 @@ int exp_cmd_run(int argc, char **argv) {
     if (st == TR_EINVAL) return exp_fail("run: %s", tr_error_msg());
     return exp_fail_status(st);
   }
+  if (a.init_policy && (st = init_policy(run, a.init_policy))) {
+    alg_run_free(run);
+    env_model_free(em);
+    return exp_fail_status(st);
+  }
+  if (a.save_policies && !run->model.tab) {
+    alg_run_free(run);
+    env_model_free(em);
+    return exp_fail("--save-policies: needs a tabular environment; %s is not one", a.env);
+  }
   exp_rundir rd;
-  if ((st = exp_rundir_begin_force(&rd, a.out, a.force))) goto done;
+      {"force", no_argument, 0, 'f'}, {"init-policy", required_argument, 0, 'i'},
+      {"save-policies", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   if ((st = write_config(&rd, &a, run, argc, argv))) goto abort;
   FILE *prog = exp_rundir_open(&rd, "progress.tsv");
   if (!prog) {
@@ -257,6 +313,7 @@ int exp_cmd_run(int argc, char **argv) {
       snprintf(reason, sizeof reason, "iteration %zu: %s", run->state.iter + 1, tr_error_msg());
       break;
     }
+    if (a.save_policies && (st = save_policy(&rd, run, run->state.iter))) goto abort;
     last100_add(&l, run->state.batch);
     episodes += s.episodes;
     progress_row(prog, run->state.iter, run->state.steps_done, &s, tr_clock_seconds() - t0,

@@ -28,6 +28,7 @@
 #include "core/io.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
+#include "experiments/exact_diag.h"
 #include "experiments/results.h"
 
 #define EXP_PLOT_GRID 200
@@ -425,7 +426,10 @@ static void plot_help(FILE *f) {
         "PNG and SVG with gnuplot: curves_<env>: learning curves per environment (x environment\n"
         "steps, y return_last100 from each run's progress.tsv, mean +- standard error over seeds,\n"
         "one line per variant); scores (normalization = random_best): the normalized score per\n"
-        "variant, the paper's beside it.  Without gnuplot, writes the scripts and data and says\n"
+        "variant, the paper's beside it; specs scored by exact_J (tabular): per environment\n"
+        "exact_J_<env> (exact J per iteration, J* and the uniform policy's J as lines),\n"
+        "exact_kl_<env> (exact mean KL per iteration, each variant's KL target dashed) and\n"
+        "improvement_<env> (sampled against exact improvement, the diagonal).  Without gnuplot, writes the scripts and data and says\n"
         "how to render them (cd DIR && gnuplot *.gp).  The gnuplot used is the one found at\n"
         "build time, or $TRBENCH_GNUPLOT when set (empty: do not render).\n"
         "  --results DIR  where the sweep wrote its runs (default: the sweep's, else results)\n"
@@ -448,7 +452,7 @@ int exp_cmd_plot(int argc, char **argv) {
   if (!st && !(pdir = tr_path_join(t.dir, "plots"))) st = tr_error(TR_ENOMEM, "out of memory");
   if (!st) st = tr_mkdir_p(pdir);
   size_t E = st ? 0 : t.s->n_envs, n_fig = 0;
-  char (*bases)[256] = calloc(E + 3, sizeof *bases);
+  char (*bases)[256] = calloc(4 * E + 3, sizeof *bases); /* + 3 E: exact_plot.c */
   if (!st && !bases) st = tr_error(TR_ENOMEM, "out of memory");
   for (size_t e = 0; !st && e < E; e++) {
     int written;
@@ -468,6 +472,7 @@ int exp_cmd_plot(int argc, char **argv) {
     if (!st && !(st = exp_plot_intervals(&t, pdir, &written)) && written)
       snprintf(bases[n_fig++], sizeof bases[0], "intervals");
   }
+  if (!st && exp_xd_applies(&t)) st = exp_xd_figures(&t, pdir, bases, &n_fig); /* tabular */
   if (st) {
     rc = exp_fail_status(st);
     goto done;

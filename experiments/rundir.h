@@ -54,6 +54,7 @@ typedef struct {
   double wall_seconds, steps_per_s;
   int has_exact;         /* tabular runs: exact_J and optimal_J */
   double exact_J, optimal_J;
+  double exact_seconds;  /* tabular runs: wall time of the per-iteration exact diagnostics */
 } exp_summary;
 
 /* "[summary]" and one "key = value" line per field into the run directory. */

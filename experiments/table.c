@@ -18,6 +18,7 @@
 #include "core/io.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
+#include "experiments/exact_diag.h"
 #include "experiments/results.h"
 
 /* ---- formatting ------------------------------------------------------------------------ */
@@ -515,6 +516,10 @@ static void table_help(FILE *f) {
         "environment, Spearman's rank correlation with the paper, and provenance.  Missing runs\n"
         "show as missing, never as 0.  random is the mean return of uniform random actions over\n"
         "100 episodes (seed 1), as `trbench rollout --env ENV --episodes 100 --seed 1`.\n"
+        "Specs scored by exact_J (tabular) also get diagnostics.md and diagnostics.csv: per\n"
+        "variant and environment the share of the optimum reached, the iterations whose exact\n"
+        "improvement was negative, the exact KL against the algorithm's KL target, the max\n"
+        "exact TV, and how well the sampled improvement tracks the exact one (notes define each).\n"
         "  --results DIR  where the sweep wrote its runs (default: the sweep's, else results)\n"
         "  --scale F      the sweep's --scale (default: the one the sweep recorded)\n"
         "  --seeds N      the sweep's --seeds (default: the recorded ones)\n"
@@ -546,6 +551,7 @@ int exp_cmd_table(int argc, char **argv) {
     rc = exp_fail_status(st);
   } else {
     write_markdown(stdout, &t, &pv, argc, typed);
+    if (exp_xd_applies(&t) && (st = exp_xd_table(&t, stdout))) rc = exp_fail_status(st);
   }
   exp_table_free(&t);
   free(typed);

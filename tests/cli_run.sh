@@ -44,7 +44,7 @@ B="--env cartpole --steps 100 --seed 1 --out $tmp/bad"
 # ---- unknown names, parameters and values ----------------------------------------------
 expect_error "$E --algo: unknown algorithm 'nope' (known: reinforce, a2c, npg, tnpg, trpo, ppo-clip, ppo-kl, ppo-adaptive-kl, ppo-noclip, cpi)" \
   --algo nope $B
-expect_error "$E --set bogus=1: ppo-clip has no parameter 'bogus' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range_vf, grad_clip_scope, normalize_advantage_scope, clip_range)" \
+expect_error "$E --set bogus=1: ppo-clip has no parameter 'bogus' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, exact_every, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range_vf, grad_clip_scope, normalize_advantage_scope, clip_range)" \
   --algo ppo-clip $B --set bogus=1
 expect_error "$E --set clip_range=11: clip_range must be a number in [0, 10]" \
   --algo ppo-clip $B --set clip_range=11
@@ -65,7 +65,7 @@ expect_error "$E --set normalize_obs=maybe: normalize_obs must be true or false"
 expect_error "$E --set clip_range: expected key=value" \
   --algo ppo-clip $B --set clip_range
 # npg has no line search and no vine: its parameters are its own
-expect_error "$E --set sampling=vine: npg has no parameter 'sampling' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, n_steps, gae_lambda, cg_iters, cg_damping, fvp_fraction, vf_learning_rate, vf_iters, vf_batch_size, max_grad_norm, step_size)" \
+expect_error "$E --set sampling=vine: npg has no parameter 'sampling' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, exact_every, n_steps, gae_lambda, cg_iters, cg_damping, fvp_fraction, vf_learning_rate, vf_iters, vf_batch_size, max_grad_norm, step_size)" \
   --algo npg $B --set sampling=vine
 # npg's fixed step must be positive; vine settings must fit in the trunk batch
 expect_error "$E run: step_size must be > 0 (the natural-gradient step eta)" \
@@ -207,8 +207,8 @@ if run_ok "$tmp/b" $R; then
   cut -f1-11,13- "$tmp/b/progress.tsv" >"$tmp/pb"
   cmp -s "$tmp/pa" "$tmp/pb" || fail "same seed, different progress.tsv: $(diff "$tmp/pa" "$tmp/pb" | head -n 4)"
   n=$((n + 1))
-  grep -v '^wall_seconds = \|^steps_per_s = ' "$tmp/a/summary.ini" >"$tmp/sa"
-  grep -v '^wall_seconds = \|^steps_per_s = ' "$tmp/b/summary.ini" >"$tmp/sb"
+  grep -v '^wall_seconds = \|^steps_per_s = \|^exact_seconds = ' "$tmp/a/summary.ini" >"$tmp/sa"
+  grep -v '^wall_seconds = \|^steps_per_s = \|^exact_seconds = ' "$tmp/b/summary.ini" >"$tmp/sb"
   cmp -s "$tmp/sa" "$tmp/sb" || fail "same seed, different summary.ini: $(diff "$tmp/sa" "$tmp/sb")"
   n=$((n + 1))
   grep -v '^command = ' "$tmp/a/config.ini" >"$tmp/ca"

@@ -21,12 +21,12 @@ vf_iters = 5
 SPEC
 
 # The run files without their timing: progress.tsv less `seconds` (column 12), summary.ini
-# less wall_seconds and steps_per_s, config.ini less the command line (it names --out).
+# less wall_seconds, steps_per_s and exact_seconds, config.ini less the command line (it names --out).
 normalize() { # DIR -> one text on stdout
   for r in $(ls "$1/tiny/runs" | sort); do
     echo "== $r"
     cut -f1-11,13- "$1/tiny/runs/$r/progress.tsv"
-    grep -v -e '^wall_seconds' -e '^steps_per_s' "$1/tiny/runs/$r/summary.ini"
+    grep -v -e '^wall_seconds' -e '^steps_per_s' -e '^exact_seconds' "$1/tiny/runs/$r/summary.ini"
     grep -v '^command' "$1/tiny/runs/$r/config.ini"
   done
 }
