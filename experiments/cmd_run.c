@@ -289,8 +289,8 @@ int exp_cmd_run(int argc, char **argv) {
     return exp_fail("--save-policies: needs a tabular environment; %s is not one", a.env);
   }
   exp_rundir rd;
-      {"force", no_argument, 0, 'f'}, {"init-policy", required_argument, 0, 'i'},
-      {"save-policies", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  if ((st = exp_rundir_begin_force(&rd, a.out, a.force))) goto done;
+  if (a.save_policies && (st = save_policy(&rd, run, 0))) goto abort;
   if ((st = write_config(&rd, &a, run, argc, argv))) goto abort;
   FILE *prog = exp_rundir_open(&rd, "progress.tsv");
   if (!prog) {
