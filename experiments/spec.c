@@ -265,6 +265,21 @@ static exp_variant *variant_of(parse_ctx *c, const char *name) {
   return v;
 }
 
+/* The index of environment `name` among the experiment's: as listed, or its file-name-safe
+ * form (as in run ids: an INI key cannot hold ':', which inih splits at, so the key of
+ * garnet:100,4,5,3 is written garnet_100_4_5_3); n_envs when there is none. */
+static size_t env_index(const exp_spec *s, const char *name) {
+  char sf[256];
+  for (size_t e = 0; e < s->n_envs; e++) {
+    exp_safe_name(sf, sizeof sf, s->envs[e]);
+    if (!strcmp(s->envs[e], name) || !strcmp(sf, name)) return e;
+  }
+  return s->n_envs;
+}
+
+#define ENV_UNKNOWN "is not one of the experiment's environments (they must be listed before " \
+                    "the variants; in a key, write ':' as '_')"
+
 static int variant_key(parse_ctx *c, const char *section, const char *vname, const char *k,
                        const char *v) {
   if (!*vname) return fail(c, "[variant]: a variant needs a name: [variant NAME]");
@@ -287,11 +302,8 @@ static int variant_key(parse_ctx *c, const char *section, const char *vname, con
   } else if (!strcmp(k, "paper")) {
     if (!parse_real(v, &var->paper)) return fail(c, "[variant %s]: paper: '%s' is not a number", vname, v);
   } else if (!strncmp(k, "paper@", 6)) {
-    size_t e = 0;
-    while (e < c->s->n_envs && strcmp(c->s->envs[e], k + 6)) e++;
-    if (e == c->s->n_envs)
-      return fail(c, "[variant %s]: %s: '%s' is not one of the experiment's environments (they "
-                     "must be listed before the variants)", vname, k, k + 6);
+    size_t e = env_index(c->s, k + 6);
+    if (e == c->s->n_envs) return fail(c, "[variant %s]: %s: '%s' " ENV_UNKNOWN, vname, k, k + 6);
     if (!var->paper_env) {
       if (!(var->paper_env = malloc(c->s->n_envs * sizeof *var->paper_env))) return fail(c, "out of memory");
       for (size_t i = 0; i < c->s->n_envs; i++) var->paper_env[i] = NAN;
@@ -321,12 +333,10 @@ static int variant_key(parse_ctx *c, const char *section, const char *vname, con
     char *env = NULL;
     size_t klen = at ? (size_t)(at - k) : strlen(k);
     if (at) {
-      int known = 0;
-      for (size_t e = 0; e < c->s->n_envs && !known; e++) known = !strcmp(c->s->envs[e], at + 1);
-      if (!known)
-        return fail(c, "[variant %s]: %s: '%s' is not one of the experiment's environments (they "
-                       "must be listed before the variants)", vname, k, at + 1);
-      env = strdup(at + 1);
+      size_t known = env_index(c->s, at + 1);
+      if (known == c->s->n_envs)
+        return fail(c, "[variant %s]: %s: '%s' " ENV_UNKNOWN, vname, k, at + 1);
+      env = strdup(c->s->envs[known]);
     }
     if (alg_config_init(&cfg, cls)) return free(env), fail(c, "out of memory");
     size_t n = klen + strlen(v) + 2;

@@ -266,6 +266,12 @@ check "per-env override: acrobot's comes after the row's" \
   "$(grep -- '--env acrobot' "$tmp/jobs" | grep -q -- '--set clip_range=0.3 .*--set clip_range=0.1'; echo $?)"
 check "per-row steps: 5000, not the experiment's 1000" \
   "$([ "$(grep -c -- '--steps 5000 ' "$tmp/jobs")" -eq 2 ]; echo $?)"
+# an environment with ':' in a key: written in its file-name-safe form (inih splits at ':')
+printf '[experiment]\nname = envkey\nenvironments = garnet:8,2,3,5, cartpole\nseeds = 1\nsteps = 1000\n[variant a]\nalgo = ppo-clip\nclip_range@garnet_8_2_3_5 = 0.1\n' >"$tmp/envkey.ini"
+"$T" sweep "$tmp/envkey.ini" --jobs-file "$tmp/jobs2" --results "$tmp/eres" >/dev/null 2>"$tmp/err"
+check "KEY@ENV with ':' written '_': the garnet's run only" \
+  "$(grep -- '--env garnet:8,2,3,5' "$tmp/jobs2" | grep -q -- '--set clip_range=0.1' &&
+     ! grep -- '--env cartpole' "$tmp/jobs2" | grep -q -- 'clip_range'; echo $?)"
 # one finished run, so the table has something to show (no run at all is an error)
 mkdir -p "$tmp/eres/envset/runs/a__cartpole__s1"
 printf '[summary]\nstatus = ok\nreason = \nreturn_last100 = 20\n' >"$tmp/eres/envset/runs/a__cartpole__s1/summary.ini"
@@ -323,8 +329,8 @@ done <<'EOF'
 22-bad-scale-seeds.ini|:6: scale_seeds: 'maybe' must be true or false
 23-key-outside-section.ini|:1: 'name' outside a section (expected [experiment] or [variant NAME])
 24-bad-variant-steps.ini|:9: [variant a]: steps: '-5' is not a positive integer
-25-override-unknown-env.ini|:9: [variant a]: clip_range@hopper: 'hopper' is not one of the experiment's environments (they must be listed before the variants)
-26-paper-unknown-env.ini|:9: [variant a]: paper@hopper: 'hopper' is not one of the experiment's environments (they must be listed before the variants)
+25-override-unknown-env.ini|:9: [variant a]: clip_range@hopper: 'hopper' is not one of the experiment's environments (they must be listed before the variants; in a key, write ':' as '_')
+26-paper-unknown-env.ini|:9: [variant a]: paper@hopper: 'hopper' is not one of the experiment's environments (they must be listed before the variants; in a key, write ':' as '_')
 27-override-bad-value.ini|:9: [variant a]: clip_range must be a number in [0, 10]
 EOF
 check "bad specs write nothing" "$([ ! -e "$tmp/bad" ]; echo $?)"
