@@ -148,28 +148,26 @@ tr_status alg_gae(double *adv, double *ret, const double *r, const double *value
 
 /* ---- advantage normalization ---------------------------------------------------------- */
 
-tr_status alg_advantage_normalize(double *adv, size_t n) {
-  tr_status st = check_finite("advantage normalization", "advantage", adv, NULL, n);
+/* adv (n) ← (adv − center·mean)/(std + ε) with the batch's mean and standard deviation;
+ * center 0 only scales (no baseline is subtracted). */
+static tr_status standardize(double *adv, size_t n, int center, const char *what) {
+  tr_status st = check_finite(what, "advantage", adv, NULL, n);
   if (st || n == 0) return st;
   double mean = 0.0, ss = 0.0;
   for (size_t i = 0; i < n; i++) mean += adv[i];
   mean /= (double)n;
   for (size_t i = 0; i < n; i++) ss += (adv[i] - mean) * (adv[i] - mean);
-  double denom = sqrt(ss / (double)n) + ALG_ADV_NORM_EPS;
-  for (size_t i = 0; i < n; i++) adv[i] = (adv[i] - mean) / denom;
+  double denom = sqrt(ss / (double)n) + ALG_ADV_NORM_EPS, shift = center ? mean : 0.0;
+  for (size_t i = 0; i < n; i++) adv[i] = (adv[i] - shift) / denom;
   return TR_OK;
 }
 
+tr_status alg_advantage_normalize(double *adv, size_t n) {
+  return standardize(adv, n, 1, "advantage normalization");
+}
+
 tr_status alg_advantage_scale(double *adv, size_t n) {
-  tr_status st = check_finite("advantage scaling", "advantage", adv, NULL, n);
-  if (st || n == 0) return st;
-  double mean = 0.0, ss = 0.0;
-  for (size_t i = 0; i < n; i++) mean += adv[i];
-  mean /= (double)n;
-  for (size_t i = 0; i < n; i++) ss += (adv[i] - mean) * (adv[i] - mean);
-  double denom = sqrt(ss / (double)n) + ALG_ADV_NORM_EPS;
-  for (size_t i = 0; i < n; i++) adv[i] /= denom;
-  return TR_OK;
+  return standardize(adv, n, 0, "advantage scaling");
 }
 
 /* ---- running mean and variance --------------------------------------------------------- */

@@ -28,6 +28,14 @@ tr_status tr_atomic_open(tr_atomic_file *af, const char *path) {
   return TR_OK;
 }
 
+tr_status tr_atomic_open_in(tr_atomic_file *af, const char *dir, const char *name) {
+  char *p = tr_path_join(dir, name);
+  if (!p) return tr_error(TR_ENOMEM, "out of memory");
+  tr_status st = tr_atomic_open(af, p);
+  free(p);
+  return st;
+}
+
 tr_status tr_atomic_commit(tr_atomic_file *af) {
   int bad = ferror(af->f);
   bad |= fclose(af->f) != 0;

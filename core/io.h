@@ -18,6 +18,8 @@ typedef struct {
 
 /* Open a temporary beside path; *af->f is ready for writing. */
 tr_status tr_atomic_open(tr_atomic_file *af, const char *path);
+/* The same for the file dir/name. */
+tr_status tr_atomic_open_in(tr_atomic_file *af, const char *dir, const char *name);
 /* Flush, close and rename into place; on any failure the temporary is removed. */
 tr_status tr_atomic_commit(tr_atomic_file *af);
 /* Close and remove the temporary (after an error). */

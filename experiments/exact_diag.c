@@ -381,11 +381,8 @@ static void write_csv(FILE *f, const exp_xd *x) {
 
 static tr_status write_file(const char *dir, const char *name, const exp_xd *x,
                             void (*w)(FILE *, const exp_xd *)) {
-  char *p = tr_path_join(dir, name);
-  if (!p) return tr_error(TR_ENOMEM, "out of memory");
   tr_atomic_file af;
-  tr_status st = tr_atomic_open(&af, p);
-  free(p);
+  tr_status st = tr_atomic_open_in(&af, dir, name);
   if (st) return st;
   w(af.f, x);
   return tr_atomic_commit(&af);

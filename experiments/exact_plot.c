@@ -64,14 +64,6 @@ static tr_status read_cell(const exp_xd *x, size_t v, size_t e, exp_xd_series *s
   return TR_OK;
 }
 
-static tr_status open_in(tr_atomic_file *af, const char *pdir, const char *name) {
-  char *p = tr_path_join(pdir, name);
-  if (!p) return tr_error(TR_ENOMEM, "out of memory");
-  tr_status st = tr_atomic_open(af, p);
-  free(p);
-  return st;
-}
-
 /* The data file of one figure; block[v] its gnuplot index (SIZE_MAX: none). */
 static tr_status write_dat(const exp_xd *x, size_t e, int fig, const char *base, size_t *block,
                            int *any) {
@@ -81,7 +73,7 @@ static tr_status write_dat(const exp_xd *x, size_t e, int fig, const char *base,
   exp_xd_series *ss = calloc(t->K + 1, sizeof *ss);
   if (!ss) return tr_error(TR_ENOMEM, "out of memory");
   tr_atomic_file af;
-  tr_status st = open_in(&af, x->t->dir, name);
+  tr_status st = tr_atomic_open_in(&af, x->t->dir, name);
   if (st) {
     free(ss);
     return st;
@@ -142,7 +134,7 @@ static tr_status write_gp(const exp_xd *x, size_t e, int fig, const char *base, 
   char name[320], title[512];
   snprintf(name, sizeof name, "%s.gp", base);
   tr_atomic_file af;
-  tr_status st = open_in(&af, x->t->dir, name);
+  tr_status st = tr_atomic_open_in(&af, x->t->dir, name);
   if (st) return st;
   FILE *f = af.f;
   const exp_spec *s = x->t->s;

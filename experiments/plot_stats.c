@@ -27,14 +27,6 @@ static void row_strata(const exp_table *t, size_t v, double *buf, exp_stratum *s
   }
 }
 
-static tr_status open_in(tr_atomic_file *af, const char *pdir, const char *name) {
-  char *p = tr_path_join(pdir, name);
-  if (!p) return tr_error(TR_ENOMEM, "out of memory");
-  tr_status st = tr_atomic_open(af, p);
-  free(p);
-  return st;
-}
-
 /* profiles.dat: one block per row with runs ("# variant NAME", then "tau share lo hi"). */
 static tr_status write_profiles_dat(const exp_table *t, const char *pdir, const double *tau,
                                     int *has) {
@@ -45,7 +37,7 @@ static tr_status write_profiles_dat(const exp_table *t, const char *pdir, const 
   gsl_rng *r = tr_rng_alloc(EXP_AGG_SEED);
   tr_atomic_file af;
   tr_status st = !buf || !pr || !strata || !r ? tr_error(TR_ENOMEM, "out of memory: profiles")
-                                               : open_in(&af, pdir, "profiles.dat");
+                                               : tr_atomic_open_in(&af, pdir, "profiles.dat");
   if (!st) {
     fprintf(af.f, "# trbench plot: %s: performance profiles: the share of a row's runs whose "
                   "normalized score exceeds tau, with a stratified-bootstrap 95%% band (%d "
@@ -89,7 +81,7 @@ tr_status exp_plot_profiles(const exp_table *t, const char *pdir, int *written) 
   int any = 0;
   for (size_t v = 0; v < V; v++) any |= has[v];
   tr_atomic_file af;
-  if (!st && any && !(st = open_in(&af, pdir, "profiles.gp"))) {
+  if (!st && any && !(st = tr_atomic_open_in(&af, pdir, "profiles.gp"))) {
     FILE *f = af.f;
     exp_gp_head(f, t->s->name, "performance profiles", "profiles");
     char title[512];
@@ -148,7 +140,7 @@ tr_status exp_plot_intervals(const exp_table *t, const char *pdir, int *written)
   for (size_t v = 0; t->agg && v < V; v++) any |= t->agg[v].n > 0;
   if (!any) return TR_OK;
   tr_atomic_file af;
-  tr_status st = open_in(&af, pdir, "intervals.dat");
+  tr_status st = tr_atomic_open_in(&af, pdir, "intervals.dat");
   if (st) return st;
   fprintf(af.f, "# trbench plot: %s: aggregates of the normalized scores per row with their "
                 "stratified-bootstrap 95%% CIs\n# columns: index variant then (point lo hi) for "
@@ -166,7 +158,7 @@ tr_status exp_plot_intervals(const exp_table *t, const char *pdir, int *written)
     fputc('\n', af.f);
   }
   if ((st = tr_atomic_commit(&af))) return st;
-  if ((st = open_in(&af, pdir, "intervals.gp"))) return st;
+  if ((st = tr_atomic_open_in(&af, pdir, "intervals.gp"))) return st;
   FILE *f = af.f;
   exp_gp_head(f, t->s->name, "aggregate scores with 95% CIs", "intervals");
   fprintf(f, "set datafile missing \"NaN\"\nset yrange [%zu-0.3:-0.7]\n"

@@ -492,11 +492,8 @@ typedef struct {
 
 static tr_status write_out(const char *dir, const char *name, const out_ctx *o,
                            void (*writer)(FILE *, const out_ctx *)) {
-  char *p = tr_path_join(dir, name);
-  if (!p) return tr_error(TR_ENOMEM, "out of memory");
   tr_atomic_file af;
-  tr_status st = tr_atomic_open(&af, p);
-  free(p);
+  tr_status st = tr_atomic_open_in(&af, dir, name);
   if (st) return st;
   writer(af.f, o);
   return tr_atomic_commit(&af);

@@ -21,6 +21,27 @@ check() {
   fi
 }
 
+# expect_prefix "prefix of the one stderr line" ARGS... — trbench ARGS exits 2 with one
+# line on stderr that starts so
+expect_prefix() {
+  want=$1
+  shift
+  n=$((n + 1))
+  "$T" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  lines=$(wc -l <"$tmp/err")
+  case $(cat "$tmp/err") in
+  "$want"*) ok=1 ;;
+  *) ok=0 ;;
+  esac
+  if [ "$rc" -ne 2 ] || [ "$ok" -ne 1 ] || [ "$lines" -ne 1 ]; then
+    echo "FAIL: trbench $*"
+    echo "  exit $rc (want 2), $lines line(s) on stderr: $(cat "$tmp/err")"
+    echo "  want a line starting with: $want"
+    fails=$((fails + 1))
+  fi
+}
+
 # finish NAME — the tally and the exit status
 finish() {
   echo "$1: $n checks, $fails failed"
