@@ -10,7 +10,11 @@
  * -ffp-contract=off (GCC contracts a·b + c into an FMA by default where the target has one;
  * an FMA rounds once, so AVX2 and baseline clones would differ): set for this file below.
  * op(B) = Bᵀ is packed into (K, N) first, so the inner loop always reads rows of B. */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF /* clang's spelling (used by the fuzzing build) */
+#else
 #pragma GCC optimize("fp-contract=off")
+#endif
 #include "algorithms/gemm.h"
 
 #include <cblas.h>

@@ -134,7 +134,9 @@ static void fill_rows(double *dst, const double *b, size_t B, size_t n) {
  * (n mod lanes) goes through the same vector function in a padded register.
  * Per element, against glibc's tanh at 9.7 ns: 1.4–1.7 ns in AVX-512, 2.4–3.0 in AVX2, 5.1
  * in SSE2 (tests/test_nn measures the worst error at 2.3 ulp in each). */
-#if defined(__x86_64__) && defined(__GNUC__)
+/* GCC only: the per-function targets below use GCC's pragmas; clang (the fuzzing build)
+ * takes SLEEF's scalar tanh, the same function to 3.5 ulp. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define NN_SLEEF_X86 1
 #include <x86intrin.h> /* first, with each intrinsic's own target, so baseline code inlines them */
 /* sleef.h declares its AVX and AVX-512 functions only when __AVX__ / __AVX512F__ are set */
