@@ -142,9 +142,12 @@ static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
   size_t S = run->model.tab->S, A = run->model.tab->A;
   const cpi_params *p = run->model.params;
   int exact = p->advantage == CPI_EXACT;
-  tr_status st = alg_run_sample(run, stats, 0);
-  if (!st) st = alg_run_advantages(run, p->gae_lambda, 0);
-  if (!st) st = alg_run_old_dist(run, &stats->entropy);
+  alg_state *rs = &run->state; /* the batch and its arrays */
+  tr_status st = alg_run_sample(run, rs->batch, rs->rew_used, rs->values, rs->v_next, stats, 0);
+  if (!st)
+    st = alg_run_advantages(run, rs->batch, rs->rew_used, rs->values, rs->v_next,
+                            p->gae_lambda, 0, rs->adv, rs->adv_raw, rs->ret);
+  if (!st) st = alg_run_old_dist(run, rs->batch, rs->dist_old, &stats->entropy);
   if (st) return st;
   const double *pi = run->state.pi_old_tab; /* tabulated by alg_run_iterate before this call */
   if (exact) {
@@ -184,7 +187,8 @@ static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
   if ((st = alg_run_mean_kl(run, &rows, run->state.theta, &kl))) return st;
   stats->kl_mean = kl;
   stats->surrogate_gain = adv;
-  return alg_run_fit_value(run, CPI_VF_ITERS, run->model.T, CPI_VF_LR, &stats->value_loss);
+  return alg_run_fit_value(run, rs->batch, rs->values, rs->ret, CPI_VF_ITERS, run->model.T,
+                           CPI_VF_LR, &stats->value_loss);
 }
 
 /* For tests: the AJKS lower bound and 𝔸 of the last step. */

@@ -124,21 +124,24 @@ static void pg_free(alg_run *run) {
 static tr_status estimate(alg_run *run, pg_state *s) {
   const pg_params *p = run->model.params;
   int norm = p->shared.normalize_advantage;
-  if (s->a2c) return alg_run_advantages(run, p->gae_lambda, norm);
-  alg_batch *b = run->state.batch;
+  alg_state *S = &run->state;
+  if (s->a2c)
+    return alg_run_advantages(run, S->batch, S->rew_used, S->values, S->v_next, p->gae_lambda,
+                              norm, S->adv, S->adv_raw, S->ret);
+  alg_batch *b = S->batch;
   size_t T = run->model.T;
-  const double *v_next = run->state.v_next;
+  const double *v_next = S->v_next;
   if (!p->baseline) { /* no bootstrap: zero continuation values (ws.ratio as scratch) */
     memset(run->ws.ratio, 0, T * sizeof *run->ws.ratio);
     v_next = run->ws.ratio;
   }
-  tr_status st = alg_returns_mc(run->state.ret, run->state.rew_used, v_next, b->term, b->trunc, T,
+  tr_status st = alg_returns_mc(S->ret, S->rew_used, v_next, b->term, b->trunc, T,
                                 run->model.E, run->model.gamma);
-  if (!st) st = alg_advantage_rtg(run->state.adv, run->state.ret, p->baseline ? run->state.values : NULL, T);
+  if (!st) st = alg_advantage_rtg(S->adv, S->ret, p->baseline ? S->values : NULL, T);
   if (st) return st;
-  memcpy(run->state.adv_raw, run->state.adv, T * sizeof *run->state.adv);
+  memcpy(S->adv_raw, S->adv, T * sizeof *S->adv);
   if (!norm) return TR_OK;
-  return p->baseline ? alg_advantage_normalize(run->state.adv, T) : alg_advantage_scale(run->state.adv, T);
+  return p->baseline ? alg_advantage_normalize(S->adv, T) : alg_advantage_scale(S->adv, T);
 }
 
 /* loss = −(1/T) Σ_t Â_t log π_θ(a_t|s_t) − c_H (1/T) Σ_t H(π_θ(s_t)), gradient into grad. */
@@ -174,9 +177,10 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
   pg_state *s = run->alg;
   const pg_params *p = run->model.params;
   size_t T = run->model.T, P = run->model.pol->P;
-  tr_status st = alg_run_sample(run, stats, 0);
+  alg_state *S = &run->state;
+  tr_status st = alg_run_sample(run, S->batch, S->rew_used, S->values, S->v_next, stats, 0);
   if (!st) st = estimate(run, s);
-  if (!st) st = alg_run_old_dist(run, &stats->entropy);
+  if (!st) st = alg_run_old_dist(run, S->batch, S->dist_old, &stats->entropy);
   if (st) return st;
   double loss;
   if ((st = alg_pg_loss(run, run->state.theta, &loss, run->ws.grad))) return st;
@@ -232,7 +236,8 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
       else nn_adam_step(run->state.vadam, run->state.vparams, run->ws.vgrad, vlr);
     }
   } else {
-    st = alg_run_fit_value(run, p->vf_iters, T, vlr, &stats->value_loss);
+    st = alg_run_fit_value(run, S->batch, S->values, S->ret, p->vf_iters, T, vlr,
+                           &stats->value_loss);
   }
   if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
   return st;

@@ -261,10 +261,14 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   const ppo_params *p = run->model.params;
   size_t T = run->model.T, mb = p->batch_size, epochs = p->n_epochs;
   double lr = alg_run_lr(run, p->learning_rate), target_kl = p->target_kl;
-  tr_status st = alg_run_sample(run, stats, 0);
+  alg_state *S = &run->state;
   /* per-minibatch normalization happens in ppo_loss */
-  if (!st) st = alg_run_advantages(run, p->gae_lambda, p->shared.normalize_advantage && p->adv_norm_scope == PPO_NORM_BATCH);
-  if (!st) st = alg_run_old_dist(run, &stats->entropy);
+  int norm = p->shared.normalize_advantage && p->adv_norm_scope == PPO_NORM_BATCH;
+  tr_status st = alg_run_sample(run, S->batch, S->rew_used, S->values, S->v_next, stats, 0);
+  if (!st)
+    st = alg_run_advantages(run, S->batch, S->rew_used, S->values, S->v_next, p->gae_lambda,
+                            norm, S->adv, S->adv_raw, S->ret);
+  if (!st) st = alg_run_old_dist(run, S->batch, S->dist_old, &stats->entropy);
   if (st) return st;
   stats->lr = lr;
   alg_rows rows = alg_run_rows(run);
@@ -315,7 +319,7 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
     return TR_OK;
   }
   double vlr = lr * p->vf_coef;
-  st = alg_run_fit_value(run, epochs, mb, vlr, &stats->value_loss);
+  st = alg_run_fit_value(run, S->batch, S->values, S->ret, epochs, mb, vlr, &stats->value_loss);
   if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
   return st;
 }

@@ -348,33 +348,37 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
   trpo_state *s = run->alg;
   const trpo_params *p = run->model.params;
   int vine = s->vine != NULL, norm = p->shared.normalize_advantage;
-  tr_status st = alg_run_sample(run, stats, vine);
-  if (!st) st = alg_run_advantages(run, p->gae_lambda, norm);
+  alg_state *S = &run->state; /* the trunk (vine) or the batch (single path) */
+  tr_status st = alg_run_sample(run, S->batch, S->rew_used, S->values, S->v_next, stats, vine);
+  if (!st)
+    st = alg_run_advantages(run, S->batch, S->rew_used, S->values, S->v_next, p->gae_lambda,
+                            norm, S->adv, S->adv_raw, S->ret);
   if (st) return st;
   if (vine) {
-    st = alg_sample_vine(s->vine, run->state.sampler, run->state.batch, s->vine_n,
-                         s->vine_K, s->vine_L,
-                         run->model.gamma, alg_run_act, run, alg_run_value_fn, run, run->state.rng);
+    st = alg_sample_vine(s->vine, S->sampler, S->batch, s->vine_n, s->vine_K, s->vine_L,
+                         run->model.gamma, alg_run_act, run, alg_run_value_fn, run, S->rng);
     if (st) return st;
     stats->steps += s->vine->steps;
     memcpy(run->state.theta_old, run->state.theta, run->model.pol->P * sizeof *run->state.theta);
     st = vine_rows(run, s); /* the objective's rows are the vine's */
     if (!st && norm && s->vine_snis) st = alg_advantage_normalize(s->vine_adv, s->rows.n);
   } else {
-    st = alg_run_old_dist(run, &stats->entropy);
+    st = alg_run_old_dist(run, S->batch, S->dist_old, &stats->entropy);
     s->rows = alg_run_rows(run);
   }
   if (!st) st = natural_step(run, s, stats);
   if (st || stats->bad[0]) return st;
-  /* value targets: the trunk's λ-returns (run->state.ret, from alg_run_advantages above) */
+  /* value targets: the trunk's λ-returns (S->ret, from alg_run_advantages above) */
   size_t vb = p->vf_batch_size, iters = p->vf_iters;
   double lr = alg_run_lr(run, p->vf_learning_rate);
   stats->lr = lr;
   /* vf_iters Adam steps: full batch (vb = 0) or minibatches of vb, as epochs of T/vb steps */
   if (vb == 0 || vb >= run->model.T)
-    st = alg_run_fit_value(run, iters, run->model.T, lr, &stats->value_loss);
+    st = alg_run_fit_value(run, S->batch, S->values, S->ret, iters, run->model.T, lr,
+                           &stats->value_loss);
   else
-    st = alg_run_fit_value(run, (iters * vb + run->model.T - 1) / run->model.T, vb, lr,
+    st = alg_run_fit_value(run, S->batch, S->values, S->ret,
+                           (iters * vb + run->model.T - 1) / run->model.T, vb, lr,
                            &stats->value_loss);
   if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
   return st;

@@ -110,7 +110,7 @@ static tr_status run_sizes_check(const alg_run *run, const alg_shared_params *sh
 
 static tr_status build_scratch(alg_run *run) {
   size_t T = run->model.T, O = env_obs_dim(run->model.em);
-  double **bufs[] = {&run->state.values, &run->state.v_boot, &run->state.v_next, &run->state.adv, &run->state.ret,
+  double **bufs[] = {&run->state.values, &run->ws.v_boot, &run->state.v_next, &run->state.adv, &run->state.ret,
                      &run->ws.logp_new, &run->ws.ratio, &run->ws.tmp, &run->ws.vold};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     if (!(*bufs[i] = tr_calloc(T, sizeof(double)))) return TR_ENOMEM;
@@ -242,7 +242,7 @@ void alg_run_free(alg_run *run) {
   alg_running_norm_free(run->state.obs_norm);
   alg_sampler_free(run->state.sampler);
   alg_batch_free(run->state.batch);
-  free(run->state.values), free(run->state.v_boot), free(run->state.v_next), free(run->state.adv), free(run->state.ret);
+  free(run->state.values), free(run->ws.v_boot), free(run->state.v_next), free(run->state.adv), free(run->state.ret);
   free(run->ws.logp_new), free(run->ws.ratio), free(run->ws.tmp), free(run->ws.obs_buf), free(run->state.adv_raw);
   free(run->ws.vold);
   free(run->state.rew_used);
@@ -315,59 +315,58 @@ static void episode_stats(const alg_batch *b, alg_iter_stats *s) {
   s->ep_len = len / (double)b->n_episodes;
 }
 
-tr_status alg_run_sample(alg_run *run, alg_iter_stats *stats, int snapshots) {
-  alg_batch *b = run->state.batch;
-  size_t T = run->model.T, O = b->O;
+tr_status alg_run_sample(alg_run *run, alg_batch *b, double *rew, double *values,
+                         double *v_next, alg_iter_stats *stats, int snapshots) {
+  size_t T = run->model.T, E = run->model.E, O = b->O;
   tr_status st = snapshots
                      ? alg_sample_single_path_snap(b, run->state.sampler, T, alg_run_act, run)
                      : alg_sample_single_path(b, run->state.sampler, T, alg_run_act, run);
   if (st) return st;
   stats->steps += T;
   episode_stats(b, stats);
-  memcpy(run->state.rew_used, b->rew, T * sizeof *b->rew);
+  memcpy(rew, b->rew, T * sizeof *b->rew);
   if (run->state.rscale) /* time-major: step k of the E streams is rows kE … kE+E−1 */
-    for (size_t k = 0; k < T / run->model.E; k++) {
+    for (size_t k = 0; k < T / E; k++) {
       unsigned char done[256];
-      for (size_t i = 0; i < run->model.E; i++) {
-        size_t t = k * run->model.E + i;
+      for (size_t i = 0; i < E; i++) {
+        size_t t = k * E + i;
         done[i] = b->term[t] || (b->trunc[t] && !b->cut[t]);
       }
-      if ((st = alg_reward_scaler_step(run->state.rscale, run->state.rew_used + k * run->model.E,
-                                       b->rew + k * run->model.E, done)))
+      if ((st = alg_reward_scaler_step(run->state.rscale, rew + k * E, b->rew + k * E, done)))
         return st;
     }
-  if ((st = alg_run_values(run, b->obs, T, run->state.values))) return st;
+  if ((st = alg_run_values(run, b->obs, T, values))) return st;
   /* bootstrap values at truncations: gather the kept next observations */
+  double *v_boot = run->ws.v_boot;
   size_t n = 0;
   for (size_t t = 0; t < T; t++)
     if (b->trunc[t] && !b->term[t])
       memcpy(run->ws.obs_buf + n++ * O, b->next_obs + t * O, O * sizeof(double));
   if (n && (st = alg_run_values(run, run->ws.obs_buf, n, run->ws.tmp))) return st;
   n = 0;
-  for (size_t t = 0; t < T; t++)
-    run->state.v_boot[t] = b->trunc[t] && !b->term[t] ? run->ws.tmp[n++] : 0.0;
-  return alg_next_values(run->state.v_next, run->state.values, run->state.v_boot, b->term, b->trunc,
-                         T, run->model.E);
+  for (size_t t = 0; t < T; t++) v_boot[t] = b->trunc[t] && !b->term[t] ? run->ws.tmp[n++] : 0.0;
+  return alg_next_values(v_next, values, v_boot, b->term, b->trunc, T, E);
 }
 
-tr_status alg_run_advantages(alg_run *run, double lambda, int normalize) {
-  alg_batch *b = run->state.batch;
-  tr_status st = alg_gae(run->state.adv, run->state.ret, run->state.rew_used, run->state.values,
-                         run->state.v_next, b->term, b->trunc, run->model.T, run->model.E,
+tr_status alg_run_advantages(alg_run *run, const alg_batch *b, const double *rew,
+                             const double *values, const double *v_next, double lambda,
+                             int normalize, double *adv, double *adv_raw, double *ret) {
+  size_t T = run->model.T;
+  tr_status st = alg_gae(adv, ret, rew, values, v_next, b->term, b->trunc, T, run->model.E,
                          run->model.gamma, lambda);
   if (st) return st;
-  memcpy(run->state.adv_raw, run->state.adv, run->model.T * sizeof *run->state.adv);
-  return normalize ? alg_advantage_normalize(run->state.adv, run->model.T) : TR_OK;
+  memcpy(adv_raw, adv, T * sizeof *adv);
+  return normalize ? alg_advantage_normalize(adv, T) : TR_OK;
 }
 
-tr_status alg_run_old_dist(alg_run *run, double *entropy) {
+tr_status alg_run_old_dist(alg_run *run, const alg_batch *b, double *dist_old,
+                           double *entropy) {
   size_t T = run->model.T;
   memcpy(run->state.theta_old, run->state.theta, run->model.pol->P * sizeof *run->state.theta);
-  tr_status st = pol_forward(run->model.pol, run->state.theta, run->state.batch->obs, T,
-                             run->ws.pws, run->state.dist_old);
+  tr_status st = pol_forward(run->model.pol, run->state.theta, b->obs, T, run->ws.pws, dist_old);
   if (st) return st;
   if (entropy) {
-    pol_entropy(run->model.pol, run->state.dist_old, T, run->ws.tmp);
+    pol_entropy(run->model.pol, dist_old, T, run->ws.tmp);
     double e = 0;
     for (size_t t = 0; t < T; t++) e += run->ws.tmp[t];
     *entropy = e / (double)T;
@@ -417,11 +416,12 @@ tr_status alg_run_value_loss_clipped(alg_run *run, const double *params, const d
   return nn_backward(run->model.vnet, params, run->ws.vws, dout, B, grad, NULL);
 }
 
-tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, double *loss) {
+tr_status alg_run_fit_value(alg_run *run, const alg_batch *b, const double *values,
+                            const double *ret, size_t epochs, size_t mb, double lr,
+                            double *loss) {
   size_t T = run->model.T, O = env_obs_dim(run->model.em);
   double l0 = 0;
-  for (size_t t = 0; t < T; t++)
-    l0 += (run->state.values[t] - run->state.ret[t]) * (run->state.values[t] - run->state.ret[t]);
+  for (size_t t = 0; t < T; t++) l0 += (values[t] - ret[t]) * (values[t] - ret[t]);
   *loss = l0 / (double)T;
   if (run->model.exact_values) return TR_OK;
   if (mb > T || mb == 0) mb = T;
@@ -430,10 +430,10 @@ tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, d
     if (mb < T) alg_run_shuffle(run);
     for (size_t s0 = 0; s0 + mb <= T; s0 += mb) {
       for (size_t i = 0; i < mb; i++) {
-        memcpy(run->ws.obs_buf + i * O, run->state.batch->obs + run->ws.perm[s0 + i] * O,
-               O * sizeof(double));
-        targets[i] = run->state.ret[run->ws.perm[s0 + i]];
-        run->ws.vold[i] = run->state.values[run->ws.perm[s0 + i]];
+        size_t t = run->ws.perm[s0 + i];
+        memcpy(run->ws.obs_buf + i * O, b->obs + t * O, O * sizeof(double));
+        targets[i] = ret[t];
+        run->ws.vold[i] = values[t];
       }
       double l;
       tr_status st = alg_run_value_loss_clipped(run, run->state.vparams, run->ws.obs_buf, targets,

@@ -80,8 +80,8 @@ typedef struct {
   alg_reward_scaler *rscale;   /* NULL: off */
   alg_sampler *sampler;
   alg_batch *batch;
-  /* from the batch, (T) unless stated */
-  double *values, *v_boot, *v_next, *adv, *ret;
+  /* from the batch, (T) unless stated; the shared helpers below take them as arguments */
+  double *values, *v_next, *adv, *ret;
   double *adv_raw;         /* advantages before normalization */
   double *rew_used;        /* the rewards the estimators see (scaled if asked) */
   double *dist_old;        /* (T, K) π_old at the batch states */
@@ -105,6 +105,7 @@ typedef struct {
   double *act_dist;        /* (E, K) */
   nn_ws *vws;              /* Bmax = T */
   double *logp_new, *ratio, *tmp; /* (T) */
+  double *v_boot;          /* (T) V(next_obs) at truncations (alg_run_sample) */
   double *vold;            /* (T) a minibatch's values at sampling (clipped value loss) */
   double *obs_buf;         /* (T, O) gathered observations (minibatches, bootstraps) */
   size_t *perm;            /* (T) minibatch order */
@@ -144,18 +145,43 @@ tr_status alg_run_values(alg_run *run, const double *obs, size_t B, double *v);
 /* value callback for vine bootstraps */
 tr_status alg_run_value_fn(void *run, const double *obs, size_t B, double *v);
 
-/* Single-path batch of T steps, its values, bootstrap values, and episode statistics. */
-tr_status alg_run_sample(alg_run *run, alg_iter_stats *stats, int snapshots);
+/* The helpers below work on the batch and arrays they are given (an algorithm passes its
+ * own, usually run->state's), never on another's; none of them is part of run->ws, which the
+ * helpers use as scratch.  b has capacity T; its rows are time-major (advantage.h: step t's
+ * next step in its stream is t + E). */
+
+/* A single-path batch of T steps from the run's E environments with π_θ into b, and what the
+ * estimators read from it:
+ *   rew (T)     the rewards the estimators see: b->rew, or with normalize_reward those
+ *               scaled (and clipped) by the running std of the discounted return;
+ *   values (T)  V(obs_t) (the MLP, or the exact V_π_old with value_function=exact);
+ *   v_next (T)  V(s_{t+1}): 0 where terminated, V(next_obs_t) where truncated, values[t+E]
+ *               elsewhere (alg_next_values).
+ * Adds T to stats->steps and fills its episode statistics.  snapshots: keep the
+ * environments' snapshots (vine rollouts restore them). */
+tr_status alg_run_sample(alg_run *run, alg_batch *b, double *rew, double *values,
+                         double *v_next, alg_iter_stats *stats, int snapshots);
 /* The learning rate of this iteration: lr0, annealed linearly if anneal_lr. */
 double alg_run_lr(const alg_run *run, double lr0);
-/* Advantages into run->adv and value targets into run->ret from the batch: GAE(γ, λ)
- * (lambda = 1: Monte Carlo advantages with the baseline), normalized if asked. */
-tr_status alg_run_advantages(alg_run *run, double lambda, int normalize);
-/* π_old's distribution at the batch states into run->dist_old, and the mean entropy. */
-tr_status alg_run_old_dist(alg_run *run, double *entropy);
-/* Regress V on run->ret with Adam: epochs passes of minibatches of size mb (mb ≥ T: full
- * batch), learning rate lr; returns the loss before the update.  No-op for exact values. */
-tr_status alg_run_fit_value(alg_run *run, size_t epochs, size_t mb, double lr, double *loss);
+/* GAE(γ, λ) on the batch b (its flags) from rew, values, v_next (T) (alg_run_sample):
+ * advantages adv (T), standardized when normalize, the same before standardizing in
+ * adv_raw (T), and the value targets ret (T) = Â + V (the λ-returns; lambda = 1: Monte Carlo
+ * advantages with the baseline). */
+tr_status alg_run_advantages(alg_run *run, const alg_batch *b, const double *rew,
+                             const double *values, const double *v_next, double lambda,
+                             int normalize, double *adv, double *adv_raw, double *ret);
+/* θ_old ← θ, π_old's distribution parameters at the batch's T states into dist_old (T, K),
+ * and their mean entropy into *entropy (may be NULL). */
+tr_status alg_run_old_dist(alg_run *run, const alg_batch *b, double *dist_old,
+                           double *entropy);
+/* Regress the run's V (its value parameters, with Adam) on the targets ret (T) at the batch's
+ * observations b->obs (T, O): epochs passes of minibatches of size mb (mb ≥ T or 0: the full
+ * batch), learning rate lr.  values (T) are V at sampling: *loss = (1/T) Σ_t (values_t −
+ * ret_t)², the loss before the update, and the V_old of the clipped loss (value_clip).
+ * Only *loss for exact values. */
+tr_status alg_run_fit_value(alg_run *run, const alg_batch *b, const double *values,
+                            const double *ret, size_t epochs, size_t mb, double lr,
+                            double *loss);
 /* The value loss (1/B) Σ_b (V_params(obs_b) − target_b)² and its gradient (Pv, overwritten;
  * may be NULL) for B ≤ T rows. */
 tr_status alg_run_value_loss(alg_run *run, const double *params, const double *obs,
@@ -188,7 +214,7 @@ typedef struct {
   const double *dist_old; /* (n, K) π_old's distribution parameters */
   const double *adv;      /* (n) Â */
 } alg_rows;
-/* The batch's T rows: run->batch, run->dist_old (alg_run_old_dist), run->adv. */
+/* The T rows of the run's own batch: run->state.batch, .dist_old (alg_run_old_dist), .adv. */
 alg_rows alg_run_rows(const alg_run *run);
 
 /* Mean KL(π_old ‖ π_θ) over the rows at parameters th (uses run->pws). */
