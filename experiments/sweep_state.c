@@ -275,7 +275,7 @@ static int each_tmp(const char *dir, int (*each)(const char *, long, void *), vo
     long pid = strtol(e->d_name + n + 5, &end, 10);
     if (*end || pid <= 0) continue;
     char p[PATH_MAX];
-    snprintf(p, sizeof p, "%s/%s", parent, e->d_name);
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", parent, e->d_name) >= sizeof p) continue;
     rc = each(p, pid, ctx);
   }
   closedir(d);
@@ -291,7 +291,7 @@ static double newest_mtime(const char *dir) {
   struct dirent *e;
   while ((e = readdir(d))) {
     char p[PATH_MAX];
-    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= sizeof p) continue;
     if (stat(p, &sb) == 0 && (double)sb.st_mtime > t) t = (double)sb.st_mtime;
   }
   closedir(d);
