@@ -6,6 +6,7 @@
 #define EXP_RESULTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/error.h"
 #include "experiments/aggregates.h"
@@ -64,6 +65,9 @@ void exp_table_free(exp_table *t);
 double exp_table_normalized(const exp_table *t, size_t k);
 /* t->agg and t->rho_lo/hi from the loaded runs (aggregates.c; normalized specs only). */
 tr_status exp_table_aggregates(exp_table *t);
+
+/* table.csv (RFC 4180) of the table (table_csv.c). */
+void exp_table_write_csv(FILE *f, const exp_table *t);
 
 /* The arguments `trbench table` and `trbench plot` share. */
 typedef struct {

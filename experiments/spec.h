@@ -34,6 +34,9 @@
 #include "algorithms/registry.h"
 #include "core/error.h"
 
+/* each of the variant's and environment's parts of a run id (file-name-safe, cut there) */
+#define EXP_SPEC_ID_PART 96
+
 typedef struct {
   char *name;     /* the section's NAME */
   char *algo;
