@@ -121,11 +121,9 @@ static size_t spec_time_limit(const exp_spec *s, int *agree) {
   return *agree ? common : 0;
 }
 
-/* Read the spec and every run's summary; compute cells, random and best, row scores, ρ. */
 tr_status exp_table_no_runs(const exp_table *t) {
   char seeds[32];
-  if (t->set.seeds) snprintf(seeds, sizeof seeds, "%zu", t->set.seeds);
-  else strcpy(seeds, "all");
+  exp_sweep_seeds_text(seeds, sizeof seeds, t->set.seeds);
   return tr_error(TR_EINVAL,
                   "%s/runs: no run of %s found (looked for %zu run directories with --results %s "
                   "--scale %g --seeds %s%s)",
@@ -133,6 +131,7 @@ tr_status exp_table_no_runs(const exp_table *t) {
                   t->set.recorded ? ", as the sweep recorded" : "; no sweep.ini there");
 }
 
+/* Read the spec and every run's summary; compute cells, random and best, row scores, ρ. */
 tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *flags,
                          int need_random) {
   memset(t, 0, sizeof *t);

@@ -374,8 +374,7 @@ static int sweep_status(const sweep_args *a, const sweep_state *w, size_t n_runs
   int rc = st ? exp_fail_status(st) : EXP_EXIT_OK;
   if (!rc) {
     char seeds[32];
-    if (set->seeds) snprintf(seeds, sizeof seeds, "%zu", set->seeds);
-    else strcpy(seeds, "all");
+    exp_sweep_seeds_text(seeds, sizeof seeds, set->seeds);
     printf("trbench sweep %s: %zu runs in %s (--scale %g --seeds %s)\n", w->s->name, n_runs,
            w->root, set->scale, seeds);
     printf("complete\t%zu\nrunning\t%zu\nstale\t%zu\nmissing\t%zu\n", count[EXP_SWEEP_COMPLETE],

@@ -142,7 +142,7 @@ void exp_sweep_settings_free(exp_sweep_settings *set) {
   memset(set, 0, sizeof *set);
 }
 
-static void seeds_text(char *buf, size_t n, size_t seeds) {
+void exp_sweep_seeds_text(char *buf, size_t n, size_t seeds) {
   if (seeds) snprintf(buf, n, "%zu", seeds);
   else snprintf(buf, n, "all");
 }
@@ -193,12 +193,12 @@ tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_swe
     st = tr_error(TR_EINVAL, "%s: this sweep was run from the spec %s, not from %s", out->ini_path,
                   r.spec ? r.spec : "(unknown)", s->path);
   else if (r.has_scale && f->has_scale && f->scale != r.scale) {
-    seeds_text(was, sizeof was, r.has_seeds ? r.seeds : 0);
+    exp_sweep_seeds_text(was, sizeof was, r.has_seeds ? r.seeds : 0);
     st = tr_error(TR_EINVAL, "--scale %g: this sweep was run with --scale %.17g --seeds %s (%s)",
                   f->scale, r.scale, was, out->ini_path);
   } else if (r.has_seeds && f->has_seeds && f->seeds != r.seeds) {
-    seeds_text(was, sizeof was, r.seeds);
-    seeds_text(now, sizeof now, f->seeds);
+    exp_sweep_seeds_text(was, sizeof was, r.seeds);
+    exp_sweep_seeds_text(now, sizeof now, f->seeds);
     st = tr_error(TR_EINVAL, "--seeds %s: this sweep was run with --scale %.17g --seeds %s (%s)", now,
                   r.has_scale ? r.scale : 1.0, was, out->ini_path);
   }

@@ -53,6 +53,8 @@ typedef struct {
  * record, or when the record was written by another spec. */
 tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_sweep_settings *out);
 void exp_sweep_settings_free(exp_sweep_settings *set);
+/* --seeds as the messages write it: "N", or "all" for 0. */
+void exp_sweep_seeds_text(char *buf, size_t n, size_t seeds);
 /* Write ROOT/sweep.ini (atomically) and the spec's locator (best effort: a home without a
  * writable state folder only loses the look-up). */
 tr_status exp_sweep_record(const exp_spec *s, const exp_sweep_settings *set);
