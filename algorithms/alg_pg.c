@@ -209,9 +209,7 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
   else nn_adam_step(s->adam, run->state.theta, run->ws.grad, lr);
   double kl, surr, adv_mean = 0;
   alg_rows rows = alg_run_rows(run);
-  if ((st = alg_run_mean_kl(run, &rows, run->state.theta, &kl)) ||
-      (st = alg_run_surrogate(run, &rows, run->state.theta, &surr)))
-    return st;
+  if ((st = alg_run_kl_surrogate(run, &rows, run->state.theta, &kl, &surr))) return st;
   for (size_t t = 0; t < T; t++) adv_mean += run->state.adv[t];
   stats->kl_mean = kl;
   stats->surrogate_gain = surr - adv_mean / (double)T;

@@ -291,8 +291,7 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   }
   /* statistics at the new parameters over the whole batch */
   double surr, eps = p->clip_range, adv_mean = 0;
-  if ((st = alg_run_mean_kl(run, &rows, run->state.theta, &kl))) return st;
-  if ((st = alg_run_surrogate(run, &rows, run->state.theta, &surr))) return st;
+  if ((st = alg_run_kl_surrogate(run, &rows, run->state.theta, &kl, &surr))) return st;
   size_t clipped = 0;
   for (size_t t = 0; t < T; t++) {
     adv_mean += run->state.adv[t];

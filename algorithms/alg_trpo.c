@@ -242,11 +242,11 @@ static tr_status vine_rows(alg_run *run, trpo_state *s) {
   return TR_OK;
 }
 
-/* The line search's objective on s->rows: continuous vine rows use the self-normalized
- * estimate. */
-static tr_status objective(alg_run *run, const double *th, double *surr) {
+/* The line search's objective on s->rows (and the mean KL there when kl is not NULL, from
+ * the same forward pass): continuous vine rows use the self-normalized estimate. */
+static tr_status objective(alg_run *run, const double *th, double *kl, double *surr) {
   trpo_state *s = run->alg;
-  tr_status st = alg_run_surrogate(run, &s->rows, th, surr);
+  tr_status st = alg_run_kl_surrogate(run, &s->rows, th, kl, surr);
   if (st || !s->vine || !s->vine_snis) return st;
   size_t k = s->vine_k, N = s->rows.n / k;
   double acc = 0;
@@ -263,10 +263,7 @@ static tr_status objective(alg_run *run, const double *th, double *surr) {
 }
 
 static tr_status ls_eval(void *ctx, const double *th, double *kl, double *surr) {
-  alg_run *run = ctx;
-  trpo_state *s = run->alg;
-  tr_status st = alg_run_mean_kl(run, &s->rows, th, kl);
-  return st ? st : objective(run, th, surr);
+  return objective(ctx, th, kl, surr);
 }
 
 /* The natural step from the objective's rows s->rows. */
@@ -320,7 +317,7 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
   }
   for (size_t k = 0; k < P; k++) s->step[k] = beta * s->dir[k];
   double surr_old;
-  if ((st = objective(run, run->state.theta_old, &surr_old))) return st;
+  if ((st = objective(run, run->state.theta_old, NULL, &surr_old))) return st;
   if (s->kind != STEP_LINE_SEARCH) {
     for (size_t k = 0; k < P; k++) run->state.theta[k] = run->state.theta_old[k] + s->step[k];
     stats->step_frac = 1;
@@ -336,8 +333,7 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
     stats->ls_shrinks = (double)s->ls->k; /* of the accepted trial; rejected: every trial */
   }
   double kl, surr;
-  if ((st = alg_run_mean_kl(run, R, run->state.theta, &kl))) return st;
-  if ((st = objective(run, run->state.theta, &surr))) return st;
+  if ((st = objective(run, run->state.theta, &kl, &surr))) return st;
   stats->kl_mean = kl;
   stats->surrogate_gain = surr - surr_old;
   if (!isfinite(kl) || !isfinite(surr)) snprintf(stats->bad, sizeof stats->bad, "surrogate or KL");

@@ -454,21 +454,18 @@ alg_rows alg_run_rows(const alg_run *run) {
   return r;
 }
 
-tr_status alg_run_mean_kl(alg_run *run, const alg_rows *rows, const double *th, double *kl) {
+/* Mean KL and surrogate from the distribution of the rows at θ already in run->ws.pws. */
+static double mean_kl_of_forward(alg_run *run, const alg_rows *rows) {
   size_t T = rows->n;
-  tr_status st = pol_forward(run->model.pol, th, rows->obs, T, run->ws.pws, NULL);
-  if (st) return st;
   pol_kl(run->model.pol, rows->dist_old, run->ws.pws->dist, T, run->ws.tmp);
   double s = 0;
   for (size_t t = 0; t < T; t++) s += run->ws.tmp[t];
-  *kl = s / (double)T;
-  return TR_OK;
+  return s / (double)T;
 }
 
-tr_status alg_run_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *surr) {
+static tr_status surrogate_of_forward(alg_run *run, const alg_rows *rows, double *surr) {
   size_t T = rows->n;
-  tr_status st = pol_forward(run->model.pol, th, rows->obs, T, run->ws.pws, NULL);
-  if (!st) st = pol_log_prob(run->model.pol, run->ws.pws->dist, rows->act, T, run->ws.logp_new);
+  tr_status st = pol_log_prob(run->model.pol, run->ws.pws->dist, rows->act, T, run->ws.logp_new);
   if (st) return st;
   double s = 0;
   for (size_t t = 0; t < T; t++) {
@@ -477,6 +474,22 @@ tr_status alg_run_surrogate(alg_run *run, const alg_rows *rows, const double *th
   }
   *surr = s / (double)T;
   return TR_OK;
+}
+
+tr_status alg_run_kl_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *kl,
+                               double *surr) {
+  tr_status st = pol_forward(run->model.pol, th, rows->obs, rows->n, run->ws.pws, NULL);
+  if (st) return st;
+  if (kl) *kl = mean_kl_of_forward(run, rows);
+  return surr ? surrogate_of_forward(run, rows, surr) : TR_OK;
+}
+
+tr_status alg_run_mean_kl(alg_run *run, const alg_rows *rows, const double *th, double *kl) {
+  return alg_run_kl_surrogate(run, rows, th, kl, NULL);
+}
+
+tr_status alg_run_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *surr) {
+  return alg_run_kl_surrogate(run, rows, th, NULL, surr);
 }
 
 tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi) {

@@ -222,6 +222,10 @@ tr_status alg_run_mean_kl(alg_run *run, const alg_rows *rows, const double *th, 
 /* Importance-weighted surrogate (1/n) Σ_t r_t(θ) Â_t over the rows at parameters th; the
  * ratios r_t are left in run->ratio (n). */
 tr_status alg_run_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *surr);
+/* Both at once from one forward pass (the same bits as the two calls); either pointer may be
+ * NULL. */
+tr_status alg_run_kl_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *kl,
+                               double *surr);
 /* The tabulated policy π_θ (S, A) on a tabular environment. */
 tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi);
 /* A shuffled permutation of 0..T−1 in run->perm. */

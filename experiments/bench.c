@@ -103,7 +103,8 @@ int exp_cmd_bench(int argc, char **argv) {
            "algos: training throughput of ppo-clip and trpo on cartpole and hopper against the\n"
            "environment-only floor and the FLOP floor (TSV 'algo env steps_per_s\n"
            "floor_steps_per_s ratio mflop_per_step learn_gflop_per_s dgemm_gflop_per_s\n"
-           "flop_ratio target met settings'; medians of 3 rounds; targets: ppo-clip hopper\n"
+           "flop_ratio target met settings ratio_ceiling'; medians of 3 rounds; ratio_ceiling: the\n"
+           "ratio if all learning FLOPs ran at the large dgemm's rate; targets: ppo-clip hopper\n"
            "ratio >= 0.8, trpo hopper >= 0.7, ppo-clip cartpole at CleanRL's settings >= 100k\n"
            "steps/s); the projected wall time of experiments/ppo_table1.ini with -j = cores;\n"
            "then the networks' matrix products timed in each GEMM backend and the one used.\n");

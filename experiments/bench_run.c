@@ -40,6 +40,9 @@
  *   flop_ratio = learn_flop/s / dgemm flop/s, where learn_flop/s = the network FLOPs the run
  *     did (nn_flops: 2MNK per product, from the shapes and the updates actually made) over
  *     the run's time minus steps / env-only rate (the time not spent in the environment).
+ *   ratio_ceiling = 1 / (1 + (FLOPs per step) · (env-only steps/s) / (dgemm FLOP/s)): the
+ *     ratio a learner would reach if all its FLOPs ran at the 1024³ dgemm's rate and nothing
+ *     else cost anything — the most any GEMM backend could give at this configuration.
  * A row's target is on ratio or on steps/s.  Then the projected wall time of ppo_table1
  * with -j = the cores, and the GEMM backends (bench_gemm.c).  BLAS is
  * single-threaded (main sets it). */
@@ -329,9 +332,11 @@ static void print_row(const algo_row *r, const train_meas *m, double flr, double
     snprintf(met, sizeof met, "%s", got >= r->target ? "yes" : "no");
     *met_all &= got >= r->target;
   }
-  printf("%s\t%s\t%.0f\t%.0f\t%.3g\t%.3g\t%.3g\t%.3g\t%.3g\t%s\t%s\t%s\n", r->algo, r->env, sps,
-         flr, ratio, 1e-6 * m[0].flops / m[0].steps, 1e-9 * lr, 1e-9 * dgemm, lr / dgemm,
-         target, met, r->settings ? r->settings : "defaults");
+  /* the ratio if every learning FLOP ran at the large dgemm's rate and nothing else cost */
+  double ceiling = 1.0 / (1.0 + m[0].flops / m[0].steps * flr / dgemm);
+  printf("%s\t%s\t%.0f\t%.0f\t%.3g\t%.3g\t%.3g\t%.3g\t%.3g\t%s\t%s\t%s\t%.3g\n", r->algo,
+         r->env, sps, flr, ratio, 1e-6 * m[0].flops / m[0].steps, 1e-9 * lr, 1e-9 * dgemm,
+         lr / dgemm, target, met, r->settings ? r->settings : "defaults", ceiling);
 }
 
 /* A spec shipped with trbench: the source tree's copy, else the installed one. */
@@ -391,7 +396,7 @@ int exp_bench_algos(int quick) {
   double secs = quick ? 0.3 : 1.5, ppo_hopper = NAN, ppo_hopper_ratio = NAN;
   int met_all = 1;
   printf("algo\tenv\tsteps_per_s\tfloor_steps_per_s\tratio\tmflop_per_step\tlearn_gflop_per_s"
-         "\tdgemm_gflop_per_s\tflop_ratio\ttarget\tmet\tsettings\n");
+         "\tdgemm_gflop_per_s\tflop_ratio\ttarget\tmet\tsettings\tratio_ceiling\n");
   fflush(stdout);
   for (size_t j = 0; j < sizeof envs / sizeof *envs; j++) {
     double fl[REPS], dg[REPS];
