@@ -2,7 +2,7 @@
 #include "algorithms/nn.h"
 
 #include "algorithms/gemm.h"
-#include "algorithms/nn_adam.h"
+#include "algorithms/nn_vec.h"
 
 #include <cblas.h>
 /* gsl_randist.h includes gsl_cblas.h (through gsl_matrix.h), which redeclares the CBLAS
@@ -243,9 +243,10 @@ static void activate(nn_activation act, double *z, size_t n) {
 }
 
 /* x (n) ⊙= σ'(z) written through h = σ(z) (n) */
-static void times_slope(nn_activation act, double *x, const double *h, size_t n) {
+static void times_slope(nn_activation act, double *restrict x, const double *restrict h,
+                        size_t n) {
   if (act == NN_TANH)
-    for (size_t i = 0; i < n; i++) x[i] *= 1.0 - h[i] * h[i];
+    nn_vec_tanh_slope(x, h, n);
   else
     for (size_t i = 0; i < n; i++) x[i] = h[i] > 0 ? x[i] : 0.0;
 }
@@ -286,11 +287,7 @@ tr_status nn_backward(const nn_mlp *net, const double *params, nn_ws *ws, const 
     double *gW = grad + net->off_W[l - 1], *gb = grad + net->off_b[l - 1];
     /* ∂ℓ/∂W_l (no, ni) += δ_lᵀ (no, B) · h_{l−1} (B, ni) */
     mm(1, 0, no, ni, B, delta, no, hin, ni, 1.0, gW, ni, NULL);
-    /* ∂ℓ/∂b_l += column sums of δ_l */
-    for (size_t r = 0; r < B; r++) {
-      const double *d = delta + r * no;
-      for (size_t j = 0; j < no; j++) gb[j] += d[j];
-    }
+    nn_vec_column_sums_add(gb, delta, B, no);
     if (l > 1) {
       /* δ_{l−1} (B, ni) = (δ_l (B, no) · W_l (no, ni)) ⊙ (1 − h_{l−1}²) */
       double *nd = buf[k];
