@@ -5,6 +5,9 @@
  * return_last100 against environment steps.  When the seeds' step grids agree (identical
  * steps on their common prefix) they are aligned on the iteration index; otherwise each
  * is interpolated linearly onto a common grid of EXP_PLOT_GRID points spanning them all.
+ * When an environment's variants differ in steps per iteration (vine against single path,
+ * rows with their own budgets), a second figure shows the same curves against iterations
+ * (the TRPO paper's x-axis), so both equal-steps and equal-updates comparisons are drawn.
  * A point's mean and standard error are over the seeds that reach it with a finite value.
  * Each figure is a gnuplot script with its data (plots/NAME.gp, NAME.dat), rendered to PNG
  * and SVG by the gnuplot found at build time (TR_GNUPLOT; $TRBENCH_GNUPLOT overrides it, and
@@ -41,8 +44,9 @@ typedef struct {
   size_t n;
 } curve;
 
-/* Read the steps and return_last100 columns of a progress.tsv; 0 when absent or empty. */
-static int read_curve(const char *path, curve *c) {
+/* Read the column xname ("steps" or "iter") and return_last100 of a progress.tsv; 0 when
+ * absent or empty. */
+static int read_curve(const char *path, const char *xname, curve *c) {
   char *text = NULL;
   memset(c, 0, sizeof *c);
   if (access(path, F_OK) != 0 || tr_read_file(path, &text, NULL)) return 0;
@@ -51,7 +55,7 @@ static int read_curve(const char *path, curve *c) {
   int cx = -1, cy = -1, col = 0;
   for (char *p = line, *q; p; p = q, col++) {
     if ((q = strchr(p, '\t'))) *q++ = '\0';
-    if (!strcmp(p, "steps")) cx = col;
+    if (!strcmp(p, xname)) cx = col;
     if (!strcmp(p, "return_last100")) cy = col;
   }
   size_t cap = 0;
@@ -94,7 +98,7 @@ static double curve_at(const curve *c, double x) {
 }
 
 /* Rows "x mean se n" of the mean curve over the seeds cs (nc); returns the rows written. */
-static size_t write_mean_curve(FILE *f, const curve *cs, size_t nc) {
+static size_t write_mean_curve(FILE *f, const curve *cs, size_t nc, const char *xname) {
   size_t minlen = SIZE_MAX, maxlen = 0, rows = 0;
   for (size_t j = 0; j < nc; j++) {
     minlen = cs[j].n < minlen ? cs[j].n : minlen;
@@ -109,8 +113,9 @@ static size_t write_mean_curve(FILE *f, const curve *cs, size_t nc) {
     hi = fmax(hi, cs[j].x[cs[j].n - 1]);
   }
   size_t G = aligned ? maxlen : EXP_PLOT_GRID;
-  fprintf(f, "# %s; columns: steps mean se n\n",
-          aligned ? "seeds aligned on the iteration index" : "seeds interpolated onto a common grid");
+  fprintf(f, "# %s; columns: %s mean se n\n",
+          aligned ? "seeds aligned on the iteration index" : "seeds interpolated onto a common grid",
+          xname);
   for (size_t i = 0; i < G; i++) {
     double x = NAN, sum = 0, sq = 0;
     size_t n = 0;
@@ -178,14 +183,39 @@ void exp_gp_svg(FILE *f, const char *base, int w, int h) {
              "set output \"%s.svg\".tmp\nreplot\nset output\n", w, h, base);
 }
 
-/* curves_<env>.dat and .gp for environment e; *written: whether any curve was found. */
-static tr_status plot_env(const exp_table *t, size_t e, const char *pdir, char *base, size_t nb,
-                          int *written) {
+/* Whether the variants with runs on environment e differ in steps per iteration: the
+ * first run of each (steps at iteration 1, iterations, last steps) compared. */
+static int steps_per_iter_differ(const exp_table *t, size_t e) {
+  const exp_spec *s = t->s;
+  double first = NAN, last = NAN, n = NAN;
+  int differ = 0;
+  for (size_t v = 0; v < s->n_variants && !differ; v++)
+    for (size_t k = 0; k < t->n_runs; k++) {
+      const exp_run_ref *r = &t->runs[k];
+      if (r->variant != v || r->env != e) continue;
+      char *rd = exp_run_dir(s, t->results, r), *pp = rd ? tr_path_join(rd, "progress.tsv") : NULL;
+      curve c;
+      int ok = pp && read_curve(pp, "steps", &c);
+      free(rd), free(pp);
+      if (!ok) continue;
+      if (isnan(first)) first = c.x[0], last = c.x[c.n - 1], n = (double)c.n;
+      else differ = c.x[0] != first || (double)c.n != n || c.x[c.n - 1] != last;
+      free(c.x), free(c.y);
+      break;
+    }
+  return differ;
+}
+
+/* curves_<env>.dat and .gp for environment e (by_iter: curves_iter_<env>, against
+ * iterations); *written: whether any curve was found. */
+static tr_status plot_env(const exp_table *t, size_t e, int by_iter, const char *pdir, char *base,
+                          size_t nb, int *written) {
   const exp_spec *s = t->s;
   size_t V = s->n_variants;
+  const char *xname = by_iter ? "iter" : "steps";
   char safe[200], *p;
   exp_safe_name(safe, sizeof safe, s->envs[e]);
-  snprintf(base, nb, "curves_%s", safe);
+  snprintf(base, nb, by_iter ? "curves_iter_%s" : "curves_%s", safe);
   char dat[512], gp[512];
   snprintf(dat, sizeof dat, "%s.dat", base);
   snprintf(gp, sizeof gp, "%s.gp", base);
@@ -203,9 +233,9 @@ static tr_status plot_env(const exp_table *t, size_t e, const char *pdir, char *
     free(dat_path), free(cs), free(block), free(nseeds);
     return st;
   }
-  fprintf(af.f, "# trbench plot: %s on %s: return_last100 against environment steps, mean and "
+  fprintf(af.f, "# trbench plot: %s on %s: return_last100 against %s, mean and "
                 "standard error over seeds; one block per variant (gnuplot index)\n",
-          s->name, s->envs[e]);
+          s->name, s->envs[e], by_iter ? "iterations" : "environment steps");
   size_t n_blocks = 0, n_plotted = 0;
   double xmax = 0;
   for (size_t v = 0; v < V; v++) {
@@ -215,7 +245,7 @@ static tr_status plot_env(const exp_table *t, size_t e, const char *pdir, char *
       const exp_run_ref *r = &t->runs[k];
       if (r->variant != v || r->env != e) continue;
       char *rd = exp_run_dir(s, t->results, r), *pp = rd ? tr_path_join(rd, "progress.tsv") : NULL;
-      if (pp && read_curve(pp, &cs[nc])) nc++;
+      if (pp && read_curve(pp, xname, &cs[nc])) nc++;
       free(rd), free(pp);
     }
     nseeds[v] = nc;
@@ -223,7 +253,7 @@ static tr_status plot_env(const exp_table *t, size_t e, const char *pdir, char *
       for (size_t j = 0; j < nc; j++) xmax = fmax(xmax, cs[j].x[cs[j].n - 1]);
       if (n_blocks) fputs("\n\n", af.f);
       fprintf(af.f, "# variant %s: %zu of %zu seeds\n", s->variants[v].name, nc, t->K);
-      if (write_mean_curve(af.f, cs, nc)) block[v] = n_blocks++, n_plotted++;
+      if (write_mean_curve(af.f, cs, nc, xname)) block[v] = n_blocks++, n_plotted++;
       else fputs("nan nan nan 0\n", af.f), n_blocks++; /* no finite point: keep the index */
     }
     for (size_t j = 0; j < nc; j++) free(cs[j].x), free(cs[j].y);
@@ -237,7 +267,7 @@ static tr_status plot_env(const exp_table *t, size_t e, const char *pdir, char *
     return st;
   }
   /* steps in thousands or millions keep the tic labels short */
-  double unit = xmax >= 2e6 ? 1e6 : xmax >= 2e4 ? 1e3 : 1;
+  double unit = by_iter ? 1 : xmax >= 2e6 ? 1e6 : xmax >= 2e4 ? 1e3 : 1;
   const char *unit_name = unit == 1e6 ? " (millions)" : unit == 1e3 ? " (thousands)" : "";
   if (!(p = tr_path_join(pdir, gp))) {
     free(block), free(nseeds);
@@ -251,13 +281,15 @@ static tr_status plot_env(const exp_table *t, size_t e, const char *pdir, char *
   }
   FILE *f = af.f;
   char what[256];
-  snprintf(what, sizeof what, "learning curves on %s", s->envs[e]);
+  snprintf(what, sizeof what, "learning curves on %s%s", s->envs[e],
+           by_iter ? " against iterations" : "");
   exp_gp_head(f, s->name, what, base);
   fputs("set title ", f);
   char title[512];
   snprintf(title, sizeof title, "%s on %s", s->name, s->envs[e]);
   exp_gp_string(f, title);
-  fprintf(f, "\nset xlabel \"environment steps%s\"\n", unit_name);
+  if (by_iter) fputs("\nset xlabel \"iterations (policy updates)\"\n", f);
+  else fprintf(f, "\nset xlabel \"environment steps%s\"\n", unit_name);
   fprintf(f, "set ylabel \"return of the last 100 episodes (mean ± s.e. over %zu seeds)\"\n", t->K);
   fputs("set key outside right top vertical Left reverse noopaque samplen 2 spacing 1.2\n"
         "set style fill transparent solid 0.18 noborder\n"
@@ -425,7 +457,8 @@ static void plot_help(FILE *f) {
         "Writes gnuplot scripts and their data under DIR/<experiment>/plots/ and renders each to\n"
         "PNG and SVG with gnuplot: curves_<env>: learning curves per environment (x environment\n"
         "steps, y return_last100 from each run's progress.tsv, mean +- standard error over seeds,\n"
-        "one line per variant); scores (normalization = random_best): the normalized score per\n"
+        "one line per variant); curves_iter_<env>: the same against iterations, when the\n"
+        "variants differ in steps per iteration (vine, rows with their own steps); scores (normalization = random_best): the normalized score per\n"
         "variant, the paper's beside it; specs scored by exact_J (tabular): per environment\n"
         "exact_J_<env> (exact J per iteration, J* and the uniform policy's J as lines),\n"
         "exact_kl_<env> (exact mean KL per iteration, each variant's KL target dashed) and\n"
@@ -452,12 +485,15 @@ int exp_cmd_plot(int argc, char **argv) {
   if (!st && !(pdir = tr_path_join(t.dir, "plots"))) st = tr_error(TR_ENOMEM, "out of memory");
   if (!st) st = tr_mkdir_p(pdir);
   size_t E = st ? 0 : t.s->n_envs, n_fig = 0;
-  char (*bases)[256] = calloc(4 * E + 3, sizeof *bases); /* + 3 E: exact_plot.c */
+  char (*bases)[256] = calloc(5 * E + 3, sizeof *bases); /* + 3 E: exact_plot.c */
   if (!st && !bases) st = tr_error(TR_ENOMEM, "out of memory");
   for (size_t e = 0; !st && e < E; e++) {
     int written;
     char b[256];
-    if (!(st = plot_env(&t, e, pdir, b, sizeof b, &written)) && written)
+    if (!(st = plot_env(&t, e, 0, pdir, b, sizeof b, &written)) && written)
+      snprintf(bases[n_fig++], sizeof bases[0], "%s", b);
+    if (!st && steps_per_iter_differ(&t, e) &&
+        !(st = plot_env(&t, e, 1, pdir, b, sizeof b, &written)) && written)
       snprintf(bases[n_fig++], sizeof bases[0], "%s", b);
   }
   if (!st && t.s->normalize) {

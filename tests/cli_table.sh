@@ -106,6 +106,8 @@ else
 fi
 check "legend names the variants" "$(has "$P/curves_cartpole.gp" 'title "clip 0.2 (1/2 seeds)"' &&
   has "$P/curves_cartpole.gp" 'title "no clip"'; echo $?)"
+check "same steps per iteration in every row: no curves against iterations" \
+  "$([ ! -e "$P/curves_iter_cartpole.gp" ]; echo $?)"
 # performance profiles: a block per row of 101 points "tau share lo hi", the share a step
 # function from 1 (at the lowest tau, at most 0... every run above it unless it is the lowest)
 # down to 0 at the highest tau; every band holds its curve
@@ -219,6 +221,18 @@ check "aligned: iteration 1 mean 1.5 over 2, iteration 2 over 1" \
 check "curves only for the variants with runs" "$(has "$tmp/hres/hand/plots/curves_cartpole.gp" 'title "alpha"' &&
   has "$tmp/hres/hand/plots/curves_cartpole.gp" 'title "delta"' &&
   ! has "$tmp/hres/hand/plots/curves_cartpole.gp" 'title "beta'; echo $?)"
+# alpha (100 steps at iteration 1) and delta (64) differ in steps per iteration: the same
+# curves against iterations.  Iteration 3: alpha's seeds 30 and 19.9, mean 24.95, s.e. 5.05;
+# iteration 1: delta's 1 and 2, mean 1.5, s.e. 0.5.
+I="$tmp/hres/hand/plots/curves_iter_cartpole"
+check "steps per iteration differ: curves against iterations written" \
+  "$([ -s "$I.gp" ] && [ -s "$I.dat" ] && has "$I.gp" 'set xlabel "iterations (policy updates)"'; echo $?)"
+check "against iterations: alpha at 3 -> 24.95 +- 5.05 over 2, delta at 1 -> 1.5 +- 0.5" \
+  "$(awk '/^# variant alpha/ { v = "a" } /^# variant delta/ { v = "d" }
+    function near(x, y) { return x - y < 1e-9 && y - x < 1e-9 }
+    v == "a" && $1 == 3 && near($2, 24.95) && near($3, 5.05) && $4 == 2 { fa = 1 }
+    v == "d" && $1 == 1 && near($2, 1.5) && near($3, 0.5) && $4 == 2 { fd = 1 }
+    END { exit !(fa && fd) }' "$I.dat"; echo $?)"
 
 # ---- normalization = none: no score column -------------------------------------------------
 sed -e 's/^normalization = random_best/normalization = none/' -e 's/^name = hand/name = hand2/' \
