@@ -44,43 +44,11 @@ typedef struct {
   size_t n;
 } curve;
 
-/* Read the column xname ("steps" or "iter") and return_last100 of a progress.tsv; 0 when
- * absent or empty. */
+/* The column xname ("steps" or "iter") and return_last100 of a progress.tsv; 0 when absent
+ * or empty. */
 static int read_curve(const char *path, const char *xname, curve *c) {
-  char *text = NULL;
   memset(c, 0, sizeof *c);
-  if (access(path, F_OK) != 0 || tr_read_file(path, &text, NULL)) return 0;
-  char *line = text, *next = strchr(line, '\n');
-  if (next) *next++ = '\0';
-  int cx = -1, cy = -1, col = 0;
-  for (char *p = line, *q; p; p = q, col++) {
-    if ((q = strchr(p, '\t'))) *q++ = '\0';
-    if (!strcmp(p, xname)) cx = col;
-    if (!strcmp(p, "return_last100")) cy = col;
-  }
-  size_t cap = 0;
-  for (line = next; cx >= 0 && cy >= 0 && line && *line; line = next) {
-    if ((next = strchr(line, '\n'))) *next++ = '\0';
-    double x = NAN, y = NAN;
-    col = 0;
-    for (char *p = line, *q; p; p = q, col++) {
-      if ((q = strchr(p, '\t'))) *q++ = '\0';
-      if (col == cx) x = strtod(p, NULL);
-      if (col == cy) y = strtod(p, NULL);
-    }
-    if (!isfinite(x)) continue;
-    if (c->n == cap) {
-      cap = cap ? 2 * cap : 64;
-      double *nx = realloc(c->x, cap * sizeof *nx), *ny = realloc(c->y, cap * sizeof *ny);
-      if (nx) c->x = nx;
-      if (ny) c->y = ny;
-      if (!nx || !ny) break;
-    }
-    c->x[c->n] = x;
-    c->y[c->n++] = y;
-  }
-  free(text);
-  return c->n > 0;
+  return exp_progress_read(path, xname, "return_last100", &c->x, &c->y, &c->n);
 }
 
 /* y at x on the piecewise-linear curve c (c->x increasing); NAN outside its range. */

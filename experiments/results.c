@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/io.h"
 #include "experiments/cli.h"
@@ -286,4 +287,50 @@ int exp_table_args_parse(const char *cmd, int argc, char **argv, exp_table_args 
   a->spec = argv[optind++];
   if (optind < argc) return exp_fail("%s: unexpected argument '%s'", cmd, argv[optind]);
   return 0;
+}
+
+int exp_progress_read(const char *path, const char *xname, const char *yname, double **xs,
+                      double **ys, size_t *n_out) {
+  char *text = NULL;
+  double *X = NULL, *Y = NULL;
+  size_t n = 0, cap = 0;
+  *xs = *ys = NULL;
+  *n_out = 0;
+  if (access(path, F_OK) != 0 || tr_read_file(path, &text, NULL)) return 0;
+  char *line = text, *next = strchr(line, '\n');
+  if (next) *next++ = '\0';
+  int cx = -1, cy = -1, col = 0;
+  for (char *p = line, *q; p; p = q, col++) {
+    if ((q = strchr(p, '\t'))) *q++ = '\0';
+    if (!strcmp(p, xname)) cx = col;
+    if (!strcmp(p, yname)) cy = col;
+  }
+  for (line = next; cx >= 0 && cy >= 0 && line && *line; line = next) {
+    if ((next = strchr(line, '\n'))) *next++ = '\0';
+    double x = NAN, y = NAN;
+    col = 0;
+    for (char *p = line, *q; p; p = q, col++) {
+      if ((q = strchr(p, '\t'))) *q++ = '\0';
+      if (col == cx) x = strtod(p, NULL);
+      if (col == cy) y = strtod(p, NULL);
+    }
+    if (!isfinite(x)) continue;
+    if (n == cap) {
+      cap = cap ? 2 * cap : 64;
+      double *nx = realloc(X, cap * sizeof *nx);
+      if (nx) X = nx;
+      double *ny = nx ? realloc(Y, cap * sizeof *ny) : NULL;
+      if (ny) Y = ny;
+      if (!nx || !ny) break;
+    }
+    X[n] = x;
+    Y[n++] = y;
+  }
+  free(text);
+  if (!n) {
+    free(X), free(Y);
+    return 0;
+  }
+  *xs = X, *ys = Y, *n_out = n;
+  return 1;
 }

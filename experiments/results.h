@@ -66,6 +66,12 @@ double exp_table_normalized(const exp_table *t, size_t k);
 /* t->agg and t->rho_lo/hi from the loaded runs (aggregates.c; normalized specs only). */
 tr_status exp_table_aggregates(exp_table *t);
 
+/* Two columns of a run's progress.tsv, by header name: x (n) and y (n), malloc'd, rows whose x
+ * is not finite skipped (y may be NAN).  1 when at least one row was read, else 0 (file
+ * absent, unreadable, a column missing, or out of memory; *x = *y = NULL). */
+int exp_progress_read(const char *path, const char *xname, const char *yname, double **x,
+                      double **y, size_t *n);
+
 /* table.csv (RFC 4180) of the table (table_csv.c). */
 void exp_table_write_csv(FILE *f, const exp_table *t);
 

@@ -192,6 +192,91 @@ static void write_groups(FILE *f, const exp_table *t) {
   }
 }
 
+/* One run at n_at environment steps, from its progress.tsv: the return_last100 of the last
+ * iteration with steps <= n_at (*y, NAN if none), the iterations by then (*k) and in all
+ * (*total).  0 when the file has no curve. */
+static int run_at_steps(const exp_table *t, const exp_run_ref *r, double n_at, double *y,
+                        double *k, double *total) {
+  char *rd = exp_run_dir(t->s, t->results, r), *pp = rd ? tr_path_join(rd, "progress.tsv") : NULL;
+  double *x = NULL, *ret = NULL;
+  size_t n = 0;
+  int ok = pp && exp_progress_read(pp, "steps", "return_last100", &x, &ret, &n);
+  free(rd), free(pp);
+  if (!ok) return 0;
+  size_t i = 0;
+  while (i < n && x[i] <= n_at) i++;
+  *y = i ? ret[i - 1] : NAN, *k = (double)i, *total = (double)n;
+  free(x), free(ret);
+  return 1;
+}
+
+/* "At equal environment steps": every row read at the smallest step budget of the spec,
+ * with the iterations done by then and in all — written when the rows' budgets differ or
+ * their runs make different numbers of iterations (vine against single path), where the
+ * main table (each run's final score) compares rows at their own budgets. */
+static void write_equal_steps(FILE *f, const exp_table *t) {
+  const exp_spec *s = t->s;
+  size_t V = s->n_variants, E = s->n_envs, C = V * E;
+  double n_at = INFINITY, hi = 0;
+  for (size_t i = 0; i < t->n_runs; i++) {
+    n_at = fmin(n_at, (double)t->runs[i].steps);
+    hi = fmax(hi, (double)t->runs[i].steps);
+  }
+  double *acc = calloc(5 * C, sizeof *acc); /* per cell: Σy, Σy², n_y, Σk, Σtotal (n runs) */
+  size_t *nr = calloc(C, sizeof *nr);
+  if (!acc || !nr || !t->n_runs) {
+    free(acc), free(nr);
+    return;
+  }
+  int iters_differ = 0;
+  double *first_total = calloc(E, sizeof *first_total);
+  for (size_t i = 0; first_total && i < t->n_runs; i++) {
+    const exp_run_ref *r = &t->runs[i];
+    double y, k, total;
+    if (!run_at_steps(t, r, n_at, &y, &k, &total)) continue;
+    size_t c = r->variant * E + r->env;
+    if (!first_total[r->env]) first_total[r->env] = total;
+    iters_differ |= total != first_total[r->env];
+    if (isfinite(y)) acc[5 * c] += y, acc[5 * c + 1] += y * y, acc[5 * c + 2] += 1;
+    acc[5 * c + 3] += k, acc[5 * c + 4] += total, nr[c]++;
+  }
+  if (first_total && (hi > n_at || iters_differ)) {
+    char a[64], b[64];
+    fprintf(f, "\nAt equal environment steps: every row read at %.0f steps, the smallest budget "
+               "(the return_last100 of each run's last iteration within it, mean ± standard "
+               "error over seeds), with the iterations (policy updates) done by then and by the "
+               "end of the run (means over seeds). The table above gives each run's final score, "
+               "at its own budget.\n\n| variant |", n_at);
+    for (size_t e = 0; e < E; e++) {
+      fputc(' ', f);
+      put_text(f, s->envs[e], FMT_MD);
+      fputs(" |", f);
+    }
+    fputs("\n| --- |", f);
+    for (size_t e = 0; e < E; e++) fputs(" ---: |", f);
+    for (size_t v = 0; v < V; v++) {
+      fputs("\n| ", f);
+      put_text(f, s->variants[v].name, FMT_MD);
+      fputs(" |", f);
+      for (size_t e = 0; e < E; e++) {
+        size_t c = v * E + e;
+        const double *q = acc + 5 * c;
+        if (!nr[c]) {
+          fputs(" n/a (no curve) |", f);
+          continue;
+        }
+        double m = q[2] ? q[0] / q[2] : NAN;
+        double var = q[2] > 1 ? (q[1] - q[2] * m * m) / (q[2] - 1) : NAN;
+        fprintf(f, " %s", num(a, sizeof a, m, 4));
+        if (q[2] > 1) fprintf(f, " ± %s", num(b, sizeof b, sqrt(fmax(var, 0) / q[2]), 2));
+        fprintf(f, " · %.4g it. (end %.4g) |", q[3] / (double)nr[c], q[4] / (double)nr[c]);
+      }
+    }
+    fputc('\n', f);
+  }
+  free(first_total), free(acc), free(nr);
+}
+
 static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, int argc, char **argv) {
   const exp_spec *s = t->s;
   size_t V = s->n_variants, E = s->n_envs;
@@ -241,6 +326,7 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
     fputc('\n', f);
   }
   write_groups(f, t);
+  write_equal_steps(f, t);
 
   fputs("\nNotes\n\n", f);
   fprintf(f, "- A run's score is `%s` from its summary.ini. Environment columns: the raw score, "
@@ -448,6 +534,9 @@ static void table_help(FILE *f) {
         "environment, Spearman's rank correlation with the paper, and provenance.  Missing runs\n"
         "show as missing, never as 0.  random is the mean return of uniform random actions over\n"
         "100 episodes (seed 1), as `trbench rollout --env ENV --episodes 100 --seed 1`.\n"
+        "When the rows' step budgets or iterations per run differ (vine against single path),\n"
+        "a section reads every row at the smallest budget from progress.tsv, with the\n"
+        "iterations done by then and in all: equal steps beside the main table's own budgets.\n"
         "Specs scored by exact_J (tabular) also get diagnostics.md and diagnostics.csv: per\n"
         "variant and environment the share of the optimum reached, the iterations whose exact\n"
         "improvement was negative, the exact KL against the algorithm's KL target, the max\n"

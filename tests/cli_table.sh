@@ -108,6 +108,8 @@ check "legend names the variants" "$(has "$P/curves_cartpole.gp" 'title "clip 0.
   has "$P/curves_cartpole.gp" 'title "no clip"'; echo $?)"
 check "same steps per iteration in every row: no curves against iterations" \
   "$([ ! -e "$P/curves_iter_cartpole.gp" ]; echo $?)"
+check "same budgets and iterations in every row: no equal-steps section" \
+  "$(! has "$X/table.md" 'At equal environment steps'; echo $?)"
 # performance profiles: a block per row of 101 points "tau share lo hi", the share a step
 # function from 1 (at the lowest tau, at most 0... every run above it unless it is the lowest)
 # down to 0 at the highest tau; every band holds its curve
@@ -224,6 +226,14 @@ check "curves only for the variants with runs" "$(has "$tmp/hres/hand/plots/curv
 # alpha (100 steps at iteration 1) and delta (64) differ in steps per iteration: the same
 # curves against iterations.  Iteration 3: alpha's seeds 30 and 19.9, mean 24.95, s.e. 5.05;
 # iteration 1: delta's 1 and 2, mean 1.5, s.e. 0.5.
+# the table reads the same curves at the budget (1000 steps): alpha's last points 30 and
+# 19.9 (mean 24.95, s.e. 5.05, shown to 2 digits: 5.1), 3 iterations; delta's 3 and 2 after 2 and
+# 1 iterations; beta has no progress.tsv
+"$T" table "$tmp/hand.ini" --results "$tmp/hres" >"$tmp/hand.md" 2>"$tmp/err"
+check "iterations differ: the equal-steps section" "$(has "$tmp/hand.md" 'every row read at 1000 steps' &&
+  grep -qxF '| alpha | 24.95 ± 5.1 · 3 it. (end 3) |' "$tmp/hand.md" &&
+  grep -qxF '| delta | 2.5 ± 0.5 · 1.5 it. (end 1.5) |' "$tmp/hand.md" &&
+  grep -qxF '| beta | n/a (no curve) |' "$tmp/hand.md"; echo $?)"
 I="$tmp/hres/hand/plots/curves_iter_cartpole"
 check "steps per iteration differ: curves against iterations written" \
   "$([ -s "$I.gp" ] && [ -s "$I.dat" ] && has "$I.gp" 'set xlabel "iterations (policy updates)"'; echo $?)"
