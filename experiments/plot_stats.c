@@ -1,6 +1,7 @@
 /* experiments/plot_stats.c — the few-run statistics as figures (Agarwal et al. 2021; see
  * plot.h and aggregates.h).  Letters: V rows, E environments, G points of the τ grid. */
 #include <math.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -114,9 +115,25 @@ tr_status exp_plot_profiles(const exp_table *t, const char *pdir, int *written) 
   return st;
 }
 
+/* A tic step of 1, 2, 2.5 or 5 times a power of ten giving at most about 6 tics over range
+ * (a quarter of the figure's width does not hold more labels). */
+static double tic_step(double range) {
+  static const double m[] = {1, 2, 2.5, 5, 10};
+  if (!(range > 0) || !isfinite(range)) return 0.2;
+  double p = pow(10, floor(log10(range / 6)));
+  for (size_t i = 0; i < sizeof m / sizeof *m; i++)
+    if (m[i] * p >= range / 6) return m[i] * p;
+  return 10 * p;
+}
+
 /* Panel j of the interval plot: the rows' names on the first panel only; point and CI of
- * columns 3 + 3j .. 5 + 3j of intervals.dat as horizontal error bars. */
-static void interval_panel(FILE *f, const exp_table *t, int j, const char *name) {
+ * columns 3 + 3j .. 5 + 3j of intervals.dat as horizontal error bars, aggregate k. */
+static void interval_panel(FILE *f, const exp_table *t, int j, int k, const char *name) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t v = 0; v < t->s->n_variants; v++)
+    if (t->agg[v].n && isfinite(t->agg[v].lo[k]) && isfinite(t->agg[v].hi[k]))
+      lo = fmin(lo, t->agg[v].lo[k]), hi = fmax(hi, t->agg[v].hi[k]);
+  fprintf(f, "set xtics %g\n", tic_step(hi - lo));
   if (j == 0) {
     fputs("set ytics scale 0 (", f);
     for (size_t v = 0; v < t->s->n_variants; v++) {
@@ -166,20 +183,29 @@ tr_status exp_plot_intervals(const exp_table *t, const char *pdir, int *written)
   int h = 160 + 34 * (int)V;
   exp_gp_png(f, "intervals", 1400, h);
   /* four panels side by side; the SVG replays them with the same settings */
-  fputs("set multiplot layout 1,4 title ", f);
+  /* equal panels: the row names sit in a left margin sized to the longest (≈ 7 px a
+   * character at 11 pt on the 1400 px figure) */
+  size_t longest = 0;
+  for (size_t v = 0; v < V; v++)
+    if (strlen(t->s->variants[v].name) > longest) longest = strlen(t->s->variants[v].name);
+  double lm = fmin(0.4, fmax(0.06, (7.0 * (double)longest + 30.0) / 1400.0));
+  char layout[128];
+  snprintf(layout, sizeof layout, "set multiplot layout 1,4 margins %.3f,0.98,%.3f,%.3f spacing 0.03 title ",
+           lm, 60.0 / h, 1.0 - 70.0 / h);
+  fputs(layout, f);
   char title[512];
   snprintf(title, sizeof title, "%s: normalized scores, point estimate and 95%% stratified-bootstrap CI",
            t->s->name);
   exp_gp_string(f, title);
   fputc('\n', f);
-  for (int j = 0; j < 4; j++) interval_panel(f, t, j, names[j]);
+  for (int j = 0; j < 4; j++) interval_panel(f, t, j, order[j], names[j]);
   fputs("unset multiplot\n", f);
   /* SVG: the same panels (replot cannot repeat a multiplot) */
   fprintf(f, "set terminal svg size 1400,%d dynamic font \"sans,11\" noenhanced background rgb "
-             "\"white\"\nset output \"intervals.svg\".tmp\nset multiplot layout 1,4 title ", h);
+             "\"white\"\nset output \"intervals.svg\".tmp\n%s", h, layout);
   exp_gp_string(f, title);
   fputc('\n', f);
-  for (int j = 0; j < 4; j++) interval_panel(f, t, j, names[j]);
+  for (int j = 0; j < 4; j++) interval_panel(f, t, j, order[j], names[j]);
   fputs("unset multiplot\nset output\n", f);
   st = tr_atomic_commit(&af);
   *written = !st;
