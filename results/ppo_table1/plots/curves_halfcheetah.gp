@@ -23,7 +23,21 @@ plot \
   "curves_halfcheetah.dat" index 2 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#2ca02c" notitle, \
   "curves_halfcheetah.dat" index 2 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#2ca02c" title "clip 0.2", \
   "curves_halfcheetah.dat" index 3 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#ff7f0e" notitle, \
-  "curves_halfcheetah.dat" index 3 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#ff7f0e" title "clip 0.3"
+  "curves_halfcheetah.dat" index 3 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#ff7f0e" title "clip 0.3", \
+  "curves_halfcheetah.dat" index 4 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#9467bd" notitle, \
+  "curves_halfcheetah.dat" index 4 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#9467bd" title "adaptive KL 0.003", \
+  "curves_halfcheetah.dat" index 5 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#8c564b" notitle, \
+  "curves_halfcheetah.dat" index 5 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#8c564b" title "adaptive KL 0.01", \
+  "curves_halfcheetah.dat" index 6 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#e377c2" notitle, \
+  "curves_halfcheetah.dat" index 6 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#e377c2" title "adaptive KL 0.03", \
+  "curves_halfcheetah.dat" index 7 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#7f7f7f" notitle, \
+  "curves_halfcheetah.dat" index 7 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#7f7f7f" title "fixed KL 0.3", \
+  "curves_halfcheetah.dat" index 8 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#bcbd22" notitle, \
+  "curves_halfcheetah.dat" index 8 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#bcbd22" title "fixed KL 1", \
+  "curves_halfcheetah.dat" index 9 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#17becf" notitle, \
+  "curves_halfcheetah.dat" index 9 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#17becf" title "fixed KL 3", \
+  "curves_halfcheetah.dat" index 10 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#000000" notitle, \
+  "curves_halfcheetah.dat" index 10 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#000000" title "fixed KL 10"
 set terminal svg size 1100,620 dynamic font "sans,11" noenhanced background rgb "white"
 set output "curves_halfcheetah.svg".tmp
 replot
