@@ -44,11 +44,10 @@ typedef struct {
   size_t n;
 } curve;
 
-/* The column xname ("steps" or "iter") and return_last100 of a progress.tsv; 0 when absent
- * or empty. */
-static int read_curve(const char *path, const char *xname, curve *c) {
-  memset(c, 0, sizeof *c);
-  return exp_progress_read(path, xname, "return_last100", &c->x, &c->y, &c->n);
+/* The column xname ("steps" or "iter") and return_last100 of run r's progress.tsv; 0 when
+ * absent or empty. */
+static int read_curve(const exp_table *t, const exp_run_ref *r, const char *xname, curve *c) {
+  return exp_run_progress_read(t, r, xname, "return_last100", &c->x, &c->y, &c->n);
 }
 
 /* y at x on the piecewise-linear curve c (c->x increasing); NAN outside its range. */
@@ -151,29 +150,6 @@ void exp_gp_svg(FILE *f, const char *base, int w, int h) {
              "set output \"%s.svg\".tmp\nreplot\nset output\n", w, h, base);
 }
 
-/* Whether the variants with runs on environment e differ in steps per iteration: the
- * first run of each (steps at iteration 1, iterations, last steps) compared. */
-static int steps_per_iter_differ(const exp_table *t, size_t e) {
-  const exp_spec *s = t->s;
-  double first = NAN, last = NAN, n = NAN;
-  int differ = 0;
-  for (size_t v = 0; v < s->n_variants && !differ; v++)
-    for (size_t k = 0; k < t->n_runs; k++) {
-      const exp_run_ref *r = &t->runs[k];
-      if (r->variant != v || r->env != e) continue;
-      char *rd = exp_run_dir(s, t->results, r), *pp = rd ? tr_path_join(rd, "progress.tsv") : NULL;
-      curve c;
-      int ok = pp && read_curve(pp, "steps", &c);
-      free(rd), free(pp);
-      if (!ok) continue;
-      if (isnan(first)) first = c.x[0], last = c.x[c.n - 1], n = (double)c.n;
-      else differ = c.x[0] != first || (double)c.n != n || c.x[c.n - 1] != last;
-      free(c.x), free(c.y);
-      break;
-    }
-  return differ;
-}
-
 /* curves_<env>.dat and .gp for environment e (by_iter: curves_iter_<env>, against
  * iterations); *written: whether any curve was found. */
 static tr_status plot_env(const exp_table *t, size_t e, int by_iter, const char *pdir, char *base,
@@ -212,9 +188,7 @@ static tr_status plot_env(const exp_table *t, size_t e, int by_iter, const char 
     for (size_t k = 0; k < t->n_runs; k++) {
       const exp_run_ref *r = &t->runs[k];
       if (r->variant != v || r->env != e) continue;
-      char *rd = exp_run_dir(s, t->results, r), *pp = rd ? tr_path_join(rd, "progress.tsv") : NULL;
-      if (pp && read_curve(pp, xname, &cs[nc])) nc++;
-      free(rd), free(pp);
+      if (read_curve(t, r, xname, &cs[nc])) nc++;
     }
     nseeds[v] = nc;
     if (nc) {
@@ -460,7 +434,7 @@ int exp_cmd_plot(int argc, char **argv) {
     char b[256];
     if (!(st = plot_env(&t, e, 0, pdir, b, sizeof b, &written)) && written)
       snprintf(bases[n_fig++], sizeof bases[0], "%s", b);
-    if (!st && steps_per_iter_differ(&t, e) &&
+    if (!st && exp_table_updates_differ(&t, e) &&
         !(st = plot_env(&t, e, 1, pdir, b, sizeof b, &written)) && written)
       snprintf(bases[n_fig++], sizeof bases[0], "%s", b);
   }

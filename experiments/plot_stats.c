@@ -118,9 +118,9 @@ tr_status exp_plot_profiles(const exp_table *t, const char *pdir, int *written) 
 /* A tic step of 1, 2, 2.5 or 5 times a power of ten giving at most about 6 tics over range
  * (a quarter of the figure's width does not hold more labels). */
 static double tic_step(double range) {
-  static const double m[] = {1, 2, 2.5, 5, 10};
+  static const double m[] = {1, 2, 2.5, 5};
   if (!(range > 0) || !isfinite(range)) return 0.2;
-  double p = pow(10, floor(log10(range / 6)));
+  double p = pow(10, floor(log10(range / 6))); /* p ≤ range/6 < 10 p */
   for (size_t i = 0; i < sizeof m / sizeof *m; i++)
     if (m[i] * p >= range / 6) return m[i] * p;
   return 10 * p;

@@ -334,3 +334,27 @@ int exp_progress_read(const char *path, const char *xname, const char *yname, do
   *xs = X, *ys = Y, *n_out = n;
   return 1;
 }
+
+int exp_run_progress_read(const exp_table *t, const exp_run_ref *r, const char *xname,
+                          const char *yname, double **x, double **y, size_t *n) {
+  char *rd = exp_run_dir(t->s, t->results, r), *pp = rd ? tr_path_join(rd, "progress.tsv") : NULL;
+  int ok = pp && exp_progress_read(pp, xname, yname, x, y, n);
+  if (!pp) *x = *y = NULL, *n = 0;
+  free(rd), free(pp);
+  return ok;
+}
+
+int exp_table_updates_differ(const exp_table *t, size_t e) {
+  double first = NAN, last = NAN, count = NAN;
+  int differ = 0;
+  for (size_t k = 0; k < t->n_runs && !differ; k++) {
+    if (t->runs[k].env != e) continue;
+    double *x, *y;
+    size_t n;
+    if (!exp_run_progress_read(t, &t->runs[k], "steps", "return_last100", &x, &y, &n)) continue;
+    if (isnan(first)) first = x[0], last = x[n - 1], count = (double)n;
+    else differ = x[0] != first || x[n - 1] != last || (double)n != count;
+    free(x), free(y);
+  }
+  return differ;
+}

@@ -71,6 +71,14 @@ tr_status exp_table_aggregates(exp_table *t);
  * absent, unreadable, a column missing, or out of memory; *x = *y = NULL). */
 int exp_progress_read(const char *path, const char *xname, const char *yname, double **x,
                       double **y, size_t *n);
+/* The same for run r of the table (its directory's progress.tsv). */
+int exp_run_progress_read(const exp_table *t, const exp_run_ref *r, const char *xname,
+                          const char *yname, double **x, double **y, size_t *n);
+/* Whether environment e's runs (those with a progress.tsv) differ in their updates: in the
+ * steps of the first or the last iteration, or in the number of iterations (vine against
+ * single path, rows with their own budgets).  The table's equal-steps section and the plots
+ * against iterations are made for such environments. */
+int exp_table_updates_differ(const exp_table *t, size_t e);
 
 /* table.csv (RFC 4180) of the table (table_csv.c). */
 void exp_table_write_csv(FILE *f, const exp_table *t);

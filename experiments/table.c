@@ -197,13 +197,9 @@ static void write_groups(FILE *f, const exp_table *t) {
  * (*total).  0 when the file has no curve. */
 static int run_at_steps(const exp_table *t, const exp_run_ref *r, double n_at, double *y,
                         double *k, double *total) {
-  char *rd = exp_run_dir(t->s, t->results, r), *pp = rd ? tr_path_join(rd, "progress.tsv") : NULL;
-  double *x = NULL, *ret = NULL;
-  size_t n = 0;
-  int ok = pp && exp_progress_read(pp, "steps", "return_last100", &x, &ret, &n);
-  free(rd), free(pp);
-  if (!ok) return 0;
-  size_t i = 0;
+  double *x, *ret;
+  size_t n, i = 0;
+  if (!exp_run_progress_read(t, r, "steps", "return_last100", &x, &ret, &n)) return 0;
   while (i < n && x[i] <= n_at) i++;
   *y = i ? ret[i - 1] : NAN, *k = (double)i, *total = (double)n;
   free(x), free(ret);
@@ -222,59 +218,56 @@ static void write_equal_steps(FILE *f, const exp_table *t) {
     n_at = fmin(n_at, (double)t->runs[i].steps);
     hi = fmax(hi, (double)t->runs[i].steps);
   }
+  int differ = hi > n_at;
+  for (size_t e = 0; e < E && !differ; e++) differ = exp_table_updates_differ(t, e);
+  if (!differ) return;
   double *acc = calloc(5 * C, sizeof *acc); /* per cell: Σy, Σy², n_y, Σk, Σtotal (n runs) */
   size_t *nr = calloc(C, sizeof *nr);
-  if (!acc || !nr || !t->n_runs) {
+  if (!acc || !nr) {
     free(acc), free(nr);
     return;
   }
-  int iters_differ = 0;
-  double *first_total = calloc(E, sizeof *first_total);
-  for (size_t i = 0; first_total && i < t->n_runs; i++) {
+  for (size_t i = 0; i < t->n_runs; i++) {
     const exp_run_ref *r = &t->runs[i];
     double y, k, total;
     if (!run_at_steps(t, r, n_at, &y, &k, &total)) continue;
     size_t c = r->variant * E + r->env;
-    if (!first_total[r->env]) first_total[r->env] = total;
-    iters_differ |= total != first_total[r->env];
     if (isfinite(y)) acc[5 * c] += y, acc[5 * c + 1] += y * y, acc[5 * c + 2] += 1;
     acc[5 * c + 3] += k, acc[5 * c + 4] += total, nr[c]++;
   }
-  if (first_total && (hi > n_at || iters_differ)) {
-    char a[64], b[64];
-    fprintf(f, "\nAt equal environment steps: every row read at %.0f steps, the smallest budget "
-               "(the return_last100 of each run's last iteration within it, mean ± standard "
-               "error over seeds), with the iterations (policy updates) done by then and by the "
-               "end of the run (means over seeds). The table above gives each run's final score, "
-               "at its own budget.\n\n| variant |", n_at);
-    for (size_t e = 0; e < E; e++) {
-      fputc(' ', f);
-      put_text(f, s->envs[e], FMT_MD);
-      fputs(" |", f);
-    }
-    fputs("\n| --- |", f);
-    for (size_t e = 0; e < E; e++) fputs(" ---: |", f);
-    for (size_t v = 0; v < V; v++) {
-      fputs("\n| ", f);
-      put_text(f, s->variants[v].name, FMT_MD);
-      fputs(" |", f);
-      for (size_t e = 0; e < E; e++) {
-        size_t c = v * E + e;
-        const double *q = acc + 5 * c;
-        if (!nr[c]) {
-          fputs(" n/a (no curve) |", f);
-          continue;
-        }
-        double m = q[2] ? q[0] / q[2] : NAN;
-        double var = q[2] > 1 ? (q[1] - q[2] * m * m) / (q[2] - 1) : NAN;
-        fprintf(f, " %s", num(a, sizeof a, m, 4));
-        if (q[2] > 1) fprintf(f, " ± %s", num(b, sizeof b, sqrt(fmax(var, 0) / q[2]), 2));
-        fprintf(f, " · %.4g it. (end %.4g) |", q[3] / (double)nr[c], q[4] / (double)nr[c]);
-      }
-    }
-    fputc('\n', f);
+  char a[64], b[64];
+  fprintf(f, "\nAt equal environment steps: every row read at %.0f steps, the smallest budget "
+             "(the return_last100 of each run's last iteration within it, mean ± standard "
+             "error over seeds), with the iterations (policy updates) done by then and by the "
+             "end of the run (means over seeds). The table above gives each run's final score, "
+             "at its own budget.\n\n| variant |", n_at);
+  for (size_t e = 0; e < E; e++) {
+    fputc(' ', f);
+    put_text(f, s->envs[e], FMT_MD);
+    fputs(" |", f);
   }
-  free(first_total), free(acc), free(nr);
+  fputs("\n| --- |", f);
+  for (size_t e = 0; e < E; e++) fputs(" ---: |", f);
+  for (size_t v = 0; v < V; v++) {
+    fputs("\n| ", f);
+    put_text(f, s->variants[v].name, FMT_MD);
+    fputs(" |", f);
+    for (size_t e = 0; e < E; e++) {
+      size_t c = v * E + e;
+      const double *q = acc + 5 * c;
+      if (!nr[c]) {
+        fputs(" n/a (no curve) |", f);
+        continue;
+      }
+      double m = q[2] ? q[0] / q[2] : NAN;
+      double var = q[2] > 1 ? (q[1] - q[2] * m * m) / (q[2] - 1) : NAN;
+      fprintf(f, " %s", num(a, sizeof a, m, 4));
+      if (q[2] > 1) fprintf(f, " ± %s", num(b, sizeof b, sqrt(fmax(var, 0) / q[2]), 2));
+      fprintf(f, " · %.4g it. (end %.4g) |", q[3] / (double)nr[c], q[4] / (double)nr[c]);
+    }
+  }
+  fputc('\n', f);
+  free(acc), free(nr);
 }
 
 static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, int argc, char **argv) {
