@@ -13,14 +13,20 @@ double exp_table_normalized(const exp_table *t, size_t k) {
   return (t->score[k] - t->random[e]) / den;
 }
 
-/* The normalized runs grouped by (row, environment) cell: x (R) holds them cell by cell,
+/* Run k's raw score (NAN when missing). */
+static double raw_score(const exp_table *t, size_t k) { return t->score[k]; }
+
+/* A run's value for the statistics: normalized or raw; NAN leaves the run out. */
+typedef double (*run_value)(const exp_table *t, size_t k);
+
+/* The runs' values grouped by (row, environment) cell: x (R) holds them cell by cell,
  * cell[v * E + e] points into x. */
 typedef struct {
   double *x;
   exp_stratum *cell; /* (V E) */
 } cells;
 
-static tr_status cells_fill(const exp_table *t, cells *c) {
+static tr_status cells_fill(const exp_table *t, run_value value, cells *c) {
   size_t V = t->s->n_variants, E = t->s->n_envs, R = t->n_runs;
   c->x = malloc((R ? R : 1) * sizeof *c->x);
   c->cell = calloc(V * E > 0 ? V * E : 1, sizeof *c->cell);
@@ -28,7 +34,7 @@ static tr_status cells_fill(const exp_table *t, cells *c) {
   size_t *count = calloc(V * E > 0 ? V * E : 1, sizeof *count);
   if (!count) return tr_error(TR_ENOMEM, "out of memory: table aggregates");
   for (size_t k = 0; k < R; k++)
-    if (isfinite(exp_table_normalized(t, k))) count[t->runs[k].variant * E + t->runs[k].env]++;
+    if (isfinite(value(t, k))) count[t->runs[k].variant * E + t->runs[k].env]++;
   size_t off = 0;
   for (size_t i = 0; i < V * E; i++) {
     c->cell[i].x = c->x + off;
@@ -36,7 +42,7 @@ static tr_status cells_fill(const exp_table *t, cells *c) {
     off += count[i];
   }
   for (size_t k = 0; k < R; k++) {
-    double z = exp_table_normalized(t, k);
+    double z = value(t, k);
     if (!isfinite(z)) continue;
     exp_stratum *s = &c->cell[t->runs[k].variant * E + t->runs[k].env];
     ((double *)s->x)[s->n++] = z;
@@ -74,7 +80,7 @@ tr_status exp_table_aggregates(exp_table *t) {
   t->rho_lo = t->rho_hi = NAN;
   if (!s->normalize) return TR_OK;
   cells c = {0};
-  tr_status st = cells_fill(t, &c);
+  tr_status st = cells_fill(t, exp_table_normalized, &c);
   gsl_rng *r = st ? NULL : tr_rng_alloc(EXP_AGG_SEED);
   double *paper = calloc(V, sizeof *paper), *a = calloc(V, sizeof *a), *b = calloc(V, sizeof *b);
   t->agg = calloc(V, sizeof *t->agg);
@@ -99,5 +105,24 @@ tr_status exp_table_aggregates(exp_table *t) {
   }
   if (r) gsl_rng_free(r);
   free(paper), free(a), free(b), free(c.x), free(c.cell);
+  return st;
+}
+
+tr_status exp_table_cell_cis(const exp_table *t, double *lo, double *hi) {
+  size_t C = t->s->n_variants * t->s->n_envs;
+  for (size_t i = 0; i < C; i++) lo[i] = hi[i] = NAN;
+  cells c = {0};
+  tr_status st = cells_fill(t, raw_score, &c);
+  gsl_rng *r = st ? NULL : tr_rng_alloc(EXP_AGG_SEED);
+  if (!st && !r) st = tr_error(TR_ENOMEM, "out of memory: table intervals");
+  for (size_t i = 0; !st && i < C; i++) {
+    double point;
+    if (c.cell[i].n < 2) continue;
+    if (exp_stats_aggregate_ci(EXP_AGG_MEAN, &c.cell[i], 1, EXP_AGG_RESAMPLES, r, &point, &lo[i],
+                               &hi[i]))
+      st = tr_error(TR_ENOMEM, "out of memory: table intervals");
+  }
+  if (r) gsl_rng_free(r);
+  free(c.x), free(c.cell);
   return st;
 }

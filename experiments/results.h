@@ -65,6 +65,11 @@ void exp_table_free(exp_table *t);
 double exp_table_normalized(const exp_table *t, size_t k);
 /* t->agg and t->rho_lo/hi from the loaded runs (aggregates.c; normalized specs only). */
 tr_status exp_table_aggregates(exp_table *t);
+/* Per (row, environment) cell, (V E) row-major: the bootstrap 95% interval [lo, hi] of the
+ * mean of its runs' raw scores (the seeds resampled, EXP_AGG_RESAMPLES resamples, percentile
+ * interval, seeded with EXP_AGG_SEED in cell order, so it is reproducible); NAN for a cell
+ * with fewer than 2 runs.  For comparing a cell with a published per-environment number. */
+tr_status exp_table_cell_cis(const exp_table *t, double *lo, double *hi);
 
 /* Two columns of a run's progress.tsv, by header name: x (n) and y (n), malloc'd, rows whose x
  * is not finite skipped (y may be NAN).  1 when at least one row was read, else 0 (file

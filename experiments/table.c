@@ -270,6 +270,83 @@ static void write_equal_steps(FILE *f, const exp_table *t) {
   free(acc), free(nr);
 }
 
+/* "Against the paper, per environment": for specs with per-environment published numbers
+ * (paper@ENV, raw scores such as Engstrom et al.'s Table 1), each cell's mean with its
+ * bootstrap 95% interval over seeds, the paper's number and the difference, ✓ where the
+ * paper's number lies in the interval; then how many cells that is and Spearman's ρ between
+ * the rows' means and the paper's per environment. */
+static void write_paper_cells(FILE *f, const exp_table *t) {
+  const exp_spec *s = t->s;
+  size_t V = s->n_variants, E = s->n_envs, C = V * E;
+  int any = 0;
+  for (size_t v = 0; v < V; v++) any |= s->variants[v].paper_env != NULL;
+  if (!any) return;
+  double *lo = malloc(C * sizeof *lo), *hi = malloc(C * sizeof *hi);
+  double *ours = malloc(V * sizeof *ours), *paper = malloc(V * sizeof *paper);
+  if (!lo || !hi || !ours || !paper || exp_table_cell_cis(t, lo, hi)) {
+    free(lo), free(hi), free(ours), free(paper);
+    return;
+  }
+  char a[64], b[64], c[64];
+  fprintf(f, "\nAgainst the paper, per environment: our mean [95%% bootstrap interval over the "
+             "seeds] (%d resamples, percentile interval, seed %u), the paper's number, and our "
+             "mean minus the paper's; ✓ where the paper's number lies inside our interval.\n\n"
+             "| variant |", EXP_AGG_RESAMPLES, EXP_AGG_SEED);
+  for (size_t e = 0; e < E; e++) {
+    fputc(' ', f);
+    put_text(f, s->envs[e], FMT_MD);
+    fputs(" [95% CI] | paper | difference |", f);
+  }
+  fputs("\n| --- |", f);
+  for (size_t e = 0; e < E; e++) fputs(" ---: | ---: | ---: |", f);
+  size_t inside = 0, compared = 0;
+  for (size_t v = 0; v < V; v++) {
+    const double *pe = s->variants[v].paper_env;
+    fputs("\n| ", f);
+    put_text(f, s->variants[v].name, FMT_MD);
+    fputs(" |", f);
+    for (size_t e = 0; e < E; e++) {
+      size_t i = v * E + e;
+      double p = pe ? pe[e] : NAN, m = t->n[i] ? t->mean[i] : NAN;
+      if (!t->n[i]) fprintf(f, " missing (0/%zu) |", t->K);
+      else if (isfinite(lo[i]))
+        fprintf(f, " %s [%s, %s] |", num(a, sizeof a, m, 4), num(b, sizeof b, lo[i], 4),
+                num(c, sizeof c, hi[i], 4));
+      else fprintf(f, " %s (%zu seed) |", num(a, sizeof a, m, 4), t->n[i]);
+      fprintf(f, " %s |", isfinite(p) ? num(a, sizeof a, p, 4) : "—");
+      if (!isfinite(p) || !isfinite(m)) {
+        fputs(" — |", f);
+        continue;
+      }
+      fprintf(f, " %s%s", m - p > 0 ? "+" : "", num(a, sizeof a, m - p, 3));
+      if (isfinite(lo[i])) {
+        compared++;
+        if (lo[i] <= p && p <= hi[i]) fputs(" ✓", f), inside++;
+      }
+      fputs(" |", f);
+    }
+  }
+  fprintf(f, "\n\nThe paper's number lies inside our interval in %zu of %zu cells (those with "
+             "a paper number and at least 2 seeds). Spearman's ρ between the rows' means and "
+             "the paper's:", inside, compared);
+  for (size_t e = 0; e < E; e++) {
+    for (size_t v = 0; v < V; v++) {
+      size_t i = v * E + e;
+      ours[v] = t->n[i] ? t->mean[i] : NAN;
+      paper[v] = s->variants[v].paper_env ? s->variants[v].paper_env[e] : NAN;
+    }
+    size_t used;
+    double rho = exp_stats_spearman(ours, paper, V, &used);
+    fprintf(f, "%s ", e ? ";" : "");
+    put_text(f, s->envs[e], FMT_MD);
+    if (isfinite(rho)) fprintf(f, " %.2f (%zu rows)", rho, used);
+    else fprintf(f, " n/a (%zu row%s)", used, used == 1 ? "" : "s");
+  }
+  fputs(". With few seeds a percentile interval is narrower than a 95% one should be, so a "
+        "number outside it is a hint, not a verdict.\n", f);
+  free(lo), free(hi), free(ours), free(paper);
+}
+
 static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, int argc, char **argv) {
   const exp_spec *s = t->s;
   size_t V = s->n_variants, E = s->n_envs;
@@ -320,6 +397,7 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
   }
   write_groups(f, t);
   write_equal_steps(f, t);
+  write_paper_cells(f, t);
 
   fputs("\nNotes\n\n", f);
   fprintf(f, "- A run's score is `%s` from its summary.ini. Environment columns: the raw score, "
@@ -385,7 +463,8 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
               t->rho_n == 1 ? "" : "s");
   } else {
     fputs("- normalization = none: no score across environments, so no average column and no "
-          "rank correlation with the paper.\n", f);
+          "rank correlation with the paper across them (per environment, with per-environment "
+          "paper numbers: the section above).\n", f);
   }
   fprintf(f, "- Runs: %zu of %zu found with a finite score; %zu diverged and %zu failed among "
              "them (counted with their scores); %zu with a summary but no finite `%s` and %zu "
@@ -530,6 +609,9 @@ static void table_help(FILE *f) {
         "When the rows' step budgets or iterations per run differ (vine against single path),\n"
         "a section reads every row at the smallest budget from progress.tsv, with the\n"
         "iterations done by then and in all: equal steps beside the main table's own budgets.\n"
+        "With per-environment paper numbers (paper@ENV), a section sets each cell's mean and\n"
+        "its bootstrap 95% interval over seeds beside the paper's number, with Spearman's rho\n"
+        "per environment.\n"
         "Specs scored by exact_J (tabular) also get diagnostics.md and diagnostics.csv: per\n"
         "variant and environment the share of the optimum reached, the iterations whose exact\n"
         "improvement was negative, the exact KL against the algorithm's KL target, the max\n"

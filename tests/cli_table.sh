@@ -256,6 +256,39 @@ check "normalization = none: no score column" \
 check "normalization = none: CSV without score" "$(head -n 1 "$tmp/hres/hand2/table.csv" |
   grep -qx 'variant,algo,paper,runs_found,runs_expected,cartpole_mean,cartpole_se,cartpole_n'; echo $?)"
 
+# ---- per-environment paper numbers: the cells against the paper -----------------------------
+# the hand-made runs with paper@cartpole: alpha 305, beta 250, gamma 260, delta 100, epsilon
+# none.  Two seeds {a, b} resample to a mean of a, (a+b)/2 or b with chances 1/4, 1/2, 1/4, so
+# among 2,000 resamples the 2.5th and 97.5th percentiles are a and b: alpha [290, 310] holds
+# 305, gamma [140, 160] misses 260, delta [100, 100] holds 100; beta has one seed (no
+# interval, not counted): 2 of 3 cells.  Spearman over alpha..delta: ours (4, 3, 2, 1), the
+# paper's 305, 250, 260, 100 -> (4, 2, 3, 1); sum of d^2 = 2, rho = 1 - 6*2/(4*15) = 0.80.
+sed -e 's/^name = hand$/name = hand4/' -e 's/^normalization = random_best/normalization = none/' \
+  -e '/^\[variant alpha\]/,/^\[/s/^paper = .*/paper@cartpole = 305/' \
+  -e '/^\[variant beta\]/,/^\[/s/^paper = .*/paper@cartpole = 250/' \
+  -e '/^\[variant gamma\]/,/^\[/s/^paper = .*/paper@cartpole = 260/' \
+  -e '/^\[variant delta\]/,/^\[/s/^paper = .*/paper@cartpole = 100/' \
+  -e '/^\[variant epsilon\]/,/^\[/{/^paper = /d}' "$tmp/hand.ini" >"$tmp/hand4.ini"
+mkdir -p "$tmp/hres/hand4" && cp -r "$H" "$tmp/hres/hand4/runs"
+"$T" table "$tmp/hand4.ini" --results "$tmp/hres" >"$tmp/hand4.md" 2>"$tmp/err"
+check "per-environment papers: exit status" $?
+check "against the paper: header" \
+  "$(grep -qxF '| variant | cartpole [95% CI] | paper | difference |' "$tmp/hand4.md"; echo $?)"
+check "against the paper: alpha 300 [290, 310], 305 inside" \
+  "$(grep -qxF '| alpha | 300 [290, 310] | 305 | -5 ✓ |' "$tmp/hand4.md"; echo $?)"
+check "against the paper: beta one seed, no interval" \
+  "$(grep -qxF '| beta | 200 (1 seed) | 250 | -50 |' "$tmp/hand4.md"; echo $?)"
+check "against the paper: gamma 150 [140, 160], 260 outside" \
+  "$(grep -qxF '| gamma | 150 [140, 160] | 260 | -110 |' "$tmp/hand4.md"; echo $?)"
+check "against the paper: delta [100, 100] holds 100, difference 0" \
+  "$(grep -qxF '| delta | 100 [100, 100] | 100 | 0 ✓ |' "$tmp/hand4.md"; echo $?)"
+check "against the paper: epsilon missing, no paper" \
+  "$(grep -qxF '| epsilon | missing (0/2) | — | — |' "$tmp/hand4.md"; echo $?)"
+check "against the paper: 2 of 3 cells, rho 0.80 over 4 rows" \
+  "$(has "$tmp/hand4.md" 'inside our interval in 2 of 3 cells' &&
+     has "$tmp/hand4.md" 'cartpole 0.80 (4 rows)'; echo $?)"
+check "no per-environment paper: no such section" "$(! has "$tmp/hand2.md" 'Against the paper'; echo $?)"
+
 # ---- groups, per-environment overrides and papers, per-row steps ---------------------------
 # the hand-made runs again, alpha and beta as one group: its best row on cartpole is alpha
 sed -e 's/^name = hand2/name = hand3/' -e '/^\[variant beta\]/a group = g' \
