@@ -192,6 +192,18 @@ static void write_groups(FILE *f, const exp_table *t) {
   }
 }
 
+/* The rest of a per-environment section's header, after "| variant |": each environment's
+ * name followed by `after` (its columns), then the rule line, `rule` per environment. */
+static void put_env_header(FILE *f, const exp_spec *s, const char *after, const char *rule) {
+  for (size_t e = 0; e < s->n_envs; e++) {
+    fputc(' ', f);
+    put_text(f, s->envs[e], FMT_MD);
+    fputs(after, f);
+  }
+  fputs("\n| --- |", f);
+  for (size_t e = 0; e < s->n_envs; e++) fputs(rule, f);
+}
+
 /* One run at n_at environment steps, from its progress.tsv: the return_last100 of the last
  * iteration with steps <= n_at (*y, NAN if none), the iterations by then (*k) and in all
  * (*total).  0 when the file has no curve. */
@@ -241,13 +253,7 @@ static void write_equal_steps(FILE *f, const exp_table *t) {
              "error over seeds), with the iterations (policy updates) done by then and by the "
              "end of the run (means over seeds). The table above gives each run's final score, "
              "at its own budget.\n\n| variant |", n_at);
-  for (size_t e = 0; e < E; e++) {
-    fputc(' ', f);
-    put_text(f, s->envs[e], FMT_MD);
-    fputs(" |", f);
-  }
-  fputs("\n| --- |", f);
-  for (size_t e = 0; e < E; e++) fputs(" ---: |", f);
+  put_env_header(f, s, " |", " ---: |");
   for (size_t v = 0; v < V; v++) {
     fputs("\n| ", f);
     put_text(f, s->variants[v].name, FMT_MD);
@@ -292,13 +298,7 @@ static void write_paper_cells(FILE *f, const exp_table *t) {
              "seeds] (%d resamples, percentile interval, seed %u), the paper's number, and our "
              "mean minus the paper's; ✓ where the paper's number lies inside our interval.\n\n"
              "| variant |", EXP_AGG_RESAMPLES, EXP_AGG_SEED);
-  for (size_t e = 0; e < E; e++) {
-    fputc(' ', f);
-    put_text(f, s->envs[e], FMT_MD);
-    fputs(" [95% CI] | paper | difference |", f);
-  }
-  fputs("\n| --- |", f);
-  for (size_t e = 0; e < E; e++) fputs(" ---: | ---: | ---: |", f);
+  put_env_header(f, s, " [95% CI] | paper | difference |", " ---: | ---: | ---: |");
   size_t inside = 0, compared = 0;
   for (size_t v = 0; v < V; v++) {
     const double *pe = s->variants[v].paper_env;
