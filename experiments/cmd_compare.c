@@ -20,6 +20,7 @@
 #include "experiments/aggregates.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
+#include "experiments/provenance.h"
 #include "experiments/results.h"
 
 /* One task's comparison. */
@@ -108,8 +109,9 @@ static void sentence(FILE *f, const char *na, const char *nb, const comparison *
           c->T == 1 ? "" : "s", c->improves_ci, na, nb, c->prob, c->prob_lo, c->prob_hi);
 }
 
+/* The markdown report; argc, argv: the command as typed, for its provenance. */
 static void write_md(FILE *f, const exp_table *t, const char *na, const char *nb,
-                     const comparison *c) {
+                     const comparison *c, const exp_provenance *pv, int argc, char **argv) {
   char a[64], b[64];
   fprintf(f, "## %s: %s against %s\n\n", t->s->name, na, nb);
   sentence(f, na, nb, c);
@@ -134,6 +136,7 @@ static void write_md(FILE *f, const exp_table *t, const char *na, const char *nb
              "the tasks, with a stratified-bootstrap 95%% CI (Agarwal et al. 2021).\n",
           EXP_AGG_RESAMPLES, EXP_AGG_SEED);
   fprintf(f, "- Runs: %s/runs (--scale %g).\n", t->dir, t->scale);
+  exp_provenance_write_md(f, pv, argc, argv);
 }
 
 typedef struct {
@@ -186,7 +189,8 @@ static int variant_index(const exp_spec *s, const char *name, size_t *out) {
 }
 
 static tr_status write_outputs(const exp_table *t, const char *na, const char *nb,
-                               const comparison *c) {
+                               const comparison *c, const exp_provenance *pv, int argc,
+                               char **argv) {
   char sa[128], sb[128], leaf[300];
   exp_safe_name(sa, sizeof sa, na);
   exp_safe_name(sb, sizeof sb, nb);
@@ -198,7 +202,7 @@ static tr_status write_outputs(const exp_table *t, const char *na, const char *n
     tr_atomic_file af;
     if (!p) st = tr_error(TR_ENOMEM, "out of memory");
     else if (!(st = tr_atomic_open(&af, p))) {
-      if (j) write_md(af.f, t, na, nb, c);
+      if (j) write_md(af.f, t, na, nb, c, pv, argc, argv);
       else write_tsv(af.f, t, c);
       st = tr_atomic_commit(&af);
     }
@@ -248,11 +252,13 @@ int exp_cmd_compare(int argc, char **argv) {
                   "have runs in %s/runs)", na, nb, t.dir);
     goto done;
   }
-  if ((st = write_outputs(&t, na, nb, &c))) {
+  exp_provenance pv;
+  exp_provenance_get(&pv);
+  if ((st = write_outputs(&t, na, nb, &c, &pv, argc, argv))) {
     rc = exp_fail_status(st);
     goto done;
   }
-  write_md(stdout, &t, na, nb, &c);
+  write_md(stdout, &t, na, nb, &c, &pv, argc, argv);
 done:
   free(c.task);
   exp_table_free(&t);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/exact_diag.h"
+#include "experiments/provenance.h"
 #include "experiments/results.h"
 
 /* ---- formatting ------------------------------------------------------------------------ */
@@ -110,48 +110,6 @@ static void put_paper(FILE *f, const exp_spec *s, const exp_variant *var, cell_f
     if (e) fputs(" / ", f);
     fputs(isfinite(var->paper_env[e]) ? num(a, sizeof a, var->paper_env[e], 4) : none, f);
   }
-}
-
-/* A command line with shell quoting where a word needs it. */
-static void put_command(FILE *f, int argc, char **argv) {
-  fputs("trbench", f);
-  for (int i = 0; i < argc; i++) {
-    fputc(' ', f);
-    tr_shell_quote(f, argv[i]);
-  }
-}
-
-typedef struct {
-  char machine[512];
-  char cpu[256];
-  char date[64];
-} provenance;
-
-static void provenance_get(provenance *p) {
-  struct utsname u;
-  /* uname -nmsr prints in the order s n r m */
-  if (uname(&u) == 0)
-    snprintf(p->machine, sizeof p->machine, "%s %s %s %s", u.sysname, u.nodename, u.release,
-             u.machine);
-  else snprintf(p->machine, sizeof p->machine, "unknown");
-  snprintf(p->cpu, sizeof p->cpu, "unknown");
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  char line[512];
-  while (f && fgets(line, sizeof line, f)) {
-    if (strncmp(line, "model name", 10)) continue;
-    char *c = strchr(line, ':');
-    if (!c) continue;
-    c++;
-    while (isspace((unsigned char)*c)) c++;
-    c[strcspn(c, "\n")] = '\0';
-    snprintf(p->cpu, sizeof p->cpu, "%s", c);
-    break;
-  }
-  if (f) fclose(f);
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(p->date, sizeof p->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* ---- table.md ---------------------------------------------------------------------------- */
@@ -347,7 +305,7 @@ static void write_paper_cells(FILE *f, const exp_table *t) {
   free(lo), free(hi), free(ours), free(paper);
 }
 
-static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, int argc, char **argv) {
+static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv, int argc, char **argv) {
   const exp_spec *s = t->s;
   size_t V = s->n_variants, E = s->n_envs;
   char a[64], b[64];
@@ -471,10 +429,7 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
              "without a summary are shown as missing.\n",
           t->found, t->n_runs, t->diverged, t->failed, t->unusable, s->score, t->absent);
 
-  fputs("\nProvenance\n\n- command: `", f);
-  put_command(f, argc, argv);
-  fprintf(f, "`\n- trbench %s, commit %s\n", exp_version(), exp_commit());
-  fprintf(f, "- machine: %s; CPU: %s\n- date: %s\n", pv->machine, pv->cpu, pv->date);
+  exp_provenance_write_md(f, pv, argc, argv);
   fprintf(f, "- spec: %s; runs: %s/runs (%zu of %zu found, --scale %g)\n", s->path, t->dir,
           t->found, t->n_runs, t->scale);
   size_t ask_lo = SIZE_MAX, ask_hi = 0;
@@ -496,12 +451,12 @@ static void write_markdown(FILE *f, const exp_table *t, const provenance *pv, in
 
 /* ---- table.tex (booktabs) ---------------------------------------------------------------- */
 
-static void write_tex(FILE *f, const exp_table *t, const provenance *pv, int argc, char **argv) {
+static void write_tex(FILE *f, const exp_table *t, const exp_provenance *pv, int argc, char **argv) {
   const exp_spec *s = t->s;
   size_t V = s->n_variants, E = s->n_envs;
   char a[64], b[64];
   fputs("% trbench table (needs \\usepackage{booktabs}); command: ", f);
-  put_command(f, argc, argv);
+  exp_put_command(f, argc, argv);
   fprintf(f, "\n%% trbench %s, commit %s; %s; CPU: %s; %s\n", exp_version(), exp_commit(),
           pv->machine, pv->cpu, pv->date);
   fprintf(f, "%% runs: %zu of %zu found in %s/runs\n", t->found, t->n_runs, t->dir);
@@ -578,7 +533,7 @@ static void write_tex(FILE *f, const exp_table *t, const provenance *pv, int arg
 
 typedef struct {
   const exp_table *t;
-  const provenance *pv;
+  const exp_provenance *pv;
   int argc;
   char **argv;
 } out_ctx;
@@ -638,8 +593,8 @@ int exp_cmd_table(int argc, char **argv) {
   tr_status st = exp_table_load(&t, a.spec, &a.flags, 1);
   if (!st && !t.found) st = exp_table_no_runs(&t);
   if (!st) st = tr_mkdir_p(t.dir);
-  provenance pv;
-  provenance_get(&pv);
+  exp_provenance pv;
+  exp_provenance_get(&pv);
   out_ctx o = {&t, &pv, argc, typed};
   if (st || (st = write_out(t.dir, "table.md", &o, md_writer)) ||
       (st = write_out(t.dir, "table.csv", &o, csv_writer)) ||

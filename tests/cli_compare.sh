@@ -46,7 +46,13 @@ check "acrobot is not a common task" "$(! grep -q '^acrobot' "$T2"; echo $?)"
 check "all: P(A>B) = 37/72" "$(awk -F'\t' '$1 == "all" { f = 1; exit !(($12 - 37/72)^2 < 1e-28) } END { if (!f) exit 1 }' "$T2"; echo $?)"
 check "the interval holds the point" "$(awk -F'\t' '$1 == "all" { exit !($13 <= $12 && $12 <= $14) }' "$T2"; echo $?)"
 "$T" compare "$tmp/c.ini" --variant A --results "$tmp/res" >"$tmp/out2" 2>&1
-check "seeded: the same output twice" "$(cmp -s "$tmp/out" "$tmp/out2"; echo $?)"
+check "seeded: the same output twice (but for the date)" \
+  "$(grep -v '^- date: ' "$tmp/out" >"$tmp/o1"; grep -v '^- date: ' "$tmp/out2" >"$tmp/o2"; cmp -s "$tmp/o1" "$tmp/o2"; echo $?)"
+M2="$tmp/res/cmp/compare/A_vs_B.md"
+check "markdown written, as printed" "$(cmp -s "$M2" "$tmp/out2"; echo $?)"
+check "provenance: the command as typed, commit, machine, date" \
+  "$(grep -qxF -- "- command: \`trbench compare $tmp/c.ini --variant A --results $tmp/res\`" "$M2" &&
+     grep -q '^- trbench [^,]*, commit ' "$M2" && grep -q '^- machine: ' "$M2" && grep -q '^- date: 20' "$M2"; echo $?)"
 
 # bad input: one line, exit 2
 expect2() { # WHAT PATTERN ARGS...
