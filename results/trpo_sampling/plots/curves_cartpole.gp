@@ -33,7 +33,11 @@ plot \
   "curves_cartpole.dat" index 7 using ($1/1e+06):($2-$3):($2+$3) with filledcurves lc rgb "#7f7f7f" notitle, \
   "curves_cartpole.dat" index 7 using ($1/1e+06):2 with lines lw 2 dt 1 lc rgb "#7f7f7f" title "npg 0.27", \
   "curves_cartpole.dat" index 8 using ($1/1e+06):($2-$3):($2+$3) with filledcurves lc rgb "#bcbd22" notitle, \
-  "curves_cartpole.dat" index 8 using ($1/1e+06):2 with lines lw 2 dt 1 lc rgb "#bcbd22" title "npg 0.81"
+  "curves_cartpole.dat" index 8 using ($1/1e+06):2 with lines lw 2 dt 1 lc rgb "#bcbd22" title "npg 0.81", \
+  "curves_cartpole.dat" index 9 using ($1/1e+06):($2-$3):($2+$3) with filledcurves lc rgb "#17becf" notitle, \
+  "curves_cartpole.dat" index 9 using ($1/1e+06):2 with lines lw 2 dt 1 lc rgb "#17becf" title "npg 2.43", \
+  "curves_cartpole.dat" index 10 using ($1/1e+06):($2-$3):($2+$3) with filledcurves lc rgb "#000000" notitle, \
+  "curves_cartpole.dat" index 10 using ($1/1e+06):2 with lines lw 2 dt 1 lc rgb "#000000" title "npg 7.29"
 set terminal svg size 1100,620 dynamic font "sans,11" noenhanced background rgb "white"
 set output "curves_cartpole.svg".tmp
 replot
