@@ -284,10 +284,13 @@ static void write_paper_cells(FILE *f, const exp_table *t) {
       fputs(" |", f);
     }
   }
+  size_t paper_rows = 0;
+  for (size_t v = 0; v < V; v++) paper_rows += s->variants[v].paper_env != NULL;
   fprintf(f, "\n\nThe paper's number lies inside our interval in %zu of %zu cells (those with "
              "a paper number and at least 2 seeds). Spearman's ρ between the rows' means and "
              "the paper's:", inside, compared);
-  for (size_t e = 0; e < E; e++) {
+  if (paper_rows < 2) fputs(" n/a (one row has paper numbers; a rank correlation needs 2)", f);
+  for (size_t e = 0; paper_rows >= 2 && e < E; e++) {
     for (size_t v = 0; v < V; v++) {
       size_t i = v * E + e;
       ours[v] = t->n[i] ? t->mean[i] : NAN;

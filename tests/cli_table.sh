@@ -281,6 +281,14 @@ done
 check "against the paper: 2 of 3 cells, rho 0.80 over 4 rows" \
   "$(has "$tmp/hand4.md" 'inside our interval in 2 of 3 cells' &&
      has "$tmp/hand4.md" 'cartpole 0.80 (4 rows)'; echo $?)"
+# one row with paper numbers (alpha's only): no rank correlation, said once
+sed -e 's/^name = hand4/name = hand5/' -e '/^paper@cartpole = [^3]/d' "$tmp/hand4.ini" >"$tmp/hand5.ini"
+mkdir -p "$tmp/hres/hand5" && cp -r "$H" "$tmp/hres/hand5/runs"
+"$T" table "$tmp/hand5.ini" --results "$tmp/hres" >"$tmp/hand5.md" 2>"$tmp/err"
+check "one row with paper numbers: 1 of 1 cells, rho n/a said once" \
+  "$(has "$tmp/hand5.md" 'inside our interval in 1 of 1 cells' &&
+     has "$tmp/hand5.md" "the paper's: n/a (one row has paper numbers; a rank correlation needs 2)." &&
+     grep -qxF '| gamma | 150 [140, 160] | — | — |' "$tmp/hand5.md"; echo $?)"
 check "no per-environment paper: no such section" "$(! has "$tmp/hand2.md" 'Against the paper'; echo $?)"
 
 # ---- groups, per-environment overrides and papers, per-row steps ---------------------------
