@@ -242,9 +242,9 @@ static void write_equal_steps(FILE *f, const exp_table *t) {
 static void write_paper_cells(FILE *f, const exp_table *t) {
   const exp_spec *s = t->s;
   size_t V = s->n_variants, E = s->n_envs, C = V * E;
-  int any = 0;
-  for (size_t v = 0; v < V; v++) any |= s->variants[v].paper_env != NULL;
-  if (!any) return;
+  size_t paper_rows = 0; /* rows with per-environment paper numbers */
+  for (size_t v = 0; v < V; v++) paper_rows += s->variants[v].paper_env != NULL;
+  if (!paper_rows) return;
   double *lo = malloc(C * sizeof *lo), *hi = malloc(C * sizeof *hi);
   double *ours = malloc(V * sizeof *ours), *paper = malloc(V * sizeof *paper);
   if (!lo || !hi || !ours || !paper || exp_table_cell_cis(t, lo, hi)) {
@@ -284,8 +284,6 @@ static void write_paper_cells(FILE *f, const exp_table *t) {
       fputs(" |", f);
     }
   }
-  size_t paper_rows = 0;
-  for (size_t v = 0; v < V; v++) paper_rows += s->variants[v].paper_env != NULL;
   fprintf(f, "\n\nThe paper's number lies inside our interval in %zu of %zu cells (those with "
              "a paper number and at least 2 seeds). Spearman's ρ between the rows' means and "
              "the paper's:", inside, compared);
