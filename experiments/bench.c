@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/blas.h"
 #include "core/clock.h"
 #include "core/rng.h"
 #include "experiments/bench_run.h"
@@ -91,7 +92,11 @@ static int bench_verify(size_t n) {
 
 int exp_cmd_bench(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help")) {
-    printf("usage: trbench bench exact|envs|algos [--quick]\n\n"
+    printf("usage: trbench bench exact|envs|algos [--quick]\n"
+           "       trbench bench algos --against \"CMD\" [--against-steps N]\n\n"
+           "Every benchmark first prints '# blas: ...': the BLAS, the core (kernel set) it runs and\n"
+           "the CPU's vector class (trbench picks the CPU's kernel where OpenBLAS does not know the\n"
+           "CPU; OPENBLAS_CORETYPE, when set, wins).\n"
            "exact: policy evaluation (V and d, one LU) for S in {100, 500, 1000, 2000}, A = 10,\n"
            "against a bare LAPACKE dgesv of the same matrix: TSV 'S A eval_seconds\n"
            "dgesv_seconds ratio met' (medians of >= 5 repetitions; ratio is the median of the\n"
@@ -107,18 +112,37 @@ int exp_cmd_bench(int argc, char **argv) {
            "ratio if all learning FLOPs ran at the large dgemm's rate; targets: ppo-clip hopper\n"
            "ratio >= 0.8, trpo hopper >= 0.7, ppo-clip cartpole at CleanRL's settings >= 100k\n"
            "steps/s); the projected wall time of experiments/ppo_table1.ini with -j = cores;\n"
-           "then the networks' matrix products timed in each GEMM backend and the one used.\n");
+           "then the networks' matrix products timed in each GEMM backend and the one used.\n"
+           "--against \"CMD\": instead, `trbench run` of ppo-clip on cartpole at CleanRL's settings\n"
+           "(n_envs=4 n_steps=512 n_epochs=4 batch_size=128) for N steps (default 500000, CleanRL's\n"
+           "ppo.py default) and CMD (run by /bin/sh; it should train N steps), both whole commands\n"
+           "timed wall clock on the same core in the same run; prints each one's steps/s and the\n"
+           "ratio of their times.\n");
     return argc < 2 ? EXP_EXIT_INPUT : EXP_EXIT_OK;
   }
-  if (!strcmp(argv[1], "envs") || !strcmp(argv[1], "algos")) {
-    int q = argc > 2 && !strcmp(argv[2], "--quick");
-    if (argc > 2 + q) return exp_fail("bench %s: unexpected argument '%s'", argv[1], argv[2 + q]);
-    return argv[1][0] == 'e' ? exp_bench_envs(q) : exp_bench_algos(q);
+  const char *which = argv[1], *against = NULL;
+  if (strcmp(which, "exact") && strcmp(which, "envs") && strcmp(which, "algos"))
+    return exp_fail("bench: unknown benchmark '%s' (known: exact, envs, algos)", which);
+  int quick = 0;
+  size_t against_steps = 500000; /* CleanRL's ppo.py default total_timesteps */
+  for (int i = 2; i < argc; i++) {
+    int algos = !strcmp(which, "algos");
+    if (!strcmp(argv[i], "--quick")) quick = 1;
+    else if (algos && !strcmp(argv[i], "--against") && i + 1 < argc) against = argv[++i];
+    else if (algos && !strcmp(argv[i], "--against-steps") && i + 1 < argc) {
+      if (exp_parse_size("--against-steps", argv[++i], &against_steps)) return EXP_EXIT_INPUT;
+      if (!against_steps) return exp_fail("--against-steps: must be at least 1");
+    } else if (algos && (!strcmp(argv[i], "--against") || !strcmp(argv[i], "--against-steps")))
+      return exp_fail("bench algos: %s needs a value", argv[i]);
+    else return exp_fail("bench %s: unexpected argument '%s'", which, argv[i]);
   }
-  if (strcmp(argv[1], "exact"))
-    return exp_fail("bench: unknown benchmark '%s' (known: exact, envs, algos)", argv[1]);
-  int quick = argc > 2 && !strcmp(argv[2], "--quick");
-  if (argc > 2 && !quick) return exp_fail("bench exact: unexpected argument '%s'", argv[2]);
+  if (against && !*against) return exp_fail("bench algos: --against: the command is empty");
+  char blas[512];
+  tr_blas_summary(blas, sizeof blas);
+  printf("# blas: %s\n", blas); /* which kernel ran: a slow number means nothing without it */
+  if (against) return exp_bench_against(against, against_steps);
+  if (!strcmp(which, "envs")) return exp_bench_envs(quick);
+  if (!strcmp(which, "algos")) return exp_bench_algos(quick);
   static const size_t sizes[] = {100, 500, 1000, 2000};
   size_t n_sizes = quick ? 2 : 4;
   printf("S\tA\teval_seconds\tdgesv_seconds\tratio\tmet\n");

@@ -5,6 +5,8 @@
 #ifndef EXP_BENCH_RUN_H
 #define EXP_BENCH_RUN_H
 
+#include <stddef.h>
+
 /* trbench bench envs: environment steps/s with a uniform random policy through env.h;
  * MuJoCo tasks next to bare mj_step's rate / frame_skip on the same model. */
 int exp_bench_envs(int quick);
@@ -12,5 +14,9 @@ int exp_bench_envs(int quick);
  * cartpole and hopper next to the same task's env-only rate; then PPO-on-Hopper's
  * projected time for 1e6 steps and its learning overhead. */
 int exp_bench_algos(int quick);
+
+/* trbench bench algos --against CMD: trbench's ppo-clip CartPole run (CleanRL's settings)
+ * and CMD, each `steps` steps, timed as whole commands on one core (bench_against.c). */
+int exp_bench_against(const char *cmd, size_t steps);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "algorithms/run.h"
+#include "core/blas.h"
 #include "core/clock.h"
 #include "core/io.h"
 #include "experiments/cli.h"
@@ -154,6 +155,11 @@ static tr_status write_config(const exp_rundir *rd, const run_args *a, const alg
     fputc(' ', f);
     tr_shell_quote(f, argv[i]);
   }
+  tr_blas_info b;
+  tr_blas_describe(&b);
+  fprintf(f, "\nblas = %s\nblas_core = %s\nblas_core_source = %s\nblas_core_detected = %s\n"
+             "cpu_isa = %s",
+          b.config, b.core, b.source, b.detected, b.isa);
   fprintf(f, "\ngamma_resolved = %.17g\niterations = %zu\npolicy_parameters = %zu\n",
           run->model.gamma, run->model.n_iters, run->model.pol->P);
   fprintf(f, "\n[%s]\n", a->algo);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "core/blas.h"
 #include "core/error.h"
 #include "core/size.h"
 #include "experiments/cli.h"
@@ -83,6 +84,7 @@ static int take_max_memory(int *argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  tr_blas_select(argv);        /* the CPU's BLAS kernel, before anything runs (core/blas.h) */
   gsl_set_error_handler_off(); /* the library reports errors; GSL must not abort */
   openblas_set_num_threads(1);  /* BLAS single-threaded inside a run (DESIGN.md) */
   if (argc < 2) {
@@ -103,7 +105,9 @@ int main(int argc, char **argv) {
     return EXP_EXIT_OK;
   }
   if (!strcmp(cmd, "--version")) {
-    printf("%s\n", PACKAGE_STRING);
+    char blas[512];
+    tr_blas_summary(blas, sizeof blas);
+    printf("%s\nblas: %s\n", PACKAGE_STRING, blas);
     return EXP_EXIT_OK;
   }
   for (size_t i = 0; i < n_commands; i++)

@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "core/blas.h"
 #include "core/io.h"
 #include "experiments/rundir.h"
 
@@ -49,5 +50,8 @@ void exp_provenance_write_md(FILE *f, const exp_provenance *p, int argc, char **
   fputs("\nProvenance\n\n- command: `", f);
   exp_put_command(f, argc, argv);
   fprintf(f, "`\n- trbench %s, commit %s\n", exp_version(), exp_commit());
-  fprintf(f, "- machine: %s; CPU: %s\n- date: %s\n", p->machine, p->cpu, p->date);
+  char blas[512];
+  tr_blas_summary(blas, sizeof blas);
+  fprintf(f, "- machine: %s; CPU: %s\n- BLAS: %s\n- date: %s\n", p->machine, p->cpu, blas,
+          p->date);
 }

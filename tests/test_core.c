@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/blas.h"
 #include "core/error.h"
 #include "core/num.h"
 #include "core/size.h"
@@ -96,7 +97,28 @@ static void test_real(void) {
             !strcmp(tr_error_msg(), "gamma: must be at most 1"), "%s", tr_error_msg());
 }
 
+/* The kernel rule of core/blas.h, case by case: a pre-AVX2 core on an AVX2 or AVX-512 CPU is
+ * OpenBLAS not knowing the CPU (replaced by the CPU's class); an AVX2 or wider core is kept. */
+static void test_blas_choice(void) {
+  static const struct {
+    const char *core, *isa, *want;
+  } c[] = {{"Prescott", "avx512", "SkylakeX"}, {"prescott", "avx512", "SkylakeX"},
+           {"Nehalem", "avx2", "Haswell"},     {"Sandybridge", "avx512", "SkylakeX"},
+           {"Sandybridge", "avx2", "Haswell"}, {"Prescott", "avx", NULL},
+           {"Prescott", "sse", NULL},          {"Haswell", "avx512", NULL},
+           {"Zen", "avx512", NULL},            {"SkylakeX", "avx512", NULL},
+           {"Cooperlake", "avx512", NULL},     {"NoSuchCore", "avx512", NULL},
+           {"Prescott", "bogus", NULL}};
+  for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+    const char *got = tr_blas_choice(c[i].core, c[i].isa);
+    CHECK(got == c[i].want || (got && c[i].want && !strcmp(got, c[i].want)), "%s on %s: %s",
+          c[i].core, c[i].isa, got ? got : "(keep)");
+  }
+  CHECK(!strcmp(tr_blas_core_isa("SkylakeX"), "avx512") && !tr_blas_core_isa("Nope"), "classes");
+}
+
 int main(void) {
+  test_blas_choice();
   test_sizes();
   test_limit();
   test_u64();
