@@ -31,6 +31,7 @@ static const command commands[] = {
   {"sweep", exp_cmd_sweep, "every run of an experiment spec, N at a time (or a jobs file)"},
   {"table", exp_cmd_table, "an experiment's table (markdown, CSV, LaTeX) from its runs"},
   {"plot", exp_cmd_plot, "an experiment's learning curves and score chart (gnuplot)"},
+  {"export", exp_cmd_export, "every run of a spec as one long CSV and rliable's score matrix"},
   {"compare", exp_cmd_compare, "two variants of a spec: per-task differences with CIs, P(A>B)"},
   {"bench", exp_cmd_bench, "performance benchmarks, each against a floor measured in the same run"},
   {"demo", exp_cmd_demo, "the main job of the README's quick start"},
