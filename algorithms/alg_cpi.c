@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/checkpoint.h"
 #include "algorithms/run.h"
 
 typedef struct {
@@ -206,7 +207,22 @@ const double *alg_cpi_last_greedy(const alg_run *run, double *advantage_same) {
   return s->greedy;
 }
 
+/* Between batches: each stream's episode time and number (its half), the episodes started. */
+static tr_status cpi_checkpoint(alg_run *run, alg_ckpt_io *io) {
+  cpi_state *s = run->alg;
+  size_t E = run->model.E;
+  tr_status st = TR_OK;
+  for (size_t i = 0; !st && i < E; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "cpi.ep_t%zu", i);
+    st = alg_ckpt_size(io, name, &s->ep_t[i]);
+    snprintf(name, sizeof name, "cpi.ep_id%zu", i);
+    if (!st) st = alg_ckpt_size(io, name, &s->ep_id[i]);
+  }
+  return st ? st : alg_ckpt_size(io, "cpi.n_started", &s->n_started);
+}
+
 const alg_class alg_cpi = {"cpi", "conservative policy iteration: mixture with the greedy policy (AJKS step by default)",
                            p_cpi, sizeof p_cpi / sizeof *p_cpi, ALG_NEEDS_TABULAR | ALG_NEEDS_DISCRETE,
                            sizeof(cpi_params), NULL,
-                           cpi_init, cpi_iterate, cpi_free};
+                           cpi_init, cpi_iterate, cpi_free, cpi_checkpoint};

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/checkpoint.h"
 #include "algorithms/run.h"
 
 /* reinforce's and a2c's parameters (each table lists its own; the rest stay 0). */
@@ -241,8 +242,16 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
   return st;
 }
 
+/* Between iterations: the optimizers' moments. */
+static tr_status pg_checkpoint(alg_run *run, alg_ckpt_io *io) {
+  pg_state *s = run->alg;
+  tr_status st = alg_ckpt_adam(io, "pg.adam", s->adam);
+  if (!st) st = alg_ckpt_rmsprop(io, "pg.rms", s->rms);
+  return st ? st : alg_ckpt_rmsprop(io, "pg.vrms", s->vrms);
+}
+
 #define N(a) (sizeof a / sizeof a[0])
 const alg_class alg_reinforce = {"reinforce", "REINFORCE: Monte Carlo policy gradient (baseline=false: none at all; true: subtracts the learned V)",
-                                 p_reinforce, N(p_reinforce), 0, sizeof(pg_params), NULL, init_reinforce, pg_iterate, pg_free};
+                                 p_reinforce, N(p_reinforce), 0, sizeof(pg_params), NULL, init_reinforce, pg_iterate, pg_free, pg_checkpoint};
 const alg_class alg_a2c = {"a2c", "advantage actor-critic with GAE, Stable-Baselines3's defaults (RMSprop, joint gradient clipping)", p_a2c, N(p_a2c), 0,
-                           sizeof(pg_params), NULL, init_a2c, pg_iterate, pg_free};
+                           sizeof(pg_params), NULL, init_a2c, pg_iterate, pg_free, pg_checkpoint};

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/checkpoint.h"
 #include "algorithms/run.h"
 
 typedef enum { PPO_CLIP, PPO_KL_FIXED, PPO_KL_ADAPTIVE, PPO_NOCLIP } ppo_kind;
@@ -323,18 +324,25 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   return st;
 }
 
+/* Between iterations: the policy's Adam and β (the adaptive penalty moves it). */
+static tr_status ppo_checkpoint(alg_run *run, alg_ckpt_io *io) {
+  ppo_state *s = run->alg;
+  tr_status st = alg_ckpt_adam(io, "ppo.adam", s->adam);
+  return st ? st : alg_ckpt_f64(io, "ppo.beta", &s->beta, 1);
+}
+
 #define N(a) (sizeof a / sizeof a[0])
 const alg_class alg_ppo_clip = {"ppo-clip",  "PPO with the clipped surrogate (epsilon clip_range)",
                                 p_clip,      N(p_clip),
                                 0,           sizeof(ppo_params),
                                 ppo_check,   init_clip,
-                                ppo_iterate, ppo_free};
+                                ppo_iterate, ppo_free, ppo_checkpoint};
 const alg_class alg_ppo_kl = {
     "ppo-kl",    "PPO with a fixed KL penalty (beta kl_coef, KL old first)",
     p_kl,        N(p_kl),
     0,           sizeof(ppo_params),
     ppo_check,   init_kl,
-    ppo_iterate, ppo_free};
+    ppo_iterate, ppo_free, ppo_checkpoint};
 const alg_class alg_ppo_adaptive_kl = {
     "ppo-adaptive-kl",
     "PPO with the adaptive KL penalty (beta halved below d_targ/1.5, doubled above 1.5 d_targ)",
@@ -345,7 +353,8 @@ const alg_class alg_ppo_adaptive_kl = {
     ppo_check,
     init_akl,
     ppo_iterate,
-    ppo_free};
+    ppo_free,
+    ppo_checkpoint};
 const alg_class alg_ppo_noclip = {"ppo-noclip",
                                   "PPO's plain surrogate r*A: no clip, no penalty",
                                   p_noclip,
@@ -355,4 +364,5 @@ const alg_class alg_ppo_noclip = {"ppo-noclip",
                                   ppo_check,
                                   init_noclip,
                                   ppo_iterate,
-                                  ppo_free};
+                                  ppo_free,
+                                  ppo_checkpoint};

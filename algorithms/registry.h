@@ -64,6 +64,7 @@ typedef enum { ALG_INIT_ORTHOGONAL = 0, ALG_INIT_XAVIER = 1 } alg_init_kind;
 
 typedef struct alg_run alg_run;          /* training state (run.h) */
 typedef struct alg_iter_stats alg_iter_stats;
+typedef struct alg_ckpt_io alg_ckpt_io;    /* checkpoint.h */
 
 typedef struct alg_class {
   const char *name;
@@ -78,6 +79,10 @@ typedef struct alg_class {
   tr_status (*init)(alg_run *run);
   tr_status (*iterate)(alg_run *run, alg_iter_stats *stats);
   void (*free)(alg_run *run);
+  /* NULL, or the algorithm's own state between iterations (optimizer moments, β, counters)
+   * through the checkpoint visitor (checkpoint.h): what a resumed run needs to continue bit
+   * for bit */
+  tr_status (*checkpoint)(alg_run *run, alg_ckpt_io *io);
 } alg_class;
 
 #define ALG_NEEDS_DISCRETE 1u /* discrete action spaces only */

@@ -65,6 +65,11 @@ void alg_sampler_set_transform(alg_sampler *s, alg_obs_fn fn, void *ctx);
  * model's; before the first sample. */
 void alg_sampler_set_time_limit(alg_sampler *s, size_t limit);
 void alg_sampler_free(alg_sampler *s);
+/* The sampler's state between batches through the checkpoint visitor (checkpoint.h): every
+ * environment mid-episode (its snapshot), every stream, the current observations and the
+ * episodes' running returns and lengths. */
+typedef struct alg_ckpt_io alg_ckpt_io;
+tr_status alg_sampler_ckpt(alg_sampler *s, alg_ckpt_io *io);
 size_t alg_sampler_envs(const alg_sampler *s);
 env *alg_sampler_env(alg_sampler *s, size_t i);
 

@@ -2,12 +2,14 @@
  * `trbench algos` (the registry with every parameter). */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "algorithms/checkpoint.h"
 #include "algorithms/run.h"
 #include "core/blas.h"
 #include "core/clock.h"
@@ -15,6 +17,7 @@
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/rundir.h"
+#include "experiments/sweep_state.h"
 #include "mdps/mdpfile.h"
 
 static void put(FILE *f, double x) {
@@ -77,6 +80,14 @@ static void run_help(FILE *f) {
         "trbench algos lists the algorithms and their parameters; --set overrides any.\n"
         "--quiet drops the live progress line; the closing line (status, return_last100,\n"
         "where) is always printed on stdout.\n"
+        "Checkpoints (checkpoint.bin: the whole training state; README \"After training\"):\n"
+        "  every run writes its final one; --checkpoint-every N also one every N iterations\n"
+        "  while it trains (the latest is kept, in DIR.tmp.<pid>/)\n"
+        "  --resume            continue a killed run of DIR from its last checkpoint (the same\n"
+        "                      command otherwise): the finished run is the uninterrupted one,\n"
+        "                      bit for bit (timing columns aside); without one it starts anew\n"
+        "  --init-from RUN     start from RUN's saved policy (and value function when the shapes\n"
+        "                      match): fine-tuning; any algorithm with the same policy shape\n"
         "Tabular environments only:\n"
         "  --init-policy FILE  start from the policy FILE (policy file format, as trbench eval\n"
         "                      reads): logits theta(s,a) = log max(pi(a|s), 1e-30)\n"
@@ -93,6 +104,9 @@ typedef struct {
   int quiet, progress; /* progress: the live line even when stderr is not a terminal */
   const char *init_policy; /* tabular: the starting policy's file (NULL: the algorithm's init) */
   int save_policies;       /* tabular: policies/pi_NNNN.txt per iteration */
+  size_t checkpoint_every; /* 0: only the final checkpoint */
+  int resume;              /* continue DIR's killed run from its checkpoint */
+  const char *init_from;   /* a run directory whose policy starts this run */
   char **sets;
   size_t n_sets;
 } run_args;
@@ -104,7 +118,9 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       {"set", required_argument, 0, 'k'}, {"out", required_argument, 0, 'o'},
       {"quiet", no_argument, 0, 'q'}, {"progress", no_argument, 0, 'p'},
       {"force", no_argument, 0, 'f'}, {"init-policy", required_argument, 0, 'i'},
-      {"save-policies", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"save-policies", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
+      {"checkpoint-every", required_argument, 0, 'c'}, {"resume", no_argument, 0, 'r'},
+      {"init-from", required_argument, 0, 'I'}, {0, 0, 0, 0}};
   int c, have_steps = 0, have_seed = 0;
   optind = 0;
   opterr = 0;
@@ -128,6 +144,12 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
     case 'p': a->progress = 1; break;
     case 'i': a->init_policy = optarg; break;
     case 'P': a->save_policies = 1; break;
+    case 'c':
+      if (exp_parse_size("--checkpoint-every", optarg, &a->checkpoint_every)) return EXP_EXIT_INPUT;
+      if (!a->checkpoint_every) return exp_fail("--checkpoint-every: must be at least 1");
+      break;
+    case 'r': a->resume = 1; break;
+    case 'I': a->init_from = optarg; break;
     case 'h': *help = 1; return 0;
     default:
       return exp_fail("run: unknown or incomplete option '%s' (trbench run --help)",
@@ -239,6 +261,69 @@ static tr_status save_policy(const exp_rundir *rd, alg_run *run, size_t iter) {
   return st;
 }
 
+/* What trbench run itself carries between iterations, in the checkpoint after the run's
+ * blocks: the last-100 window, the episode count and the wall seconds so far. */
+typedef struct {
+  last100 *l;
+  size_t *episodes;
+  double *seconds;
+} run_extra;
+
+static tr_status extra_io(alg_ckpt_io *io, void *ctx) {
+  run_extra *x = ctx;
+  tr_status st = alg_ckpt_f64(io, "run.last100", x->l->r, 100);
+  if (!st) st = alg_ckpt_size(io, "run.last100_n", &x->l->n);
+  if (!st) st = alg_ckpt_size(io, "run.last100_next", &x->l->next);
+  if (!st) st = alg_ckpt_size(io, "run.episodes", x->episodes);
+  if (!st) st = alg_ckpt_f64(io, "run.seconds", x->seconds, 1);
+  if (!st && (x->l->n > 100 || x->l->next >= 100))
+    st = tr_error(TR_EINVAL, "a checkpoint with a broken last-100 window");
+  return st;
+}
+
+static tr_status save_checkpoint(const exp_rundir *rd, alg_run *run, run_extra *x) {
+  char *p = tr_path_join(rd->tmp_path, ALG_CKPT_FILE);
+  tr_status st = p ? alg_ckpt_save(run, p, extra_io, x) : TR_ENOMEM;
+  free(p);
+  return st;
+}
+
+/* An adopted temporary's progress.tsv cut back to its header and the rows of iterations
+ * 1..iter (those after the checkpoint are made again), opened for appending. */
+static FILE *progress_reopen(const exp_rundir *rd, size_t iter) {
+  char *p = tr_path_join(rd->tmp_path, "progress.tsv"), *text = NULL;
+  size_t len = 0;
+  if (!p || tr_read_file(p, &text, &len)) {
+    free(p);
+    return NULL;
+  }
+  size_t keep = 0;
+  for (char *line = text; *line;) {
+    char *nl = strchr(line, '\n');
+    if (!nl) break; /* a row cut by the kill */
+    if (line != text && strtoull(line, NULL, 10) > iter) break;
+    keep = (size_t)(nl + 1 - text);
+    line = nl + 1;
+  }
+  FILE *f = fopen(p, "w");
+  if (f && fwrite(text, 1, keep, f) != keep) {
+    fclose(f);
+    f = NULL;
+  }
+  if (!f) tr_error(TR_EIO, "%s: cannot rewrite", p);
+  free(text), free(p);
+  return f;
+}
+
+/* --init-from RUN: RUN's saved policy (and value function when the shapes match). */
+static tr_status init_from(alg_run *run, const char *dir) {
+  char *p = tr_path_join(dir, ALG_CKPT_FILE);
+  tr_status st = p ? alg_ckpt_load_policy(run, p, 1) : TR_ENOMEM;
+  free(p);
+  if (st) tr_error_prefix("--init-from %s", dir);
+  return st;
+}
+
 /* On a terminal the line is redrawn in place; elsewhere (a log) one line every 10%. */
 static void live_line(size_t steps, size_t total, double ret, double t0, int tty, int *decile) {
   double el = tr_clock_seconds() - t0, sps = el > 0 ? (double)steps / el : 0;
@@ -259,6 +344,11 @@ int exp_cmd_run(int argc, char **argv) {
   if (rc || help) {
     if (help) run_help(stdout);
     return rc;
+  }
+  if (a.resume && a.force) return exp_fail("run: --resume continues DIR; --force replaces it");
+  if (a.resume && exp_rundir_is_complete(a.out)) {
+    printf("%s: complete already -> %s\n", a.algo, a.out);
+    return EXP_EXIT_OK;
   }
   tr_status st0 = exp_rundir_check(a.out, a.force); /* before anything costly */
   if (st0) return exp_fail_status(st0);
@@ -289,26 +379,52 @@ int exp_cmd_run(int argc, char **argv) {
     env_model_free(em);
     return exp_fail_status(st);
   }
+  if (a.init_from && (st = init_from(run, a.init_from))) {
+    alg_run_free(run);
+    env_model_free(em);
+    return exp_fail_status(st);
+  }
   if (a.save_policies && !run->model.tab) {
     alg_run_free(run);
     env_model_free(em);
     return exp_fail("--save-policies: needs a tabular environment; %s is not one", a.env);
   }
   exp_rundir rd;
-  if ((st = exp_rundir_begin_force(&rd, a.out, a.force))) goto done;
-  if (a.save_policies && (st = save_policy(&rd, run, 0))) goto abort;
-  if ((st = write_config(&rd, &a, run, argc, argv))) goto abort;
-  FILE *prog = exp_rundir_open(&rd, "progress.tsv");
-  if (!prog) {
-    st = TR_EIO;
-    goto abort;
-  }
-  fputs(progress_header, prog);
-  int tty = isatty(2), decile = -1;
-  int live = a.progress || (!a.quiet && tty);
-  double t0 = tr_clock_seconds();
   last100 l = {0};
   size_t episodes = 0;
+  double secs = 0.0;
+  run_extra x = {&l, &episodes, &secs};
+  FILE *prog = NULL;
+  char *stale = a.resume ? exp_run_stale_checkpoint(a.out) : NULL;
+  if (stale) { /* a killed run: its temporary becomes ours, its checkpoint our start */
+    char *ck = tr_path_join(stale, ALG_CKPT_FILE);
+    st = ck ? alg_ckpt_load(run, ck, extra_io, &x) : TR_ENOMEM;
+    free(ck);
+    if (!st) st = exp_rundir_adopt(&rd, a.out, stale);
+    free(stale);
+    if (st) goto done;
+    if (!(prog = progress_reopen(&rd, run->state.iter))) {
+      st = TR_EIO;
+      goto abort;
+    }
+    if (!a.quiet)
+      fprintf(stderr, "trbench: resuming %s at iteration %zu (%zu steps)\n", a.out,
+              run->state.iter, run->state.steps_done);
+  } else {
+    if ((st = exp_rundir_begin_force(&rd, a.out, a.force))) goto done;
+    if (a.save_policies && (st = save_policy(&rd, run, 0))) goto abort;
+    if ((st = write_config(&rd, &a, run, argc, argv))) goto abort;
+    if (!(prog = exp_rundir_open(&rd, "progress.tsv"))) {
+      st = TR_EIO;
+      goto abort;
+    }
+    fputs(progress_header, prog);
+  }
+  int tty = isatty(2), decile = -1;
+  int live = a.progress || (!a.quiet && tty);
+  double t0 = tr_clock_seconds() - secs;
+  const char *ka = getenv("TRBENCH_TEST_KILL_AT_ITER");
+  size_t kill_at = ka ? strtoull(ka, NULL, 10) : 0;
   const char *status = "ok";
   char reason[256] = "";
   while (run->state.steps_done < run->model.total_steps) {
@@ -331,14 +447,23 @@ int exp_cmd_run(int argc, char **argv) {
       snprintf(reason, sizeof reason, "non-finite %s at iteration %zu", s.bad, run->state.iter);
       break;
     }
+    if (a.checkpoint_every && run->state.iter % a.checkpoint_every == 0 &&
+        run->state.steps_done < run->model.total_steps) {
+      secs = tr_clock_seconds() - t0;
+      if ((st = save_checkpoint(&rd, run, &x))) goto abort;
+    }
+    if (kill_at && run->state.iter == kill_at) raise(SIGKILL); /* tests: a killed run */
   }
   if (live && tty) fputc('\n', stderr);
   int bad = ferror(prog);
   bad |= fclose(prog) != 0;
+  prog = NULL;
   if (bad) {
     st = tr_error(TR_EIO, "%s: cannot write progress.tsv", rd.tmp_path);
     goto abort;
   }
+  secs = tr_clock_seconds() - t0;
+  if (strcmp(status, "failed") && (st = save_checkpoint(&rd, run, &x))) goto abort;
   if ((st = write_summary(&rd, run, status, reason, &l, episodes, tr_clock_seconds() - t0)))
     goto abort;
   if ((st = exp_rundir_commit(&rd))) goto abort;
@@ -348,6 +473,7 @@ int exp_cmd_run(int argc, char **argv) {
   rc = strcmp(status, "ok") ? EXP_EXIT_CHECK : EXP_EXIT_OK;
   goto done;
 abort:
+  if (prog) fclose(prog);
   exp_rundir_abort(&rd);
 done:
   if (st) rc = exp_fail_status(st);

@@ -129,6 +129,28 @@ tr_status exp_rundir_begin_force(exp_rundir *rd, const char *path, int force) {
   return st;
 }
 
+tr_status exp_rundir_adopt(exp_rundir *rd, const char *path, const char *stale_tmp) {
+  memset(rd, 0, sizeof *rd);
+  rd->final_path = out_path(path);
+  if (!rd->final_path) return TR_EINVAL;
+  size_t n = strlen(rd->final_path) + 48;
+  rd->tmp_path = tr_malloc(n);
+  if (!rd->tmp_path) {
+    exp_rundir_abort(rd);
+    return TR_ENOMEM;
+  }
+  snprintf(rd->tmp_path, n, "%s.tmp.%ld", rd->final_path, (long)getpid());
+  tr_status st = may_replace(rd->final_path, 0);
+  if (!st && strcmp(stale_tmp, rd->tmp_path) && rename(stale_tmp, rd->tmp_path) != 0)
+    st = tr_error(TR_EIO, "%s: cannot take over %s: %s", path, stale_tmp, strerror(errno));
+  if (!st) st = write_owner(rd->tmp_path);
+  if (st) { /* the stale temporary stays where it was: nothing lost */
+    free(rd->final_path), free(rd->tmp_path);
+    memset(rd, 0, sizeof *rd);
+  }
+  return st;
+}
+
 tr_status exp_rundir_begin(exp_rundir *rd, const char *path) {
   return exp_rundir_begin_force(rd, path, 0);
 }

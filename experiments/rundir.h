@@ -27,6 +27,9 @@ typedef struct {
  * directory ..." when it may not be replaced) and creates the temporary directory. */
 tr_status exp_rundir_begin(exp_rundir *rd, const char *path);
 tr_status exp_rundir_begin_force(exp_rundir *rd, const char *path, int force);
+/* Takes over the stale temporary stale_tmp of a killed run of path (renamed to this
+ * process's "<path>.tmp.<pid>", its owner rewritten): `trbench run --resume`. */
+tr_status exp_rundir_adopt(exp_rundir *rd, const char *path, const char *stale_tmp);
 /* The same check alone, before anything costly (no directory is created). */
 tr_status exp_rundir_check(const char *path, int force);
 /* 1 when path is a directory holding a complete trbench run. */

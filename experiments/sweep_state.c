@@ -343,6 +343,30 @@ static int clean_tmp(const char *tmp, long pid, void *ctx) {
   return 0;
 }
 
+typedef struct {
+  char *best;
+  double mtime;
+} ckpt_ctx;
+
+static int note_ckpt(const char *tmp, long pid, void *ctx) {
+  ckpt_ctx *c = ctx;
+  char p[PATH_MAX];
+  struct stat sb;
+  if (owner_alive(tmp, pid) || (size_t)snprintf(p, sizeof p, "%s/checkpoint.bin", tmp) >= sizeof p ||
+      stat(p, &sb) != 0 || (c->best && (double)sb.st_mtime <= c->mtime))
+    return 0;
+  free(c->best);
+  c->best = strdup(tmp);
+  c->mtime = (double)sb.st_mtime;
+  return 0;
+}
+
+char *exp_run_stale_checkpoint(const char *dir) {
+  ckpt_ctx c = {NULL, 0};
+  each_tmp(dir, note_ckpt, &c);
+  return c.best;
+}
+
 tr_status exp_run_clean_stale(const char *dir, size_t *removed) {
   clean_ctx c = {0, TR_OK};
   each_tmp(dir, clean_tmp, &c);

@@ -71,5 +71,8 @@ exp_sweep_run exp_sweep_run_of(const char *dir);
 /* Remove the stale temporaries of run directory `dir` (never one whose process lives);
  * *removed counts them. */
 tr_status exp_run_clean_stale(const char *dir, size_t *removed);
+/* The stale temporary of run directory dir (its process gone) holding a checkpoint.bin, the
+ * newest if several (a new string), or NULL: what `trbench run --resume` continues. */
+char *exp_run_stale_checkpoint(const char *dir);
 
 #endif
