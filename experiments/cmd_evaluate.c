@@ -1,0 +1,170 @@
+/* experiments/cmd_evaluate.c — `trbench evaluate RUN_DIR [--env NAME] [--episodes N]
+ * [--seed S] [--deterministic] [--time-limit N]`: the run's saved policy on fresh episodes.
+ *
+ * The observation normalizer is frozen at its saved statistics; --deterministic takes the
+ * mean action (the most probable one on discrete spaces).  Episodes end at a termination
+ * (fell = 1: the task's own end before the time limit) or at the time limit.  Streams derive
+ * from (S, "evaluate"), one per episode, so the same command gives the same file.
+ * Written into RUN_DIR atomically: eval.tsv (the run's own environment) or eval_<ENV>.tsv,
+ *   episode  return  length  fell
+ * and one line on stdout:
+ *   evaluate ENV: N episodes, return MEAN +- STD (min MIN, max MAX), length MEAN, fell K */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/io.h"
+#include "core/rng.h"
+#include "experiments/cli.h"
+#include "experiments/commands.h"
+#include "experiments/saved_run.h"
+#include "experiments/spec.h"
+
+typedef struct {
+  const char *dir, *env;
+  size_t episodes, time_limit;
+  uint64_t seed;
+  int deterministic;
+} eval_args;
+
+static void evaluate_help(FILE *f) {
+  fputs("usage: trbench evaluate RUN_DIR [--env NAME] [--episodes N] [--seed S] [--deterministic]\n"
+        "                        [--time-limit N]\n\n"
+        "The saved policy of RUN_DIR (its checkpoint.bin) on N fresh episodes (default 10, seed\n"
+        "1), with the observation normalizer frozen; --deterministic: the mean action.\n"
+        "--env: another environment with the same observation and action spaces; --time-limit:\n"
+        "another episode limit.  Writes RUN_DIR/eval.tsv (eval_<ENV>.tsv for another\n"
+        "environment): episode, return, length, fell (1: ended by the task before the limit),\n"
+        "and one summary line on stdout.\n", f);
+}
+
+static int parse(int argc, char **argv, eval_args *a, int *help) {
+  static const struct option opts[] = {
+      {"env", required_argument, 0, 'e'},     {"episodes", required_argument, 0, 'n'},
+      {"seed", required_argument, 0, 's'},    {"deterministic", no_argument, 0, 'd'},
+      {"time-limit", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  *a = (eval_args){NULL, NULL, 10, 0, 1, 0};
+  *help = 0;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 'e': a->env = optarg; break;
+    case 'n':
+      if (exp_parse_size("--episodes", optarg, &a->episodes)) return EXP_EXIT_INPUT;
+      if (!a->episodes) return exp_fail("--episodes: must be at least 1");
+      break;
+    case 's':
+      if (exp_parse_u64("--seed", optarg, &a->seed)) return EXP_EXIT_INPUT;
+      break;
+    case 'd': a->deterministic = 1; break;
+    case 't':
+      if (exp_parse_size("--time-limit", optarg, &a->time_limit)) return EXP_EXIT_INPUT;
+      if (!a->time_limit) return exp_fail("--time-limit: must be at least 1");
+      break;
+    case 'h': *help = 1; return 0;
+    default:
+      return exp_fail("evaluate: unknown or incomplete option '%s' (trbench evaluate --help)",
+                      argv[optind - 1]);
+    }
+  }
+  if (optind >= argc) return exp_fail("evaluate: RUN_DIR is required");
+  a->dir = argv[optind++];
+  if (optind < argc) return exp_fail("evaluate: unexpected argument '%s'", argv[optind]);
+  return 0;
+}
+
+typedef struct {
+  double ret;
+  size_t len;
+  int fell;
+} episode;
+
+/* One episode of the saved policy from its own stream. */
+static tr_status run_episode(exp_saved_run *s, env *e, gsl_rng *r, int det, double *obs,
+                             double *act, episode *out) {
+  env_step_result res = {0};
+  tr_status st = env_reset(e, r, obs);
+  *out = (episode){0, 0, 0};
+  while (!st) {
+    if ((st = exp_saved_run_act(s, obs, det, r, act))) break;
+    if ((st = env_step(e, act, r, obs, &res))) break;
+    out->ret += res.reward;
+    out->len++;
+    if (res.terminated || res.truncated) {
+      out->fell = res.terminated && !res.truncated;
+      break;
+    }
+  }
+  return st;
+}
+
+static tr_status exp_evaluate_run(exp_saved_run *s, size_t episodes, uint64_t seed, int det,
+                           episode *out) {
+  env *e = env_alloc(s->em);
+  double *obs = tr_malloc(env_obs_dim(s->em) * sizeof *obs);
+  double *act = tr_malloc((env_action_dim(s->em) + 1) * sizeof *act);
+  tr_status st = e && obs && act ? TR_OK : TR_ENOMEM;
+  for (size_t k = 0; !st && k < episodes; k++) {
+    char id[48];
+    snprintf(id, sizeof id, "evaluate:%zu", k);
+    gsl_rng *r = tr_rng_derive(seed, id);
+    st = r ? run_episode(s, e, r, det, obs, act, &out[k]) : TR_ENOMEM;
+    gsl_rng_free(r);
+  }
+  env_free(e);
+  free(obs), free(act);
+  return st;
+}
+
+static tr_status write_tsv(const char *dir, const char *leaf, const episode *ep, size_t n) {
+  tr_atomic_file af;
+  tr_status st = tr_atomic_open_in(&af, dir, leaf);
+  if (st) return st;
+  fputs("episode\treturn\tlength\tfell\n", af.f);
+  for (size_t k = 0; k < n; k++)
+    fprintf(af.f, "%zu\t%.17g\t%zu\t%d\n", k + 1, ep[k].ret, ep[k].len, ep[k].fell);
+  return tr_atomic_commit(&af);
+}
+
+int exp_cmd_evaluate(int argc, char **argv) {
+  eval_args a;
+  int help, rc = parse(argc, argv, &a, &help);
+  if (rc || help) {
+    if (help) evaluate_help(stdout);
+    return rc;
+  }
+  exp_saved_run s;
+  tr_status st = exp_saved_run_load(&s, a.dir, a.env, a.time_limit);
+  if (st) return exp_fail_status(st);
+  episode *ep = tr_calloc(a.episodes, sizeof *ep);
+  if (!ep) st = TR_ENOMEM;
+  if (!st) st = exp_evaluate_run(&s, a.episodes, a.seed, a.deterministic, ep);
+  char leaf[600] = "eval.tsv", safe[512];
+  const char *env = a.env ? a.env : s.env;
+  if (strcmp(env, s.env)) {
+    exp_safe_name(safe, sizeof safe, env);
+    snprintf(leaf, sizeof leaf, "eval_%s.tsv", safe);
+  }
+  if (!st) st = write_tsv(a.dir, leaf, ep, a.episodes);
+  if (st) rc = exp_fail_status(st);
+  else {
+    double m = 0, v = 0, lo = INFINITY, hi = -INFINITY, len = 0;
+    size_t fell = 0, n = a.episodes;
+    for (size_t k = 0; k < n; k++) {
+      m += ep[k].ret / (double)n, len += (double)ep[k].len / (double)n, fell += (size_t)ep[k].fell;
+      lo = fmin(lo, ep[k].ret), hi = fmax(hi, ep[k].ret);
+    }
+    for (size_t k = 0; k < n; k++) v += (ep[k].ret - m) * (ep[k].ret - m);
+    printf("evaluate %s: %zu episodes%s, return %.6g +- %.3g (min %.6g, max %.6g), length %.1f, "
+           "fell %zu -> %s/%s\n", env, n, a.deterministic ? " (deterministic)" : "", m,
+           n > 1 ? sqrt(v / (double)(n - 1)) : 0.0, lo, hi, len, fell, a.dir, leaf);
+  }
+  free(ep);
+  exp_saved_run_free(&s);
+  return rc;
+}

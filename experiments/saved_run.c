@@ -1,0 +1,132 @@
+/* experiments/saved_run.c — see saved_run.h. */
+#define _GNU_SOURCE
+#include "experiments/saved_run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "algorithms/checkpoint.h"
+#include "core/io.h"
+#include "core/num.h"
+
+/* config.ini's [run] (algo, env, seed) and, once the algorithm is known, its section of
+ * resolved parameters into cfg.  A plain line reader: a command line may be longer than
+ * an INI library's line limit. */
+static tr_status read_config(exp_saved_run *s, const char *dir, alg_config *cfg) {
+  char *p = tr_path_join(dir, "config.ini"), *text = NULL;
+  size_t len = 0;
+  if (!p) return TR_ENOMEM;
+  if (access(p, F_OK) != 0) {
+    free(p);
+    return tr_error(TR_EINVAL, "%s: not a run directory (no config.ini)", dir);
+  }
+  tr_status st = tr_read_file(p, &text, &len);
+  char section[128] = "";
+  int have_seed = 0;
+  for (char *save = NULL, *line = st ? NULL : strtok_r(text, "\n", &save); line && !st;
+       line = strtok_r(NULL, "\n", &save)) {
+    if (*line == '#' || !*line) continue;
+    if (*line == '[') {
+      char *e = strchr(line, ']');
+      if (!e) st = tr_error(TR_EINVAL, "%s: a broken section line '%s'", p, line);
+      else snprintf(section, sizeof section, "%.*s", (int)(e - line - 1), line + 1);
+      if (!st && cfg->cls == NULL && !strcmp(section, s->algo) && s->algo[0]) {
+        const alg_class *cls = alg_find(s->algo);
+        if (!cls) st = tr_error(TR_EINVAL, "%s: algorithm '%s' is not in this trbench", p, s->algo);
+        else if (alg_config_init(cfg, cls)) st = TR_ENOMEM;
+      }
+      continue;
+    }
+    char *eq = strstr(line, " = ");
+    if (!eq) continue;
+    *eq = '\0';
+    const char *key = line, *value = eq + 3;
+    if (!strcmp(section, "run")) {
+      if (!strcmp(key, "algo")) snprintf(s->algo, sizeof s->algo, "%s", value);
+      else if (!strcmp(key, "env")) snprintf(s->env, sizeof s->env, "%s", value);
+      else if (!strcmp(key, "seed"))
+        have_seed = !tr_parse_u64("seed", value, 0, UINT64_MAX, &s->seed);
+    } else if (cfg->cls && !strcmp(section, s->algo)) {
+      char kv[512];
+      snprintf(kv, sizeof kv, "%s=%s", key, value);
+      if (alg_config_set(cfg, kv)) tr_error_prefix("%s", p), st = TR_EINVAL;
+    }
+  }
+  if (!st && (!s->algo[0] || !s->env[0] || !have_seed || !cfg->cls))
+    st = tr_error(TR_EINVAL, "%s: lacks [run] algo, env or seed, or the algorithm's section", p);
+  free(text), free(p);
+  return st;
+}
+
+static tr_status same_spaces(const env_model *a, const env_model *b, const char *name) {
+  env_space sa = env_action_space(a), sb = env_action_space(b);
+  if (env_obs_dim(a) != env_obs_dim(b))
+    return tr_error(TR_EINVAL, "--env %s: observations of %zu, the policy takes %zu", name,
+                    env_obs_dim(b), env_obs_dim(a));
+  if (sa.kind != sb.kind || sa.n != sb.n)
+    return tr_error(TR_EINVAL, "--env %s: %s actions of %zu, the policy makes %s actions of %zu",
+                    name, sb.kind == ENV_BOX ? "box" : "discrete", sb.n,
+                    sa.kind == ENV_BOX ? "box" : "discrete", sa.n);
+  return TR_OK;
+}
+
+tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,
+                             size_t time_limit) {
+  memset(s, 0, sizeof *s);
+  alg_config cfg = {0};
+  char *ck = tr_path_join(dir, ALG_CKPT_FILE);
+  tr_status st = ck ? read_config(s, dir, &cfg) : TR_ENOMEM;
+  if (!st && access(ck, F_OK) != 0)
+    st = tr_error(TR_EINVAL, "%s: no %s (a run made before checkpoints, or not finished)", dir,
+                  ALG_CKPT_FILE);
+  env_model *trained = NULL;
+  if (!st && !(trained = env_model_alloc(s->env))) st = TR_EINVAL;
+  if (!st && env && strcmp(env, s->env)) {
+    if (!(s->em = env_model_alloc(env))) {
+      tr_error_prefix("--env");
+      st = TR_EINVAL;
+    }
+    else st = same_spaces(trained, s->em, env);
+  } else if (!st) {
+    s->em = trained;
+    trained = NULL;
+  }
+  if (!st && time_limit) env_model_set_time_limit(s->em, time_limit);
+  if (!st && time_limit) {
+    char kv[64];
+    snprintf(kv, sizeof kv, "time_limit=%zu", time_limit);
+    st = alg_config_set(&cfg, kv);
+  }
+  alg_shared_params sh;
+  if (!st) alg_config_shared(&cfg, &sh); /* one batch: the smallest run there is */
+  if (!st) st = alg_run_alloc(&s->run, s->em, &cfg, s->seed, sh.n_steps);
+  if (!st) st = alg_ckpt_load_policy(s->run, ck, 0);
+  env_model_free(trained);
+  if (cfg.cls) alg_config_clear(&cfg);
+  free(ck);
+  if (st) exp_saved_run_free(s);
+  return st;
+}
+
+void exp_saved_run_free(exp_saved_run *s) {
+  alg_run_free(s->run);
+  env_model_free(s->em);
+  memset(s, 0, sizeof *s);
+}
+
+tr_status exp_saved_run_act(exp_saved_run *s, const double *obs, int deterministic, gsl_rng *r,
+                            double *act) {
+  alg_run *run = s->run;
+  size_t O = env_obs_dim(s->em);
+  double *x = run->ws.obs_buf; /* (T, O) scratch, T >= 1 */
+  memcpy(x, obs, O * sizeof *x);
+  if (run->state.obs_norm) alg_running_norm_apply(run->state.obs_norm, x, x, 1);
+  tr_status st = pol_forward(run->model.pol, run->state.theta, x, 1, run->ws.pws_act,
+                             run->ws.act_dist);
+  if (st) return st;
+  if (deterministic) pol_mode(run->model.pol, run->ws.act_dist, 1, act);
+  else pol_sample(run->model.pol, run->ws.act_dist, 1, r, act);
+  return TR_OK;
+}

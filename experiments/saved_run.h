@@ -1,0 +1,34 @@
+/* experiments/saved_run.h — a finished (or checkpointed) run directory brought back to life:
+ * its config.ini read into the run it describes (algorithm, environment, every resolved
+ * parameter, seed), then its checkpoint's policy loaded — for `trbench evaluate` and
+ * `trbench render`.  The environment may be replaced by another with the same observation
+ * and action spaces (--env), and its time limit changed. */
+#ifndef EXP_SAVED_RUN_H
+#define EXP_SAVED_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "algorithms/run.h"
+
+typedef struct {
+  char algo[64], env[512];   /* as trained */
+  uint64_t seed;
+  env_model *em;             /* the environment evaluated on (the run's or --env's) */
+  alg_run *run;              /* the policy (and its frozen normalizer) */
+} exp_saved_run;
+
+/* dir: a run directory (or a stale DIR.tmp.PID) with config.ini and checkpoint.bin;
+ * env: NULL or another environment with the same spaces; time_limit: 0 or a new limit.
+ * TR_EINVAL with one sentence ("DIR: no checkpoint.bin ...", "--env X: observations of 4,
+ * the policy takes 11") on what cannot be loaded. */
+tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,
+                             size_t time_limit);
+void exp_saved_run_free(exp_saved_run *s);
+
+/* The policy's action for one observation obs (O) as the environment returned it: the
+ * frozen normalizer applied, then the mean (deterministic) or a draw from π.  act (U). */
+tr_status exp_saved_run_act(exp_saved_run *s, const double *obs, int deterministic, gsl_rng *r,
+                            double *act);
+
+#endif
