@@ -10,7 +10,8 @@ what=${1:-demo}
 case $what in demo|check) ;; *) echo "usage: sh quickstart.sh demo|check" >&2; exit 2 ;; esac
 
 PKGS="gcc make autoconf automake libtool autoconf-archive pkg-config libgsl-dev
- libopenblas-dev liblapacke-dev libinih-dev libmujoco-dev libflint-arb-dev libsleef-dev gnuplot-nox parallel"
+ libopenblas-dev liblapacke-dev libinih-dev libmujoco-dev libflint-arb-dev libsleef-dev gnuplot-nox parallel
+ libosmesa6 ffmpeg"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -18,6 +18,7 @@ int exp_cmd_plot(int argc, char **argv);   /* plot.c */
 int exp_cmd_compare(int argc, char **argv); /* cmd_compare.c */
 int exp_cmd_export(int argc, char **argv);  /* cmd_export.c */
 int exp_cmd_evaluate(int argc, char **argv); /* cmd_evaluate.c */
+int exp_cmd_render(int argc, char **argv);  /* cmd_render.c */
 int exp_cmd_bench(int argc, char **argv);  /* bench.c */
 int exp_cmd_demo(int argc, char **argv);   /* cmd_demo.c */
 

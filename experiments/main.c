@@ -29,6 +29,7 @@ static const command commands[] = {
   {"algos", exp_cmd_algos, "every algorithm with its parameters, defaults and ranges"},
   {"run", exp_cmd_run, "one training run (algorithm x environment x seed) into a run directory"},
   {"evaluate", exp_cmd_evaluate, "a run's saved policy on fresh episodes (or another environment)"},
+  {"render", exp_cmd_render, "a video of a run's saved policy (MuJoCo, headless) or its V and pi"},
   {"sweep", exp_cmd_sweep, "every run of an experiment spec, N at a time (or a jobs file)"},
   {"table", exp_cmd_table, "an experiment's table (markdown, CSV, LaTeX) from its runs"},
   {"plot", exp_cmd_plot, "an experiment's learning curves and score chart (gnuplot)"},
