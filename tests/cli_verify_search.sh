@@ -68,7 +68,8 @@ check "default verify: pdl not_refuted" "$(test "$(col "$tmp/def/verify.tsv" pdl
 check "default verify: no holds without a search" "$(awk -F '\t' 'NR > 1 && $10 == "holds" && $8 == "-" { bad = 1 } END { exit bad }' "$tmp/def/verify.tsv"; echo $?)"
 check "default verify: only three verdicts" "$(awk -F '\t' 'NR > 1 && $10 != "holds" && $10 != "violated" && $10 != "not_refuted" { bad = 1 } END { exit bad }' "$tmp/def/verify.tsv"; echo $?)"
 check "default verify: the short search said" "$(grep -q '^# short search: 4 course statements at S=2 ' "$tmp/def.out"; echo $?)"
-check "default verify: no progress line for a short search" "$(test ! -s "$tmp/def.err"; echo $?)"
+# (a short search shows progress only after 2 s, e.g. on a loaded machine: nothing else on stderr)
+check "default verify: stderr holds progress lines at most" "$(! grep -v '^trbench: search: ' "$tmp/def.err" >/dev/null; echo $?)"
 # with --search the bound holds (searched), the identity stays not_refuted (outside the search)
 check "--search: trpo.tv holds" "$(test "$(col "$tmp/all/verify.tsv" trpo.tv verdict)" = holds; echo $?)"
 check "--search: pdl not_refuted" "$(test "$(col "$tmp/all/verify.tsv" pdl verdict)" = not_refuted; echo $?)"
