@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "core/clock.h"
 #include "core/io.h"
 #include "experiments/cli.h"
 #include "mdps/mdpfile.h"
@@ -20,11 +22,22 @@ static const size_t default_states[] = {2, 3, 5, 8, 13, 20, 30};
 static const size_t default_actions[] = {2, 3, 4, 6};
 static const double default_gammas[] = {0.5, 0.9, 0.9137, 0.99, 0.999};
 
+/* The search budgets (random starting points per (S, A, γ) combination x iterations each).
+ * SHORT: without --search, the course statements at the smallest S of the list (C1's
+ * counterexample: S = 2, well under a second).  SEARCH: --search, every inequality over
+ * the default lists in about a minute on 2 cores (42 s measured).  EXHAUSTIVE: --exhaustive,
+ * the former --search default, about an hour and a half. */
+enum {
+  SHORT_RESTARTS = 1, SHORT_ITERS = 1000,
+  SEARCH_RESTARTS = 1, SEARCH_ITERS = 200,
+  EXHAUSTIVE_RESTARTS = 32, EXHAUSTIVE_ITERS = 2000
+};
+
 static void verify_help(FILE *f) {
   fputs(
       "usage: trbench verify [--mdps N] [--seed S] [--states LIST] [--actions LIST]\n"
-      "                      [--gamma LIST] [--claim ID] [--search] [--restarts R]\n"
-      "                      [--iterations I] [--out DIR] [--list]\n\n"
+      "                      [--gamma LIST] [--claim ID] [--search] [--exhaustive]\n"
+      "                      [--restarts R] [--iterations I] [--out DIR] [--list]\n\n"
       "Checks every claim of the catalogue on N random instances (default 1000): a Garnet\n"
       "MDP with S, A, gamma drawn from the lists (defaults 2,3,5,8,13,20,30 / 2,3,4,6 /\n"
       "0.5,0.9,0.9137,0.99,0.999) and random branching, an old policy and a new one near\n"
@@ -40,18 +53,27 @@ static void verify_help(FILE *f) {
       "  median_tightness  bounds: median of 1 - slack/room, where room is the size of the\n"
       "                    bound's penalty term: 1 = the bound is attained, 0 = the true value\n"
       "                    sits at the penalty-free prediction (e.g. for x <= B it is x/B)\n"
-      "  search_instances  instances the search evaluated ('-' without --search)\n"
+      "  search_instances  instances the search evaluated ('-': the claim was not searched)\n"
       "  search_max_tightness  the search's largest tightness (> 1: a violation)\n"
-      "  verdict           holds, or violated (by a random or a searched instance)\n"
+      "  verdict           violated (by a random or a searched instance); holds (no random\n"
+      "                    instance and no searched one violates it: the search ran);\n"
+      "                    not_refuted (no random instance violates it, and no search ran)\n"
       "  certified         yes when the instance the verdict rests on (its counterexample, or\n"
       "                    the tightest instance of a claim that holds) gives the same verdict\n"
       "                    in ball arithmetic (Arb); no when the balls overlap; '-' not checked\n"
       "Random instances draw S, A, gamma from the lists, start distributions uniform,\n"
       "Dirichlet(0.1), point masses or near point masses, and near-deterministic\n"
-      "transitions and policies.  --search (every inequality, or the --claim one) searches\n"
-      "mu, P, r, pi, pi' and alpha for the tightest instance at every (S, A, gamma) of the\n"
-      "lists, from R random points per combination (default 32) and the 3 tightest random\n"
-      "instances, I iterations each (default 2000); it saves search/ID.{mdp,pi,pi2,alpha}.\n"
+      "transitions and policies.  The adversarial search looks over mu, P, r, pi, pi' and\n"
+      "alpha for the tightest instance of an inequality at every (S, A, gamma) of the lists,\n"
+      "from R random points per combination and the 3 tightest random instances, I\n"
+      "iterations each.  Without --search it runs on the course statements only, at the\n"
+      "smallest S of the list (R=1, I=1000: a second or two); every other inequality is\n"
+      "then not_refuted at best.  --search runs it on every inequality (or the --claim one)\n"
+      "with a budget of about a minute for the default lists (R=1, I=200); --exhaustive\n"
+      "with R=32, I=2000 (about an hour and a half); --restarts and --iterations set R and I\n"
+      "of whichever search runs.  --search saves search/ID.{mdp,pi,pi2,alpha}.  A search\n"
+      "prints a progress line on stderr (claims and instances done, elapsed time, an\n"
+      "estimate of the time left): --search always, the short search after 2 s.\n"
       "'-' marks a column that does not apply.  For every violated claim a counterexample\n"
       "follows the table.  --out DIR writes verify.tsv there, and each counterexample's MDP\n"
       "and policies (counterexamples/ID.mdp, ID.pi, ID.pi2, ID.alpha) so it can be re-checked\n"
@@ -182,8 +204,8 @@ static tr_status write_search(const thy_verify_report *r, const thy_verify_opts 
   put_list("S", o->states, NULL, o->n_states);
   put_list("A", o->actions, NULL, o->n_actions);
   put_list("gamma", NULL, o->gammas, o->n_gammas);
-  printf("; %zu restarts x %zu iterations per combination, seeded from the %d tightest random "
-         "instances)\n", restarts, iters, THY_WORST_K);
+  printf("; %zu restart%s x %zu iterations per combination, seeded from the %d tightest random "
+         "instances)\n", restarts, restarts == 1 ? "" : "s", iters, THY_WORST_K);
   const char *head = "claim\tkind\tevaluations\tslack\ttightness\tviolated\tS\tA\tgamma\talpha\tinstance\n";
   fputs(head, stdout);
   fputs(head, af.f);
@@ -252,6 +274,50 @@ static tr_status write_figures(const thy_verify_report *r, const char *out_dir) 
   return st;
 }
 
+/* The search's progress on stderr: claims and instances done, elapsed, an estimate of the
+ * time left (elapsed x (1 - f) / f, f the share of the budgeted work done, search.h).  On a
+ * terminal one line rewritten at most every 0.5 s; otherwise a line per finished claim and
+ * at least every 30 s within one.
+ * The short search (always = 0) shows nothing until it has run 2 s. */
+typedef struct {
+  double t0, last;
+  int tty, always, shown;
+} progress_line;
+
+static void print_progress(void *arg, const thy_verdicts_progress *p) {
+  progress_line *pl = arg;
+  double now = tr_clock_seconds(), el = now - pl->t0;
+  if (!pl->always && el < 2.0) return;
+  if (pl->tty ? now - pl->last < 0.5 && !(p->finished && p->claims_done == p->claims_total)
+              : !p->finished && now - (pl->last > 0.0 ? pl->last : pl->t0) < 30.0)
+    return;
+  pl->last = now;
+  pl->shown = 1;
+  char left[64] = "time left unknown";
+  if (p->fraction >= 1.0) snprintf(left, sizeof left, "done");
+  else if (p->fraction > 0.0) snprintf(left, sizeof left, "about %.0f s left", el * (1.0 - p->fraction) / p->fraction);
+  fprintf(stderr, "%strbench: search: %zu/%zu claims (%s %s), %zu instances, %.0f s elapsed, %s%s",
+          pl->tty ? "\r" : "", p->claims_done, p->claims_total, p->claim,
+          p->finished ? "done" : "searching", p->evals, el, left, pl->tty ? "\033[K" : "\n");
+  fflush(stderr);
+}
+
+/* What the verdicts mean; without --search, what the short search covered. */
+static void print_verdict_legend(const thy_verify_report *r, const thy_verify_opts *o, int search,
+                                 size_t smallest, size_t restarts, size_t iters) {
+  size_t n = 0;
+  for (size_t j = 0; !search && j < r->n_rows; j++)
+    n += r->rows[j].claim->kind == THY_COURSE && r->rows[j].search_instances;
+  if (n) {
+    printf("# short search: %zu course statement%s at S=%zu", n, n == 1 ? "" : "s", smallest);
+    put_list("A", o->actions, NULL, o->n_actions);
+    put_list("gamma", NULL, o->gammas, o->n_gammas);
+    printf(" (%zu restart%s x %zu iterations per combination)\n", restarts, restarts == 1 ? "" : "s", iters);
+  }
+  printf("# holds: searched, and no instance violates it; not_refuted: no random instance violates "
+         "it, no search ran%s\n", search ? "" : " (trbench verify --search searches every inequality)");
+}
+
 int exp_cmd_verify(int argc, char **argv) {
   static const struct option opts[] = {
       {"mdps", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
@@ -260,13 +326,13 @@ int exp_cmd_verify(int argc, char **argv) {
       {"search", no_argument, 0, 'x'}, {"out", required_argument, 0, 'o'},
       {"list", no_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
       {"restarts", required_argument, 0, 'R'}, {"iterations", required_argument, 0, 'I'},
-      {0, 0, 0, 0}};
+      {"exhaustive", no_argument, 0, 'X'}, {0, 0, 0, 0}};
   thy_verify_opts o = {1000, 1, default_states, 7, default_actions, 4, default_gammas, 5, NULL, 0};
   size_t *states = NULL, *actions = NULL;
   double *gammas = NULL;
   const char *out_dir = NULL;
-  int rc = 0, c, search = 0;
-  size_t restarts = 32, iters = 2000;
+  int rc = 0, c, search = 0, exhaustive = 0, set_r = 0, set_i = 0;
+  size_t restarts = 0, iters = 0;
   optind = 0;
   opterr = 0;
   while (!rc && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -293,8 +359,9 @@ int exp_cmd_verify(int argc, char **argv) {
       break;
     case 'c': o.claim = optarg; break;
     case 'x': search = 1; break;
-    case 'R': rc = exp_parse_size("--restarts", optarg, &restarts); break;
-    case 'I': rc = exp_parse_size("--iterations", optarg, &iters); break;
+    case 'X': search = exhaustive = 1; break;
+    case 'R': rc = exp_parse_size("--restarts", optarg, &restarts), set_r = 1; break;
+    case 'I': rc = exp_parse_size("--iterations", optarg, &iters), set_i = 1; break;
     case 'o': out_dir = optarg; break;
     case 'l': list_claims(); goto done;
     case 'h': verify_help(stdout); goto done;
@@ -314,13 +381,22 @@ int exp_cmd_verify(int argc, char **argv) {
     rc = exp_fail_status(st);
     goto done;
   }
-  if (search) st = thy_verdicts_search(r, &o, restarts, iters);
+  if (!set_r) restarts = exhaustive ? EXHAUSTIVE_RESTARTS : search ? SEARCH_RESTARTS : SHORT_RESTARTS;
+  if (!set_i) iters = exhaustive ? EXHAUSTIVE_ITERS : search ? SEARCH_ITERS : SHORT_ITERS;
+  size_t smallest = o.states[0];
+  for (size_t i = 1; i < o.n_states; i++) smallest = o.states[i] < smallest ? o.states[i] : smallest;
+  progress_line pl = {tr_clock_seconds(), 0.0, isatty(2), search, 0};
+  thy_verdicts_search_opts so = {restarts, iters, search ? NULL : &smallest, search ? 0 : 1,
+                                 !search, print_progress, &pl};
+  st = thy_verdicts_search(r, &o, &so);
+  if (pl.shown && pl.tty) fputc('\n', stderr);
   if (!st) st = thy_verdicts_certify(r, &o);
   if (!st) {
     thy_verify_write_tsv(r, stdout);
     printf("# %zu instances, seed %llu, %.3f s (%.3g ms per instance)\n", r->n_instances,
            (unsigned long long)o.seed, r->seconds, 1e3 * r->seconds / (double)r->n_instances);
     print_readings(r);
+    print_verdict_legend(r, &o, search, smallest, restarts, iters);
     st = print_counterexamples(r, &o, out_dir);
   }
   if (!st && out_dir) st = write_tsv(r, out_dir);

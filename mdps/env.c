@@ -30,6 +30,8 @@ static const env_entry registry[] = {
     {"gridworld:", &env_class_tabular, 1},
     {"frozenlake4", &env_class_tabular, 1},
     {"frozenlake8", &env_class_tabular, 1},
+    {"frozenlake4-continuing", &env_class_tabular, 1},
+    {"frozenlake8-continuing", &env_class_tabular, 1},
     {"cliffwalking", &env_class_tabular, 1},
     {"mdp:", &env_class_tabular, 1},
 };
@@ -39,7 +41,7 @@ const char *env_names(void) {
   return "cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, "
          "halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, "
          "garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, "
-         "cliffwalking, mdp:PATH";
+         "frozenlake4-continuing, frozenlake8-continuing, cliffwalking, mdp:PATH";
 }
 
 static const env_entry *lookup(const char *name) {

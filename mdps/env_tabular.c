@@ -4,13 +4,27 @@
  *   garnet:S,A,b[,seed]  mdp_garnet_alloc(S, A, b, 0.99, tr_rng_alloc(seed)), seed 1 by default
  *   chain:N              mdp_chain_alloc(N, 0.99)
  *   gridworld:W,H,slip   mdp_gridworld_alloc(W, H, slip, 0.99)
- *   frozenlake4, frozenlake8, cliffwalking   the generators' maps, γ = 0.99
+ *   frozenlake4, frozenlake8   Gymnasium's FrozenLake-v1 (is_slippery=True, its 4x4 and 8x8
+ *                        maps): reward 1 sampled on the step that reaches the goal, 0 else;
+ *                        the episode ends (terminated) on reaching a hole or the goal; time
+ *                        limits 100 (4x4) and 200 (8x8), as Gymnasium registers them; γ = 0.99
+ *   frozenlake4-continuing, frozenlake8-continuing   the same MDP as a continuing task (what
+ *                        trbench called frozenlake4/8 before issue 24): the expected reward
+ *                        r(s,a) = P(goal | s, a) paid on every step, holes and goal
+ *                        self-looping with reward 0, no terminal states, 1000-step episodes
+ *   cliffwalking         mdp_cliffwalking_alloc(0.99)
  *   mdp:PATH             mdp_read_file(PATH), γ from the file
  * Semantics: the state is the index s (state_bytes = sizeof(size_t)); reset draws
- * s0 ~ μ; a step in s with action a pays r(s,a) and draws s' ~ P(·|s,a) from the compressed
- * row k = s·A + a.  The observation is the one-hot vector e_s of length O = S.  There are no
- * terminal states: absorbing states self-loop and episodes end only at the time limit
- * (default 1000), so truncated is the only flag this family raises.
+ * s0 ~ μ; a step in s with action a draws s' ~ P(·|s,a) from the compressed row
+ * k = s·A + a and pays r(s,a), except in an episodic task (FrozenLake), where it pays the
+ * arrival reward of s' (1 at the goal) when s is not terminal, 0 when it is, and raises
+ * terminated when s' is terminal.  The observation is the one-hot vector e_s of length
+ * O = S.  Every other name is continuing: absorbing states self-loop and episodes end only
+ * at the time limit (default 1000).
+ * The exact quantities (env_model_mdp) of both FrozenLake tasks are those of
+ * mdp_frozenlake_alloc's MDP: holes and goal absorbing with reward 0 after the transition
+ * that pays, r(s,a) the expected reward, so V_π and J(π) are the episodic task's discounted
+ * values (without its time limit, which bounds only the sampled episodes).
  *
  * Letters: S states, A actions, O = S observation size. */
 #include <errno.h>
@@ -29,6 +43,31 @@
 #define TAB_GAMMA 0.99
 #define TAB_TIME_LIMIT 1000
 #define TAB_MAX_ARGS 4
+
+/* The model's data: the MDP and, for an episodic task, its terminal states and the reward
+ * sampled on arriving in each state. */
+typedef struct {
+  mdp *p;
+  unsigned char *terminal; /* (S): an episode ends on arriving here; NULL: continuing */
+  double *arrive;          /* (S): the reward of arriving in s' from a non-terminal state */
+  size_t time_limit;
+} tab_impl;
+
+/* FrozenLake's names: the map size (4 or 8) and whether the task is the episodic one;
+ * 0 for any other name. */
+static int lake_size(const char *name, int *episodic) {
+  static const struct {
+    const char *name;
+    int size, episodic;
+  } lakes[] = {{"frozenlake4", 4, 1}, {"frozenlake8", 8, 1},
+               {"frozenlake4-continuing", 4, 0}, {"frozenlake8-continuing", 8, 0}};
+  for (size_t i = 0; i < sizeof lakes / sizeof lakes[0]; i++)
+    if (!strcmp(name, lakes[i].name)) {
+      *episodic = lakes[i].episodic;
+      return lakes[i].size;
+    }
+  return 0;
+}
 
 /* Split text at commas into at most max pieces (pieces point into buf, a copy of text of
  * size n).  Returns the number of pieces, or max + 1 if there are more. */
@@ -120,8 +159,8 @@ static mdp *tabular_build(const char *name) {
                "in [0, 1]",
                name);
     }
-  } else if (!strcmp(name, "frozenlake4") || !strcmp(name, "frozenlake8")) {
-    if (!(out = mdp_frozenlake_alloc(name[10] == '4' ? 4 : 8, TAB_GAMMA)))
+  } else if (lake_size(name, &(int){0})) {
+    if (!(out = mdp_frozenlake_alloc(lake_size(name, &(int){0}), TAB_GAMMA)))
       tr_error_prefix("%s", name);
   } else if (!strcmp(name, "cliffwalking")) {
     if (!(out = mdp_cliffwalking_alloc(TAB_GAMMA))) tr_error_prefix("%s", name);
@@ -180,17 +219,51 @@ static tr_status env_tabular_check_pieces(const char *name, char **piece, size_t
   return tr_mem_need(name, rows, b, 2 * sizeof(double));
 }
 
-static void tabular_model_free(void *impl) { mdp_free(impl); }
+static void tabular_model_free(void *impl) {
+  tab_impl *t = impl;
+  if (!t) return;
+  mdp_free(t->p);
+  free(t->terminal);
+  free(t->arrive);
+  free(t);
+}
+
+/* Gymnasium's FrozenLake: holes and the goal terminal, 1 for arriving at the goal. */
+static tr_status lake_episodic(tab_impl *t, int size) {
+  const char *const *map = mdp_frozenlake_map(size);
+  size_t n = (size_t)size, S = t->p->S;
+  t->terminal = tr_calloc(S, sizeof *t->terminal);
+  t->arrive = tr_calloc(S, sizeof *t->arrive);
+  if (!t->terminal || !t->arrive) return TR_ENOMEM;
+  for (size_t s = 0; s < S; s++) {
+    char cell = map[s / n][s % n];
+    t->terminal[s] = cell == 'H' || cell == 'G';
+    t->arrive[s] = cell == 'G' ? 1.0 : 0.0;
+  }
+  t->time_limit = size == 4 ? 100 : 200;
+  return TR_OK;
+}
 
 static tr_status tabular_init(env_model *m, const char *name) {
-  mdp *p = tabular_build(name);
-  if (!p) return TR_EINVAL; /* the message is recorded */
-  m->impl = p;
+  tab_impl *t = tr_calloc(1, sizeof *t);
+  if (!t) return TR_ENOMEM;
+  t->time_limit = TAB_TIME_LIMIT;
+  if (!(t->p = tabular_build(name))) {
+    free(t);
+    return TR_EINVAL; /* the message is recorded */
+  }
+  int episodic = 0, size = lake_size(name, &episodic);
+  if (episodic && lake_episodic(t, size)) {
+    tabular_model_free(t);
+    return tr_error(TR_ENOMEM, "%s: out of memory", name);
+  }
+  const mdp *p = t->p;
+  m->impl = t;
   m->tab = p;
   m->obs_dim = p->S;
   m->action.kind = ENV_DISCRETE;
   m->action.n = p->A;
-  m->time_limit = TAB_TIME_LIMIT;
+  m->time_limit = t->time_limit;
   m->gamma = p->gamma;
   m->state_bytes = sizeof(size_t);
   return TR_OK;
@@ -215,7 +288,8 @@ static tr_status tabular_reset(const env_model *m, void *state, void *inst, gsl_
 static tr_status tabular_step(const env_model *m, void *state, void *inst, const double *action,
                               gsl_rng *r, double *obs, env_step_result *res) {
   (void)inst;
-  const mdp *p = m->tab;
+  const tab_impl *t = m->impl;
+  const mdp *p = t->p;
   size_t s, a = (size_t)action[0];
   memcpy(&s, state, sizeof s);
   if (s >= p->S)
@@ -223,7 +297,12 @@ static tr_status tabular_step(const env_model *m, void *state, void *inst, const
                     m->name, s, p->S);
   size_t k = s * p->A + a, lo = p->rowptr[k], n = p->rowptr[k + 1] - lo;
   size_t s2 = p->col[lo + tr_rng_categorical(r, p->prob + lo, n)];
-  res->reward = p->r[k];
+  if (t->terminal) { /* episodic: the arrival's reward, sampled; 0 after the end */
+    res->reward = t->terminal[s] ? 0.0 : t->arrive[s2];
+    res->terminated = t->terminal[s2];
+  } else {
+    res->reward = p->r[k];
+  }
   memcpy(state, &s2, sizeof s2);
   tabular_obs(p, s2, obs);
   return TR_OK;

@@ -253,10 +253,15 @@ mdp *mdp_gridworld_alloc(size_t W, size_t H, double slip, double gamma) {
   return build_finish(&g, gamma, grid_action_names);
 }
 
-/* gym's FrozenLake maps (gym/envs/toy_text/frozen_lake.py, MAPS["4x4"], MAPS["8x8"]). */
+/* gym's FrozenLake maps (gym/envs/toy_text/frozen_lake.py, MAPS["4x4"], MAPS["8x8"];
+ * Gymnasium 1.0 keeps them). */
 static const char *const lake4[] = {"SFFF", "FHFH", "FFFH", "HFFG"};
 static const char *const lake8[] = {"SFFFFFFF", "FFFFFFFF", "FFFHFFFF", "FFFFFHFF",
                                     "FFFHFFFF", "FHHFFFHF", "FHFFHFHF", "FFFHFFFG"};
+
+const char *const *mdp_frozenlake_map(int size) {
+  return size == 4 ? lake4 : size == 8 ? lake8 : NULL;
+}
 
 /* FrozenLake (OpenAI gym, toy_text/frozen_lake.py, is_slippery=True), an n×n map with
  * n = size, s = row*n + col, actions 0 left, 1 down, 2 right, 3 up: action a moves in

@@ -35,6 +35,9 @@ mdp *mdp_gridworld_alloc(size_t W, size_t H, double slip, double gamma);
  * r(s,a) = P(s' = goal | s, a) for s not terminal.  Starts at the top-left cell.
  * size is 4 or 8. */
 mdp *mdp_frozenlake_alloc(int size, double gamma);
+/* The map behind it: `size` rows of `size` characters, S start, F frozen, H hole, G goal
+ * (Gymnasium's MAPS["4x4"], MAPS["8x8"]); NULL when size is not 4 or 8. */
+const char *const *mdp_frozenlake_map(int size);
 
 /* CliffWalking (Sutton & Barto, Example 6.6): 4×12 grid, start (3,0), goal (3,11),
  * actions 0 up, 1 right, 2 down, 3 left; −1 per step, stepping into the cliff (row 3,

@@ -43,5 +43,25 @@ check "verify deterministic" "$(cmp -s "$tmp/v/verify.tsv" "$tmp/v2/verify.tsv";
 "$T" verify --mdps 40 --seed 3 --claim trpo.kl >"$tmp/one" 2>&1
 check "--claim row equals full-table row" "$(test "$(grep '^trpo.kl	' "$tmp/one")" = "$(grep '^trpo.kl	' "$tmp/verify")"; echo $?)"
 
+# FrozenLake: frozenlake4/8 are Gymnasium's episodic task (time limits 100 / 200), the
+# continuing variant keeps its own names (1000-step episodes); `trbench envs` lists both
+"$T" envs >"$tmp/envs" 2>&1
+check "envs exit 0" $?
+for row in "frozenlake4	16	discrete(4)	100	0.99" "frozenlake8	64	discrete(4)	200	0.99" \
+  "frozenlake4-continuing	16	discrete(4)	1000	0.99" "frozenlake8-continuing	64	discrete(4)	1000	0.99"; do
+  check "envs lists: $row" "$(grep -qx "$row" "$tmp/envs"; echo $?)"
+done
+# episodes end in a hole or at the goal: the random policy's mean length on 4x4 is about 7.6
+# steps (well under the limit), returns are 0 or 1; the continuing variant runs 1000 steps
+"$T" rollout --env frozenlake4 --episodes 2000 --seed 3 >"$tmp/fl4" 2>&1
+check "rollout frozenlake4: short episodes" "$(awk -F '\t' 'NR == 2 { exit !($5 > 4 && $5 < 15 && $3 >= 0 && $3 < 0.1) }' "$tmp/fl4"; echo $?)"
+"$T" rollout --env frozenlake4-continuing --episodes 5 --seed 3 >"$tmp/fl4c" 2>&1
+check "rollout frozenlake4-continuing: 1000-step episodes" "$(awk -F '\t' 'NR == 2 { exit !($5 == 1000) }' "$tmp/fl4c"; echo $?)"
+# a training run on the episodic task, with its exact diagnostics
+"$T" run --algo npg --env frozenlake4 --steps 4000 --seed 1 --out "$tmp/flrun" --quiet >/dev/null 2>&1
+check "run npg on frozenlake4 exits 0" $?
+check "run on frozenlake4: exact_J recorded" "$(grep -q '^exact_J = 0\.' "$tmp/flrun/summary.ini"; echo $?)"
+check "run on frozenlake4: episodes end early (>= 300 in 4096 steps)" "$(awk -F ' = ' '$1 == "episodes" { e = $2 } END { exit !(e >= 300) }' "$tmp/flrun/summary.ini"; echo $?)"
+
 echo "cli_exact: $n checks, $fails failed"
 [ "$fails" -eq 0 ]

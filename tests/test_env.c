@@ -3,7 +3,9 @@
  * steps against values worked out by hand from the gym/gymnasium equations (REFERENCES.md
  * § 6), Acrobot against an independent RK4 of the book dynamics and its energy, CartPole's
  * random-policy episode length, tabular transition frequencies against P (chi-square),
- * and the sentence for each bad input.
+ * Gymnasium's FrozenLake (episodes that end in a hole or at the goal, sampled reward,
+ * time limits, the exact J against value iteration and Monte Carlo), and the sentence for
+ * each bad input.
  *
  * Letters: O observation size, U action size, S states, A actions, K = S·A rows. */
 #include <gsl/gsl_cdf.h>
@@ -17,6 +19,8 @@
 #include "core/rng.h"
 #include "mdps/env.h"
 #include "mdps/env_classic.h"
+#include "mdps/generators.h"
+#include "theory/exact.h"
 #include "tests/check.h"
 
 #define MSG_IS(want) \
@@ -33,7 +37,8 @@ static struct {
     {"cartpole", 1},      {"acrobot", 1},        {"mountaincar", 1},
     {"pendulum", 0},      {"mountaincar-continuous", 1},
     {"garnet:10,3,4,7", 0}, {"chain:6", 0},      {"gridworld:4,3,0.1", 0},
-    {"frozenlake4", 0},   {"frozenlake8", 0},    {"cliffwalking", 0},
+    {"frozenlake4", 1},   {"frozenlake8", 1},    {"cliffwalking", 0},
+    {"frozenlake4-continuing", 0}, {"frozenlake8-continuing", 0},
     {kakade_name, 0},
 };
 #define N_ENVS (sizeof all_envs / sizeof all_envs[0])
@@ -721,6 +726,198 @@ static void test_tabular_frequencies(const char *name, size_t steps, size_t limi
   env_model_free(m);
 }
 
+/* ---- Gymnasium's FrozenLake ------------------------------------------------------------
+ * frozenlake4/8 are FrozenLake-v1 with is_slippery=True on Gymnasium's maps: the intended
+ * direction or either perpendicular one, 1/3 each (a move off the map stays put); reward 1
+ * on exactly the step that reaches G, else 0; the episode terminates on reaching H or G,
+ * and is truncated at 100 (4x4) / 200 (8x8) steps.  Everything below is re-derived from
+ * the map strings, not from mdp_frozenlake_alloc. */
+static int lake_terminal(const char *const *map, size_t n, size_t s) {
+  char c = map[s / n][s % n];
+  return c == 'H' || c == 'G';
+}
+
+/* Gymnasium's move: action 0 left, 1 down, 2 right, 3 up, clamped at the edges. */
+static size_t lake_move(size_t s, int a, size_t n) {
+  size_t row = s / n, col = s % n;
+  if (a == 0 && col > 0) col--;
+  if (a == 1 && row + 1 < n) row++;
+  if (a == 2 && col + 1 < n) col++;
+  if (a == 3 && row > 0) row--;
+  return row * n + col;
+}
+
+/* Random episodes: every reward is 1{s' = G}, terminated iff s' is H or G, truncated only
+ * at the limit; the policy "always up" never leaves the top row (up stays, left and right
+ * slide along it), so its episodes are truncated at exactly the limit. */
+static void test_frozenlake_episodes(int size) {
+  char name[32];
+  snprintf(name, sizeof name, "frozenlake%d", size);
+  const char *const *map = mdp_frozenlake_map(size);
+  size_t n = (size_t)size, S = n * n, goal = S - 1, limit = size == 4 ? 100 : 200;
+  env_model *m = env_model_alloc(name);
+  CHECK(m != NULL && map != NULL, "%s: %s", name, tr_error_msg());
+  if (!m || !map) return;
+  CHECK(env_time_limit(m) == limit, "%s: time limit %zu, want %zu", name, env_time_limit(m), limit);
+  env *e = env_alloc(m);
+  gsl_rng *r = tr_rng_alloc(77), *ra = tr_rng_alloc(78);
+  double obs[64];
+  size_t goals = 0, holes = 0, bad_reward = 0, bad_term = 0, bad_trunc = 0, bad_len = 0;
+  for (int ep = 0; ep < 20000; ep++) {
+    env_reset(e, r, obs);
+    size_t s = env_state_index(e), t = 0;
+    for (;;) {
+      double a = (double)gsl_rng_uniform_int(ra, 4);
+      env_step_result res;
+      if (env_step(e, &a, r, obs, &res)) {
+        CHECK(0, "%s: step: %s", name, tr_error_msg());
+        goto done;
+      }
+      t++;
+      size_t s2 = env_state_index(e);
+      bad_reward += res.reward != (s2 == goal ? 1.0 : 0.0);
+      bad_term += res.terminated != lake_terminal(map, n, s2);
+      bad_trunc += res.truncated != (!res.terminated && t == limit);
+      (void)s;
+      s = s2;
+      if (res.terminated) {
+        goals += s2 == goal;
+        holes += s2 != goal;
+      }
+      if (res.terminated || res.truncated) break;
+      if (t > limit) {
+        bad_len++;
+        break;
+      }
+    }
+  }
+  CHECK(!bad_reward && !bad_term && !bad_trunc && !bad_len,
+        "%s: %zu rewards not 1{s'=G}, %zu terminations not at H/G, %zu truncations off the limit, "
+        "%zu episodes past it", name, bad_reward, bad_term, bad_trunc, bad_len);
+  CHECK(goals > 0 && holes > goals, "%s: %zu episodes ended at the goal, %zu in a hole", name, goals, holes);
+  /* always up: truncated at exactly the limit, reward 0 throughout */
+  for (int ep = 0; ep < 5; ep++) {
+    env_reset(e, r, obs);
+    double up = 3.0, sum = 0.0;
+    env_step_result res = {0, 0, 0};
+    size_t t = 0;
+    while (!res.terminated && !res.truncated && t < 10 * limit) {
+      env_step(e, &up, r, obs, &res);
+      sum += res.reward;
+      t++;
+      CHECK(env_state_index(e) < n || res.terminated, "%s: 'up' left the top row", name);
+    }
+    CHECK(t == limit && res.truncated && !res.terminated && sum == 0.0,
+          "%s: 'always up' ended after %zu steps (truncated %d, terminated %d, return %g)", name, t,
+          res.truncated, res.terminated, sum);
+  }
+  printf("# %s: 20000 random episodes, %zu at the goal, %zu in a hole\n", name, goals, holes);
+done:
+  gsl_rng_free(r), gsl_rng_free(ra);
+  env_free(e);
+  env_model_free(m);
+}
+
+/* Value iteration of the uniform policy from the map alone:
+ *   V(s) = 0 for s terminal,
+ *   V(s) = Σ_a ¼ Σ_{b ∈ {a−1, a, a+1} mod 4} ⅓ (1{s_b = G} + γ V(s_b))  otherwise,
+ * s_b the cell the move b leads to (V(s_b) = 0 when s_b is terminal); J = V(start = 0).
+ * A γ-contraction: stopped when an update changes V by < 1e-15, so
+ * |V − V^π| ≤ γ/(1−γ)·1e-15 ≈ 1e-13. */
+static double lake_vi_J(const char *const *map, size_t n, double gamma) {
+  size_t S = n * n;
+  double V[64] = {0}, W[64];
+  for (int it = 0; it < 100000; it++) {
+    double diff = 0.0;
+    for (size_t s = 0; s < S; s++) {
+      W[s] = 0.0;
+      if (lake_terminal(map, n, s)) continue;
+      for (int a = 0; a < 4; a++)
+        for (int j = 3; j <= 5; j++) {
+          size_t s2 = lake_move(s, (a + j) % 4, n);
+          W[s] += (1.0 / 12.0) * ((s2 == S - 1 ? 1.0 : 0.0) + gamma * V[s2]);
+        }
+      diff = fmax(diff, fabs(W[s] - V[s]));
+    }
+    memcpy(V, W, S * sizeof *V);
+    if (diff < 1e-15) break;
+  }
+  return V[0];
+}
+
+/* The exact J (theory/exact.c on the MDP the environment hands to exact diagnostics) of the
+ * uniform policy equals value iteration's on the episodic task, to 2e-13: value iteration
+ * stops within γ/(1−γ)·1e-15 ≈ 1e-13 of V^π, the dense LU's rounding is about cond·ε ≈
+ * (1+γ)/(1−γ)·1e-16 ≈ 2e-14.  The time limit is not part of J: J is the discounted value
+ * of the episodic task. */
+static void test_frozenlake_exact_J(int size) {
+  char name[32];
+  snprintf(name, sizeof name, "frozenlake%d", size);
+  env_model *m = env_model_alloc(name);
+  const mdp *p = m ? env_model_mdp(m) : NULL;
+  CHECK(p != NULL, "%s: no MDP: %s", name, tr_error_msg());
+  if (!p) {
+    env_model_free(m);
+    return;
+  }
+  double *pi = malloc(p->S * p->A * sizeof *pi);
+  thy_values *v = thy_values_alloc(p->S, p->A);
+  thy_policy_uniform(pi, p->S, p->A);
+  tr_status st = thy_evaluate(v, p, pi, THY_SOLVER_DENSE, NULL);
+  CHECK(st == TR_OK, "%s: evaluate: %s", name, tr_error_msg());
+  double want = lake_vi_J(mdp_frozenlake_map(size), (size_t)size, p->gamma);
+  if (!st) CHECK_CLOSE(v->J, want, 2e-13, 0.0, name);
+  printf("# %s: exact J of the uniform policy %.17g (value iteration %.17g)\n", name, v->J, want);
+  thy_values_free(v);
+  free(pi);
+  env_model_free(m);
+}
+
+/* Monte Carlo through the environment itself: 400,000 episodes of the uniform policy on
+ * frozenlake4 with no time limit (episodes end in a hole or at the goal with probability
+ * 1), each scoring Σ_t γ^t r_t; the mean lies within 4.5 standard errors of the exact J
+ * (a false alarm has probability < 1e-5). */
+static void test_frozenlake_monte_carlo(void) {
+  env_model *m = env_model_alloc("frozenlake4");
+  const mdp *p = m ? env_model_mdp(m) : NULL;
+  CHECK(p != NULL, "frozenlake4: %s", tr_error_msg());
+  if (!p) {
+    env_model_free(m);
+    return;
+  }
+  double pi[64], J;
+  thy_values *v = thy_values_alloc(p->S, p->A);
+  thy_policy_uniform(pi, p->S, p->A);
+  thy_evaluate(v, p, pi, THY_SOLVER_DENSE, NULL);
+  J = v->J;
+  thy_values_free(v);
+  env *e = env_alloc(m);
+  env_set_time_limit(e, 0);
+  gsl_rng *r = tr_rng_alloc(91), *ra = tr_rng_alloc(92);
+  const size_t N = 400000;
+  double obs[16], sum = 0.0, sum2 = 0.0;
+  for (size_t ep = 0; ep < N; ep++) {
+    env_reset(e, r, obs);
+    double g = 0.0, disc = 1.0;
+    env_step_result res = {0, 0, 0};
+    while (!res.terminated) {
+      double a = (double)gsl_rng_uniform_int(ra, 4);
+      env_step(e, &a, r, obs, &res);
+      g += disc * res.reward;
+      disc *= p->gamma;
+    }
+    sum += g;
+    sum2 += g * g;
+  }
+  double mean = sum / (double)N, var = (sum2 - sum * mean) / (double)(N - 1), se = sqrt(var / (double)N);
+  CHECK(fabs(mean - J) <= 4.5 * se, "frozenlake4: Monte Carlo J %.6g +/- %.2g (SE), exact %.6g", mean, se, J);
+  printf("# frozenlake4: Monte Carlo J of the uniform policy %.6g +/- %.2g (SE, %zu episodes), exact %.17g\n",
+         mean, se, N, J);
+  gsl_rng_free(r), gsl_rng_free(ra);
+  env_free(e);
+  env_model_free(m);
+}
+
 /* ---- bad input ---------------------------------------------------------------------- */
 static void test_bad_names(void) {
   env_model *m = env_model_alloc("nope");
@@ -847,7 +1044,10 @@ static void test_models(void) {
       {"mountaincar-continuous", 2, 1, 999, ENV_BOX, -1, 1, 0},
       {"chain:6", 6, 2, 1000, ENV_DISCRETE, 0, 0, 1},
       {"gridworld:4,3,0.1", 12, 4, 1000, ENV_DISCRETE, 0, 0, 1},
-      {"frozenlake8", 64, 4, 1000, ENV_DISCRETE, 0, 0, 1},
+      {"frozenlake4", 16, 4, 100, ENV_DISCRETE, 0, 0, 1},
+      {"frozenlake8", 64, 4, 200, ENV_DISCRETE, 0, 0, 1},
+      {"frozenlake4-continuing", 16, 4, 1000, ENV_DISCRETE, 0, 0, 1},
+      {"frozenlake8-continuing", 64, 4, 1000, ENV_DISCRETE, 0, 0, 1},
       {"cliffwalking", 48, 4, 1000, ENV_DISCRETE, 0, 0, 1},
   };
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -892,7 +1092,14 @@ int main(void) {
   test_mountaincar_cont_hand();
   test_acrobot();
   test_tabular_frequencies("garnet:10,3,4,7", 300000, 50, 25);
-  test_tabular_frequencies("frozenlake4", 300000, 30, 20);
+  /* the continuing variant pays r(s,a) every step: the test's reward check applies to it;
+   * its transitions are the episodic task's */
+  test_tabular_frequencies("frozenlake4-continuing", 300000, 30, 20);
+  test_frozenlake_episodes(4);
+  test_frozenlake_episodes(8);
+  test_frozenlake_exact_J(4);
+  test_frozenlake_exact_J(8);
+  test_frozenlake_monte_carlo();
   test_bad_names();
   test_bad_actions();
   return check_done("test_env");

@@ -6,7 +6,12 @@
  *    achiam.tv with their constants halved) is found violated, while the bound itself,
  *    searched with the same budget, is not (Theorem: it holds);
  *  - course.c5 read as written (quadratic model) holds: tightness 1/2 everywhere;
- *  - the sizes reach the search: the instance returned has the S, A, γ asked for.
+ *  - the sizes reach the search: the instance returned has the S, A, γ asked for;
+ *  - the verdicts: `holds` only on a searched row, `not_refuted` on one the search did not
+ *    reach (regression: course.c1 printed "holds" without any search), the short search
+ *    (course statements only, at the sizes given) refutes C1 and leaves bounds unsearched;
+ *    the progress reports count claims up, their share of the work rises to 1 and their
+ *    instances add up to the rows' search_instances.
  * Budgets are small (the whole program runs in a few seconds). */
 #include <math.h>
 #include <string.h>
@@ -89,7 +94,8 @@ static void test_c5_holds(void) {
   tr_status st = thy_verify_run(&r, &vo);
   CHECK(st == TR_OK, "verify: %s", tr_error_msg());
   if (st) return;
-  if (!(st = thy_verdicts_search(r, &vo, 2, 200))) st = thy_verdicts_certify(r, &vo);
+  thy_verdicts_search_opts so = {2, 200, NULL, 0, 0, NULL, NULL};
+  if (!(st = thy_verdicts_search(r, &vo, &so))) st = thy_verdicts_certify(r, &vo);
   CHECK(st == TR_OK, "search/certify: %s", tr_error_msg());
   const thy_verify_row *row = &r->rows[0];
   CHECK(!thy_verify_row_violated(row), "course.c5 violated (%zu random, search %d)",
@@ -98,6 +104,71 @@ static void test_c5_holds(void) {
   CHECK_CLOSE(row->median_tightness, 0.5, 1e-9, 0, "c5 median tightness");
   CHECK_CLOSE(row->search_max_tightness, 0.5, 1e-9, 0, "c5 search tightness");
   CHECK(row->certified == 1, "c5 tightest instance not certified (%d)", row->certified);
+  CHECK(!strcmp(thy_verify_row_verdict(row), "holds"), "c5 searched: verdict %s",
+        thy_verify_row_verdict(row));
+  thy_verify_report_free(r);
+}
+
+typedef struct {
+  size_t calls, finished, last_done, evals;
+  double last_fraction;
+  int bad; /* a report out of order */
+} progress_log;
+
+static void log_progress(void *arg, const thy_verdicts_progress *p) {
+  progress_log *l = arg;
+  l->calls++;
+  if (p->fraction < l->last_fraction || p->fraction > 1.0 || p->claims_done < l->last_done ||
+      p->evals < l->evals || !p->claim)
+    l->bad = 1;
+  if (p->finished && p->claims_done != l->finished + 1) l->bad = 1;
+  l->finished += p->finished != 0;
+  l->last_fraction = p->fraction;
+  l->last_done = p->claims_done;
+  l->evals = p->evals;
+}
+
+static void test_verdicts_short_search(void) {
+  static const size_t S[] = {3, 2}, A[] = {2, 4};
+  static const double g[] = {0.5};
+  thy_verify_opts vo = {200, 1, S, 2, A, 2, g, 1, NULL, 0};
+  thy_verify_report *r = NULL;
+  tr_status st = thy_verify_run(&r, &vo);
+  CHECK(st == TR_OK, "verify: %s", tr_error_msg());
+  if (st) return;
+  /* before any search: nothing holds, nothing course.c1 shows is a verdict of "holds" */
+  for (size_t j = 0; j < r->n_rows; j++)
+    CHECK(strcmp(thy_verify_row_verdict(&r->rows[j]), "holds"), "%s holds with no search",
+          r->rows[j].claim->id);
+  static const size_t smallest[] = {2};
+  progress_log l = {0, 0, 0, 0, 0.0, 0};
+  thy_verdicts_search_opts so = {1, 1000, smallest, 1, 1, log_progress, &l};
+  st = thy_verdicts_search(r, &vo, &so);
+  CHECK(st == TR_OK, "short search: %s", tr_error_msg());
+  size_t searched = 0, evals = 0;
+  for (size_t j = 0; !st && j < r->n_rows; j++) {
+    const thy_verify_row *row = &r->rows[j];
+    const char *v = thy_verify_row_verdict(row);
+    evals += row->search_instances;
+    if (row->search_instances) {
+      searched++;
+      CHECK(row->claim->kind == THY_COURSE, "%s searched by the short search", row->claim->id);
+      CHECK(row->search_m && row->search_m->S == 2, "%s searched at S=%zu, not the smallest",
+            row->claim->id, row->search_m ? row->search_m->S : 0);
+    }
+    if (!strcmp(row->claim->id, "course.c1"))
+      CHECK(!strcmp(v, "violated"), "course.c1 after the short search: %s (tightness %.6g)", v,
+            row->search_max_tightness);
+    else if (!strcmp(row->claim->id, "trpo.tv") || !strcmp(row->claim->id, "pdl"))
+      CHECK(!strcmp(v, "not_refuted") && !row->search_instances, "%s: %s", row->claim->id, v);
+    else if (!thy_verify_row_violated(row))
+      CHECK(!strcmp(v, row->search_instances ? "holds" : "not_refuted"), "%s: %s", row->claim->id, v);
+  }
+  CHECK(searched == 4, "the short search covered %zu claims, want c1 c2 c3 c5", searched);
+  CHECK(!l.bad && l.finished == searched && l.last_done == searched && l.calls > searched,
+        "progress: %zu calls, %zu finished, out of order %d", l.calls, l.finished, l.bad);
+  CHECK(l.last_fraction == 1.0 && l.evals == evals, "progress ends at %.17g with %zu instances (rows: %zu)",
+        l.last_fraction, l.evals, evals);
   thy_verify_report_free(r);
 }
 
@@ -164,6 +235,7 @@ int main(void) {
   test_power("occupancy.tv");
   test_power("achiam.tv");
   test_c5_holds();
+  test_verdicts_short_search();
   test_sizes();
   return check_done("test_search");
 }

@@ -297,15 +297,33 @@ static tr_status search_combo(thy_search_result *res, const thy_claim *claim,
   return st;
 }
 
+/* The budgeted work of one combination (search.h: starting points × max_iter × cost). */
+static double combo_work(const thy_search_opts *o, size_t S, size_t A, double gamma) {
+  size_t n = o->restarts;
+  for (size_t i = 0; i < o->n_starts; i++) {
+    const mdp *m = o->starts[i].m;
+    n += m->S == S && m->A == A && m->gamma == gamma;
+  }
+  return (double)n * (double)(o->max_iter + 1) * ((double)S * (double)S * (double)(A + 1) + 32.0);
+}
+
 tr_status thy_search_claim(thy_search_result *res, const thy_claim *claim,
                            const thy_search_opts *o) {
   memset(res, 0, sizeof *res);
   res->objective = INFINITY;
   tr_status st = TR_OK;
+  double total = 0.0, done = 0.0;
+  for (size_t i = 0; i < o->n_states; i++)
+    for (size_t j = 0; j < o->n_actions; j++)
+      for (size_t k = 0; k < o->n_gammas; k++)
+        total += combo_work(o, o->states[i], o->actions[j], o->gammas[k]);
   for (size_t i = 0; !st && i < o->n_states; i++)
     for (size_t j = 0; !st && j < o->n_actions; j++)
-      for (size_t k = 0; !st && k < o->n_gammas; k++)
+      for (size_t k = 0; !st && k < o->n_gammas; k++) {
         st = search_combo(res, claim, o, o->states[i], o->actions[j], o->gammas[k]);
+        done += combo_work(o, o->states[i], o->actions[j], o->gammas[k]);
+        if (!st && o->progress) o->progress(o->progress_arg, total > 0.0 ? done / total : 1.0, res->evals);
+      }
   if (!st && (!res->m || res->objective >= 1e6))
     st = tr_error(TR_ENUM, "search %s: no applicable instance found", claim->id);
   if (st) thy_search_result_clear(res);

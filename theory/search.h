@@ -13,7 +13,12 @@
  * (the worst random instances), each improved for `max_iter` iterations: GSL's Nelder–Mead
  * simplex (nmsimplex2) when x has at most 80 coordinates, else a (1+1) evolution strategy
  * with the 1/5 success rule (memory O(|x|)).  Each evaluation reseeds the claim's stream
- * identically, so the objective is deterministic. */
+ * identically, so the objective is deterministic.
+ *
+ * Progress: after each combination the optional callback gets the share of the claim's
+ * budgeted work done, each combination weighted by its starting points × max_iter ×
+ * (S²(A+1) + 32), an evaluation's cost measured at S = 2…30 (dense solves and checks
+ * dominate at large S, fixed overhead at small). */
 #ifndef THY_SEARCH_H
 #define THY_SEARCH_H
 
@@ -40,6 +45,10 @@ typedef struct {
   uint64_t seed;
   const thy_search_start *starts; /* may be NULL */
   size_t n_starts;
+  /* NULL, or called after each (S, A, γ) combination with the share (0, 1] of the claim's
+   * budgeted work done and the instances evaluated so far */
+  void (*progress)(void *arg, double done, size_t evals);
+  void *progress_arg;
 } thy_search_opts;
 
 typedef struct {

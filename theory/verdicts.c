@@ -11,8 +11,22 @@ static int is_local(const thy_claim *c) {
   return c >= thy_claims_local && c < thy_claims_local + thy_claims_local_n;
 }
 
-static tr_status search_row(thy_verify_row *row, const thy_verify_opts *o, size_t restarts,
-                            size_t max_iter) {
+/* Passes the search's per-claim share on as the whole search's progress. */
+typedef struct {
+  const thy_verdicts_search_opts *so;
+  thy_verdicts_progress p;
+  size_t evals0; /* instances of the claims before this one */
+} progress_ctx;
+
+static void claim_progress(void *arg, double done, size_t evals) {
+  progress_ctx *pc = arg;
+  pc->p.evals = pc->evals0 + evals;
+  pc->p.fraction = ((double)pc->p.claims_done + done) / (double)pc->p.claims_total;
+  pc->so->progress(pc->so->progress_arg, &pc->p);
+}
+
+static tr_status search_row(thy_verify_row *row, const thy_verify_opts *o,
+                            const thy_verdicts_search_opts *vso, progress_ctx *pc) {
   thy_instance_data d[THY_WORST_K];
   thy_search_start starts[THY_WORST_K];
   size_t ns = 0;
@@ -22,8 +36,11 @@ static tr_status search_row(thy_verify_row *row, const thy_verify_opts *o, size_
     starts[ns] = (thy_search_start){d[ns].m, d[ns].pi, d[ns].pi2, d[ns].alpha};
     ns++;
   }
-  thy_search_opts so = {o->states, o->n_states, o->actions, o->n_actions, o->gammas,
-                        o->n_gammas, restarts, max_iter, o->seed, starts, ns};
+  thy_search_opts so = {vso->states ? vso->states : o->states,
+                        vso->states ? vso->n_states : o->n_states,
+                        o->actions, o->n_actions, o->gammas, o->n_gammas, vso->restarts,
+                        vso->max_iter, o->seed, starts, ns,
+                        vso->progress ? claim_progress : NULL, pc};
   thy_search_result res;
   if (!st && !(st = thy_search_claim(&res, row->claim, &so))) {
     row->search_instances = res.evals;
@@ -39,14 +56,32 @@ static tr_status search_row(thy_verify_row *row, const thy_verify_opts *o, size_
   return st;
 }
 
-tr_status thy_verdicts_search(thy_verify_report *r, const thy_verify_opts *o, size_t restarts,
-                              size_t max_iter) {
+static int to_search(const thy_verify_row *row, const thy_verdicts_search_opts *so) {
+  return thy_search_applies(row->claim) && !row->search_m &&
+         (!so->course_only || row->claim->kind == THY_COURSE);
+}
+
+tr_status thy_verdicts_search(thy_verify_report *r, const thy_verify_opts *o,
+                              const thy_verdicts_search_opts *so) {
   tr_status st = TR_OK;
+  progress_ctx pc = {so, {0, 0, NULL, 0, 0.0, 0}, 0};
+  for (size_t j = 0; j < r->n_rows; j++) pc.p.claims_total += to_search(&r->rows[j], so);
   for (size_t j = 0; j < r->n_rows && !st; j++) {
     thy_verify_row *row = &r->rows[j];
-    if (!thy_search_applies(row->claim) || row->search_m) continue;
-    st = search_row(row, o, restarts, max_iter);
-    if (st) tr_error_prefix("search %s", row->claim->id);
+    if (!to_search(row, so)) continue;
+    pc.p.claim = row->claim->id;
+    st = search_row(row, o, so, &pc);
+    if (st) {
+      tr_error_prefix("search %s", row->claim->id);
+      break;
+    }
+    pc.evals0 += row->search_instances;
+    pc.p.claims_done++;
+    pc.p.evals = pc.evals0;
+    pc.p.fraction = (double)pc.p.claims_done / (double)pc.p.claims_total;
+    pc.p.finished = 1;
+    if (so->progress) so->progress(so->progress_arg, &pc.p);
+    pc.p.finished = 0;
   }
   return st;
 }

@@ -3,7 +3,9 @@
  *
  * thy_verdicts_search fills each searched row's search_* fields (search.h); the starting
  * instances are the row's THY_WORST_K tightest random instances plus `restarts` random
- * points per (S, A, γ) combination of the verify lists.
+ * points per (S, A, γ) combination of the verify lists (or of the sizes given).  A row that
+ * was searched and not violated gets the verdict `holds`; one that was not searched,
+ * `not_refuted` (verify.h).
  * thy_verdicts_certify re-evaluates, in Arb (certify.h), for a violated claim its worst
  * counterexample (the search's if it found one, else the worst random violation) and for a
  * claim that holds its tightest instance (the search's if searched, else the tightest
@@ -14,9 +16,33 @@
 #include "theory/search.h"
 #include "theory/verify.h"
 
-/* claim == NULL: every row the search applies to (thy_search_applies). */
-tr_status thy_verdicts_search(thy_verify_report *r, const thy_verify_opts *o, size_t restarts,
-                              size_t max_iter);
+/* Where a search reports (thy_verdicts_search_opts.progress): claims searched so far of
+ * those to search, instances evaluated, and the share of the whole budget done (the
+ * finished claims plus the current claim's share, search.h, claims counted alike). */
+typedef struct {
+  size_t claims_done, claims_total;
+  const char *claim; /* the claim being searched */
+  size_t evals;      /* instances evaluated, all claims so far */
+  double fraction;   /* [0, 1] */
+  int finished;      /* this report is the end of `claim`'s search */
+} thy_verdicts_progress;
+
+typedef struct {
+  size_t restarts; /* random starting points per (S, A, γ) combination */
+  size_t max_iter; /* iterations per starting point */
+  /* the sizes searched: NULL for the verify lists' (the random instances are rebuilt from
+   * those lists whatever this says) */
+  const size_t *states;
+  size_t n_states;
+  int course_only; /* search only the course statements (verify's default short search) */
+  void (*progress)(void *arg, const thy_verdicts_progress *p); /* NULL: none */
+  void *progress_arg;
+} thy_verdicts_search_opts;
+
+/* Every row the search applies to (thy_search_applies), course statements only when
+ * so->course_only; a row is searched once. */
+tr_status thy_verdicts_search(thy_verify_report *r, const thy_verify_opts *o,
+                              const thy_verdicts_search_opts *so);
 
 /* The instance a row's verdict rests on: *d is built (free with thy_instance_data_free)
  * when the instance is a random one, else the search's arrays are pointed to.  Returns 0

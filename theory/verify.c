@@ -267,13 +267,18 @@ void thy_verify_write_tsv(const thy_verify_report *r, FILE *f) {
     if (row->search_instances) fprintf(f, "\t%zu", row->search_instances);
     else fputs("\t-", f);
     put_num(f, row->search_instances ? row->search_max_tightness : NAN);
-    fprintf(f, "\t%s\t%s\n", thy_verify_row_violated(row) ? "violated" : "holds",
+    fprintf(f, "\t%s\t%s\n", thy_verify_row_verdict(row),
             row->certified < 0 ? "-" : row->certified ? "yes" : "no");
   }
 }
 
 int thy_verify_row_violated(const thy_verify_row *row) {
   return row->violations > 0 || row->search_violated;
+}
+
+const char *thy_verify_row_verdict(const thy_verify_row *row) {
+  if (thy_verify_row_violated(row)) return "violated";
+  return row->search_instances ? "holds" : "not_refuted";
 }
 
 int thy_verify_failed(const thy_verify_report *r) {

@@ -88,11 +88,16 @@ tr_status thy_verify_run(thy_verify_report **out, const thy_verify_opts *o);
 void thy_verify_report_free(thy_verify_report *r);
 /* The table: header `claim kind instances violations max_residual min_slack
  * median_tightness search_instances search_max_tightness verdict certified`, one row per
- * claim; "-" where a column does not apply.  verdict is `violated` when a random or a
- * searched instance violates the claim, else `holds`. */
+ * claim; "-" where a column does not apply.  verdict (thy_verify_row_verdict): `violated`
+ * when a random or a searched instance violates the claim; `holds` when none does and the
+ * adversarial search ran on the claim; `not_refuted` when no random instance violates it
+ * and no search ran (not asked for, or the claim is outside the search: identities,
+ * claims on distributions, course.c4).  One token, so the column stays one field. */
 void thy_verify_write_tsv(const thy_verify_report *r, FILE *f);
-/* The claim's verdict over random and searched instances: 1 violated, 0 holds. */
+/* The claim's verdict over random and searched instances: 1 violated, 0 not violated. */
 int thy_verify_row_violated(const thy_verify_row *row);
+/* "violated", "holds" or "not_refuted", as above. */
+const char *thy_verify_row_verdict(const thy_verify_row *row);
 /* Any violated claim of kind identity or bound (random or searched)? */
 int thy_verify_failed(const thy_verify_report *r);
 

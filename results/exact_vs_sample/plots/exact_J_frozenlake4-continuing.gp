@@ -1,0 +1,29 @@
+# trbench plot: exact_vs_sample — exact_vs_sample on frozenlake4-continuing: exact J per iteration
+# render: gnuplot exact_J_frozenlake4-continuing.gp   (writes exact_J_frozenlake4-continuing.png and exact_J_frozenlake4-continuing.svg)
+if (!exists("tmp")) tmp = ""
+set encoding utf8
+set title font ",14"
+set grid xtics ytics lt 1 lw 1 lc rgb "#e4e4e4"
+set border 3
+set tics nomirror
+set title "exact_vs_sample on frozenlake4-continuing: exact J per iteration"
+set key outside right top vertical Left reverse noopaque samplen 2 spacing 1.2
+set xlabel "environment steps (one point per iteration)"
+set ylabel "exact J (mean ± s.e. over seeds)"
+set terminal pngcairo size 1100,620 font "sans,11" noenhanced
+set output "exact_J_frozenlake4-continuing.png".tmp
+plot \
+  "exact_J_frozenlake4-continuing.dat" index 0 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#1f77b4" title "reinforce + baseline", \
+  "exact_J_frozenlake4-continuing.dat" index 1 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#d62728" title "a2c", \
+  "exact_J_frozenlake4-continuing.dat" index 2 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#2ca02c" title "npg", \
+  "exact_J_frozenlake4-continuing.dat" index 3 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#ff7f0e" title "tnpg", \
+  "exact_J_frozenlake4-continuing.dat" index 4 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#9467bd" title "trpo single path", \
+  "exact_J_frozenlake4-continuing.dat" index 5 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#8c564b" title "trpo vine", \
+  "exact_J_frozenlake4-continuing.dat" index 6 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#e377c2" title "ppo-clip", \
+  "exact_J_frozenlake4-continuing.dat" index 7 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#7f7f7f" title "cpi", \
+  0.54202593200047078 with lines dt 2 lw 2 lc rgb "black" title "J* (policy iteration)", \
+  0.012356137325163203 with lines dt 3 lw 1.5 lc rgb "#7f7f7f" title "J of the uniform policy"
+set terminal svg size 1100,620 dynamic font "sans,11" noenhanced background rgb "white"
+set output "exact_J_frozenlake4-continuing.svg".tmp
+replot
+set output

@@ -1,0 +1,30 @@
+# trbench plot: exact_vs_sample — exact_vs_sample on frozenlake4-continuing: sampled against exact improvement
+# render: gnuplot improvement_frozenlake4-continuing.gp   (writes improvement_frozenlake4-continuing.png and improvement_frozenlake4-continuing.svg)
+if (!exists("tmp")) tmp = ""
+set encoding utf8
+set title font ",14"
+set grid xtics ytics lt 1 lw 1 lc rgb "#e4e4e4"
+set border 3
+set tics nomirror
+set title "exact_vs_sample on frozenlake4-continuing: sampled against exact improvement"
+set key outside right top vertical Left reverse noopaque samplen 2 spacing 1.2
+set xlabel "exact improvement J(π_new) − J(π_old)"
+set ylabel "sampled improvement (1/(1−γ)) mean (r − 1) Â"
+set xzeroaxis lt 1 lc rgb "#999999"
+set yzeroaxis lt 1 lc rgb "#999999"
+set terminal pngcairo size 1100,620 font "sans,11" noenhanced
+set output "improvement_frozenlake4-continuing.png".tmp
+plot \
+  "improvement_frozenlake4-continuing.dat" index 0 using 1:2 with points pt 7 ps 0.5 lc rgb "#1f77b4" title "reinforce + baseline", \
+  "improvement_frozenlake4-continuing.dat" index 1 using 1:2 with points pt 7 ps 0.5 lc rgb "#d62728" title "a2c", \
+  "improvement_frozenlake4-continuing.dat" index 2 using 1:2 with points pt 7 ps 0.5 lc rgb "#2ca02c" title "npg", \
+  "improvement_frozenlake4-continuing.dat" index 3 using 1:2 with points pt 7 ps 0.5 lc rgb "#ff7f0e" title "tnpg", \
+  "improvement_frozenlake4-continuing.dat" index 4 using 1:2 with points pt 7 ps 0.5 lc rgb "#9467bd" title "trpo single path", \
+  "improvement_frozenlake4-continuing.dat" index 5 using 1:2 with points pt 7 ps 0.5 lc rgb "#8c564b" title "trpo vine", \
+  "improvement_frozenlake4-continuing.dat" index 6 using 1:2 with points pt 7 ps 0.5 lc rgb "#e377c2" title "ppo-clip", \
+  "improvement_frozenlake4-continuing.dat" index 7 using 1:2 with points pt 7 ps 0.5 lc rgb "#7f7f7f" title "cpi", \
+  x with lines dt 2 lc rgb "black" title "sampled = exact"
+set terminal svg size 1100,620 dynamic font "sans,11" noenhanced background rgb "white"
+set output "improvement_frozenlake4-continuing.svg".tmp
+replot
+set output
