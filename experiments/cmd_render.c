@@ -295,8 +295,8 @@ static tr_status render_mujoco(exp_saved_run *s, const render_args *a, const cha
 /* Grid width of a tabular environment's name, 0 when it is not a grid. */
 static size_t grid_width(const char *name, size_t S) {
   size_t w, h;
-  if (!strcmp(name, "frozenlake4")) return 4;
-  if (!strcmp(name, "frozenlake8")) return 8;
+  if (!strncmp(name, "frozenlake4", 11)) return 4; /* and frozenlake4-continuing */
+  if (!strncmp(name, "frozenlake8", 11)) return 8;
   if (!strcmp(name, "cliffwalking")) return 12;
   if (sscanf(name, "gridworld:%zu,%zu", &w, &h) == 2 && w * h == S) return w;
   return 0;
