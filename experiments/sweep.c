@@ -44,17 +44,33 @@ static int run_complete(const char *dir) {
   return stat(p, &sb) == 0;
 }
 
-/* The argument vector of `trbench run` for one run (strings owned by the caller's arena). */
+/* The argument vector of `trbench run` for one run: argv (argc + 1 entries, NULL-ended) is
+ * new, its strings point into the spec, the caller and the struct; as many `--set` as the
+ * variant has settings on the environment (no limit). */
 typedef struct {
-  char *argv[300];
+  char **argv;
+  const char **sets; /* (n_sets of the variant) */
   int argc;
   char steps[32], seed[32];
 } run_cmd;
 
-static void build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp_run_ref *r,
-                      const char *dir) {
+static void run_cmd_free(run_cmd *c) {
+  free(c->argv);
+  free(c->sets);
+  c->argv = NULL;
+  c->sets = NULL;
+}
+
+static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp_run_ref *r,
+                           const char *dir) {
   const exp_variant *v = &s->variants[r->variant];
   c->argc = 0;
+  c->sets = malloc((v->n_sets ? v->n_sets : 1) * sizeof *c->sets);
+  c->argv = malloc((16 + 2 * v->n_sets) * sizeof *c->argv);
+  if (!c->sets || !c->argv) {
+    run_cmd_free(c);
+    return tr_error(TR_ENOMEM, "out of memory: the command of run %s", r->id);
+  }
   snprintf(c->steps, sizeof c->steps, "%zu", r->steps);
   snprintf(c->seed, sizeof c->seed, "%llu", (unsigned long long)r->seed);
   char **a = c->argv;
@@ -68,16 +84,16 @@ static void build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp
   a[c->argc++] = c->steps;
   a[c->argc++] = "--seed";
   a[c->argc++] = c->seed;
-  const char *sets[140];
-  size_t n = v->n_sets < 140 ? exp_variant_sets(v, s->envs[r->env], sets) : 0;
-  for (size_t i = 0; i < n && c->argc < 290; i++) {
+  size_t n = exp_variant_sets(v, s->envs[r->env], c->sets);
+  for (size_t i = 0; i < n; i++) {
     a[c->argc++] = "--set";
-    a[c->argc++] = (char *)sets[i];
+    a[c->argc++] = (char *)c->sets[i];
   }
   a[c->argc++] = "--out";
   a[c->argc++] = (char *)dir;
   a[c->argc++] = "--quiet";
   a[c->argc] = NULL;
+  return TR_OK;
 }
 
 static void sweep_help(FILE *f) {
@@ -255,7 +271,10 @@ typedef struct {
 /* The child: `trbench run ...` for run k, its messages into logs/<run-id>.log. */
 static void exec_run(const sweep_state *w, size_t k) {
   run_cmd cmd;
-  build_cmd(&cmd, w->self, w->s, &w->runs[k], w->dirs[k]);
+  if (build_cmd(&cmd, w->self, w->s, &w->runs[k], w->dirs[k])) {
+    fprintf(stderr, "trbench sweep: %s\n", tr_error_msg());
+    _exit(127);
+  }
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() == 1) _exit(127);
   setenv("OPENBLAS_NUM_THREADS", "1", 1);
@@ -339,7 +358,10 @@ static int write_jobs_file(const sweep_args *a, const sweep_state *w, const size
   if (st) return exp_fail_status(st);
   for (size_t i = 0; i < n; i++) {
     run_cmd cmd;
-    build_cmd(&cmd, w->self, w->s, &w->runs[idx[i]], w->dirs[idx[i]]);
+    if ((st = build_cmd(&cmd, w->self, w->s, &w->runs[idx[i]], w->dirs[idx[i]]))) {
+      tr_atomic_abort(&af);
+      return exp_fail_status(st);
+    }
     fputs("cd ", af.f);
     tr_shell_quote(af.f, cwd);
     fputs(" && OPENBLAS_NUM_THREADS=1", af.f);
@@ -348,6 +370,7 @@ static int write_jobs_file(const sweep_args *a, const sweep_state *w, const size
       tr_shell_quote(af.f, cmd.argv[j]);
     }
     fputc('\n', af.f);
+    run_cmd_free(&cmd);
   }
   if ((st = tr_atomic_commit(&af))) return exp_fail_status(st);
   printf("wrote %zu run command%s%s to %s (run them with: parallel --jobs N < %s)\n", n,

@@ -131,6 +131,29 @@ check "--status --clean removes the stale temporaries" \
 "$T" sweep "$tmp/spec.ini" --jobs-file "$tmp/one" --resume --results "$tmp/c" >"$tmp/st" 2>&1
 check "jobs file of one run says '1 run command'" "$(grep -q 'wrote 1 run command to' "$tmp/st"; echo $?)"
 
+# a variant with 150 settings over its environments (30 parameters x 5 environments, the
+# parameters taken from `trbench algos`): every one reaches its run's command line
+envs="cartpole acrobot mountaincar pendulum chain:5"
+{
+  printf '[experiment]\nname = many\nenvironments = %s\nseeds = 1\nsteps = 1000\n[variant a]\nalgo = ppo-clip\n' \
+    "$(echo $envs | sed 's/ /, /g')"
+  "$T" algos | sed -n '/^ppo-clip /,/^$/p' | awk 'NR > 1 && NF { print $1, $2 }' >"$tmp/params"
+  for e in $envs; do
+    key=$(echo "$e" | tr ':' '_')
+    while read -r k v; do
+      [ "$k" = learning_rate ] && [ "$e" = cartpole ] && v=0.00123
+      echo "$k@$key = $v"
+    done <"$tmp/params"
+  done
+} >"$tmp/many.ini"
+np=$(wc -l <"$tmp/params")
+"$T" sweep "$tmp/many.ini" --jobs-file "$tmp/many.jobs" --results "$tmp/many" >/dev/null 2>"$tmp/err"
+check "a variant of $((np * 5)) settings: jobs file written ($(cat "$tmp/err"))" $?
+check "a variant of $((np * 5)) settings: each run gets its $np --set" \
+  "$(for e in $envs; do grep -- "--env $e " "$tmp/many.jobs" | grep -o -- '--set ' | wc -l; done | sort -u | grep -qx "$np"; echo $?)"
+check "a variant of $((np * 5)) settings: cartpole's own learning_rate is on its line" \
+  "$(grep -- '--env cartpole ' "$tmp/many.jobs" | grep -q -- '--set learning_rate=0.00123 '; echo $?)"
+
 # bad flags: exit 2, one line
 for args in "--shard 3/3" "--shard x" "-j 0" "--scale -1" "--bogus"; do
   # shellcheck disable=SC2086
