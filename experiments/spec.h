@@ -81,9 +81,12 @@ int exp_variant_set_applies(const exp_variant *v, size_t i, const char *env);
  * v->sets; returns how many. */
 size_t exp_variant_sets(const exp_variant *v, const char *env, const char **out);
 
-/* The shared parameters a variant's runs train with (its algorithm's defaults with the
- * variant's settings): the struct the run reads (algorithms/registry.h). */
-tr_status exp_variant_shared(const exp_variant *v, alg_shared_params *out);
+/* The configuration a variant's runs on environment env train with: its algorithm's defaults
+ * with the variant's settings that apply on env (env NULL: those for every environment), in
+ * exp_variant_sets' order.  *cfg is new (alg_config_clear) on success. */
+tr_status exp_variant_config(const exp_variant *v, const char *env, alg_config *cfg);
+/* The shared parameters of that configuration: the struct the run reads (registry.h). */
+tr_status exp_variant_shared(const exp_variant *v, const char *env, alg_shared_params *out);
 
 /* One run of a sweep. */
 typedef struct {

@@ -306,6 +306,35 @@ static void write_paper_cells(FILE *f, const exp_table *t) {
   free(lo), free(hi), free(ours), free(paper);
 }
 
+/* The notes on the random policy's episode time limits (time_limit and time_limit@ENV). */
+static void time_limit_notes(FILE *f, const exp_table *t) {
+  const exp_spec *s = t->s;
+  size_t E = s->n_envs, set = 0, agree = 0;
+  int one = 1; /* one value everywhere */
+  for (size_t e = 0; e < E; e++) {
+    set += t->time_limit[e] != 0;
+    agree += t->time_limit_agree[e] != 0;
+    one = one && t->time_limit_agree[e] && t->time_limit[e] == t->time_limit[0];
+  }
+  if (one && t->time_limit[0]) {
+    fprintf(f, "- Every variant sets time_limit = %zu: the random policy's episodes use it too.\n",
+            t->time_limit[0]);
+    return;
+  }
+  for (size_t e = 0; e < E && set; e++)
+    if (t->time_limit[e])
+      fprintf(f, "- On %s every variant sets time_limit = %zu: the random policy's episodes "
+                 "there use it too.\n", s->envs[e], t->time_limit[e]);
+  if (!agree)
+    fputs("- The variants set different time_limit values: the random policy's episodes use "
+          "each environment's own time limit.\n", f);
+  else
+    for (size_t e = 0; e < E && agree < E; e++)
+      if (!t->time_limit_agree[e])
+        fprintf(f, "- On %s the variants set different time_limit values: the random policy's "
+                   "episodes there use the environment's own time limit.\n", s->envs[e]);
+}
+
 static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv, int argc, char **argv) {
   const exp_spec *s = t->s;
   size_t V = s->n_variants, E = s->n_envs;
@@ -373,12 +402,7 @@ static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv
                "sweep.\n", EXP_RANDOM_EPISODES, EXP_RANDOM_SEED, EXP_RANDOM_EPISODES,
             EXP_RANDOM_SEED,
             exact ? " (for exact_J on tabular environments: the exact J of the uniform policy)" : "");
-    if (t->time_limit)
-      fprintf(f, "- Every variant sets time_limit = %zu: the random policy's episodes use it too.\n",
-              t->time_limit);
-    if (!t->time_limit_agree)
-      fputs("- The variants set different time_limit values: the random policy's episodes use "
-            "each environment's own time limit.\n", f);
+    time_limit_notes(f, t);
     fputs("\n| environment | random | best | best row | random measured as |\n"
           "| --- | ---: | ---: | --- | --- |\n", f);
     for (size_t e = 0; e < E; e++) {

@@ -338,6 +338,24 @@ printf '[summary]\nstatus = ok\nreason = \nreturn_last100 = 20\n' >"$tmp/eres/en
 check "per-env paper: shown in the environments' order" \
   "$(grep -q '^| a | — / 12.5 |' "$tmp/envset.md"; echo $?)"
 
+# ---- time_limit@ENV: the random policy's episodes use it on that environment only ----------
+printf '[experiment]\nname = tl\nenvironments = pendulum, cartpole\nseeds = 1\nsteps = 1000\nnormalization = random_best\n[variant a]\nalgo = ppo-clip\ntime_limit@pendulum = 50\n[variant b]\nalgo = ppo-noclip\ntime_limit@pendulum = 50\n' >"$tmp/tl.ini"
+for r in a__pendulum__s1 a__cartpole__s1 b__pendulum__s1 b__cartpole__s1; do
+  mkdir -p "$tmp/tlres/tl/runs/$r"
+  printf '[summary]\nstatus = ok\nreason = \nreturn_last100 = 20\n' >"$tmp/tlres/tl/runs/$r/summary.ini"
+done
+"$T" table "$tmp/tl.ini" --results "$tmp/tlres" >"$tmp/tl.md" 2>"$tmp/err"
+check "time_limit@ENV: table exit status ($(cat "$tmp/err"))" $?
+check "time_limit@pendulum = 50: the random policy's pendulum episodes are of at most 50 steps" \
+  "$(grep '^| pendulum |' "$tmp/tl.md" | grep -q 'episodes of at most 50 steps'; echo $?)"
+check "time_limit@pendulum: cartpole's random episodes keep cartpole's own limit" \
+  "$(grep '^| cartpole |' "$tmp/tl.md" | grep -q 'episodes of at most 500 steps'; echo $?)"
+check "time_limit@pendulum: the notes say so for pendulum" \
+  "$(grep -q '^- On pendulum every variant sets time_limit = 50' "$tmp/tl.md"; echo $?)"
+full=$("$T" rollout --env pendulum --episodes 100 --seed 1 | awk -F'\t' 'NR == 2 { printf "%.6g", $3 }')
+check "time_limit@pendulum: the random score is not the 200-step one ($full)" \
+  "$(! grep -q "^| pendulum | $full | " "$tmp/tl.md"; echo $?)"
+
 # ---- bad input: exit 2 and one line -----------------------------------------------------------
 expect_error() { # expect_error "stderr line" args...
   want=$1
