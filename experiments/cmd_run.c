@@ -351,8 +351,14 @@ done:
 }
 
 int exp_cmd_algos(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "--help"))
-    return exp_fail("algos: unexpected argument '%s'", argv[1]);
+  if (argc > 1 && !strcmp(argv[1], "--help")) {
+    fputs("usage: trbench algos\n\n"
+          "Lists every algorithm with its parameters: name, default, doc and allowed range\n"
+          "(defaults in the shortest form that reads back as the same double).  A parameter is\n"
+          "set with `trbench run --set key=value`, or `key = value` in a spec's [variant].\n", stdout);
+    return EXP_EXIT_OK;
+  }
+  if (argc > 1) return exp_fail("algos: unexpected argument '%s'", argv[1]);
   printf("Algorithms (trbench run --algo NAME; --set key=value overrides a parameter):\n\n");
   alg_list(stdout);
   return EXP_EXIT_OK;
