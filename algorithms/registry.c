@@ -195,8 +195,12 @@ void alg_param_format(const alg_param *p, double v, char *buf, size_t len) {
     buf[n] = '\0';
   } else if (p->type == ALG_BOOL) {
     snprintf(buf, len, "%s", v != 0 ? "true" : "false");
-  } else {
-    snprintf(buf, len, "%.17g", v);
+  } else { /* the shortest of %.15g, %.16g, %.17g that reads back as v: 0.0007, not
+            * 0.00069999999999999999 (every one of them round-trips, as %.17g does) */
+    for (int digits = 15; digits <= 17; digits++) {
+      snprintf(buf, len, "%.*g", digits, v);
+      if (strtod(buf, NULL) == v) break;
+    }
   }
 }
 
