@@ -24,7 +24,12 @@
  *   group = npg                       ; rows of one group: the table adds, per environment,
  *                                     ; the group's best row (a sweep's "best per task")
  *
- * Every defect is reported as "file:line: what" (TR_EINVAL). */
+ * Comments: a line that starts with ';' or '#', and the rest of a line from a ';' or '#'
+ * that follows white space (`clip_range = 0.2   # the paper's`).
+ *
+ * Every defect is reported as "file:line: what" (TR_EINVAL), including settings that could
+ * not run together (batch_size > n_steps: the check a run makes at its start, made for every
+ * variant on every environment before any run starts). */
 #ifndef EXP_SPEC_H
 #define EXP_SPEC_H
 

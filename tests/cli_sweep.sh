@@ -154,6 +154,23 @@ check "a variant of $((np * 5)) settings: each run gets its $np --set" \
 check "a variant of $((np * 5)) settings: cartpole's own learning_rate is on its line" \
   "$(grep -- '--env cartpole ' "$tmp/many.jobs" | grep -q -- '--set learning_rate=0.00123 '; echo $?)"
 
+# inline comments after a value (' #' or ' ;', as inih reads ';'): the value without them
+cat >"$tmp/comments.ini" <<'SPEC'
+[experiment]
+name = comments    # the folder's name
+environments = cartpole, acrobot ; two tasks
+seeds = 1  # one
+steps = 4096
+[variant ppo]
+algo = ppo-clip    ; PPO
+n_steps = 512      # per batch, all environments together
+clip_range = 0.1	# a tab before the comment
+SPEC
+"$T" sweep "$tmp/comments.ini" --jobs-file "$tmp/comments.jobs" --results "$tmp/com" >/dev/null 2>"$tmp/err"
+check "inline comments: the spec reads ($(cat "$tmp/err"))" $?
+check "inline comments: values without them" \
+  "$(grep -c -- '--set n_steps=512 --set clip_range=0.1 --out [^ ]*/comments/runs/ppo__' "$tmp/comments.jobs" | grep -qx 2; echo $?)"
+
 # bad flags: exit 2, one line
 for args in "--shard 3/3" "--shard x" "-j 0" "--scale -1" "--bogus"; do
   # shellcheck disable=SC2086

@@ -409,6 +409,8 @@ done <<'EOF'
 25-override-unknown-env.ini|:9: [variant a]: clip_range@hopper: 'hopper' is not one of the experiment's environments (they must be listed before the variants; in a key, write ':' as '_')
 26-paper-unknown-env.ini|:9: [variant a]: paper@hopper: 'hopper' is not one of the experiment's environments (they must be listed before the variants; in a key, write ':' as '_')
 27-override-bad-value.ini|:9: [variant a]: clip_range must be a number in [0, 10]
+28-batch-larger-than-n-steps.ini|:8: [variant a] on pendulum: batch_size=1024 exceeds n_steps=512
+29-batch-larger-than-n-steps-all.ini|:8: [variant a]: batch_size=128 exceeds n_steps=64
 EOF
 check "bad specs write nothing" "$([ ! -e "$tmp/bad" ]; echo $?)"
 
@@ -419,7 +421,7 @@ for cmd in table plot; do
     "$(test $? -eq 2 && test "$(wc -l <"$tmp/err")" -eq 1 && grep -q "^trbench: error: $tmp/empty/tiny/runs: no run of $tmp/tiny.ini found" "$tmp/err"; echo $?)"
 done
 check "table/plot with no runs write nothing" "$(test ! -e "$tmp/empty/tiny/table.md" && test ! -e "$tmp/empty/tiny/plots"; echo $?)"
-check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 27 ]; echo $?)"
+check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 29 ]; echo $?)"
 
 echo "cli_table: $n checks, $fails failed"
 [ "$fails" -eq 0 ]
