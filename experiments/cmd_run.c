@@ -76,6 +76,8 @@ static void run_help(FILE *f) {
         "trbench algos lists the algorithms and their parameters; --set overrides any.\n"
         "--quiet drops the live progress line; the closing line (status, return_last100,\n"
         "where) is always printed on stdout.\n"
+        "A run trains whole batches of n_steps: N is rounded up to the next multiple (the\n"
+        "steps done are in summary.ini); N below one batch trains one, with a warning.\n"
         "Tabular environments only:\n"
         "  --init-policy FILE  start from the policy FILE (policy file format, as trbench eval\n"
         "                      reads): logits theta(s,a) = log max(pi(a|s), 1e-30)\n"
@@ -288,6 +290,9 @@ int exp_cmd_run(int argc, char **argv) {
     env_model_free(em);
     return exp_fail("--save-policies: needs a tabular environment; %s is not one", a.env);
   }
+  if (a.steps < run->model.T) /* a run trains whole batches: say so, never silently */
+    fprintf(stderr, "trbench: warning: --steps %zu is less than one batch (n_steps = %zu): the "
+                    "run trains one whole batch, %zu steps\n", a.steps, run->model.T, run->model.T);
   exp_rundir rd;
   if ((st = exp_rundir_begin_force(&rd, a.out, a.force))) goto done;
   if (a.save_policies && (st = save_policy(&rd, run, 0))) goto abort;

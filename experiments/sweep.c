@@ -423,6 +423,22 @@ static tr_status sweep_clean_stale(const sweep_args *a, const sweep_state *w, si
   return st;
 }
 
+/* The runs whose steps are less than one batch (a --scale'd smoke sweep): each trains one
+ * whole batch of n_steps; said once here (and by each run in its log). */
+static void warn_short_runs(const exp_spec *s, const exp_run_ref *runs, size_t n_runs) {
+  size_t n_short = 0, example = 0, batch = 0;
+  for (size_t k = 0; k < n_runs; k++) {
+    alg_shared_params sh;
+    if (exp_variant_shared(&s->variants[runs[k].variant], s->envs[runs[k].env], &sh)) continue;
+    if (runs[k].steps < sh.n_steps && !n_short++) example = k, batch = sh.n_steps;
+  }
+  tr_error_clear();
+  if (n_short)
+    fprintf(stderr, "trbench: warning: %zu of %zu runs have fewer steps than one batch (%s: %zu "
+                    "steps, n_steps = %zu): each trains one whole batch\n", n_short, n_runs,
+            runs[example].id, runs[example].steps, batch);
+}
+
 /* Every run to do, N at a time (spawn / reap), logged to sweep.log; then the report. */
 static int sweep_execute(const sweep_args *a, sweep_state *w, size_t skipped) {
   char *logp = tr_path_join(w->root, "sweep.log");
@@ -522,6 +538,7 @@ int exp_cmd_sweep(int argc, char **argv) {
   if (!st) st = tr_mkdir_p(logs_root);
   if (!st) st = exp_sweep_record(s, &set);
   if (!st && a.resume) st = sweep_clean_stale(&a, &w, n_runs);
+  if (!st) warn_short_runs(s, runs, n_runs);
   if (st) rc = exp_fail_status(st);
   else if (a.jobs_file) rc = write_jobs_file(&a, &w, todo, n_todo, ""); /* lines, then stop */
   else rc = sweep_execute(&a, &w, skipped);

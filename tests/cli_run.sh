@@ -42,9 +42,15 @@ E="trbench: error:"
 B="--env cartpole --steps 100 --seed 1 --out $tmp/bad"
 
 # ---- unknown names, parameters and values ----------------------------------------------
-expect_error "$E --algo: unknown algorithm 'nope' (known: reinforce, a2c, npg, tnpg, trpo, ppo-clip, ppo-kl, ppo-adaptive-kl, ppo-noclip, cpi)" \
+# the lists the messages give are `trbench algos`' (never written out here: a new algorithm
+# or parameter must not break this test)
+algos=$("$T" algos | awk -F' — ' '/^[^ ].* — / { print $1 }' | paste -sd, - | sed 's/,/, /g')
+params() { "$T" algos | sed -n "/^$1 — /,/^\$/p" | awk 'NR > 1 && NF { print $1 }' | paste -sd, - | sed 's/,/, /g'; }
+check "trbench algos lists ppo-clip and trpo ($algos)" \
+  "$(echo ", $algos," | grep -q ', ppo-clip, ' && echo ", $algos," | grep -q ', trpo, '; echo $?)"
+expect_error "$E --algo: unknown algorithm 'nope' (known: $algos)" \
   --algo nope $B
-expect_error "$E --set bogus=1: ppo-clip has no parameter 'bogus' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, exact_every, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range_vf, grad_clip_scope, normalize_advantage_scope, clip_range)" \
+expect_error "$E --set bogus=1: ppo-clip has no parameter 'bogus' (its parameters: $(params ppo-clip))" \
   --algo ppo-clip $B --set bogus=1
 expect_error "$E --set clip_range=11: clip_range must be a number in [0, 10]" \
   --algo ppo-clip $B --set clip_range=11
@@ -65,7 +71,7 @@ expect_error "$E --set normalize_obs=maybe: normalize_obs must be true or false"
 expect_error "$E --set clip_range: expected key=value" \
   --algo ppo-clip $B --set clip_range
 # npg has no line search and no vine: its parameters are its own
-expect_error "$E --set sampling=vine: npg has no parameter 'sampling' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, exact_every, n_steps, gae_lambda, cg_iters, cg_damping, fvp_fraction, vf_learning_rate, vf_iters, vf_batch_size, max_grad_norm, step_size)" \
+expect_error "$E --set sampling=vine: npg has no parameter 'sampling' (its parameters: $(params npg))" \
   --algo npg $B --set sampling=vine
 # npg's fixed step must be positive; vine settings must fit in the trunk batch
 expect_error "$E run: step_size must be > 0 (the natural-gradient step eta)" \
@@ -118,6 +124,16 @@ n=$((n + 1))
 if [ -e "$tmp/bad" ] || ls "$tmp" | grep -q '\.tmp\.'; then
   fail "bad input left a run directory behind: $(ls "$tmp")"
 fi
+
+# ---- --steps below one batch: one whole batch, with a warning --------------------------------
+"$T" run --algo ppo-clip --env cartpole --steps 100 --seed 1 --set n_steps=256 --quiet \
+  --out "$tmp/short" >"$tmp/out" 2>"$tmp/err"
+check "--steps 100 < n_steps 256: exit 0" $?
+check "--steps 100 < n_steps 256: one warning line saying so" \
+  "$(test "$(wc -l <"$tmp/err")" -eq 1 &&
+     grep -qx 'trbench: warning: --steps 100 is less than one batch (n_steps = 256): the run trains one whole batch, 256 steps' "$tmp/err"; echo $?)"
+check "--steps 100 < n_steps 256: summary.ini says 256 steps" \
+  "$(grep -qx 'steps = 256' "$tmp/short/summary.ini"; echo $?)"
 
 # ---- the happy path: a complete run directory ----------------------------------------------
 # run_ok DIR args...: exit 0, nothing on stderr

@@ -377,16 +377,20 @@ expect_error "trbench: error: --scale: '0' is not a positive number" table "$tmp
 expect_error "trbench: error: table: unexpected argument 'extra'" table "$tmp/tiny.ini" extra
 expect_error "trbench: error: $tmp/none.ini: cannot open: No such file or directory" table "$tmp/none.ini"
 
-# malformed specs: FILE|MESSAGE after "trbench: error: $D/specs/FILE"
+# malformed specs: FILE|MESSAGE after "trbench: error: $D/specs/FILE"; $ALGOS and
+# $PPO_PARAMS stand for the lists `trbench algos` gives (never written out here)
+ALGOS=$("$T" algos | awk -F' — ' '/^[^ ].* — / { print $1 }' | paste -sd, - | sed 's/,/, /g')
+PPO_PARAMS=$("$T" algos | sed -n '/^ppo-clip — /,/^$/p' | awk 'NR > 1 && NF { print $1 }' | paste -sd, - | sed 's/,/, /g')
 while IFS='|' read -r f msg; do
+  msg=$(printf '%s' "$msg" | sed -e "s/\$ALGOS/$ALGOS/" -e "s/\$PPO_PARAMS/$PPO_PARAMS/")
   expect_error "trbench: error: $D/specs/$f$msg" sweep "$D/specs/$f" --results "$tmp/bad"
   expect_error "trbench: error: $D/specs/$f$msg" table "$D/specs/$f" --results "$tmp/bad"
 done <<'EOF'
 01-unknown-section.ini|:11: unknown section [results] (expected [experiment] or [variant NAME])
 02-unknown-experiment-key.ini|:4: [experiment]: unknown key 'seed' (known: name, environments, seeds, steps, score, normalization, scale_seeds, paper, description)
 03-unknown-environment.ini|:3: environments: unknown environment 'hoper' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, cliffwalking, mdp:PATH)
-04-unknown-algorithm.ini|:8: [variant a]: unknown algorithm 'ppo-clipped' (known: reinforce, a2c, npg, tnpg, trpo, ppo-clip, ppo-kl, ppo-adaptive-kl, ppo-noclip, cpi)
-05-unknown-parameter.ini|:9: [variant a]: ppo-clip has no parameter 'clip_epsilon' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, exact_every, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range_vf, grad_clip_scope, normalize_advantage_scope, clip_range)
+04-unknown-algorithm.ini|:8: [variant a]: unknown algorithm 'ppo-clipped' (known: $ALGOS)
+05-unknown-parameter.ini|:9: [variant a]: ppo-clip has no parameter 'clip_epsilon' (its parameters: $PPO_PARAMS)
 06-out-of-range.ini|:9: [variant a]: clip_range must be a number in [0, 10]
 07-bad-seeds.ini|:4: seeds: '1, two, 3' is neither a count nor a list of non-negative integers
 08-bad-steps.ini|:5: steps: '1e6' is not a positive integer
