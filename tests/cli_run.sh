@@ -52,6 +52,15 @@ expect_error "$E --algo: unknown algorithm 'nope' (known: $algos)" \
   --algo nope $B
 expect_error "$E --set bogus=1: ppo-clip has no parameter 'bogus' (its parameters: $(params ppo-clip))" \
   --algo ppo-clip $B --set bogus=1
+# CleanRL's and SB3's names that trbench spells otherwise: refused with the translation
+expect_error "$E --set num_steps=512: num_steps is CleanRL's steps per environment per rollout; trbench's n_steps counts all environments together: set n_steps = num_steps x n_envs (512 x 4 = 2048 with n_envs = 4 so far)" \
+  --algo ppo-clip $B --set n_envs=4 --set num_steps=512
+expect_error "$E --set num_minibatches=32: num_minibatches is CleanRL's minibatch count; trbench sets the minibatch size: batch_size = n_steps / num_minibatches (n_steps: all environments)" \
+  --algo ppo-clip $B --set num_minibatches=32
+expect_error "$E --set update_epochs=4: update_epochs is CleanRL's; trbench's is n_epochs" \
+  --algo ppo-clip $B --set update_epochs=4
+expect_error "$E --set clip_coef=0.2: clip_coef is CleanRL's; trbench's is clip_range" \
+  --algo ppo-clip $B --set clip_coef=0.2
 expect_error "$E --set clip_range=11: clip_range must be a number in [0, 10]" \
   --algo ppo-clip $B --set clip_range=11
 expect_error "$E --set gamma=1: gamma must be a number in [-1, 0.999999]" \
