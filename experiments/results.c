@@ -139,7 +139,7 @@ tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *
                          int need_random) {
   memset(t, 0, sizeof *t);
   tr_status st = exp_spec_read(&t->s, spec);
-  if (!st) st = exp_sweep_resolve(t->s, flags, &t->set);
+  if (!st) st = exp_sweep_resolve(t->s, flags, EXP_SWEEP_FIND, &t->set);
   if (st) return st;
   const char *results = t->set.results;
   t->results = results;

@@ -117,9 +117,12 @@ static void sweep_help(FILE *f) {
         "                 --jobs-file, write the commands of what remains (stale and missing;\n"
         "                 an empty file when nothing remains); --clean removes the stale\n"
         "                 temporaries (--resume does too)\n"
-        "The folder remembers its --results, --scale and --seeds (sweep.ini beside sweep.log,\n"
-        "and a look-up by spec under ~/.local/state/trbench): --resume, --status, table, plot\n"
-        "and compare use them; a different --scale or --seeds on the same folder is an error.\n"
+        "A new sweep goes to --results (default results), at --scale and --seeds as given\n"
+        "(default 1 and all the spec's seeds), and says where.  The folder remembers them\n"
+        "(sweep.ini beside sweep.log), and a look-up by spec under ~/.local/state/trbench\n"
+        "remembers the spec's last sweep: --resume, --status, table, plot and compare use them\n"
+        "when not given, and say so; a different --scale or --seeds on the same folder is an\n"
+        "error (one folder holds one sweep: a new one elsewhere needs another --results).\n"
         "A complete run directory is only ever replaced by a complete one (without --resume\n"
         "the runs are redone, each swapped in when finished); anything else in its place is\n"
         "left alone and that run recorded as failed.\n"
@@ -262,6 +265,8 @@ typedef struct {
   const size_t *todo;      /* (n_todo) indices into runs */
   size_t n_todo, jobs;
   const char *self, *root;
+  double scale; /* the settings in force (for the messages) */
+  size_t seeds;
   FILE *log;
   slot *slots;             /* (jobs); pid 0: free */
   size_t next, running, done_n, failed;
@@ -373,8 +378,11 @@ static int write_jobs_file(const sweep_args *a, const sweep_state *w, const size
     run_cmd_free(&cmd);
   }
   if ((st = tr_atomic_commit(&af))) return exp_fail_status(st);
-  printf("wrote %zu run command%s%s to %s (run them with: parallel --jobs N < %s)\n", n,
-         n == 1 ? "" : "s", what, a->jobs_file, a->jobs_file);
+  char seeds[32];
+  exp_sweep_seeds_text(seeds, sizeof seeds, w->seeds);
+  printf("wrote %zu run command%s%s to %s (runs into %s at --scale %.17g --seeds %s; run them "
+         "with: parallel --jobs N < %s)\n", n, n == 1 ? "" : "s", what, a->jobs_file, w->root,
+         w->scale, seeds, a->jobs_file);
   return EXP_EXIT_OK;
 }
 
@@ -459,8 +467,11 @@ static int sweep_execute(const sweep_args *a, sweep_state *w, size_t skipped) {
   w->t0 = tr_clock_seconds();
   for (size_t i = 0; i < w->n_todo; i++) w->steps_total += (double)w->runs[w->todo[i]].steps;
   int live = isatty(2);
-  fprintf(stderr, "trbench sweep %s: %zu runs (%zu complete, skipped), -j %zu\n", w->s->name,
-          w->n_todo, skipped, a->jobs);
+  char seeds[32];
+  exp_sweep_seeds_text(seeds, sizeof seeds, w->seeds);
+  fprintf(stderr, "trbench sweep %s: %zu runs (%zu complete, skipped), -j %zu, --scale %.17g "
+                  "--seeds %s, into %s\n", w->s->name, w->n_todo, skipped, a->jobs, w->scale,
+          seeds, w->root);
   while ((w->next < w->n_todo || w->running) && !stop_requested) {
     sweep_spawn(w);
     if (live)
@@ -488,10 +499,13 @@ int exp_cmd_sweep(int argc, char **argv) {
   tr_status st = exp_spec_read(&s, a.spec);
   if (st) return exp_fail_status(st);
   exp_sweep_settings set;
-  if ((st = exp_sweep_resolve(s, &a.flags, &set))) {
+  /* a new sweep goes where --results says; --resume and --status find the spec's sweep */
+  exp_sweep_mode mode = a.resume || a.status ? EXP_SWEEP_FIND : EXP_SWEEP_NEW;
+  if ((st = exp_sweep_resolve(s, &a.flags, mode, &set))) {
     exp_spec_free(s);
     return exp_fail_status(st);
   }
+  exp_sweep_note(stderr, "sweep", s, &set); /* what --resume/--status took from memory */
   exp_run_ref *runs = NULL;
   size_t n_runs = 0;
   if ((st = exp_spec_runs(s, set.scale, set.seeds, &runs, &n_runs))) {
@@ -528,8 +542,9 @@ int exp_cmd_sweep(int argc, char **argv) {
   char *logs_root = root ? tr_path_join(root, "logs") : NULL;
   if (oom || !root || !runs_root || !logs_root)
     st = tr_error(TR_ENOMEM, "out of memory: %zu runs", n_runs);
-  sweep_state w = {s,    runs, dirs, todo, n_todo, a.jobs, self, root, NULL,
-                   NULL, 0,    0,    0,    0,      0,      0,    0};
+  sweep_state w = {.s = s, .runs = runs, .dirs = dirs, .todo = todo, .n_todo = n_todo,
+                   .jobs = a.jobs, .self = self, .root = root, .scale = set.scale,
+                   .seeds = set.seeds};
   if (!st && a.status) {
     rc = sweep_status(&a, &w, n_runs, &set); /* reads only */
     goto done;

@@ -616,6 +616,7 @@ int exp_cmd_table(int argc, char **argv) {
   }
   exp_table t;
   tr_status st = exp_table_load(&t, a.spec, &a.flags, 1);
+  if (!st) exp_sweep_note(stderr, "table", t.s, &t.set); /* what came from memory */
   if (!st && !t.found) st = exp_table_no_runs(&t);
   if (!st) st = tr_mkdir_p(t.dir);
   exp_provenance pv;
