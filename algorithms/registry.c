@@ -76,6 +76,44 @@ static void range_text(const alg_param *p, char *buf, size_t len) {
   }
 }
 
+/* CleanRL's and Stable-Baselines3's names that trbench spells otherwise, or whose meaning
+ * differs: refused with the translation (a published configuration replays with --set, but
+ * each trbench parameter keeps one name and one meaning, and a translated value would
+ * depend on the order of the --set: num_steps x n_envs needs n_envs).  SB3's own n_steps is
+ * per environment too; it cannot be told apart from trbench's by its name: README says so. */
+static const struct {
+  const char *name, *says;
+} foreign[] = {
+    {"num_steps", "CleanRL's steps per environment per rollout; trbench's n_steps counts all "
+                  "environments together: set n_steps = num_steps x n_envs"},
+    {"num_envs", "CleanRL's; trbench's is n_envs"},
+    {"update_epochs", "CleanRL's; trbench's is n_epochs"},
+    {"num_minibatches", "CleanRL's minibatch count; trbench sets the minibatch size: "
+                        "batch_size = n_steps / num_minibatches (n_steps: all environments)"},
+    {"minibatch_size", "CleanRL's minibatch size; trbench's is batch_size"},
+    {"clip_coef", "CleanRL's; trbench's is clip_range"},
+    {"norm_adv", "CleanRL's; trbench's is normalize_advantage"},
+    {"clip_vloss", "CleanRL's switch (it clips the value at clip_coef); trbench's is "
+                   "clip_range_vf = the clip value (0: none)"},
+    {"total_timesteps", "the run's budget: --steps N (steps in a spec)"},
+};
+
+static tr_status foreign_name(const alg_config *c, const char *assignment, const char *key,
+                              const char *val) {
+  for (size_t i = 0; i < sizeof foreign / sizeof *foreign; i++) {
+    if (strcmp(key, foreign[i].name)) continue;
+    double envs = 1, steps;
+    size_t k;
+    if (find_param(c->cls, "n_envs", &k)) envs = c->values[k];
+    if (!strcmp(key, "num_steps") && !tr_parse_real(key, val, 1, 1e15, &steps))
+      return tr_error(TR_EINVAL, "--set %s: %s is %s (%.17g x %.17g = %.17g with n_envs = %.17g "
+                      "so far)", assignment, key, foreign[i].says, steps, envs, steps * envs, envs);
+    tr_error_clear();
+    return tr_error(TR_EINVAL, "--set %s: %s is %s", assignment, key, foreign[i].says);
+  }
+  return TR_OK;
+}
+
 tr_status alg_config_set(alg_config *c, const char *assignment) {
   const char *eq = strchr(assignment, '=');
   if (!eq || eq == assignment)
@@ -89,6 +127,8 @@ tr_status alg_config_set(alg_config *c, const char *assignment) {
   size_t idx;
   const alg_param *p = find_param(c->cls, key, &idx);
   if (!p) {
+    tr_status st = foreign_name(c, assignment, key, val);
+    if (st) return st;
     char known[2048] = "";
     for (size_t i = 0; i < c->cls->n_params; i++) {
       strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
@@ -195,8 +235,12 @@ void alg_param_format(const alg_param *p, double v, char *buf, size_t len) {
     buf[n] = '\0';
   } else if (p->type == ALG_BOOL) {
     snprintf(buf, len, "%s", v != 0 ? "true" : "false");
-  } else {
-    snprintf(buf, len, "%.17g", v);
+  } else { /* the shortest of %.15g, %.16g, %.17g that reads back as v: 0.0007, not
+            * 0.00069999999999999999 (every one of them round-trips, as %.17g does) */
+    for (int digits = 15; digits <= 17; digits++) {
+      snprintf(buf, len, "%.*g", digits, v);
+      if (strtod(buf, NULL) == v) break;
+    }
   }
 }
 

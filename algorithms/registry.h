@@ -113,7 +113,8 @@ tr_status alg_config_resolve(const alg_config *c, void *params);
 void alg_config_shared(const alg_config *c, alg_shared_params *shared);
 /* NULL, or the sentence on shared parameters that cannot run together. */
 const char *alg_shared_check(const alg_shared_params *p);
-/* Writes "name = value" lines (%.17g; choices by name, booleans true/false). */
+/* Writes "name = value" lines (numbers in the shortest of %.15g/%.16g/%.17g that reads back
+ * as the same double; choices by name, booleans true/false). */
 void alg_config_write(const alg_config *c, FILE *f);
 /* Value as text for one parameter. */
 void alg_param_format(const alg_param *p, double v, char *buf, size_t len);

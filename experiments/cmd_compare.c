@@ -222,6 +222,7 @@ int exp_cmd_compare(int argc, char **argv) {
   exp_table t;
   comparison c = {0};
   tr_status st = exp_table_load(&t, a.ta.spec, &a.ta.flags, 0);
+  if (!st) exp_sweep_note(stderr, "compare", t.s, &t.set); /* what came from memory */
   size_t ia = 0, ib = 0;
   if (!st && !t.found) st = exp_table_no_runs(&t);
   if (st) {

@@ -80,6 +80,8 @@ static void run_help(FILE *f) {
         "trbench algos lists the algorithms and their parameters; --set overrides any.\n"
         "--quiet drops the live progress line; the closing line (status, return_last100,\n"
         "where) is always printed on stdout.\n"
+        "A run trains whole batches of n_steps: N is rounded up to the next multiple (the\n"
+        "steps done are in summary.ini); N below one batch trains one, with a warning.\n"
         "Checkpoints (checkpoint.bin: the whole training state; README \"After training\"):\n"
         "  every run writes its final one; --checkpoint-every N also one every N iterations\n"
         "  while it trains (the latest is kept, in DIR.tmp.<pid>/)\n"
@@ -389,6 +391,9 @@ int exp_cmd_run(int argc, char **argv) {
     env_model_free(em);
     return exp_fail("--save-policies: needs a tabular environment; %s is not one", a.env);
   }
+  if (a.steps < run->model.T) /* a run trains whole batches: say so, never silently */
+    fprintf(stderr, "trbench: warning: --steps %zu is less than one batch (n_steps = %zu): the "
+                    "run trains one whole batch, %zu steps\n", a.steps, run->model.T, run->model.T);
   exp_rundir rd;
   last100 l = {0};
   size_t episodes = 0;
@@ -483,8 +488,14 @@ done:
 }
 
 int exp_cmd_algos(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "--help"))
-    return exp_fail("algos: unexpected argument '%s'", argv[1]);
+  if (argc > 1 && !strcmp(argv[1], "--help")) {
+    fputs("usage: trbench algos\n\n"
+          "Lists every algorithm with its parameters: name, default, doc and allowed range\n"
+          "(defaults in the shortest form that reads back as the same double).  A parameter is\n"
+          "set with `trbench run --set key=value`, or `key = value` in a spec's [variant].\n", stdout);
+    return EXP_EXIT_OK;
+  }
+  if (argc > 1) return exp_fail("algos: unexpected argument '%s'", argv[1]);
   printf("Algorithms (trbench run --algo NAME; --set key=value overrides a parameter):\n\n");
   alg_list(stdout);
   return EXP_EXIT_OK;

@@ -44,7 +44,7 @@ static void usage(FILE *f) {
   fprintf(f, "usage: trbench COMMAND [OPTIONS]   (trbench COMMAND --help for its options)\n\n"
              "commands:\n");
   for (size_t i = 0; i < n_commands; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].doc);
-  fprintf(f, "  %-8s %s\n", "help", "this text");
+  fprintf(f, "  %-8s %s\n", "help", "this text; help COMMAND: that command's options");
   fprintf(f, "\noptions of every command:\n"
              "  --max-memory SIZE  refuse any input that needs more than SIZE bytes (K, M, G, T\n"
              "                     suffixes; default: the machine's physical memory)\n"
@@ -104,6 +104,15 @@ int main(int argc, char **argv) {
   }
   const char *cmd = argv[1];
   if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+    if (argc > 3) return exp_fail("help: unexpected argument '%s'", argv[3]);
+    if (argc == 3 && strcmp(argv[2], "help")) { /* `trbench help run` is `trbench run --help` */
+      for (size_t i = 0; i < n_commands; i++)
+        if (!strcmp(argv[2], commands[i].name)) {
+          char *sub[] = {argv[2], "--help", NULL};
+          return commands[i].run(2, sub);
+        }
+      return exp_fail("help: unknown command '%s' (trbench help lists them)", argv[2]);
+    }
     usage(stdout);
     return EXP_EXIT_OK;
   }

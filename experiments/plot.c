@@ -422,6 +422,7 @@ int exp_cmd_plot(int argc, char **argv) {
   }
   exp_table t;
   tr_status st = exp_table_load(&t, a.spec, &a.flags, 1);
+  if (!st) exp_sweep_note(stderr, "plot", t.s, &t.set); /* what came from memory */
   if (!st && !t.found) st = exp_table_no_runs(&t);
   char *pdir = NULL;
   if (!st && !(pdir = tr_path_join(t.dir, "plots"))) st = tr_error(TR_ENOMEM, "out of memory");

@@ -17,7 +17,7 @@
  *              each to termination or the time limit, streams from seed 1 — exactly
  *              `trbench rollout --env E --episodes 100 --seed 1` (uniform over the discrete
  *              actions, or uniform in the action box); when every variant sets the same
- *              time_limit, episodes use it; for score = exact_J on a tabular environment,
+ *              time_limit on e (time_limit@ENV included), episodes use it; for score = exact_J on a tabular environment,
  *              the exact J = μᵀV of the uniform policy instead;
  *   best_e   = the largest cell mean x̄ on e among the rows of this sweep.
  * A row's score is the mean of x̃ over all its runs found (the paper's 21 = 7 tasks × 3
@@ -53,6 +53,7 @@ void exp_table_free(exp_table *t) {
   free(t->dir), free(t->runs), free(t->score), free(t->state);
   free(t->mean), free(t->se), free(t->n);
   free(t->random), free(t->best), free(t->best_v);
+  free(t->time_limit), free(t->time_limit_agree);
   free(t->row_score), free(t->row_n), free(t->row_found);
   free(t->agg);
   exp_spec_free(t->s);
@@ -108,14 +109,15 @@ static tr_status random_score(const char *name, const char *score_key, size_t ti
 }
 
 
-/* The episode time limit the variants train with: the common value of their time_limit
- * parameter (0: the environment's own); *agree = 0 when they differ (then 0). */
-static size_t spec_time_limit(const exp_spec *s, int *agree) {
+/* The episode time limit the variants train with on environment env: the common value of
+ * their time_limit parameter there (time_limit@ENV counts; 0: the environment's own);
+ * *agree = 0 when they differ (then 0). */
+static size_t spec_time_limit(const exp_spec *s, const char *env, int *agree) {
   size_t common = 0;
   *agree = 1;
   for (size_t v = 0; v < s->n_variants; v++) {
     alg_shared_params sh; /* the spec was validated: its settings apply */
-    size_t tl = exp_variant_shared(&s->variants[v], &sh) ? 0 : sh.time_limit;
+    size_t tl = exp_variant_shared(&s->variants[v], env, &sh) ? 0 : sh.time_limit;
     if (v == 0) common = tl;
     else if (tl != common) *agree = 0;
   }
@@ -137,7 +139,7 @@ tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *
                          int need_random) {
   memset(t, 0, sizeof *t);
   tr_status st = exp_spec_read(&t->s, spec);
-  if (!st) st = exp_sweep_resolve(t->s, flags, &t->set);
+  if (!st) st = exp_sweep_resolve(t->s, flags, EXP_SWEEP_FIND, &t->set);
   if (st) return st;
   const char *results = t->set.results;
   t->results = results;
@@ -216,11 +218,16 @@ tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *
       }
   }
   if (!s->normalize) return TR_OK;
-  t->time_limit = spec_time_limit(s, &t->time_limit_agree);
+  t->time_limit = calloc(E, sizeof *t->time_limit);
+  t->time_limit_agree = calloc(E, sizeof *t->time_limit_agree);
+  if (!t->time_limit || !t->time_limit_agree) return tr_error(TR_ENOMEM, "out of memory");
+  for (size_t e = 0; e < E; e++)
+    t->time_limit[e] = spec_time_limit(s, s->envs[e], &t->time_limit_agree[e]);
   if (need_random)
     for (size_t e = 0; e < E; e++) {
       char how[160];
-      if ((st = random_score(s->envs[e], s->score, t->time_limit, &t->random[e], how, sizeof how))) {
+      if ((st = random_score(s->envs[e], s->score, t->time_limit[e], &t->random[e], how,
+                             sizeof how))) {
         tr_error_prefix("random policy");
         return st;
       }

@@ -42,8 +42,8 @@ typedef struct {
   double rho, rho_lo, rho_hi; /* ρ with the paper and its bootstrap interval */
   size_t rho_n;
   exp_row_agg *agg;           /* (V) the rows' aggregates (normalized specs; aggregates.h) */
-  size_t time_limit;    /* of the random policy's episodes (0: each environment's own) */
-  int time_limit_agree; /* whether all variants train with the same time limit */
+  size_t *time_limit;    /* (E) of the random policy's episodes (0: the environment's own) */
+  int *time_limit_agree; /* (E) whether all variants train with the same time limit there */
   double steps_min, steps_max; /* environment steps of the runs found (summary.ini) */
   /* counts over all runs */
   size_t found, absent, unusable, diverged, failed;

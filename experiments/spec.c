@@ -33,8 +33,22 @@ typedef struct {
 
 static int fail(parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* An inline comment: from a ';' or '#' that follows white space to the end of the line, as
+ * inih (and Python's configparser with inline_comment_prefixes) reads ';' — so
+ * `clip_range = 0.2   # the paper's` is 0.2.  Lines that are comments whole are inih's. */
+static void strip_inline_comment(char *line) {
+  const char *first = line + strspn(line, " \t");
+  if (*first == ';' || *first == '#') return;
+  for (char *p = line + 1; *p; p++)
+    if ((*p == '#' || *p == ';') && (p[-1] == ' ' || p[-1] == '\t')) {
+      p[0] = '\n';
+      p[1] = '\0';
+      return;
+    }
+}
+
 /* Lines are counted where they begin; a line longer than inih's buffer is an error on its
- * own line (inih would read it as several). */
+ * own line (inih would read it as several).  Inline comments are removed here. */
 static char *reader(char *str, int num, void *stream) {
   parse_ctx *c = stream;
   if (c->err[0]) return NULL;
@@ -49,6 +63,7 @@ static char *reader(char *str, int num, void *stream) {
       return NULL;
     }
   }
+  strip_inline_comment(r);
   return r;
 }
 
@@ -429,6 +444,35 @@ static tr_status check_run_ids(const exp_spec *s, int env_line) {
   return TR_OK;
 }
 
+/* Each variant's settings as a whole, on each environment (KEY@ENV included): the checks a
+ * run makes at its start (alg_config_resolve: batch_size <= n_steps, n_steps a multiple of
+ * n_envs, ...), so that a spec whose runs would all fail is refused before any starts. */
+static tr_status check_variants(const exp_spec *s) {
+  for (size_t i = 0; i < s->n_variants; i++) {
+    const exp_variant *v = &s->variants[i];
+    int per_env = 0;
+    for (size_t j = 0; j < v->n_sets; j++) per_env |= v->set_env && v->set_env[j];
+    for (size_t e = 0; e < (per_env ? s->n_envs : 1); e++) {
+      alg_config cfg;
+      tr_status st = exp_variant_config(v, per_env ? s->envs[e] : NULL, &cfg);
+      if (st) return st;
+      void *params = calloc(1, cfg.cls->params_size);
+      if (!params) st = tr_error(TR_ENOMEM, "out of memory");
+      else st = alg_config_resolve(&cfg, params);
+      free(params);
+      alg_config_clear(&cfg);
+      if (st == TR_EINVAL) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", tr_error_msg());
+        return tr_error(TR_EINVAL, "%s:%d: [variant %s]%s%s: %s", s->path, v->line, v->name,
+                        per_env ? " on " : "", per_env ? s->envs[e] : "", why);
+      }
+      if (st) return st;
+    }
+  }
+  return TR_OK;
+}
+
 /* A relative spec path that does not exist here is looked up among the installed specs,
  * TR_DATADIR/experiments/<file name> (so `trbench sweep experiments/ppo_table1.ini` works
  * from any directory once trbench is installed).  *used is the path opened. */
@@ -472,6 +516,7 @@ tr_status exp_spec_read(exp_spec **out, const char *path) {
       st = tr_error(TR_EINVAL, "%s:%d: [variant %s] has no algo", path, s->variants[i].line,
                     s->variants[i].name);
   if (!st) st = check_run_ids(s, c.env_line);
+  if (!st) st = check_variants(s);
   if (st) {
     exp_spec_free(s);
     return st;

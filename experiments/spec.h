@@ -24,7 +24,12 @@
  *   group = npg                       ; rows of one group: the table adds, per environment,
  *                                     ; the group's best row (a sweep's "best per task")
  *
- * Every defect is reported as "file:line: what" (TR_EINVAL). */
+ * Comments: a line that starts with ';' or '#', and the rest of a line from a ';' or '#'
+ * that follows white space (`clip_range = 0.2   # the paper's`).
+ *
+ * Every defect is reported as "file:line: what" (TR_EINVAL), including settings that could
+ * not run together (batch_size > n_steps: the check a run makes at its start, made for every
+ * variant on every environment before any run starts). */
 #ifndef EXP_SPEC_H
 #define EXP_SPEC_H
 
@@ -81,9 +86,12 @@ int exp_variant_set_applies(const exp_variant *v, size_t i, const char *env);
  * v->sets; returns how many. */
 size_t exp_variant_sets(const exp_variant *v, const char *env, const char **out);
 
-/* The shared parameters a variant's runs train with (its algorithm's defaults with the
- * variant's settings): the struct the run reads (algorithms/registry.h). */
-tr_status exp_variant_shared(const exp_variant *v, alg_shared_params *out);
+/* The configuration a variant's runs on environment env train with: its algorithm's defaults
+ * with the variant's settings that apply on env (env NULL: those for every environment), in
+ * exp_variant_sets' order.  *cfg is new (alg_config_clear) on success. */
+tr_status exp_variant_config(const exp_variant *v, const char *env, alg_config *cfg);
+/* The shared parameters of that configuration: the struct the run reads (registry.h). */
+tr_status exp_variant_shared(const exp_variant *v, const char *env, alg_shared_params *out);
 
 /* One run of a sweep. */
 typedef struct {

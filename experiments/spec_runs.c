@@ -83,14 +83,24 @@ size_t exp_variant_sets(const exp_variant *v, const char *env, const char **out)
   return n;
 }
 
-tr_status exp_variant_shared(const exp_variant *v, alg_shared_params *out) {
+tr_status exp_variant_config(const exp_variant *v, const char *env, alg_config *cfg) {
   const alg_class *cls = alg_find(v->algo);
-  alg_config cfg;
   if (!cls) return TR_EINVAL;
-  tr_status st = alg_config_init(&cfg, cls);
-  for (size_t i = 0; !st && i < v->n_sets; i++)
-    if (exp_variant_set_applies(v, i, NULL)) st = alg_config_set(&cfg, v->sets[i]);
-  if (!st) alg_config_shared(&cfg, out);
-  alg_config_clear(&cfg);
+  tr_status st = alg_config_init(cfg, cls);
+  for (int pass = 0; !st && pass < 2; pass++) /* exp_variant_sets' order */
+    for (size_t i = 0; !st && i < v->n_sets; i++) {
+      int own = v->set_env && v->set_env[i];
+      if (own == pass && exp_variant_set_applies(v, i, env)) st = alg_config_set(cfg, v->sets[i]);
+    }
+  if (st) alg_config_clear(cfg);
   return st;
+}
+
+tr_status exp_variant_shared(const exp_variant *v, const char *env, alg_shared_params *out) {
+  alg_config cfg;
+  tr_status st = exp_variant_config(v, env, &cfg);
+  if (st) return st;
+  alg_config_shared(&cfg, out);
+  alg_config_clear(&cfg);
+  return TR_OK;
 }

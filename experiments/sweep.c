@@ -44,17 +44,33 @@ static int run_complete(const char *dir) {
   return stat(p, &sb) == 0;
 }
 
-/* The argument vector of `trbench run` for one run (strings owned by the caller's arena). */
+/* The argument vector of `trbench run` for one run: argv (argc + 1 entries, NULL-ended) is
+ * new, its strings point into the spec, the caller and the struct; as many `--set` as the
+ * variant has settings on the environment (no limit). */
 typedef struct {
-  char *argv[300];
+  char **argv;
+  const char **sets; /* (n_sets of the variant) */
   int argc;
   char steps[32], seed[32];
 } run_cmd;
 
-static void build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp_run_ref *r,
-                      const char *dir) {
+static void run_cmd_free(run_cmd *c) {
+  free(c->argv);
+  free(c->sets);
+  c->argv = NULL;
+  c->sets = NULL;
+}
+
+static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp_run_ref *r,
+                           const char *dir) {
   const exp_variant *v = &s->variants[r->variant];
   c->argc = 0;
+  c->sets = malloc((v->n_sets ? v->n_sets : 1) * sizeof *c->sets);
+  c->argv = malloc((16 + 2 * v->n_sets) * sizeof *c->argv);
+  if (!c->sets || !c->argv) {
+    run_cmd_free(c);
+    return tr_error(TR_ENOMEM, "out of memory: the command of run %s", r->id);
+  }
   snprintf(c->steps, sizeof c->steps, "%zu", r->steps);
   snprintf(c->seed, sizeof c->seed, "%llu", (unsigned long long)r->seed);
   char **a = c->argv;
@@ -68,16 +84,16 @@ static void build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp
   a[c->argc++] = c->steps;
   a[c->argc++] = "--seed";
   a[c->argc++] = c->seed;
-  const char *sets[140];
-  size_t n = v->n_sets < 140 ? exp_variant_sets(v, s->envs[r->env], sets) : 0;
-  for (size_t i = 0; i < n && c->argc < 290; i++) {
+  size_t n = exp_variant_sets(v, s->envs[r->env], c->sets);
+  for (size_t i = 0; i < n; i++) {
     a[c->argc++] = "--set";
-    a[c->argc++] = (char *)sets[i];
+    a[c->argc++] = (char *)c->sets[i];
   }
   a[c->argc++] = "--out";
   a[c->argc++] = (char *)dir;
   a[c->argc++] = "--quiet";
   a[c->argc] = NULL;
+  return TR_OK;
 }
 
 static void sweep_help(FILE *f) {
@@ -95,15 +111,19 @@ static void sweep_help(FILE *f) {
         "                 scale_seeds = true): quick smoke versions\n"
         "  --seeds N      only the spec's first N seeds\n"
         "  --jobs-file F  write one `trbench run ...` line per run to F instead of running\n"
-        "                 (for GNU parallel --sshloginfile, or experiments/slurm/array.sbatch)\n"
+        "                 (for GNU parallel --sshloginfile, or the Slurm array script\n"
+        "                 " TR_DATADIR "/slurm/array.sbatch)\n"
         "  --status       count the runs complete, running (a live process), stale (a\n"
         "                 temporary directory whose process is gone) and missing; with\n"
         "                 --jobs-file, write the commands of what remains (stale and missing;\n"
         "                 an empty file when nothing remains); --clean removes the stale\n"
         "                 temporaries (--resume does too)\n"
-        "The folder remembers its --results, --scale and --seeds (sweep.ini beside sweep.log,\n"
-        "and a look-up by spec under ~/.local/state/trbench): --resume, --status, table, plot\n"
-        "and compare use them; a different --scale or --seeds on the same folder is an error.\n"
+        "A new sweep goes to --results (default results), at --scale and --seeds as given\n"
+        "(default 1 and all the spec's seeds), and says where.  The folder remembers them\n"
+        "(sweep.ini beside sweep.log), and a look-up by spec under ~/.local/state/trbench\n"
+        "remembers the spec's last sweep: --resume, --status, table, plot and compare use them\n"
+        "when not given, and say so; a different --scale or --seeds on the same folder is an\n"
+        "error (one folder holds one sweep: a new one elsewhere needs another --results).\n"
         "A complete run directory is only ever replaced by a complete one (without --resume\n"
         "the runs are redone, each swapped in when finished); anything else in its place is\n"
         "left alone and that run recorded as failed.\n"
@@ -246,6 +266,8 @@ typedef struct {
   const size_t *todo;      /* (n_todo) indices into runs */
   size_t n_todo, jobs;
   const char *self, *root;
+  double scale; /* the settings in force (for the messages) */
+  size_t seeds;
   FILE *log;
   slot *slots;             /* (jobs); pid 0: free */
   size_t next, running, done_n, failed;
@@ -255,7 +277,10 @@ typedef struct {
 /* The child: `trbench run ...` for run k, its messages into logs/<run-id>.log. */
 static void exec_run(const sweep_state *w, size_t k) {
   run_cmd cmd;
-  build_cmd(&cmd, w->self, w->s, &w->runs[k], w->dirs[k]);
+  if (build_cmd(&cmd, w->self, w->s, &w->runs[k], w->dirs[k])) {
+    fprintf(stderr, "trbench sweep: %s\n", tr_error_msg());
+    _exit(127);
+  }
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() == 1) _exit(127);
   setenv("OPENBLAS_NUM_THREADS", "1", 1);
@@ -339,7 +364,10 @@ static int write_jobs_file(const sweep_args *a, const sweep_state *w, const size
   if (st) return exp_fail_status(st);
   for (size_t i = 0; i < n; i++) {
     run_cmd cmd;
-    build_cmd(&cmd, w->self, w->s, &w->runs[idx[i]], w->dirs[idx[i]]);
+    if ((st = build_cmd(&cmd, w->self, w->s, &w->runs[idx[i]], w->dirs[idx[i]]))) {
+      tr_atomic_abort(&af);
+      return exp_fail_status(st);
+    }
     fputs("cd ", af.f);
     tr_shell_quote(af.f, cwd);
     fputs(" && OPENBLAS_NUM_THREADS=1", af.f);
@@ -348,10 +376,14 @@ static int write_jobs_file(const sweep_args *a, const sweep_state *w, const size
       tr_shell_quote(af.f, cmd.argv[j]);
     }
     fputc('\n', af.f);
+    run_cmd_free(&cmd);
   }
   if ((st = tr_atomic_commit(&af))) return exp_fail_status(st);
-  printf("wrote %zu run command%s%s to %s (run them with: parallel --jobs N < %s)\n", n,
-         n == 1 ? "" : "s", what, a->jobs_file, a->jobs_file);
+  char seeds[32];
+  exp_sweep_seeds_text(seeds, sizeof seeds, w->seeds);
+  printf("wrote %zu run command%s%s to %s (runs into %s at --scale %.17g --seeds %s; run them "
+         "with: parallel --jobs N < %s)\n", n, n == 1 ? "" : "s", what, a->jobs_file, w->root,
+         w->scale, seeds, a->jobs_file);
   return EXP_EXIT_OK;
 }
 
@@ -400,6 +432,22 @@ static tr_status sweep_clean_stale(const sweep_args *a, const sweep_state *w, si
   return st;
 }
 
+/* The runs whose steps are less than one batch (a --scale'd smoke sweep): each trains one
+ * whole batch of n_steps; said once here (and by each run in its log). */
+static void warn_short_runs(const exp_spec *s, const exp_run_ref *runs, size_t n_runs) {
+  size_t n_short = 0, example = 0, batch = 0;
+  for (size_t k = 0; k < n_runs; k++) {
+    alg_shared_params sh;
+    if (exp_variant_shared(&s->variants[runs[k].variant], s->envs[runs[k].env], &sh)) continue;
+    if (runs[k].steps < sh.n_steps && !n_short++) example = k, batch = sh.n_steps;
+  }
+  tr_error_clear();
+  if (n_short)
+    fprintf(stderr, "trbench: warning: %zu of %zu runs have fewer steps than one batch (%s: %zu "
+                    "steps, n_steps = %zu): each trains one whole batch\n", n_short, n_runs,
+            runs[example].id, runs[example].steps, batch);
+}
+
 /* Every run to do, N at a time (spawn / reap), logged to sweep.log; then the report. */
 static int sweep_execute(const sweep_args *a, sweep_state *w, size_t skipped) {
   char *logp = tr_path_join(w->root, "sweep.log");
@@ -420,8 +468,11 @@ static int sweep_execute(const sweep_args *a, sweep_state *w, size_t skipped) {
   w->t0 = tr_clock_seconds();
   for (size_t i = 0; i < w->n_todo; i++) w->steps_total += (double)w->runs[w->todo[i]].steps;
   int live = isatty(2);
-  fprintf(stderr, "trbench sweep %s: %zu runs (%zu complete, skipped), -j %zu\n", w->s->name,
-          w->n_todo, skipped, a->jobs);
+  char seeds[32];
+  exp_sweep_seeds_text(seeds, sizeof seeds, w->seeds);
+  fprintf(stderr, "trbench sweep %s: %zu runs (%zu complete, skipped), -j %zu, --scale %.17g "
+                  "--seeds %s, into %s\n", w->s->name, w->n_todo, skipped, a->jobs, w->scale,
+          seeds, w->root);
   while ((w->next < w->n_todo || w->running) && !stop_requested) {
     sweep_spawn(w);
     if (live)
@@ -449,10 +500,13 @@ int exp_cmd_sweep(int argc, char **argv) {
   tr_status st = exp_spec_read(&s, a.spec);
   if (st) return exp_fail_status(st);
   exp_sweep_settings set;
-  if ((st = exp_sweep_resolve(s, &a.flags, &set))) {
+  /* a new sweep goes where --results says; --resume and --status find the spec's sweep */
+  exp_sweep_mode mode = a.resume || a.status ? EXP_SWEEP_FIND : EXP_SWEEP_NEW;
+  if ((st = exp_sweep_resolve(s, &a.flags, mode, &set))) {
     exp_spec_free(s);
     return exp_fail_status(st);
   }
+  exp_sweep_note(stderr, "sweep", s, &set); /* what --resume/--status took from memory */
   exp_run_ref *runs = NULL;
   size_t n_runs = 0;
   if ((st = exp_spec_runs(s, set.scale, set.seeds, &runs, &n_runs))) {
@@ -489,8 +543,9 @@ int exp_cmd_sweep(int argc, char **argv) {
   char *logs_root = root ? tr_path_join(root, "logs") : NULL;
   if (oom || !root || !runs_root || !logs_root)
     st = tr_error(TR_ENOMEM, "out of memory: %zu runs", n_runs);
-  sweep_state w = {s,    runs, dirs, todo, n_todo, a.jobs, self, root, NULL,
-                   NULL, 0,    0,    0,    0,      0,      0,    0};
+  sweep_state w = {.s = s, .runs = runs, .dirs = dirs, .todo = todo, .n_todo = n_todo,
+                   .jobs = a.jobs, .self = self, .root = root, .scale = set.scale,
+                   .seeds = set.seeds};
   if (!st && a.status) {
     rc = sweep_status(&a, &w, n_runs, &set); /* reads only */
     goto done;
@@ -499,6 +554,7 @@ int exp_cmd_sweep(int argc, char **argv) {
   if (!st) st = tr_mkdir_p(logs_root);
   if (!st) st = exp_sweep_record(s, &set);
   if (!st && a.resume) st = sweep_clean_stale(&a, &w, n_runs);
+  if (!st) warn_short_runs(s, runs, n_runs);
   if (st) rc = exp_fail_status(st);
   else if (a.jobs_file) rc = write_jobs_file(&a, &w, todo, n_todo, ""); /* lines, then stop */
   else rc = sweep_execute(&a, &w, skipped);

@@ -147,24 +147,38 @@ void exp_sweep_seeds_text(char *buf, size_t n, size_t seeds) {
   else snprintf(buf, n, "all");
 }
 
-tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_sweep_settings *out) {
-  memset(out, 0, sizeof *out);
-  tr_status st = TR_OK;
-  /* RESULTS: the flag, else the spec's locator (when its folder still has a record). */
-  if (f->has_results) out->results = xstrdup(f->results);
-  else {
-    char *loc = locator_path(s);
-    record lr;
-    if (loc && record_read(loc, &lr) == 1 && lr.results) {
-      char *root = tr_path_join(lr.results, s->name), *ini = root ? tr_path_join(root, "sweep.ini") : NULL;
-      if (ini && access(ini, F_OK) == 0) out->results = xstrdup(lr.results);
+/* RESULTS of the spec's last sweep from its locator, when that folder still has a record
+ * (new string), or NULL. */
+static char *locator_results(const exp_spec *s) {
+  char *loc = locator_path(s), *out = NULL;
+  record lr;
+  if (loc && record_read(loc, &lr) == 1) {
+    if (lr.results) {
+      char *root = tr_path_join(lr.results, s->name);
+      char *ini = root ? tr_path_join(root, "sweep.ini") : NULL;
+      if (ini && access(ini, F_OK) == 0) out = xstrdup(lr.results);
       free(root);
       free(ini);
     }
-    if (loc) record_free(&lr);
-    free(loc);
-    if (!out->results) out->results = xstrdup("results");
+    record_free(&lr);
   }
+  tr_error_clear(); /* an unreadable look-up is no look-up */
+  free(loc);
+  return out;
+}
+
+tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_sweep_mode mode,
+                            exp_sweep_settings *out) {
+  memset(out, 0, sizeof *out);
+  tr_status st = TR_OK;
+  /* RESULTS: the flag; for a new sweep "results"; else the spec's last sweep, or "results" */
+  if (f->has_results) out->results = xstrdup(f->results);
+  else if (mode == EXP_SWEEP_FIND && (out->results = locator_results(s))) {
+    char *a = absolute(out->results), *b = absolute("results");
+    out->results_remembered = a && b && strcmp(a, b) != 0;
+    free(a);
+    free(b);
+  } else out->results = xstrdup("results");
   if (!out->results) return TR_ENOMEM;
   char *root = exp_spec_dir(s, out->results);
   out->ini_path = root ? tr_path_join(root, "sweep.ini") : NULL;
@@ -188,28 +202,50 @@ tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_swe
   uint64_t h = 0;
   int same_path = spec && r.spec && !strcmp(spec, r.spec);
   int same_bytes = r.has_hash && !file_hash(s->path, &h) && h == r.spec_hash;
+  double rscale = r.has_scale ? r.scale : 1.0;
+  size_t rseeds = r.has_seeds ? r.seeds : 0;
   char was[64], now[64];
+  exp_sweep_seeds_text(was, sizeof was, rseeds);
   if (!same_path && !same_bytes)
     st = tr_error(TR_EINVAL, "%s: this sweep was run from the spec %s, not from %s", out->ini_path,
                   r.spec ? r.spec : "(unknown)", s->path);
-  else if (r.has_scale && f->has_scale && f->scale != r.scale) {
-    exp_sweep_seeds_text(was, sizeof was, r.has_seeds ? r.seeds : 0);
+  else if (mode == EXP_SWEEP_NEW && (out->scale != rscale || out->seeds != rseeds)) {
+    /* one folder, one sweep: a new one at other settings would mix its runs with these */
+    exp_sweep_seeds_text(now, sizeof now, out->seeds);
+    st = tr_error(TR_EINVAL, "%s: this folder holds a sweep run with --scale %.17g --seeds %s; a "
+                  "new sweep at --scale %.17g --seeds %s would mix with its runs: give another "
+                  "--results (or remove the folder), or --scale %.17g --seeds %s to redo it, or "
+                  "--resume to continue it", out->ini_path, rscale, was, out->scale, now, rscale,
+                  was);
+  } else if (f->has_scale && f->scale != rscale)
     st = tr_error(TR_EINVAL, "--scale %g: this sweep was run with --scale %.17g --seeds %s (%s)",
-                  f->scale, r.scale, was, out->ini_path);
-  } else if (r.has_seeds && f->has_seeds && f->seeds != r.seeds) {
-    exp_sweep_seeds_text(was, sizeof was, r.seeds);
+                  f->scale, rscale, was, out->ini_path);
+  else if (f->has_seeds && f->seeds != rseeds) {
     exp_sweep_seeds_text(now, sizeof now, f->seeds);
     st = tr_error(TR_EINVAL, "--seeds %s: this sweep was run with --scale %.17g --seeds %s (%s)", now,
-                  r.has_scale ? r.scale : 1.0, was, out->ini_path);
+                  rscale, was, out->ini_path);
   }
-  if (!st) {
-    if (r.has_scale) out->scale = r.scale;
-    if (r.has_seeds) out->seeds = r.seeds;
+  if (!st) { /* the record's settings; remembered when no flag gave them and not the defaults */
+    out->settings_remembered = (!f->has_scale && rscale != 1.0) || (!f->has_seeds && rseeds != 0);
+    out->scale = rscale;
+    out->seeds = rseeds;
   }
   free(spec);
   record_free(&r);
   if (st) exp_sweep_settings_free(out);
   return st;
+}
+
+void exp_sweep_note(FILE *f, const char *cmd, const exp_spec *s, const exp_sweep_settings *set) {
+  if (!set->results_remembered && !set->settings_remembered) return;
+  char seeds[32], *root = exp_spec_dir(s, set->results);
+  exp_sweep_seeds_text(seeds, sizeof seeds, set->seeds);
+  fprintf(f, "trbench %s: the sweep of %s in %s%s", cmd, s->name, root ? root : set->results,
+          set->results_remembered ? " (the spec's last sweep; --results chooses another)" : "");
+  if (set->settings_remembered)
+    fprintf(f, ", at its recorded --scale %.17g --seeds %s", set->scale, seeds);
+  fputc('\n', f);
+  free(root);
 }
 
 static void write_locator(const exp_spec *s, const char *results_abs) {

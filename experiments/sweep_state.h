@@ -11,10 +11,15 @@
  *
  * and a locator file per spec, STATE/sweeps/<experiment>-<hash of the spec's realpath>.ini
  * (STATE: $TRBENCH_STATE_DIR, else $XDG_STATE_HOME/trbench, else ~/.local/state/trbench),
- * whose `results` line names RESULTS.  So `sweep --resume`, `table`, `plot` and `compare`
- * find the sweep from the spec alone: --results, else the locator, else "results"; then
- * --scale and --seeds default to the recorded ones, and a different value given by hand
- * is an error that says what the sweep used.
+ * whose `results` line names RESULTS of the spec's last sweep.
+ *
+ * A new sweep (EXP_SWEEP_NEW: `sweep` without --resume or --status) goes to --results, else
+ * "results" — never to the look-up — at --scale and --seeds as given (else 1 and all); a
+ * folder that holds a sweep at other settings is refused (one folder, one sweep).
+ * Finding a sweep (EXP_SWEEP_FIND: `sweep --resume`, `--status`, `table`, `plot`, `compare`)
+ * from the spec alone: --results, else the look-up, else "results"; then --scale and --seeds
+ * default to the recorded ones, and a different value given by hand is an error that says
+ * what the sweep used.  What is taken from memory is flagged, and exp_sweep_note says it.
  *
  * A run is complete (its directory has summary.ini), running (a RUN.tmp.PID directory whose
  * process is alive: on this host by its pid, on another host — named in the directory's
@@ -24,6 +29,7 @@
 #define EXP_SWEEP_STATE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/error.h"
 #include "experiments/spec.h"
@@ -46,12 +52,25 @@ typedef struct {
   double scale;
   size_t seeds;   /* 0: all */
   int recorded;   /* 1: read from ROOT/sweep.ini */
+  int results_remembered;  /* RESULTS came from the look-up (and is not ./results) */
+  int settings_remembered; /* --scale/--seeds came from the record (and are not 1 / all) */
   char *ini_path; /* ROOT/sweep.ini (new string) */
 } exp_sweep_settings;
 
+typedef enum {
+  EXP_SWEEP_NEW = 0, /* a new sweep: --results or "results", the flags or the defaults */
+  EXP_SWEEP_FIND     /* an existing sweep: the look-up and the record fill what is not given */
+} exp_sweep_mode;
+
 /* The settings of the sweep of spec s (see above).  TR_EINVAL when a flag contradicts the
- * record, or when the record was written by another spec. */
-tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_sweep_settings *out);
+ * record, when a new sweep's settings are not the folder's, or when the record was written
+ * by another spec. */
+tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_sweep_mode mode,
+                            exp_sweep_settings *out);
+/* One line on f saying what was taken from memory (the folder, --scale, --seeds), when
+ * anything was: "trbench CMD: the sweep of NAME in ROOT (the spec's last sweep; ...), at its
+ * recorded --scale 0.02 --seeds all".  Nothing otherwise. */
+void exp_sweep_note(FILE *f, const char *cmd, const exp_spec *s, const exp_sweep_settings *set);
 void exp_sweep_settings_free(exp_sweep_settings *set);
 /* --seeds as the messages write it: "N", or "all" for 0. */
 void exp_sweep_seeds_text(char *buf, size_t n, size_t seeds);

@@ -1,7 +1,8 @@
 /* experiments/table.c — `trbench table SPEC`: an experiment's table as markdown, CSV (RFC
  * 4180) and LaTeX (booktabs), from its runs as results.c loads them (scores, normalization
  * and Spearman's ρ are explained there).  Every file is written atomically (tr_atomic_open
- * / commit). */
+ * / commit).  table.md's sections beyond the main table, and the cell formatting both
+ * formats share, are in table_sections.c; table.csv is table_csv.c's. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <getopt.h>
@@ -20,52 +21,9 @@
 #include "experiments/exact_diag.h"
 #include "experiments/provenance.h"
 #include "experiments/results.h"
+#include "experiments/table_sections.h"
 
 /* ---- formatting ------------------------------------------------------------------------ */
-
-/* x with `sig` significant digits, but whole numbers in plain notation when |x| ≥ 10^sig. */
-static const char *num(char *buf, size_t n, double x, int sig) {
-  if (!isfinite(x)) snprintf(buf, n, "n/a");
-  else if (fabs(x) >= pow(10, sig) && fabs(x) < 1e15) snprintf(buf, n, "%.0f", x);
-  else snprintf(buf, n, "%.*g", sig, x);
-  return buf;
-}
-
-typedef enum { FMT_MD, FMT_TEX } cell_fmt;
-
-/* Text with the characters special to the format escaped. */
-static void put_text(FILE *f, const char *s, cell_fmt fmt) {
-  for (; *s; s++) {
-    if (fmt == FMT_MD && (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`'))
-      fprintf(f, "\\%c", *s);
-    else if (fmt == FMT_TEX && strchr("&%$#_{}", *s)) fprintf(f, "\\%c", *s);
-    else if (fmt == FMT_TEX && *s == '\\') fputs("\\textbackslash{}", f);
-    else if (fmt == FMT_TEX && *s == '~') fputs("\\textasciitilde{}", f);
-    else if (fmt == FMT_TEX && *s == '^') fputs("\\textasciicircum{}", f);
-    else fputc(*s, f);
-  }
-}
-
-/* One (variant, env) cell: "mean ± se", "(k/K)" when runs are missing, "missing (0/K)". */
-static void put_cell(FILE *f, const exp_table *t, size_t v, size_t e, cell_fmt fmt) {
-  size_t c = v * t->s->n_envs + e, k = t->n[c];
-  char a[64], b[64];
-  if (!k) {
-    fprintf(f, "missing (0/%zu)", t->K);
-    return;
-  }
-  num(a, sizeof a, t->mean[c], 4);
-  if (k > 1) {
-    num(b, sizeof b, t->se[c], 2);
-    if (fmt == FMT_TEX) fprintf(f, "$%s \\pm %s$", a, b);
-    else fprintf(f, "%s ± %s", a, b);
-  } else {
-    fputs(fmt == FMT_TEX ? "$" : "", f);
-    fputs(a, f);
-    fputs(fmt == FMT_TEX ? "$" : "", f);
-  }
-  if (k < t->K) fprintf(f, " (%zu/%zu)", k, t->K);
-}
 
 static void put_row_score(FILE *f, const exp_table *t, size_t v) {
   char a[64];
@@ -78,13 +36,13 @@ static void put_row_score(FILE *f, const exp_table *t, size_t v) {
 }
 
 /* A row's aggregate k with its interval: "0.82 [0.75, 0.88]" (n/a without normalized runs). */
-static void put_agg(FILE *f, const exp_table *t, size_t v, int k, cell_fmt fmt) {
+static void put_agg(FILE *f, const exp_table *t, size_t v, int k, exp_cell_fmt fmt) {
   const exp_row_agg *g = &t->agg[v];
   if (!g->n || !isfinite(g->point[k])) {
     fputs("n/a", f);
     return;
   }
-  fprintf(f, fmt == FMT_TEX ? "%.2f\\,[%.2f, %.2f]" : "%.2f [%.2f, %.2f]", g->point[k], g->lo[k],
+  fprintf(f, fmt == EXP_FMT_TEX ? "%.2f\\,[%.2f, %.2f]" : "%.2f [%.2f, %.2f]", g->point[k], g->lo[k],
           g->hi[k]);
 }
 
@@ -95,8 +53,8 @@ static const char *const agg_titles[] = {"IQM", "median", "mean", "opt. gap"};
 
 /* The row's published number, or its per-environment numbers "a / b" in the environments'
  * order ("—" for one without). */
-static void put_paper(FILE *f, const exp_spec *s, const exp_variant *var, cell_fmt fmt) {
-  const char *none = fmt == FMT_TEX ? "---" : "—";
+static void put_paper(FILE *f, const exp_spec *s, const exp_variant *var, exp_cell_fmt fmt) {
+  const char *none = fmt == EXP_FMT_TEX ? "---" : "—";
   if (isfinite(var->paper)) {
     fprintf(f, "%.2f", var->paper);
     return;
@@ -108,202 +66,8 @@ static void put_paper(FILE *f, const exp_spec *s, const exp_variant *var, cell_f
   char a[64];
   for (size_t e = 0; e < s->n_envs; e++) {
     if (e) fputs(" / ", f);
-    fputs(isfinite(var->paper_env[e]) ? num(a, sizeof a, var->paper_env[e], 4) : none, f);
+    fputs(isfinite(var->paper_env[e]) ? exp_table_num(a, sizeof a, var->paper_env[e], 4) : none, f);
   }
-}
-
-/* ---- table.md ---------------------------------------------------------------------------- */
-
-/* Per group (variants with the same `group`), per environment: the group's row with the best
- * mean (a step-size sweep's "best per task", as the TRPO paper picked its NPG step size). */
-static void write_groups(FILE *f, const exp_table *t) {
-  const exp_spec *s = t->s;
-  size_t V = s->n_variants, E = s->n_envs;
-  for (size_t g = 0; g < V; g++) {
-    const char *name = s->variants[g].group;
-    int first = 1;
-    for (size_t w = 0; w < g && first; w++) first = !(s->variants[w].group && !strcmp(s->variants[w].group, name ? name : ""));
-    if (!name || !first) continue;
-    fputs("\nBest row of the group `", f);
-    put_text(f, name, FMT_MD);
-    fputs("` per environment (highest mean; the paper picked the best per task the same way)\n\n"
-          "| environment | best row | mean |\n| --- | --- | ---: |\n", f);
-    for (size_t e = 0; e < E; e++) {
-      size_t best = V;
-      for (size_t v = 0; v < V; v++) {
-        size_t c = v * E + e;
-        if (!s->variants[v].group || strcmp(s->variants[v].group, name) || !t->n[c]) continue;
-        if (best == V || t->mean[c] > t->mean[best * E + e]) best = v;
-      }
-      fputs("| ", f);
-      put_text(f, s->envs[e], FMT_MD);
-      fputs(" | ", f);
-      if (best == V) {
-        fputs("n/a (no runs) | n/a |\n", f);
-        continue;
-      }
-      put_text(f, s->variants[best].name, FMT_MD);
-      fputs(" | ", f);
-      put_cell(f, t, best, e, FMT_MD);
-      fputs(" |\n", f);
-    }
-  }
-}
-
-/* The rest of a per-environment section's header, after "| variant |": each environment's
- * name followed by `after` (its columns), then the rule line, `rule` per environment. */
-static void put_env_header(FILE *f, const exp_spec *s, const char *after, const char *rule) {
-  for (size_t e = 0; e < s->n_envs; e++) {
-    fputc(' ', f);
-    put_text(f, s->envs[e], FMT_MD);
-    fputs(after, f);
-  }
-  fputs("\n| --- |", f);
-  for (size_t e = 0; e < s->n_envs; e++) fputs(rule, f);
-}
-
-/* One run at n_at environment steps, from its progress.tsv: the return_last100 of the last
- * iteration with steps <= n_at (*y, NAN if none), the iterations by then (*k) and in all
- * (*total).  0 when the file has no curve. */
-static int run_at_steps(const exp_table *t, const exp_run_ref *r, double n_at, double *y,
-                        double *k, double *total) {
-  double *x, *ret;
-  size_t n, i = 0;
-  if (!exp_run_progress_read(t, r, "steps", "return_last100", &x, &ret, &n)) return 0;
-  while (i < n && x[i] <= n_at) i++;
-  *y = i ? ret[i - 1] : NAN, *k = (double)i, *total = (double)n;
-  free(x), free(ret);
-  return 1;
-}
-
-/* "At equal environment steps": every row read at the smallest step budget of the spec,
- * with the iterations done by then and in all — written when the rows' budgets differ or
- * their runs make different numbers of iterations (vine against single path), where the
- * main table (each run's final score) compares rows at their own budgets. */
-static void write_equal_steps(FILE *f, const exp_table *t) {
-  const exp_spec *s = t->s;
-  size_t V = s->n_variants, E = s->n_envs, C = V * E;
-  double n_at = INFINITY, hi = 0;
-  for (size_t i = 0; i < t->n_runs; i++) {
-    n_at = fmin(n_at, (double)t->runs[i].steps);
-    hi = fmax(hi, (double)t->runs[i].steps);
-  }
-  int differ = hi > n_at;
-  for (size_t e = 0; e < E && !differ; e++) differ = exp_table_updates_differ(t, e);
-  if (!differ) return;
-  double *acc = calloc(5 * C, sizeof *acc); /* per cell: Σy, Σy², n_y, Σk, Σtotal (n runs) */
-  size_t *nr = calloc(C, sizeof *nr);
-  if (!acc || !nr) {
-    free(acc), free(nr);
-    return;
-  }
-  for (size_t i = 0; i < t->n_runs; i++) {
-    const exp_run_ref *r = &t->runs[i];
-    double y, k, total;
-    if (!run_at_steps(t, r, n_at, &y, &k, &total)) continue;
-    size_t c = r->variant * E + r->env;
-    if (isfinite(y)) acc[5 * c] += y, acc[5 * c + 1] += y * y, acc[5 * c + 2] += 1;
-    acc[5 * c + 3] += k, acc[5 * c + 4] += total, nr[c]++;
-  }
-  char a[64], b[64];
-  fprintf(f, "\nAt equal environment steps: every row read at %.0f steps, the smallest budget "
-             "(the return_last100 of each run's last iteration within it, mean ± standard "
-             "error over seeds), with the iterations (policy updates) done by then and by the "
-             "end of the run (means over seeds). The table above gives each run's final score, "
-             "at its own budget.\n\n| variant |", n_at);
-  put_env_header(f, s, " |", " ---: |");
-  for (size_t v = 0; v < V; v++) {
-    fputs("\n| ", f);
-    put_text(f, s->variants[v].name, FMT_MD);
-    fputs(" |", f);
-    for (size_t e = 0; e < E; e++) {
-      size_t c = v * E + e;
-      const double *q = acc + 5 * c;
-      if (!nr[c]) {
-        fputs(" n/a (no curve) |", f);
-        continue;
-      }
-      double m = q[2] ? q[0] / q[2] : NAN;
-      double var = q[2] > 1 ? (q[1] - q[2] * m * m) / (q[2] - 1) : NAN;
-      fprintf(f, " %s", num(a, sizeof a, m, 4));
-      if (q[2] > 1) fprintf(f, " ± %s", num(b, sizeof b, sqrt(fmax(var, 0) / q[2]), 2));
-      fprintf(f, " · %.4g it. (end %.4g) |", q[3] / (double)nr[c], q[4] / (double)nr[c]);
-    }
-  }
-  fputc('\n', f);
-  free(acc), free(nr);
-}
-
-/* "Against the paper, per environment": for specs with per-environment published numbers
- * (paper@ENV, raw scores such as Engstrom et al.'s Table 1), each cell's mean with its
- * bootstrap 95% interval over seeds, the paper's number and the difference, ✓ where the
- * paper's number lies in the interval; then how many cells that is and Spearman's ρ between
- * the rows' means and the paper's per environment. */
-static void write_paper_cells(FILE *f, const exp_table *t) {
-  const exp_spec *s = t->s;
-  size_t V = s->n_variants, E = s->n_envs, C = V * E;
-  size_t paper_rows = 0; /* rows with per-environment paper numbers */
-  for (size_t v = 0; v < V; v++) paper_rows += s->variants[v].paper_env != NULL;
-  if (!paper_rows) return;
-  double *lo = malloc(C * sizeof *lo), *hi = malloc(C * sizeof *hi);
-  double *ours = malloc(V * sizeof *ours), *paper = malloc(V * sizeof *paper);
-  if (!lo || !hi || !ours || !paper || exp_table_cell_cis(t, lo, hi)) {
-    free(lo), free(hi), free(ours), free(paper);
-    return;
-  }
-  char a[64], b[64], c[64];
-  fprintf(f, "\nAgainst the paper, per environment: our mean [95%% bootstrap interval over the "
-             "seeds] (%d resamples, percentile interval, seed %u), the paper's number, and our "
-             "mean minus the paper's; ✓ where the paper's number lies inside our interval.\n\n"
-             "| variant |", EXP_AGG_RESAMPLES, EXP_AGG_SEED);
-  put_env_header(f, s, " [95% CI] | paper | difference |", " ---: | ---: | ---: |");
-  size_t inside = 0, compared = 0;
-  for (size_t v = 0; v < V; v++) {
-    const double *pe = s->variants[v].paper_env;
-    fputs("\n| ", f);
-    put_text(f, s->variants[v].name, FMT_MD);
-    fputs(" |", f);
-    for (size_t e = 0; e < E; e++) {
-      size_t i = v * E + e;
-      double p = pe ? pe[e] : NAN, m = t->n[i] ? t->mean[i] : NAN;
-      if (!t->n[i]) fprintf(f, " missing (0/%zu) |", t->K);
-      else if (isfinite(lo[i]))
-        fprintf(f, " %s [%s, %s] |", num(a, sizeof a, m, 4), num(b, sizeof b, lo[i], 4),
-                num(c, sizeof c, hi[i], 4));
-      else fprintf(f, " %s (%zu seed) |", num(a, sizeof a, m, 4), t->n[i]);
-      fprintf(f, " %s |", isfinite(p) ? num(a, sizeof a, p, 4) : "—");
-      if (!isfinite(p) || !isfinite(m)) {
-        fputs(" — |", f);
-        continue;
-      }
-      fprintf(f, " %s%s", m - p > 0 ? "+" : "", num(a, sizeof a, m - p, 3));
-      if (isfinite(lo[i])) {
-        compared++;
-        if (lo[i] <= p && p <= hi[i]) fputs(" ✓", f), inside++;
-      }
-      fputs(" |", f);
-    }
-  }
-  fprintf(f, "\n\nThe paper's number lies inside our interval in %zu of %zu cells (those with "
-             "a paper number and at least 2 seeds). Spearman's ρ between the rows' means and "
-             "the paper's:", inside, compared);
-  if (paper_rows < 2) fputs(" n/a (one row has paper numbers; a rank correlation needs 2)", f);
-  for (size_t e = 0; paper_rows >= 2 && e < E; e++) {
-    for (size_t v = 0; v < V; v++) {
-      size_t i = v * E + e;
-      ours[v] = t->n[i] ? t->mean[i] : NAN;
-      paper[v] = s->variants[v].paper_env ? s->variants[v].paper_env[e] : NAN;
-    }
-    size_t used;
-    double rho = exp_stats_spearman(ours, paper, V, &used);
-    fprintf(f, "%s ", e ? ";" : "");
-    put_text(f, s->envs[e], FMT_MD);
-    if (isfinite(rho)) fprintf(f, " %.2f (%zu rows)", rho, used);
-    else fprintf(f, " n/a (%zu row%s)", used, used == 1 ? "" : "s");
-  }
-  fputs(". With few seeds a percentile interval is narrower than a 95% one should be, so a "
-        "number outside it is a hint, not a verdict.\n", f);
-  free(lo), free(hi), free(ours), free(paper);
 }
 
 static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv, int argc, char **argv) {
@@ -317,7 +81,7 @@ static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv
   fputs(" paper |", f);
   for (size_t e = 0; e < E; e++) {
     fputc(' ', f);
-    put_text(f, s->envs[e], FMT_MD);
+    exp_table_put_text(f, s->envs[e], EXP_FMT_MD);
     fputs(" |", f);
   }
   fputs(" runs |", f);
@@ -331,7 +95,7 @@ static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv
   fputc('\n', f);
   for (size_t v = 0; v < V; v++) {
     fputs("| ", f);
-    put_text(f, s->variants[v].name, FMT_MD);
+    exp_table_put_text(f, s->variants[v].name, EXP_FMT_MD);
     fputs(" |", f);
     if (s->normalize) {
       fputc(' ', f);
@@ -339,24 +103,24 @@ static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv
       fputs(" |", f);
     }
     fputc(' ', f);
-    put_paper(f, s, &s->variants[v], FMT_MD);
+    put_paper(f, s, &s->variants[v], EXP_FMT_MD);
     fputs(" |", f);
     for (size_t e = 0; e < E; e++) {
       fputc(' ', f);
-      put_cell(f, t, v, e, FMT_MD);
+      exp_table_put_cell(f, t, v, e, EXP_FMT_MD);
       fputs(" |", f);
     }
     fprintf(f, " %zu/%zu |", t->row_found[v], t->K * E);
     for (int k = 0; s->normalize && k < N_AGG_COLS; k++) {
       fputc(' ', f);
-      put_agg(f, t, v, agg_cols[k], FMT_MD);
+      put_agg(f, t, v, agg_cols[k], EXP_FMT_MD);
       fputs(" |", f);
     }
     fputc('\n', f);
   }
-  write_groups(f, t);
-  write_equal_steps(f, t);
-  write_paper_cells(f, t);
+  exp_table_write_groups(f, t);
+  exp_table_write_equal_steps(f, t);
+  exp_table_write_paper_cells(f, t);
 
   fputs("\nNotes\n\n", f);
   fprintf(f, "- A run's score is `%s` from its summary.ini. Environment columns: the raw score, "
@@ -373,19 +137,14 @@ static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv
                "sweep.\n", EXP_RANDOM_EPISODES, EXP_RANDOM_SEED, EXP_RANDOM_EPISODES,
             EXP_RANDOM_SEED,
             exact ? " (for exact_J on tabular environments: the exact J of the uniform policy)" : "");
-    if (t->time_limit)
-      fprintf(f, "- Every variant sets time_limit = %zu: the random policy's episodes use it too.\n",
-              t->time_limit);
-    if (!t->time_limit_agree)
-      fputs("- The variants set different time_limit values: the random policy's episodes use "
-            "each environment's own time limit.\n", f);
+    exp_table_time_limit_notes(f, t);
     fputs("\n| environment | random | best | best row | random measured as |\n"
           "| --- | ---: | ---: | --- | --- |\n", f);
     for (size_t e = 0; e < E; e++) {
       fputs("| ", f);
-      put_text(f, s->envs[e], FMT_MD);
-      fprintf(f, " | %s | %s | ", num(a, sizeof a, t->random[e], 6), num(b, sizeof b, t->best[e], 6));
-      if (isfinite(t->best[e])) put_text(f, s->variants[t->best_v[e]].name, FMT_MD);
+      exp_table_put_text(f, s->envs[e], EXP_FMT_MD);
+      fprintf(f, " | %s | %s | ", exp_table_num(a, sizeof a, t->random[e], 6), exp_table_num(b, sizeof b, t->best[e], 6));
+      if (isfinite(t->best[e])) exp_table_put_text(f, s->variants[t->best_v[e]].name, EXP_FMT_MD);
       else fputs("n/a (no runs)", f);
       fprintf(f, " | %s |\n", t->random_how[e] ? t->random_how[e] : "n/a");
     }
@@ -400,7 +159,7 @@ static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv
                    "reverse the order.\n", s->envs[e]);
   }
   fputs("- paper: ", f);
-  if (s->paper) put_text(f, s->paper, FMT_MD);
+  if (s->paper) exp_table_put_text(f, s->paper, EXP_FMT_MD);
   else fputs("(no source given in the spec)", f);
   fputs(" (— where the spec gives no number).\n", f);
   if (s->normalize) {
@@ -462,10 +221,10 @@ static void write_tex(FILE *f, const exp_table *t, const exp_provenance *pv, int
           pv->machine, pv->cpu, pv->date);
   fprintf(f, "%% runs: %zu of %zu found in %s/runs\n", t->found, t->n_runs, t->dir);
   fputs("\\begin{table}[t]\n\\centering\n\\caption{", f);
-  put_text(f, s->name, FMT_TEX);
+  exp_table_put_text(f, s->name, EXP_FMT_TEX);
   if (s->description) {
     fputs(": ", f);
-    put_text(f, s->description, FMT_TEX);
+    exp_table_put_text(f, s->description, EXP_FMT_TEX);
   }
   fputs(".}\n\\label{tab:", f);
   for (const char *p = s->name; *p; p++) fputc(isalnum((unsigned char)*p) ? *p : '-', f);
@@ -480,40 +239,40 @@ static void write_tex(FILE *f, const exp_table *t, const exp_provenance *pv, int
   fputs(" & Paper", f);
   for (size_t e = 0; e < E; e++) {
     fputs(" & ", f);
-    put_text(f, s->envs[e], FMT_TEX);
+    exp_table_put_text(f, s->envs[e], EXP_FMT_TEX);
   }
   fputs(" & Runs", f);
   for (int k = 0; s->normalize && k < N_AGG_COLS; k++) fprintf(f, " & %s", agg_titles[k]);
   fputs(" \\\\\n\\midrule\n", f);
   for (size_t v = 0; v < V; v++) {
-    put_text(f, s->variants[v].name, FMT_TEX);
+    exp_table_put_text(f, s->variants[v].name, EXP_FMT_TEX);
     if (s->normalize) {
       fputs(" & ", f);
       put_row_score(f, t, v);
     }
     fputs(" & ", f);
-    put_paper(f, s, &s->variants[v], FMT_TEX);
+    put_paper(f, s, &s->variants[v], EXP_FMT_TEX);
     for (size_t e = 0; e < E; e++) {
       fputs(" & ", f);
-      put_cell(f, t, v, e, FMT_TEX);
+      exp_table_put_cell(f, t, v, e, EXP_FMT_TEX);
     }
     fprintf(f, " & %zu/%zu", t->row_found[v], t->K * E);
     for (int k = 0; s->normalize && k < N_AGG_COLS; k++) {
       fputs(" & ", f);
-      put_agg(f, t, v, agg_cols[k], FMT_TEX);
+      put_agg(f, t, v, agg_cols[k], EXP_FMT_TEX);
     }
     fputs(" \\\\\n", f);
   }
   fputs("\\bottomrule\n\\end{tabular}\n\\par\\smallskip\n\\footnotesize\n", f);
   fputs("Environment columns: ", f);
-  put_text(f, s->score, FMT_TEX);
+  exp_table_put_text(f, s->score, EXP_FMT_TEX);
   fprintf(f, ", mean $\\pm$ standard error over seeds; $(k/%zu)$: only $k$ seeds found.", t->K);
   if (s->normalize) {
     fputs(" Score: per environment $(x - \\mathrm{random})/(\\mathrm{best} - \\mathrm{random})$ "
           "averaged over the row's runs; random (uniform random actions, 100 episodes) / best: ", f);
     for (size_t e = 0; e < E; e++) {
-      put_text(f, s->envs[e], FMT_TEX);
-      fprintf(f, " %s / %s%s", num(a, sizeof a, t->random[e], 4), num(b, sizeof b, t->best[e], 4),
+      exp_table_put_text(f, s->envs[e], EXP_FMT_TEX);
+      fprintf(f, " %s / %s%s", exp_table_num(a, sizeof a, t->random[e], 4), exp_table_num(b, sizeof b, t->best[e], 4),
               e + 1 < E ? "; " : ".");
     }
     fprintf(f, " IQM, median, mean, optimality gap of the normalized scores, [95\\%% CI] by "
@@ -524,7 +283,7 @@ static void write_tex(FILE *f, const exp_table *t, const exp_provenance *pv, int
   }
   if (s->paper) {
     fputs(" Paper: ", f);
-    put_text(f, s->paper, FMT_TEX);
+    exp_table_put_text(f, s->paper, EXP_FMT_TEX);
     fputc('.', f);
   }
   if (t->diverged || t->failed)
@@ -592,6 +351,7 @@ int exp_cmd_table(int argc, char **argv) {
   }
   exp_table t;
   tr_status st = exp_table_load(&t, a.spec, &a.flags, 1);
+  if (!st) exp_sweep_note(stderr, "table", t.s, &t.set); /* what came from memory */
   if (!st && !t.found) st = exp_table_no_runs(&t);
   if (!st) st = tr_mkdir_p(t.dir);
   exp_provenance pv;

@@ -23,6 +23,20 @@ expect_error() {
 
 
 expect_error "trbench: error: unknown command 'frobnicate' (known: verify, certify, eval, solve, envs, rollout, algos, run, sweep, table, plot, compare, bench, demo)" frobnicate
+# `trbench help COMMAND` is `trbench COMMAND --help` for every command `trbench help` lists
+"$T" help >"$tmp/global"
+cmds=$(sed -n '/^commands:/,/^$/p' "$tmp/global" | awk 'NR > 1 && NF { print $1 }' | grep -vx help)
+check "trbench help lists commands" "$(test -n "$cmds"; echo $?)"
+for c in $cmds; do
+  "$T" help "$c" >"$tmp/h1" 2>&1
+  rc=$?
+  "$T" "$c" --help >"$tmp/h2" 2>&1
+  check "help $c: exit 0, $c's own help (not the global one)" \
+    "$(test $rc -eq 0 && cmp -s "$tmp/h1" "$tmp/h2" && ! cmp -s "$tmp/h1" "$tmp/global" &&
+       grep -q "^usage: trbench $c" "$tmp/h1"; echo $?)"
+done
+expect_error "trbench: error: help: unknown command 'frobnicate' (trbench help lists them)" help frobnicate
+expect_error "trbench: error: help: unexpected argument 'extra'" help run extra
 expect_error "trbench: error: --mdps: 'abc' is not a non-negative integer" verify --mdps abc
 expect_error "trbench: error: --mdps: must be at least 1" verify --mdps 0
 expect_error "trbench: error: --seed: '-4' is not a non-negative integer" verify --seed -4

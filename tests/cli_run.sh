@@ -42,10 +42,25 @@ E="trbench: error:"
 B="--env cartpole --steps 100 --seed 1 --out $tmp/bad"
 
 # ---- unknown names, parameters and values ----------------------------------------------
-expect_error "$E --algo: unknown algorithm 'nope' (known: reinforce, a2c, npg, tnpg, trpo, ppo-clip, ppo-kl, ppo-adaptive-kl, ppo-noclip, cpi)" \
+# the lists the messages give are `trbench algos`' (never written out here: a new algorithm
+# or parameter must not break this test)
+algos=$("$T" algos | awk -F' — ' '/^[^ ].* — / { print $1 }' | paste -sd, - | sed 's/,/, /g')
+params() { "$T" algos | sed -n "/^$1 — /,/^\$/p" | awk 'NR > 1 && NF { print $1 }' | paste -sd, - | sed 's/,/, /g'; }
+check "trbench algos lists ppo-clip and trpo ($algos)" \
+  "$(echo ", $algos," | grep -q ', ppo-clip, ' && echo ", $algos," | grep -q ', trpo, '; echo $?)"
+expect_error "$E --algo: unknown algorithm 'nope' (known: $algos)" \
   --algo nope $B
-expect_error "$E --set bogus=1: ppo-clip has no parameter 'bogus' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, exact_every, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range_vf, grad_clip_scope, normalize_advantage_scope, clip_range)" \
+expect_error "$E --set bogus=1: ppo-clip has no parameter 'bogus' (its parameters: $(params ppo-clip))" \
   --algo ppo-clip $B --set bogus=1
+# CleanRL's and SB3's names that trbench spells otherwise: refused with the translation
+expect_error "$E --set num_steps=512: num_steps is CleanRL's steps per environment per rollout; trbench's n_steps counts all environments together: set n_steps = num_steps x n_envs (512 x 4 = 2048 with n_envs = 4 so far)" \
+  --algo ppo-clip $B --set n_envs=4 --set num_steps=512
+expect_error "$E --set num_minibatches=32: num_minibatches is CleanRL's minibatch count; trbench sets the minibatch size: batch_size = n_steps / num_minibatches (n_steps: all environments)" \
+  --algo ppo-clip $B --set num_minibatches=32
+expect_error "$E --set update_epochs=4: update_epochs is CleanRL's; trbench's is n_epochs" \
+  --algo ppo-clip $B --set update_epochs=4
+expect_error "$E --set clip_coef=0.2: clip_coef is CleanRL's; trbench's is clip_range" \
+  --algo ppo-clip $B --set clip_coef=0.2
 expect_error "$E --set clip_range=11: clip_range must be a number in [0, 10]" \
   --algo ppo-clip $B --set clip_range=11
 expect_error "$E --set gamma=1: gamma must be a number in [-1, 0.999999]" \
@@ -65,7 +80,7 @@ expect_error "$E --set normalize_obs=maybe: normalize_obs must be true or false"
 expect_error "$E --set clip_range: expected key=value" \
   --algo ppo-clip $B --set clip_range
 # npg has no line search and no vine: its parameters are its own
-expect_error "$E --set sampling=vine: npg has no parameter 'sampling' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, exact_every, n_steps, gae_lambda, cg_iters, cg_damping, fvp_fraction, vf_learning_rate, vf_iters, vf_batch_size, max_grad_norm, step_size)" \
+expect_error "$E --set sampling=vine: npg has no parameter 'sampling' (its parameters: $(params npg))" \
   --algo npg $B --set sampling=vine
 # npg's fixed step must be positive; vine settings must fit in the trunk batch
 expect_error "$E run: step_size must be > 0 (the natural-gradient step eta)" \
@@ -118,6 +133,16 @@ n=$((n + 1))
 if [ -e "$tmp/bad" ] || ls "$tmp" | grep -q '\.tmp\.'; then
   fail "bad input left a run directory behind: $(ls "$tmp")"
 fi
+
+# ---- --steps below one batch: one whole batch, with a warning --------------------------------
+"$T" run --algo ppo-clip --env cartpole --steps 100 --seed 1 --set n_steps=256 --quiet \
+  --out "$tmp/short" >"$tmp/out" 2>"$tmp/err"
+check "--steps 100 < n_steps 256: exit 0" $?
+check "--steps 100 < n_steps 256: one warning line saying so" \
+  "$(test "$(wc -l <"$tmp/err")" -eq 1 &&
+     grep -qx 'trbench: warning: --steps 100 is less than one batch (n_steps = 256): the run trains one whole batch, 256 steps' "$tmp/err"; echo $?)"
+check "--steps 100 < n_steps 256: summary.ini says 256 steps" \
+  "$(grep -qx 'steps = 256' "$tmp/short/summary.ini"; echo $?)"
 
 # ---- the happy path: a complete run directory ----------------------------------------------
 # run_ok DIR args...: exit 0, nothing on stderr

@@ -86,20 +86,54 @@ check "shards partition the runs" "$(test "$(cat "$tmp/s0" "$tmp/s1" "$tmp/s2" |
 "$T" sweep "$tmp/spec.ini" --scale 0.5 --jobs-file "$tmp/half" --results "$tmp/f" >/dev/null
 check "--scale 0.5 halves the steps" "$(grep -c -- '--steps 2048 ' "$tmp/half" | grep -qx 8; echo $?)"
 
-# the folder remembers its --scale and --seeds (sweep.ini): later commands use them, and a
-# different value on the same folder is an error naming what the sweep used
+# the folder remembers its --scale and --seeds (sweep.ini): --resume uses them and says so; a
+# new sweep at other settings on the same folder is refused (one folder, one sweep), and a
+# different value with --resume is an error naming what the sweep used
 check "sweep.ini records the scale" "$(grep -qx 'scale = 0.5' "$tmp/f/tiny/sweep.ini"; echo $?)"
-"$T" sweep "$tmp/spec.ini" --jobs-file "$tmp/half2" --results "$tmp/f" >/dev/null
-check "without --scale the recorded 0.5 is used" "$(cmp -s "$tmp/half" "$tmp/half2"; echo $?)"
-"$T" sweep "$tmp/spec.ini" --scale 1 --jobs-file "$tmp/x" --results "$tmp/f" >/dev/null 2>"$tmp/err"
-check "a different --scale on the same folder: exit 2 naming the sweep's" \
+"$T" sweep "$tmp/spec.ini" --resume --jobs-file "$tmp/half2" --results "$tmp/f" >/dev/null 2>"$tmp/err"
+check "--resume without --scale: the recorded 0.5 is used" "$(cmp -s "$tmp/half" "$tmp/half2"; echo $?)"
+check "--resume without --scale: says it took --scale 0.5 from the record" \
+  "$(grep -q "^trbench sweep: the sweep of tiny in $tmp/f/tiny, at its recorded --scale 0.5 --seeds all\$" "$tmp/err"; echo $?)"
+"$T" sweep "$tmp/spec.ini" --jobs-file "$tmp/x" --results "$tmp/f" >/dev/null 2>"$tmp/err"
+check "a new sweep (--scale 1 by default) on a folder of --scale 0.5: exit 2, one line, the remedies" \
+  "$(test $? -eq 2 && test "$(wc -l <"$tmp/err")" -eq 1 &&
+     grep -q "^trbench: error: $tmp/f/tiny/sweep.ini: this folder holds a sweep run with --scale 0.5 --seeds all; a new sweep at --scale 1 --seeds all would mix with its runs: give another --results" "$tmp/err"; echo $?)"
+"$T" sweep "$tmp/spec.ini" --scale 0.5 --jobs-file "$tmp/half3" --results "$tmp/f" >/dev/null 2>&1
+check "a new sweep at the folder's own settings redoes it" "$(cmp -s "$tmp/half" "$tmp/half3"; echo $?)"
+"$T" sweep "$tmp/spec.ini" --resume --scale 1 --jobs-file "$tmp/x" --results "$tmp/f" >/dev/null 2>"$tmp/err"
+check "--resume with a different --scale: exit 2 naming the sweep's" \
   "$(test $? -eq 2 && test "$(wc -l <"$tmp/err")" -eq 1 && grep -q 'this sweep was run with --scale 0.5 --seeds all' "$tmp/err"; echo $?)"
-"$T" sweep "$tmp/spec.ini" --seeds 1 --jobs-file "$tmp/x" --results "$tmp/f" >/dev/null 2>"$tmp/err"
-check "a different --seeds on the same folder: exit 2" "$(test $? -eq 2 && grep -q 'this sweep was run with' "$tmp/err"; echo $?)"
+"$T" sweep "$tmp/spec.ini" --resume --seeds 1 --jobs-file "$tmp/x" --results "$tmp/f" >/dev/null 2>"$tmp/err"
+check "--resume with a different --seeds: exit 2" "$(test $? -eq 2 && grep -q 'this sweep was run with' "$tmp/err"; echo $?)"
 # the spec alone finds the sweep (its locator under TRBENCH_STATE_DIR): --status from here
 "$T" sweep "$tmp/spec.ini" --status >"$tmp/st" 2>&1
 check "--status finds the last sweep of the spec by the spec alone" \
   "$(grep -q "in $tmp/f/tiny (--scale 0.5 --seeds all)" "$tmp/st" && grep -qx 'missing	8' "$tmp/st"; echo $?)"
+# a smoke sweep in one directory, then a plain sweep in another: the new one goes to that
+# directory's results/ at --scale 1 (not to the remembered folder, not at 0.02), says where;
+# --status and table find the spec's last sweep and say so
+mkdir -p "$tmp/A" "$tmp/B"
+(cd "$tmp/A" && "$T" sweep "$tmp/spec.ini" --scale 0.02 --jobs-file smoke.jobs >/dev/null 2>&1)
+check "smoke sweep at 0.02 in A: results/ there" "$(grep -qx 'scale = 0.02' "$tmp/A/results/tiny/sweep.ini"; echo $?)"
+(cd "$tmp/B" && "$T" sweep "$tmp/spec.ini" --status >"$tmp/st" 2>"$tmp/err")
+check "--status from B finds the smoke sweep in A and says so" \
+  "$(grep -q "in $tmp/A/results/tiny (--scale 0.02 --seeds all)" "$tmp/st" &&
+     grep -q "^trbench sweep: the sweep of tiny in $tmp/A/results/tiny (the spec's last sweep; --results chooses another), at its recorded --scale 0.02 --seeds all\$" "$tmp/err"; echo $?)"
+(cd "$tmp/B" && "$T" table "$tmp/spec.ini" >/dev/null 2>"$tmp/err")
+check "table from B reads A's smoke sweep and says so" \
+  "$(grep -q "^trbench table: the sweep of tiny in $tmp/A/results/tiny (the spec's last sweep; .*), at its recorded --scale 0.02 --seeds all\$" "$tmp/err"; echo $?)"
+(cd "$tmp/B" && "$T" sweep "$tmp/spec.ini" --jobs-file full.jobs >"$tmp/out" 2>"$tmp/err")
+check "a plain sweep in B after A's smoke sweep: exit 0 ($(cat "$tmp/err"))" $?
+check "a plain sweep in B: into B's results/ at --scale 1, and it says so" \
+  "$(grep -q 'runs into results/tiny at --scale 1 --seeds all' "$tmp/out" &&
+     grep -qx 'scale = 1' "$tmp/B/results/tiny/sweep.ini" && test "$(grep -c -- '--steps 4096 ' "$tmp/B/full.jobs")" -eq 8 &&
+     grep -q "^cd '*$tmp/B'* " "$tmp/B/full.jobs"; echo $?)"
+check "A's smoke sweep is left as it was" "$(grep -qx 'scale = 0.02' "$tmp/A/results/tiny/sweep.ini"; echo $?)"
+(cd "$tmp/A" && "$T" sweep "$tmp/spec.ini" --scale 1 --results "$tmp/A/full" --jobs-file full.jobs >/dev/null 2>"$tmp/err")
+check "--scale 1 in A with another --results: works" "$(test $? -eq 0 && grep -qx 'scale = 1' "$tmp/A/full/tiny/sweep.ini"; echo $?)"
+(cd "$tmp/B" && "$T" sweep "$tmp/spec.ini" --status --results results >"$tmp/st" 2>"$tmp/err")
+check "--status with --results: that folder, nothing from memory said" \
+  "$(grep -q "in results/tiny (--scale 1 --seeds all)" "$tmp/st" && test ! -s "$tmp/err"; echo $?)"
 # a spec that is not the sweep's (same name, other runs)
 sed 's/^seeds = 2/seeds = 3/' "$tmp/spec.ini" >"$tmp/other.ini"
 "$T" sweep "$tmp/other.ini" --status --results "$tmp/f" >/dev/null 2>"$tmp/err"
@@ -130,6 +164,46 @@ check "--status --clean removes the stale temporaries" \
   "$(grep -q 'removed 2 stale temporary directories' "$tmp/st" && ! ls "$tmp/c/tiny/runs" | grep -q tmp; echo $?)"
 "$T" sweep "$tmp/spec.ini" --jobs-file "$tmp/one" --resume --results "$tmp/c" >"$tmp/st" 2>&1
 check "jobs file of one run says '1 run command'" "$(grep -q 'wrote 1 run command to' "$tmp/st"; echo $?)"
+
+# a variant with 150 settings over its environments (30 parameters x 5 environments, the
+# parameters taken from `trbench algos`): every one reaches its run's command line
+envs="cartpole acrobot mountaincar pendulum chain:5"
+{
+  printf '[experiment]\nname = many\nenvironments = %s\nseeds = 1\nsteps = 1000\n[variant a]\nalgo = ppo-clip\n' \
+    "$(echo $envs | sed 's/ /, /g')"
+  "$T" algos | sed -n '/^ppo-clip /,/^$/p' | awk 'NR > 1 && NF { print $1, $2 }' >"$tmp/params"
+  for e in $envs; do
+    key=$(echo "$e" | tr ':' '_')
+    while read -r k v; do
+      [ "$k" = learning_rate ] && [ "$e" = cartpole ] && v=0.00123
+      echo "$k@$key = $v"
+    done <"$tmp/params"
+  done
+} >"$tmp/many.ini"
+np=$(wc -l <"$tmp/params")
+"$T" sweep "$tmp/many.ini" --jobs-file "$tmp/many.jobs" --results "$tmp/many" >/dev/null 2>"$tmp/err"
+check "a variant of $((np * 5)) settings: jobs file written ($(cat "$tmp/err"))" $?
+check "a variant of $((np * 5)) settings: each run gets its $np --set" \
+  "$(for e in $envs; do grep -- "--env $e " "$tmp/many.jobs" | grep -o -- '--set ' | wc -l; done | sort -u | grep -qx "$np"; echo $?)"
+check "a variant of $((np * 5)) settings: cartpole's own learning_rate is on its line" \
+  "$(grep -- '--env cartpole ' "$tmp/many.jobs" | grep -q -- '--set learning_rate=0.00123 '; echo $?)"
+
+# inline comments after a value (' #' or ' ;', as inih reads ';'): the value without them
+cat >"$tmp/comments.ini" <<'SPEC'
+[experiment]
+name = comments    # the folder's name
+environments = cartpole, acrobot ; two tasks
+seeds = 1  # one
+steps = 4096
+[variant ppo]
+algo = ppo-clip    ; PPO
+n_steps = 512      # per batch, all environments together
+clip_range = 0.1	# a tab before the comment
+SPEC
+"$T" sweep "$tmp/comments.ini" --jobs-file "$tmp/comments.jobs" --results "$tmp/com" >/dev/null 2>"$tmp/err"
+check "inline comments: the spec reads ($(cat "$tmp/err"))" $?
+check "inline comments: values without them" \
+  "$(grep -c -- '--set n_steps=512 --set clip_range=0.1 --out [^ ]*/comments/runs/ppo__' "$tmp/comments.jobs" | grep -qx 2; echo $?)"
 
 # bad flags: exit 2, one line
 for args in "--shard 3/3" "--shard x" "-j 0" "--scale -1" "--bogus"; do

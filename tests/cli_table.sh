@@ -338,6 +338,24 @@ printf '[summary]\nstatus = ok\nreason = \nreturn_last100 = 20\n' >"$tmp/eres/en
 check "per-env paper: shown in the environments' order" \
   "$(grep -q '^| a | — / 12.5 |' "$tmp/envset.md"; echo $?)"
 
+# ---- time_limit@ENV: the random policy's episodes use it on that environment only ----------
+printf '[experiment]\nname = tl\nenvironments = pendulum, cartpole\nseeds = 1\nsteps = 1000\nnormalization = random_best\n[variant a]\nalgo = ppo-clip\ntime_limit@pendulum = 50\n[variant b]\nalgo = ppo-noclip\ntime_limit@pendulum = 50\n' >"$tmp/tl.ini"
+for r in a__pendulum__s1 a__cartpole__s1 b__pendulum__s1 b__cartpole__s1; do
+  mkdir -p "$tmp/tlres/tl/runs/$r"
+  printf '[summary]\nstatus = ok\nreason = \nreturn_last100 = 20\n' >"$tmp/tlres/tl/runs/$r/summary.ini"
+done
+"$T" table "$tmp/tl.ini" --results "$tmp/tlres" >"$tmp/tl.md" 2>"$tmp/err"
+check "time_limit@ENV: table exit status ($(cat "$tmp/err"))" $?
+check "time_limit@pendulum = 50: the random policy's pendulum episodes are of at most 50 steps" \
+  "$(grep '^| pendulum |' "$tmp/tl.md" | grep -q 'episodes of at most 50 steps'; echo $?)"
+check "time_limit@pendulum: cartpole's random episodes keep cartpole's own limit" \
+  "$(grep '^| cartpole |' "$tmp/tl.md" | grep -q 'episodes of at most 500 steps'; echo $?)"
+check "time_limit@pendulum: the notes say so for pendulum" \
+  "$(grep -q '^- On pendulum every variant sets time_limit = 50' "$tmp/tl.md"; echo $?)"
+full=$("$T" rollout --env pendulum --episodes 100 --seed 1 | awk -F'\t' 'NR == 2 { printf "%.6g", $3 }')
+check "time_limit@pendulum: the random score is not the 200-step one ($full)" \
+  "$(! grep -q "^| pendulum | $full | " "$tmp/tl.md"; echo $?)"
+
 # ---- bad input: exit 2 and one line -----------------------------------------------------------
 expect_error() { # expect_error "stderr line" args...
   want=$1
@@ -359,16 +377,20 @@ expect_error "trbench: error: --scale: '0' is not a positive number" table "$tmp
 expect_error "trbench: error: table: unexpected argument 'extra'" table "$tmp/tiny.ini" extra
 expect_error "trbench: error: $tmp/none.ini: cannot open: No such file or directory" table "$tmp/none.ini"
 
-# malformed specs: FILE|MESSAGE after "trbench: error: $D/specs/FILE"
+# malformed specs: FILE|MESSAGE after "trbench: error: $D/specs/FILE"; $ALGOS and
+# $PPO_PARAMS stand for the lists `trbench algos` gives (never written out here)
+ALGOS=$("$T" algos | awk -F' — ' '/^[^ ].* — / { print $1 }' | paste -sd, - | sed 's/,/, /g')
+PPO_PARAMS=$("$T" algos | sed -n '/^ppo-clip — /,/^$/p' | awk 'NR > 1 && NF { print $1 }' | paste -sd, - | sed 's/,/, /g')
 while IFS='|' read -r f msg; do
+  msg=$(printf '%s' "$msg" | sed -e "s/\$ALGOS/$ALGOS/" -e "s/\$PPO_PARAMS/$PPO_PARAMS/")
   expect_error "trbench: error: $D/specs/$f$msg" sweep "$D/specs/$f" --results "$tmp/bad"
   expect_error "trbench: error: $D/specs/$f$msg" table "$D/specs/$f" --results "$tmp/bad"
 done <<'EOF'
 01-unknown-section.ini|:11: unknown section [results] (expected [experiment] or [variant NAME])
 02-unknown-experiment-key.ini|:4: [experiment]: unknown key 'seed' (known: name, environments, seeds, steps, score, normalization, scale_seeds, paper, description)
 03-unknown-environment.ini|:3: environments: unknown environment 'hoper' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, frozenlake4-continuing, frozenlake8-continuing, cliffwalking, mdp:PATH)
-04-unknown-algorithm.ini|:8: [variant a]: unknown algorithm 'ppo-clipped' (known: reinforce, a2c, npg, tnpg, trpo, ppo-clip, ppo-kl, ppo-adaptive-kl, ppo-noclip, cpi)
-05-unknown-parameter.ini|:9: [variant a]: ppo-clip has no parameter 'clip_epsilon' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, exact_every, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range_vf, grad_clip_scope, normalize_advantage_scope, clip_range)
+04-unknown-algorithm.ini|:8: [variant a]: unknown algorithm 'ppo-clipped' (known: $ALGOS)
+05-unknown-parameter.ini|:9: [variant a]: ppo-clip has no parameter 'clip_epsilon' (its parameters: $PPO_PARAMS)
 06-out-of-range.ini|:9: [variant a]: clip_range must be a number in [0, 10]
 07-bad-seeds.ini|:4: seeds: '1, two, 3' is neither a count nor a list of non-negative integers
 08-bad-steps.ini|:5: steps: '1e6' is not a positive integer
@@ -391,6 +413,8 @@ done <<'EOF'
 25-override-unknown-env.ini|:9: [variant a]: clip_range@hopper: 'hopper' is not one of the experiment's environments (they must be listed before the variants; in a key, write ':' as '_')
 26-paper-unknown-env.ini|:9: [variant a]: paper@hopper: 'hopper' is not one of the experiment's environments (they must be listed before the variants; in a key, write ':' as '_')
 27-override-bad-value.ini|:9: [variant a]: clip_range must be a number in [0, 10]
+28-batch-larger-than-n-steps.ini|:8: [variant a] on pendulum: batch_size=1024 exceeds n_steps=512
+29-batch-larger-than-n-steps-all.ini|:8: [variant a]: batch_size=128 exceeds n_steps=64
 EOF
 check "bad specs write nothing" "$([ ! -e "$tmp/bad" ]; echo $?)"
 
@@ -401,7 +425,7 @@ for cmd in table plot; do
     "$(test $? -eq 2 && test "$(wc -l <"$tmp/err")" -eq 1 && grep -q "^trbench: error: $tmp/empty/tiny/runs: no run of $tmp/tiny.ini found" "$tmp/err"; echo $?)"
 done
 check "table/plot with no runs write nothing" "$(test ! -e "$tmp/empty/tiny/table.md" && test ! -e "$tmp/empty/tiny/plots"; echo $?)"
-check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 27 ]; echo $?)"
+check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 29 ]; echo $?)"
 
 echo "cli_table: $n checks, $fails failed"
 [ "$fails" -eq 0 ]

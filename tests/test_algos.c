@@ -852,6 +852,25 @@ static void test_typed_params(void) {
     alg_config_shared(&cfg, &sh);
     CHECK(buf && !memcmp(&sh, buf, sizeof sh), "%s: alg_config_shared differs from the head",
           cls->name);
+    /* defaults print in the shortest form that reads back: 0.0003, not 0.00029999999999999997 */
+    for (size_t i = 0; i < cls->n_params; i++) {
+      const alg_param *p = &cls->params[i];
+      if (p->type != ALG_REAL && p->type != ALG_INT) continue;
+      char text[64], full[64];
+      alg_param_format(p, p->def, text, sizeof text);
+      snprintf(full, sizeof full, "%.17g", p->def);
+      CHECK(strtod(text, NULL) == p->def && strlen(text) <= strlen(full),
+            "%s.%s: default printed as %s (%s)", cls->name, p->name, text, full);
+      CHECK(strlen(text) < 15, "%s.%s: default %s is not in its short form", cls->name, p->name,
+            text);
+    }
+    double lr = 0.0007, back;
+    char t7[64];
+    alg_param_format(&(alg_param){"x", ALG_REAL, 0, 0, 1, NULL, "", 0}, lr, t7, sizeof t7);
+    CHECK(!strcmp(t7, "0.0007"), "0.0007 printed as %s", t7);
+    alg_param_format(&(alg_param){"x", ALG_REAL, 0, 0, 1, NULL, "", 0}, 0.1 + 0.2, t7, sizeof t7);
+    back = strtod(t7, NULL);
+    CHECK(back == 0.1 + 0.2 && !strcmp(t7, "0.30000000000000004"), "0.1 + 0.2 printed as %s", t7);
     double v = 42;
     CHECK(alg_config_get(&cfg, "no_such_key", &v) == TR_EINVAL && v == 42 &&
               strstr(tr_error_msg(), "has no parameter 'no_such_key'"),
