@@ -88,8 +88,11 @@ static void run_help(FILE *f) {
         "  --resume            continue a killed run of DIR from its last checkpoint (the same\n"
         "                      command otherwise): the finished run is the uninterrupted one,\n"
         "                      bit for bit (timing columns aside); without one it starts anew\n"
+        "  --variant NAME      the experiment variant the run belongs to, recorded in config.ini\n"
+        "                      (trbench sweep sets it)\n"
         "  --init-from RUN     start from RUN's saved policy (and value function when the shapes\n"
         "                      match): fine-tuning; any algorithm with the same policy shape\n"
+        "While it trains, DIR.live/progress.tsv is the run's progress so far.\n"
         "Tabular environments only:\n"
         "  --init-policy FILE  start from the policy FILE (policy file format, as trbench eval\n"
         "                      reads): logits theta(s,a) = log max(pi(a|s), 1e-30)\n"
@@ -109,6 +112,7 @@ typedef struct {
   size_t checkpoint_every; /* 0: only the final checkpoint */
   int resume;              /* continue DIR's killed run from its checkpoint */
   const char *init_from;   /* a run directory whose policy starts this run */
+  const char *variant;     /* the spec's variant this run belongs to (sweeps set it) */
   char **sets;
   size_t n_sets;
 } run_args;
@@ -122,7 +126,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       {"force", no_argument, 0, 'f'}, {"init-policy", required_argument, 0, 'i'},
       {"save-policies", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
       {"checkpoint-every", required_argument, 0, 'c'}, {"resume", no_argument, 0, 'r'},
-      {"init-from", required_argument, 0, 'I'}, {0, 0, 0, 0}};
+      {"init-from", required_argument, 0, 'I'}, {"variant", required_argument, 0, 'V'},
+      {0, 0, 0, 0}};
   int c, have_steps = 0, have_seed = 0;
   optind = 0;
   opterr = 0;
@@ -152,6 +157,7 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       break;
     case 'r': a->resume = 1; break;
     case 'I': a->init_from = optarg; break;
+    case 'V': a->variant = optarg; break;
     case 'h': *help = 1; return 0;
     default:
       return exp_fail("run: unknown or incomplete option '%s' (trbench run --help)",
@@ -174,6 +180,7 @@ static tr_status write_config(const exp_rundir *rd, const run_args *a, const alg
   fprintf(f, "# trbench run configuration (every resolved parameter)\n[run]\n");
   fprintf(f, "algo = %s\nenv = %s\nsteps = %zu\nseed = %llu\n", a->algo, a->env, a->steps,
           (unsigned long long)a->seed);
+  if (a->variant) fprintf(f, "variant = %s\n", a->variant);
   fprintf(f, "trbench_version = %s\ncommit = %s\ncommand = trbench", exp_version(), exp_commit());
   for (int i = 0; i < argc; i++) {
     fputc(' ', f);

@@ -109,6 +109,27 @@ static tr_status write_owner(const char *tmp_dir) {
   return fclose(f) == 0 ? TR_OK : tr_error(TR_EIO, "%s/owner: cannot write", tmp_dir);
 }
 
+/* "<final>.live" -> "<leaf of tmp>": a stable path to the progress of the run while it
+ * trains (README "Run directories"); removed when it commits or aborts. */
+static void live_link(const exp_rundir *rd, int make) {
+  size_t n = strlen(rd->final_path) + 8;
+  char *link = tr_malloc(n);
+  if (!link) return;
+  snprintf(link, n, "%s.live", rd->final_path);
+  char target[4096];
+  ssize_t got = readlink(link, target, sizeof target - 1);
+  const char *leaf = strrchr(rd->tmp_path, '/');
+  leaf = leaf ? leaf + 1 : rd->tmp_path;
+  if (got >= 0) {
+    target[got] = '\0';
+    /* ours, or a dead run's (a new run or a resume takes it over) */
+    if (make || !strcmp(target, leaf)) unlink(link);
+  }
+  if (make && symlink(leaf, link) != 0) { /* best effort: the run goes on without it */
+  }
+  free(link);
+}
+
 tr_status exp_rundir_begin_force(exp_rundir *rd, const char *path, int force) {
   memset(rd, 0, sizeof *rd);
   rd->force = force;
@@ -126,6 +147,7 @@ tr_status exp_rundir_begin_force(exp_rundir *rd, const char *path, int force) {
   if (!st) st = tr_mkdir_p(rd->tmp_path);
   if (!st) st = write_owner(rd->tmp_path);
   if (st) exp_rundir_abort(rd);
+  else live_link(rd, 1);
   return st;
 }
 
@@ -144,6 +166,7 @@ tr_status exp_rundir_adopt(exp_rundir *rd, const char *path, const char *stale_t
   if (!st && strcmp(stale_tmp, rd->tmp_path) && rename(stale_tmp, rd->tmp_path) != 0)
     st = tr_error(TR_EIO, "%s: cannot take over %s: %s", path, stale_tmp, strerror(errno));
   if (!st) st = write_owner(rd->tmp_path);
+  if (!st) live_link(rd, 1);
   if (st) { /* the stale temporary stays where it was: nothing lost */
     free(rd->final_path), free(rd->tmp_path);
     memset(rd, 0, sizeof *rd);
@@ -189,6 +212,7 @@ static tr_status swap_by_two_renames(const exp_rundir *rd) {
  * removed after.  On failure the finished run stays at its temporary path, named in the
  * message, and rd is released. */
 tr_status exp_rundir_commit(exp_rundir *rd) {
+  live_link(rd, 0);
   char *owner = tr_path_join(rd->tmp_path, "owner"); /* sweep --status's, not the run's */
   if (owner) remove(owner);
   free(owner);
@@ -236,6 +260,7 @@ int exp_process_alive(pid_t pid) {
 }
 
 void exp_rundir_abort(exp_rundir *rd) {
+  if (rd->tmp_path && rd->final_path) live_link(rd, 0);
   if (rd->tmp_path) exp_remove_tree(rd->tmp_path);
   free(rd->final_path);
   free(rd->tmp_path);

@@ -51,8 +51,16 @@ typedef struct {
   char **argv;
   const char **sets; /* (n_sets of the variant) */
   int argc;
-  char steps[32], seed[32];
+  char steps[32], seed[32], every[32];
 } run_cmd;
+
+/* What every run of a sweep gets besides its own settings: the variant's name (config.ini
+ * records it), --checkpoint-every N, and --resume (a killed run with a checkpoint continues;
+ * one without starts anew). */
+typedef struct {
+  size_t checkpoint_every; /* 0: only the final checkpoint */
+  int resume;
+} run_extra_flags;
 
 static void run_cmd_free(run_cmd *c) {
   free(c->argv);
@@ -62,11 +70,11 @@ static void run_cmd_free(run_cmd *c) {
 }
 
 static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp_run_ref *r,
-                           const char *dir) {
+                           const char *dir, const run_extra_flags *x) {
   const exp_variant *v = &s->variants[r->variant];
   c->argc = 0;
   c->sets = malloc((v->n_sets ? v->n_sets : 1) * sizeof *c->sets);
-  c->argv = malloc((16 + 2 * v->n_sets) * sizeof *c->argv);
+  c->argv = malloc((24 + 2 * v->n_sets) * sizeof *c->argv);
   if (!c->sets || !c->argv) {
     run_cmd_free(c);
     return tr_error(TR_ENOMEM, "out of memory: the command of run %s", r->id);
@@ -89,6 +97,14 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
     a[c->argc++] = "--set";
     a[c->argc++] = (char *)c->sets[i];
   }
+  a[c->argc++] = "--variant";
+  a[c->argc++] = v->name;
+  if (x->checkpoint_every) {
+    snprintf(c->every, sizeof c->every, "%zu", x->checkpoint_every);
+    a[c->argc++] = "--checkpoint-every";
+    a[c->argc++] = c->every;
+  }
+  if (x->resume) a[c->argc++] = "--resume";
   a[c->argc++] = "--out";
   a[c->argc++] = (char *)dir;
   a[c->argc++] = "--quiet";
@@ -114,10 +130,15 @@ static void sweep_help(FILE *f) {
         "                 (for GNU parallel --sshloginfile, or the Slurm array script\n"
         "                 " TR_DATADIR "/slurm/array.sbatch)\n"
         "  --status       count the runs complete, running (a live process), stale (a\n"
-        "                 temporary directory whose process is gone) and missing; with\n"
-        "                 --jobs-file, write the commands of what remains (stale and missing;\n"
-        "                 an empty file when nothing remains); --clean removes the stale\n"
-        "                 temporaries (--resume does too)\n"
+        "                 temporary directory whose process is gone) and missing, and list\n"
+        "                 each running run (and each killed one with a checkpoint: resumable)\n"
+        "                 with its latest iteration, steps and return_last100; with\n"
+        "                 --jobs-file, write the commands of what remains (stale and missing,\n"
+        "                 with --resume; an empty file when nothing remains); --clean removes\n"
+        "                 the stale temporaries but those with a checkpoint\n"
+        "  --checkpoint-every N  every run writes a checkpoint every N iterations; --resume\n"
+        "                 then continues a killed run from its last one (run --resume)\n"
+        "While a run trains, RUN.live/progress.tsv is its progress so far.\n"
         "A new sweep goes to --results (default results), at --scale and --seeds as given\n"
         "(default 1 and all the spec's seeds), and says where.  The folder remembers them\n"
         "(sweep.ini beside sweep.log), and a look-up by spec under ~/.local/state/trbench\n"
@@ -136,6 +157,7 @@ typedef struct {
   const char *spec, *jobs_file;
   size_t jobs, shard_i, shard_n;
   int resume, status, clean;
+  size_t checkpoint_every;
   exp_sweep_flags flags; /* --results, --scale, --seeds as typed (sweep_state.h) */
 } sweep_args;
 
@@ -164,7 +186,8 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
       {"shard", required_argument, 0, 's'}, {"scale", required_argument, 0, 'x'},
       {"jobs-file", required_argument, 0, 'f'}, {"results", required_argument, 0, 'o'},
       {"seeds", required_argument, 0, 'n'}, {"status", no_argument, 0, 'S'},
-      {"clean", no_argument, 0, 'C'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"clean", no_argument, 0, 'C'}, {"help", no_argument, 0, 'h'},
+      {"checkpoint-every", required_argument, 0, 'c'}, {0, 0, 0, 0}};
   int c;
   optind = 0;
   opterr = 0;
@@ -197,6 +220,10 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a, int *help) {
       break;
     case 'S': a->status = 1; break;
     case 'C': a->clean = 1; break;
+    case 'c':
+      if (exp_parse_size("--checkpoint-every", optarg, &a->checkpoint_every)) return EXP_EXIT_INPUT;
+      if (!a->checkpoint_every) return exp_fail("--checkpoint-every: must be at least 1");
+      break;
     case 'h': *help = 1; return 0;
     default:
       return exp_fail("sweep: unknown or incomplete option '%s' (trbench sweep --help)",
@@ -268,6 +295,7 @@ typedef struct {
   const char *self, *root;
   double scale; /* the settings in force (for the messages) */
   size_t seeds;
+  run_extra_flags extra;   /* what every run's command gets */
   FILE *log;
   slot *slots;             /* (jobs); pid 0: free */
   size_t next, running, done_n, failed;
@@ -277,7 +305,7 @@ typedef struct {
 /* The child: `trbench run ...` for run k, its messages into logs/<run-id>.log. */
 static void exec_run(const sweep_state *w, size_t k) {
   run_cmd cmd;
-  if (build_cmd(&cmd, w->self, w->s, &w->runs[k], w->dirs[k])) {
+  if (build_cmd(&cmd, w->self, w->s, &w->runs[k], w->dirs[k], &w->extra)) {
     fprintf(stderr, "trbench sweep: %s\n", tr_error_msg());
     _exit(127);
   }
@@ -364,7 +392,7 @@ static int write_jobs_file(const sweep_args *a, const sweep_state *w, const size
   if (st) return exp_fail_status(st);
   for (size_t i = 0; i < n; i++) {
     run_cmd cmd;
-    if ((st = build_cmd(&cmd, w->self, w->s, &w->runs[idx[i]], w->dirs[idx[i]]))) {
+    if ((st = build_cmd(&cmd, w->self, w->s, &w->runs[idx[i]], w->dirs[idx[i]], &w->extra))) {
       tr_atomic_abort(&af);
       return exp_fail_status(st);
     }
@@ -413,6 +441,14 @@ static int sweep_status(const sweep_args *a, const sweep_state *w, size_t n_runs
            count[EXP_SWEEP_RUNNING], count[EXP_SWEEP_STALE], count[EXP_SWEEP_MISSING]);
     if (a->clean)
       printf("removed %zu stale temporary director%s\n", removed, removed == 1 ? "y" : "ies");
+    /* the runs in progress: where each one is (its latest row of progress.tsv) */
+    for (size_t k = 0; k < n_runs; k++) {
+      exp_run_live l = exp_run_live_of(w->dirs[k]);
+      if (!l.found) continue;
+      printf("%s\t%s\titer %zu\tsteps %zu\treturn_last100 %.6g\t%s.live/progress.tsv\n",
+             l.found == 1 ? "running" : "resumable", w->runs[k].id, l.iter, l.steps,
+             l.return_last100, w->dirs[k]);
+    }
     fflush(stdout);
     if (a->jobs_file) rc = write_jobs_file(a, w, left, n_left, " (what remains)");
   }
@@ -545,7 +581,9 @@ int exp_cmd_sweep(int argc, char **argv) {
     st = tr_error(TR_ENOMEM, "out of memory: %zu runs", n_runs);
   sweep_state w = {.s = s, .runs = runs, .dirs = dirs, .todo = todo, .n_todo = n_todo,
                    .jobs = a.jobs, .self = self, .root = root, .scale = set.scale,
-                   .seeds = set.seeds};
+                   .seeds = set.seeds,
+                   /* a jobs file of what remains (--status) resumes what can be resumed */
+                   .extra = {a.checkpoint_every, a.resume || a.status}};
   if (!st && a.status) {
     rc = sweep_status(&a, &w, n_runs, &set); /* reads only */
     goto done;

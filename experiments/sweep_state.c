@@ -369,11 +369,18 @@ exp_sweep_run exp_sweep_run_of(const char *dir) {
 typedef struct {
   size_t removed;
   tr_status st;
+  int complete; /* the run is complete: its killed attempts' checkpoints are of no use */
 } clean_ctx;
+
+static int has_checkpoint(const char *tmp) {
+  char p[PATH_MAX];
+  return (size_t)snprintf(p, sizeof p, "%s/checkpoint.bin", tmp) < sizeof p && access(p, F_OK) == 0;
+}
 
 static int clean_tmp(const char *tmp, long pid, void *ctx) {
   clean_ctx *c = ctx;
   if (owner_alive(tmp, pid)) return 0;
+  if (!c->complete && has_checkpoint(tmp)) return 0; /* resumable: run --resume continues it */
   if ((c->st = exp_remove_tree(tmp))) return 1;
   c->removed++;
   return 0;
@@ -397,6 +404,46 @@ static int note_ckpt(const char *tmp, long pid, void *ctx) {
   return 0;
 }
 
+/* The last complete row of progress.tsv in tmp: iteration, steps and return_last100. */
+static int last_row(const char *tmp, exp_run_live *out) {
+  char p[PATH_MAX], line[8192], last[8192] = "";
+  if ((size_t)snprintf(p, sizeof p, "%s/progress.tsv", tmp) >= sizeof p) return 0;
+  FILE *f = fopen(p, "r");
+  if (!f) return 0;
+  int rows = 0;
+  while (fgets(line, sizeof line, f))
+    if (strchr(line, '\n') && strncmp(line, "iter\t", 5)) {
+      snprintf(last, sizeof last, "%s", line);
+      rows++;
+    }
+  fclose(f);
+  if (!rows) return 0;
+  /* iter steps episodes return_mean return_std ep_len kl entropy clip surr vloss seconds last100 */
+  char *save = NULL, *tok = strtok_r(last, "\t", &save);
+  for (int col = 0; tok; col++, tok = strtok_r(NULL, "\t\n", &save)) {
+    if (col == 0) out->iter = strtoull(tok, NULL, 10);
+    else if (col == 1) out->steps = strtoull(tok, NULL, 10);
+    else if (col == 12) out->return_last100 = strtod(tok, NULL);
+  }
+  return 1;
+}
+
+static int note_live(const char *tmp, long pid, void *ctx) {
+  exp_run_live *l = ctx;
+  int alive = owner_alive(tmp, pid);
+  if (l->found == 1 || (!alive && !has_checkpoint(tmp))) return 0;
+  exp_run_live cur = {alive ? 1 : 2, 0, 0, NAN};
+  if (!last_row(tmp, &cur) && alive) cur.iter = 0;
+  if (alive || !l->found) *l = cur; /* a live one wins over a resumable one */
+  return 0;
+}
+
+exp_run_live exp_run_live_of(const char *dir) {
+  exp_run_live l = {0, 0, 0, NAN};
+  each_tmp(dir, note_live, &l);
+  return l;
+}
+
 char *exp_run_stale_checkpoint(const char *dir) {
   ckpt_ctx c = {NULL, 0};
   each_tmp(dir, note_ckpt, &c);
@@ -404,7 +451,7 @@ char *exp_run_stale_checkpoint(const char *dir) {
 }
 
 tr_status exp_run_clean_stale(const char *dir, size_t *removed) {
-  clean_ctx c = {0, TR_OK};
+  clean_ctx c = {0, TR_OK, exp_sweep_run_of(dir) == EXP_SWEEP_COMPLETE};
   each_tmp(dir, clean_tmp, &c);
   *removed += c.removed;
   return c.st;

@@ -89,9 +89,19 @@ typedef enum {
 exp_sweep_run exp_sweep_run_of(const char *dir);
 /* Remove the stale temporaries of run directory `dir` (never one whose process lives);
  * *removed counts them. */
-tr_status exp_run_clean_stale(const char *dir, size_t *removed);
+tr_status exp_run_clean_stale(const char *dir, size_t *removed);  /* keeps the ones with a
+                                                                     * checkpoint while dir is
+                                                                     * incomplete */
 /* The stale temporary of run directory dir (its process gone) holding a checkpoint.bin, the
  * newest if several (a new string), or NULL: what `trbench run --resume` continues. */
 char *exp_run_stale_checkpoint(const char *dir);
+/* A run in progress: found 1 for a live process (its latest row of progress.tsv), 2 for a
+ * killed one with a checkpoint (resumable; the latest row it wrote), 0 for neither. */
+typedef struct {
+  int found;
+  size_t iter, steps;
+  double return_last100;
+} exp_run_live;
+exp_run_live exp_run_live_of(const char *dir);
 
 #endif

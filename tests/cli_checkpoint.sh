@@ -98,4 +98,35 @@ check "bad --init-from: nothing written" "$(test ! -e "$tmp/shape" && test ! -e 
   --save-policies --init-from "$tmp/src" --out "$tmp/ft" >/dev/null 2>&1
 check "--init-from: exit 0" $?
 check "--init-from: the start is the source's final policy, exactly" "$(cmp -s "$tmp/src/policies/pi_0002.txt" "$tmp/ft/policies/pi_0000.txt"; echo $?)"
+
+# a sweep: every run checkpoints; runs killed mid-way are listed as resumable with their
+# latest row and continue with sweep --resume, ending as the sweep never interrupted
+cat >"$tmp/s.ini" <<'SPEC'
+[experiment]
+name = ck
+environments = cartpole, garnet:10,2,3,1
+seeds = 2
+steps = 1200
+[variant p]
+algo = ppo-clip
+n_steps = 300
+batch_size = 100
+SPEC
+"$T" sweep "$tmp/s.ini" --results "$tmp/full" -j 2 >/dev/null 2>&1
+check "sweep: exit 0" $?
+check "sweep: config.ini names the variant" "$(grep -qx 'variant = p' "$tmp/full/ck/runs/p__cartpole__s1/config.ini"; echo $?)"
+check "sweep: every run has its checkpoint" "$(test "$(ls "$tmp"/full/ck/runs/*/checkpoint.bin | wc -l)" -eq 4; echo $?)"
+(TRBENCH_TEST_KILL_AT_ITER=2 exec "$T" sweep "$tmp/s.ini" --results "$tmp/cut" -j 2 --checkpoint-every 1) >/dev/null 2>&1
+"$T" sweep "$tmp/s.ini" --results "$tmp/cut" --status --clean >"$tmp/st" 2>&1
+check "status: four killed runs, resumable at iteration 2 ($(grep -c resumable "$tmp/st"))" "$(test "$(grep -c "^resumable	p__.*	iter 2	steps 600	return_last100 " "$tmp/st")" -eq 4; echo $?)"
+check "status: the stable path of a run's progress" "$(grep -q "runs/p__cartpole__s1.live/progress.tsv" "$tmp/st" && test -s "$tmp/cut/ck/runs/p__cartpole__s1.live/progress.tsv"; echo $?)"
+check "status --clean keeps the resumable temporaries" "$(test "$(ls -d "$tmp"/cut/ck/runs/*.tmp.* | wc -l)" -eq 4; echo $?)"
+"$T" sweep "$tmp/s.ini" --results "$tmp/cut" --status --jobs-file "$tmp/left.txt" >/dev/null 2>&1
+check "status --jobs-file: what remains resumes" "$(test "$(grep -c -- ' --resume ' "$tmp/left.txt")" -eq 4; echo $?)"
+"$T" sweep "$tmp/s.ini" --results "$tmp/cut" -j 2 --resume >/dev/null 2>&1
+check "sweep --resume: exit 0" $?
+for r in p__cartpole__s1 p__cartpole__s2 p__garnet_10_2_3_1__s1 p__garnet_10_2_3_1__s2; do
+  check "sweep --resume: $r is the uninterrupted run" "$(same "$tmp/full/ck/runs/$r" "$tmp/cut/ck/runs/$r"; echo $?)"
+done
+check "sweep --resume: no temporary or live link left" "$(! ls -d "$tmp"/cut/ck/runs/*.tmp.* "$tmp"/cut/ck/runs/*.live >/dev/null 2>&1; echo $?)"
 finish cli_checkpoint
