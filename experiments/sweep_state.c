@@ -453,6 +453,12 @@ char *exp_run_stale_checkpoint(const char *dir) {
 tr_status exp_run_clean_stale(const char *dir, size_t *removed) {
   clean_ctx c = {0, TR_OK, exp_sweep_run_of(dir) == EXP_SWEEP_COMPLETE};
   each_tmp(dir, clean_tmp, &c);
+  /* DIR.live of a killed run whose temporary is gone now */
+  char live[PATH_MAX];
+  struct stat sb;
+  if ((size_t)snprintf(live, sizeof live, "%s.live", dir) < sizeof live && lstat(live, &sb) == 0 &&
+      S_ISLNK(sb.st_mode) && stat(live, &sb) != 0)
+    unlink(live);
   *removed += c.removed;
   return c.st;
 }

@@ -22,7 +22,7 @@ expect_error() {
 }
 
 
-expect_error "trbench: error: unknown command 'frobnicate' (known: verify, certify, eval, solve, envs, rollout, algos, run, sweep, table, plot, compare, bench, demo)" frobnicate
+expect_error "trbench: error: unknown command 'frobnicate' (known: verify, certify, eval, solve, envs, rollout, algos, run, evaluate, render, sweep, table, plot, export, compare, bench, demo)" frobnicate
 # `trbench help COMMAND` is `trbench COMMAND --help` for every command `trbench help` lists
 "$T" help >"$tmp/global"
 cmds=$(sed -n '/^commands:/,/^$/p' "$tmp/global" | awk 'NR > 1 && NF { print $1 }' | grep -vx help)

@@ -162,10 +162,10 @@ check_rundir() {
   d=$1
   algo=$2
   n=$((n + 1))
-  for f in config.ini progress.tsv summary.ini; do
+  for f in config.ini progress.tsv summary.ini checkpoint.bin; do
     [ -s "$d/$f" ] || fail "$d/$f missing or empty"
   done
-  [ "$(ls "$d" | wc -l)" -eq 3 ] || fail "$d holds more than the three files: $(ls "$d")"
+  [ "$(ls "$d" | wc -l)" -eq 4 ] || fail "$d holds more than the four files: $(ls "$d")"
   # config.ini: the run section and every parameter `trbench algos` lists for ALGO, each once
   n=$((n + 1))
   for k in algo env steps seed trbench_version commit command gamma_resolved iterations \
