@@ -131,6 +131,41 @@ static tr_status write_tsv(const char *dir, const char *leaf, const episode *ep,
   return tr_atomic_commit(&af);
 }
 
+tr_status exp_evaluate_write(const char *run_dir, const char *out_dir, const char *env,
+                             size_t time_limit, size_t episodes, uint64_t seed, int det,
+                             char *line, size_t n) {
+  exp_saved_run s;
+  tr_status st = exp_saved_run_load(&s, run_dir, env, time_limit);
+  if (st) return st;
+  episode *ep = tr_calloc(episodes, sizeof *ep);
+  if (!ep) st = TR_ENOMEM;
+  if (!st) st = exp_evaluate_run(&s, episodes, seed, det, ep);
+  char leaf[600] = "eval.tsv", safe[512];
+  const char *name = env ? env : s.env;
+  if (strcmp(name, s.env)) {
+    exp_safe_name(safe, sizeof safe, name);
+    snprintf(leaf, sizeof leaf, "eval_%s.tsv", safe);
+  }
+  if (!st) st = write_tsv(out_dir, leaf, ep, episodes);
+  if (!st) {
+    double m = 0, v = 0, lo = INFINITY, hi = -INFINITY, len = 0;
+    size_t fell = 0;
+    for (size_t k = 0; k < episodes; k++) {
+      m += ep[k].ret / (double)episodes, len += (double)ep[k].len / (double)episodes;
+      fell += (size_t)ep[k].fell;
+      lo = fmin(lo, ep[k].ret), hi = fmax(hi, ep[k].ret);
+    }
+    for (size_t k = 0; k < episodes; k++) v += (ep[k].ret - m) * (ep[k].ret - m);
+    snprintf(line, n, "evaluate %s: %zu episodes%s, return %.6g +- %.3g (min %.6g, max %.6g), "
+             "length %.1f, fell %zu -> %s/%s", name, episodes, det ? " (deterministic)" : "", m,
+             episodes > 1 ? sqrt(v / (double)(episodes - 1)) : 0.0, lo, hi, len, fell, run_dir,
+             leaf);
+  }
+  free(ep);
+  exp_saved_run_free(&s);
+  return st;
+}
+
 int exp_cmd_evaluate(int argc, char **argv) {
   eval_args a;
   int help, rc = parse(argc, argv, &a, &help);
@@ -138,33 +173,10 @@ int exp_cmd_evaluate(int argc, char **argv) {
     if (help) evaluate_help(stdout);
     return rc;
   }
-  exp_saved_run s;
-  tr_status st = exp_saved_run_load(&s, a.dir, a.env, a.time_limit);
+  char line[1024];
+  tr_status st = exp_evaluate_write(a.dir, a.dir, a.env, a.time_limit, a.episodes, a.seed,
+                                    a.deterministic, line, sizeof line);
   if (st) return exp_fail_status(st);
-  episode *ep = tr_calloc(a.episodes, sizeof *ep);
-  if (!ep) st = TR_ENOMEM;
-  if (!st) st = exp_evaluate_run(&s, a.episodes, a.seed, a.deterministic, ep);
-  char leaf[600] = "eval.tsv", safe[512];
-  const char *env = a.env ? a.env : s.env;
-  if (strcmp(env, s.env)) {
-    exp_safe_name(safe, sizeof safe, env);
-    snprintf(leaf, sizeof leaf, "eval_%s.tsv", safe);
-  }
-  if (!st) st = write_tsv(a.dir, leaf, ep, a.episodes);
-  if (st) rc = exp_fail_status(st);
-  else {
-    double m = 0, v = 0, lo = INFINITY, hi = -INFINITY, len = 0;
-    size_t fell = 0, n = a.episodes;
-    for (size_t k = 0; k < n; k++) {
-      m += ep[k].ret / (double)n, len += (double)ep[k].len / (double)n, fell += (size_t)ep[k].fell;
-      lo = fmin(lo, ep[k].ret), hi = fmax(hi, ep[k].ret);
-    }
-    for (size_t k = 0; k < n; k++) v += (ep[k].ret - m) * (ep[k].ret - m);
-    printf("evaluate %s: %zu episodes%s, return %.6g +- %.3g (min %.6g, max %.6g), length %.1f, "
-           "fell %zu -> %s/%s\n", env, n, a.deterministic ? " (deterministic)" : "", m,
-           n > 1 ? sqrt(v / (double)(n - 1)) : 0.0, lo, hi, len, fell, a.dir, leaf);
-  }
-  free(ep);
-  exp_saved_run_free(&s);
-  return rc;
+  printf("%s\n", line);
+  return EXP_EXIT_OK;
 }

@@ -17,6 +17,7 @@
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/rundir.h"
+#include "experiments/saved_run.h"
 #include "experiments/sweep_state.h"
 #include "mdps/mdpfile.h"
 
@@ -93,6 +94,9 @@ static void run_help(FILE *f) {
         "  --init-from RUN     start from RUN's saved policy (and value function when the shapes\n"
         "                      match): fine-tuning; any algorithm with the same policy shape\n"
         "While it trains, DIR.live/progress.tsv is the run's progress so far.\n"
+        "  --evaluate N        when the run ends ok, its policy on N fresh episodes (trbench\n"
+        "                      evaluate) into eval.tsv, or eval_<ENV>.tsv for each\n"
+        "                      --evaluate-env ENV; --evaluate-deterministic: the mean action\n"
         "Tabular environments only:\n"
         "  --init-policy FILE  start from the policy FILE (policy file format, as trbench eval\n"
         "                      reads): logits theta(s,a) = log max(pi(a|s), 1e-30)\n"
@@ -113,6 +117,10 @@ typedef struct {
   int resume;              /* continue DIR's killed run from its checkpoint */
   const char *init_from;   /* a run directory whose policy starts this run */
   const char *variant;     /* the spec's variant this run belongs to (sweeps set it) */
+  size_t eval_episodes;    /* 0: no evaluation at the end */
+  const char *eval_envs[16];
+  size_t n_eval_envs;
+  int eval_deterministic;
   char **sets;
   size_t n_sets;
 } run_args;
@@ -127,6 +135,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       {"save-policies", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
       {"checkpoint-every", required_argument, 0, 'c'}, {"resume", no_argument, 0, 'r'},
       {"init-from", required_argument, 0, 'I'}, {"variant", required_argument, 0, 'V'},
+      {"evaluate", required_argument, 0, 'E'}, {"evaluate-env", required_argument, 0, 'X'},
+      {"evaluate-deterministic", no_argument, 0, 'D'},
       {0, 0, 0, 0}};
   int c, have_steps = 0, have_seed = 0;
   optind = 0;
@@ -158,6 +168,14 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
     case 'r': a->resume = 1; break;
     case 'I': a->init_from = optarg; break;
     case 'V': a->variant = optarg; break;
+    case 'E':
+      if (exp_parse_size("--evaluate", optarg, &a->eval_episodes)) return EXP_EXIT_INPUT;
+      break;
+    case 'X':
+      if (a->n_eval_envs == 16) return exp_fail("--evaluate-env: at most 16");
+      a->eval_envs[a->n_eval_envs++] = optarg;
+      break;
+    case 'D': a->eval_deterministic = 1; break;
     case 'h': *help = 1; return 0;
     default:
       return exp_fail("run: unknown or incomplete option '%s' (trbench run --help)",
@@ -388,6 +406,18 @@ int exp_cmd_run(int argc, char **argv) {
     env_model_free(em);
     return exp_fail_status(st);
   }
+  for (size_t i = 0; !st && i < a.n_eval_envs; i++) { /* before training, not after */
+    env_model *ev = env_model_alloc(a.eval_envs[i]);
+    if (!ev) tr_error_prefix("--evaluate-env"), st = TR_EINVAL;
+    else st = exp_env_same_spaces(em, ev, a.eval_envs[i]);
+    if (st == TR_EINVAL && ev) tr_error_prefix("--evaluate-env");
+    env_model_free(ev);
+  }
+  if (st) {
+    alg_run_free(run);
+    env_model_free(em);
+    return exp_fail_status(st);
+  }
   if (a.init_from && (st = init_from(run, a.init_from))) {
     alg_run_free(run);
     env_model_free(em);
@@ -476,6 +506,13 @@ int exp_cmd_run(int argc, char **argv) {
   }
   secs = tr_clock_seconds() - t0;
   if (strcmp(status, "failed") && (st = save_checkpoint(&rd, run, &x))) goto abort;
+  for (size_t i = 0; a.eval_episodes && !strcmp(status, "ok") && i < (a.n_eval_envs ? a.n_eval_envs : 1); i++) {
+    char line[1024];
+    if ((st = exp_evaluate_write(rd.tmp_path, rd.tmp_path, a.n_eval_envs ? a.eval_envs[i] : NULL,
+                                 0, a.eval_episodes, a.seed, a.eval_deterministic, line,
+                                 sizeof line)))
+      goto abort;
+  }
   if ((st = write_summary(&rd, run, status, reason, &l, episodes, tr_clock_seconds() - t0)))
     goto abort;
   if ((st = exp_rundir_commit(&rd))) goto abort;

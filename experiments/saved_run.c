@@ -60,7 +60,7 @@ static tr_status read_config(exp_saved_run *s, const char *dir, alg_config *cfg)
   return st;
 }
 
-static tr_status same_spaces(const env_model *a, const env_model *b, const char *name) {
+tr_status exp_env_same_spaces(const env_model *a, const env_model *b, const char *name) {
   env_space sa = env_action_space(a), sb = env_action_space(b);
   if (env_obs_dim(a) != env_obs_dim(b))
     return tr_error(TR_EINVAL, "--env %s: observations of %zu, the policy takes %zu", name,
@@ -88,7 +88,7 @@ tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,
       tr_error_prefix("--env");
       st = TR_EINVAL;
     }
-    else st = same_spaces(trained, s->em, env);
+    else st = exp_env_same_spaces(trained, s->em, env);
   } else if (!st) {
     s->em = trained;
     trained = NULL;

@@ -31,4 +31,15 @@ void exp_saved_run_free(exp_saved_run *s);
 tr_status exp_saved_run_act(exp_saved_run *s, const double *obs, int deterministic, gsl_rng *r,
                             double *act);
 
+/* TR_EINVAL "--env NAME: observations of 17, the policy takes 11" (or the actions) unless b
+ * (named name) has a's observation and action spaces. */
+tr_status exp_env_same_spaces(const env_model *a, const env_model *b, const char *name);
+
+/* trbench evaluate (cmd_evaluate.c): run_dir's saved policy on `episodes` fresh episodes of
+ * env (NULL: its own) into out_dir/eval.tsv (eval_<ENV>.tsv for another environment),
+ * atomically; the summary line into line (n bytes). */
+tr_status exp_evaluate_write(const char *run_dir, const char *out_dir, const char *env,
+                             size_t time_limit, size_t episodes, uint64_t seed, int det,
+                             char *line, size_t n);
+
 #endif

@@ -160,7 +160,49 @@ static int parse_bool(const char *v, int *out) {
 
 static const char *const experiment_keys[] = {"name", "environments", "seeds", "steps", "score",
                                               "normalization", "scale_seeds", "paper",
-                                              "description"};
+                                              "description", "evaluate", "evaluate_environments",
+                                              "evaluate_deterministic"};
+
+/* A list of environment names: parametrized names carry commas (garnet:8,2,3,5), so a piece
+ * that starts with a digit, '.' or '-' continues the previous name; each is validated (not
+ * built), none given twice.  0 after fail(). */
+static int env_list(parse_ctx *c, const char *k, const char *v, char ***out, size_t *out_n) {
+  char **items;
+  size_t n;
+  if (!split(c, k, v, &items, &n)) return 0;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (m > 0 && (isdigit((unsigned char)items[i][0]) || strchr(".-", items[i][0]))) {
+      size_t a = strlen(items[m - 1]), b = strlen(items[i]);
+      char *j = realloc(items[m - 1], a + b + 2);
+      if (!j) {
+        free_items(items, n);
+        return fail(c, "out of memory");
+      }
+      j[a] = ',';
+      memcpy(j + a + 1, items[i], b + 1);
+      items[m - 1] = j;
+      free(items[i]);
+    } else {
+      items[m++] = items[i];
+    }
+  }
+  n = m;
+  size_t dup;
+  if (has_duplicate(items, n, &dup)) {
+    fail(c, "%s: '%s' given twice", k, items[dup]);
+    free_items(items, n);
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (env_name_check(items[i])) {
+      free_items(items, n);
+      return fail(c, "%s: %s", k, tr_error_msg());
+    }
+  *out = items;
+  *out_n = n;
+  return 1;
+}
 
 static int experiment_key(parse_ctx *c, const char *k, const char *v) {
   exp_spec *s = c->s;
@@ -179,39 +221,7 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
     free(s->name);
     s->name = strdup(v);
   } else if (!strcmp(k, "environments")) {
-    char **items;
-    size_t n;
-    if (!split(c, k, v, &items, &n)) return 0;
-    /* parametrized names carry commas (garnet:8,2,3,5): a piece that starts with a digit,
-     * '.' or '-' continues the previous name */
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (m > 0 && (isdigit((unsigned char)items[i][0]) || strchr(".-", items[i][0]))) {
-        size_t a = strlen(items[m - 1]), b = strlen(items[i]);
-        char *j = realloc(items[m - 1], a + b + 2);
-        if (!j) return fail(c, "out of memory");
-        j[a] = ',';
-        memcpy(j + a + 1, items[i], b + 1);
-        items[m - 1] = j;
-        free(items[i]);
-      } else {
-        items[m++] = items[i];
-      }
-    }
-    n = m;
-    size_t dup;
-    if (has_duplicate(items, n, &dup)) {
-      fail(c, "environments: '%s' given twice", items[dup]);
-      free_items(items, n);
-      return 0;
-    }
-    for (size_t i = 0; i < n; i++)
-      if (env_name_check(items[i])) { /* validated, not built */
-        free_items(items, n);
-        return fail(c, "environments: %s", tr_error_msg());
-      }
-    s->envs = items;
-    s->n_envs = n;
+    if (!env_list(c, k, v, &s->envs, &s->n_envs)) return 0;
     c->env_line = c->line;
   } else if (!strcmp(k, "seeds")) {
     uint64_t count;
@@ -258,9 +268,20 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
   } else if (!strcmp(k, "description")) {
     free(s->description);
     s->description = strdup(v);
+  } else if (!strcmp(k, "evaluate")) {
+    uint64_t n;
+    if (!parse_u64(v, &n) || n > 100000)
+      return fail(c, "evaluate: '%s' is not a number of episodes in [0, 100000]", v);
+    s->eval_episodes = n;
+  } else if (!strcmp(k, "evaluate_environments")) {
+    if (!env_list(c, k, v, &s->eval_envs, &s->n_eval_envs)) return 0;
+  } else if (!strcmp(k, "evaluate_deterministic")) {
+    if (!parse_bool(v, &s->eval_deterministic))
+      return fail(c, "evaluate_deterministic: '%s' must be true or false", v);
   } else {
     return fail(c, "[experiment]: unknown key '%s' (known: name, environments, seeds, steps, "
-                   "score, normalization, scale_seeds, paper, description)", k);
+                   "score, normalization, scale_seeds, paper, description, evaluate, "
+                   "evaluate_environments, evaluate_deterministic)", k);
   }
   return 1;
 }
@@ -407,6 +428,8 @@ void exp_spec_free(exp_spec *s) {
   free(s->path), free(s->name), free(s->score), free(s->paper), free(s->description);
   for (size_t i = 0; i < s->n_envs; i++) free(s->envs[i]);
   free(s->envs);
+  for (size_t i = 0; i < s->n_eval_envs; i++) free(s->eval_envs[i]);
+  free(s->eval_envs);
   free(s->seeds);
   for (size_t i = 0; i < s->n_variants; i++) {
     exp_variant *v = &s->variants[i];
@@ -489,6 +512,29 @@ static FILE *spec_open(const char *path, char *alt, size_t n, const char **used)
   return g;
 }
 
+/* evaluate_environments: each with the observation and action spaces of every environment
+ * of the experiment (a run's policy is evaluated there). */
+static tr_status check_eval_envs(const exp_spec *s) {
+  tr_status st = TR_OK;
+  for (size_t i = 0; !st && i < s->n_eval_envs; i++) {
+    env_model *ev = env_model_alloc(s->eval_envs[i]);
+    if (!ev) return tr_error(TR_EINVAL, "%s: evaluate_environments: %s", s->path, tr_error_msg());
+    for (size_t e = 0; !st && e < s->n_envs; e++) {
+      env_model *em = env_model_alloc(s->envs[e]);
+      if (!em) st = TR_EINVAL;
+      else if (env_obs_dim(em) != env_obs_dim(ev) ||
+               env_action_space(em).kind != env_action_space(ev).kind ||
+               env_action_space(em).n != env_action_space(ev).n)
+        st = tr_error(TR_EINVAL, "%s: evaluate_environments: %s has other observation or action "
+                      "spaces than %s (a policy trained on one cannot act on the other)", s->path,
+                      s->eval_envs[i], s->envs[e]);
+      env_model_free(em);
+    }
+    env_model_free(ev);
+  }
+  return st;
+}
+
 tr_status exp_spec_read(exp_spec **out, const char *path) {
   char alt[4096];
   FILE *f = spec_open(path, alt, sizeof alt, &path);
@@ -499,6 +545,7 @@ tr_status exp_spec_read(exp_spec **out, const char *path) {
   c.f = f;
   s->path = strdup(path);
   s->score = strdup("return_last100");
+  s->eval_deterministic = 1;
   int rc = ini_parse_stream(reader, &c, handler, &c);
   fclose(f);
   tr_status st = TR_OK;
@@ -517,6 +564,7 @@ tr_status exp_spec_read(exp_spec **out, const char *path) {
                     s->variants[i].name);
   if (!st) st = check_run_ids(s, c.env_line);
   if (!st) st = check_variants(s);
+  if (!st) st = check_eval_envs(s);
   if (st) {
     exp_spec_free(s);
     return st;

@@ -10,6 +10,11 @@
  *   scale_seeds = false               ; whether --scale also scales the number of seeds
  *   paper = PPO (Schulman et al. 2017), Table 1   ; the published column's source
  *   description = ...
+ *   evaluate = 10                     ; each finished run's saved policy on this many fresh
+ *                                     ; episodes (trbench evaluate; 0: none, the default)
+ *   evaluate_environments = hopper    ; where (default: the run's own environment); others
+ *                                     ; need the same spaces
+ *   evaluate_deterministic = true     ; the mean action (default true)
  *
  *   [variant clip 0.2]                ; one section per row, in order
  *   algo = ppo-clip
@@ -68,6 +73,10 @@ typedef struct {
   int scale_seeds;
   char *paper;      /* the published column's source, or NULL */
   char *description;
+  size_t eval_episodes; /* 0: no evaluation */
+  char **eval_envs;     /* (n_eval_envs) NULL: the run's own environment */
+  size_t n_eval_envs;
+  int eval_deterministic;
   exp_variant *variants;
   size_t n_variants;
 } exp_spec;

@@ -51,7 +51,7 @@ typedef struct {
   char **argv;
   const char **sets; /* (n_sets of the variant) */
   int argc;
-  char steps[32], seed[32], every[32];
+  char steps[32], seed[32], every[32], eval[32];
 } run_cmd;
 
 /* What every run of a sweep gets besides its own settings: the variant's name (config.ini
@@ -74,7 +74,7 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
   const exp_variant *v = &s->variants[r->variant];
   c->argc = 0;
   c->sets = malloc((v->n_sets ? v->n_sets : 1) * sizeof *c->sets);
-  c->argv = malloc((24 + 2 * v->n_sets) * sizeof *c->argv);
+  c->argv = malloc((24 + 2 * v->n_sets + 2 * s->n_eval_envs) * sizeof *c->argv);
   if (!c->sets || !c->argv) {
     run_cmd_free(c);
     return tr_error(TR_ENOMEM, "out of memory: the command of run %s", r->id);
@@ -105,6 +105,16 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
     a[c->argc++] = c->every;
   }
   if (x->resume) a[c->argc++] = "--resume";
+  if (s->eval_episodes) { /* the spec's evaluate keys */
+    snprintf(c->eval, sizeof c->eval, "%zu", s->eval_episodes);
+    a[c->argc++] = "--evaluate";
+    a[c->argc++] = c->eval;
+    for (size_t i = 0; i < s->n_eval_envs; i++) {
+      a[c->argc++] = "--evaluate-env";
+      a[c->argc++] = s->eval_envs[i];
+    }
+    if (s->eval_deterministic) a[c->argc++] = "--evaluate-deterministic";
+  }
   a[c->argc++] = "--out";
   a[c->argc++] = (char *)dir;
   a[c->argc++] = "--quiet";
