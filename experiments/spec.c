@@ -518,7 +518,10 @@ static tr_status check_eval_envs(const exp_spec *s) {
   tr_status st = TR_OK;
   for (size_t i = 0; !st && i < s->n_eval_envs; i++) {
     env_model *ev = env_model_alloc(s->eval_envs[i]);
-    if (!ev) return tr_error(TR_EINVAL, "%s: evaluate_environments: %s", s->path, tr_error_msg());
+    if (!ev) {
+      tr_error_prefix("%s: evaluate_environments", s->path);
+      return TR_EINVAL;
+    }
     for (size_t e = 0; !st && e < s->n_envs; e++) {
       env_model *em = env_model_alloc(s->envs[e]);
       if (!em) st = TR_EINVAL;
