@@ -16,13 +16,13 @@
 
 #include <stdint.h>
 
-#include "algorithms/advantage.h"
-#include "algorithms/nn.h"
-#include "algorithms/policy.h"
-#include "algorithms/registry.h"
-#include "algorithms/rollout.h"
-#include "mdps/env.h"
-#include "theory/exact.h"
+#include "advantage.h"
+#include "nn.h"
+#include "policy.h"
+#include "registry.h"
+#include "rollout.h"
+#include "../mdps/env.h"
+#include "../theory/exact.h"
 
 /* Per-iteration statistics (progress.tsv); NAN where a column does not apply. */
 struct alg_iter_stats {
