@@ -28,7 +28,7 @@
 
 #include <stddef.h>
 
-#include "core/error.h"
+#include "../core/error.h"
 
 /* ---- estimators --------------------------------------------------------------------- */
 

@@ -188,8 +188,8 @@ static tr_status cpi_iterate(alg_run *run, alg_iter_stats *stats) {
   if ((st = alg_run_mean_kl(run, &rows, run->state.theta, &kl))) return st;
   stats->kl_mean = kl;
   stats->surrogate_gain = adv;
-  return alg_run_fit_value(run, rs->batch, rs->values, rs->ret, CPI_VF_ITERS, run->model.T,
-                           CPI_VF_LR, &stats->value_loss);
+  alg_value_fit fit = {.epochs = CPI_VF_ITERS, .mb = run->model.T, .lr = CPI_VF_LR};
+  return alg_run_fit_value(run, rs->batch, rs->values, rs->ret, &fit, &stats->value_loss);
 }
 
 /* For tests: the AJKS lower bound and 𝔸 of the last step. */

@@ -44,6 +44,7 @@ typedef struct {
   nn_adam *adam;
   nn_rmsprop *rms, *vrms; /* a2c with use_rms_prop: policy's and value's */
   double *g2; /* (P) */
+  double *v_zero; /* (T) zeros: reinforce's continuation values without a baseline */
 } pg_state;
 
 static const alg_param p_reinforce[] = {
@@ -96,7 +97,8 @@ static tr_status pg_init(alg_run *run, int a2c) {
   const pg_params *p = run->model.params;
   s->adam = nn_adam_alloc(run->model.pol->P);
   s->g2 = tr_malloc(run->model.pol->P * sizeof *s->g2);
-  if (!s->adam || !s->g2) return TR_ENOMEM;
+  s->v_zero = tr_calloc(run->model.T, sizeof *s->v_zero);
+  if (!s->adam || !s->g2 || !s->v_zero) return TR_ENOMEM;
   if (a2c && p->use_rms_prop) {
     s->rms = nn_rmsprop_alloc(run->model.pol->P);
     s->vrms = nn_rmsprop_alloc(run->model.vnet->P);
@@ -115,6 +117,7 @@ static void pg_free(alg_run *run) {
   nn_rmsprop_free(s->rms);
   nn_rmsprop_free(s->vrms);
   free(s->g2);
+  free(s->v_zero);
   free(s);
   run->alg = NULL;
 }
@@ -132,10 +135,7 @@ static tr_status estimate(alg_run *run, pg_state *s) {
   alg_batch *b = S->batch;
   size_t T = run->model.T;
   const double *v_next = S->v_next;
-  if (!p->baseline) { /* no bootstrap: zero continuation values (ws.ratio as scratch) */
-    memset(run->ws.ratio, 0, T * sizeof *run->ws.ratio);
-    v_next = run->ws.ratio;
-  }
+  if (!p->baseline) v_next = s->v_zero; /* no bootstrap: zero continuation values */
   tr_status st = alg_returns_mc(S->ret, S->rew_used, v_next, b->term, b->trunc, T,
                                 run->model.E, run->model.gamma);
   if (!st) st = alg_advantage_rtg(S->adv, S->ret, p->baseline ? S->values : NULL, T);
@@ -210,7 +210,7 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
   else nn_adam_step(s->adam, run->state.theta, run->ws.grad, lr);
   double kl, surr, adv_mean = 0;
   alg_rows rows = alg_run_rows(run);
-  if ((st = alg_run_kl_surrogate(run, &rows, run->state.theta, &kl, &surr))) return st;
+  if ((st = alg_run_kl_surrogate(run, &rows, run->state.theta, &kl, &surr, NULL))) return st;
   for (size_t t = 0; t < T; t++) adv_mean += run->state.adv[t];
   stats->kl_mean = kl;
   stats->surrogate_gain = surr - adv_mean / (double)T;
@@ -235,8 +235,8 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
       else nn_adam_step(run->state.vadam, run->state.vparams, run->ws.vgrad, vlr);
     }
   } else {
-    st = alg_run_fit_value(run, S->batch, S->values, S->ret, p->vf_iters, T, vlr,
-                           &stats->value_loss);
+    alg_value_fit fit = {.epochs = p->vf_iters, .mb = T, .lr = vlr};
+    st = alg_run_fit_value(run, S->batch, S->values, S->ret, &fit, &stats->value_loss);
   }
   if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
   return st;

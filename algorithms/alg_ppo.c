@@ -54,6 +54,7 @@ typedef struct {
   double *ret, *vold; /* (mb) value targets and values at sampling (joint value steps) */
   int joint;          /* the value steps with the policy on each minibatch (global clip) */
   double *g2; /* (P) scratch gradient (KL, entropy) */
+  double *ratio; /* (T) π_θ/π_old on the batch after the update (clip fraction) */
 } ppo_state;
 
 #define PPO_PARAMS(NORM)                                                                     \
@@ -123,11 +124,11 @@ static tr_status ppo_init_kind(alg_run *run, ppo_kind kind) {
   s->ret = tr_malloc(mb * sizeof *s->ret);
   s->vold = tr_malloc(mb * sizeof *s->vold);
   s->g2 = tr_malloc(run->model.pol->P * sizeof *s->g2);
+  s->ratio = tr_malloc(run->model.T * sizeof *s->ratio);
   if (!s->adam || !s->obs || !s->act || !s->adv || !s->logp_old || !s->dist_old || !s->w ||
-      !s->ret || !s->vold || !s->g2)
+      !s->ret || !s->vold || !s->g2 || !s->ratio)
     return TR_ENOMEM;
   s->joint = p->grad_clip_scope == PPO_CLIP_GLOBAL && !run->model.exact_values;
-  run->model.value_clip = p->clip_range_vf;
   s->adam->eps = p->adam_eps;
   run->state.vadam->eps = s->adam->eps;
   return TR_OK;
@@ -143,7 +144,7 @@ static void ppo_free(alg_run *run) {
   if (!s) return;
   nn_adam_free(s->adam);
   free(s->obs), free(s->act), free(s->adv), free(s->logp_old), free(s->dist_old), free(s->w), free(s->g2);
-  free(s->ret), free(s->vold);
+  free(s->ret), free(s->vold), free(s->ratio);
   free(s);
   run->alg = NULL;
 }
@@ -292,11 +293,11 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
   }
   /* statistics at the new parameters over the whole batch */
   double surr, eps = p->clip_range, adv_mean = 0;
-  if ((st = alg_run_kl_surrogate(run, &rows, run->state.theta, &kl, &surr))) return st;
+  if ((st = alg_run_kl_surrogate(run, &rows, run->state.theta, &kl, &surr, s->ratio))) return st;
   size_t clipped = 0;
   for (size_t t = 0; t < T; t++) {
     adv_mean += run->state.adv[t];
-    clipped += fabs(run->ws.ratio[t] - 1.0) > eps;
+    clipped += fabs(s->ratio[t] - 1.0) > eps;
   }
   stats->kl_mean = kl;
   stats->surrogate_gain = surr - adv_mean / (double)T; /* L(θ) − L(θ_old), L(θ_old) = mean Â */
@@ -319,7 +320,8 @@ static tr_status ppo_iterate(alg_run *run, alg_iter_stats *stats) {
     return TR_OK;
   }
   double vlr = lr * p->vf_coef;
-  st = alg_run_fit_value(run, S->batch, S->values, S->ret, epochs, mb, vlr, &stats->value_loss);
+  alg_value_fit fit = {.epochs = epochs, .mb = mb, .lr = vlr, .clip = p->clip_range_vf};
+  st = alg_run_fit_value(run, S->batch, S->values, S->ret, &fit, &stats->value_loss);
   if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
   return st;
 }

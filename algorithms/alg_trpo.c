@@ -43,6 +43,9 @@ typedef struct {
   double *step, *dir, *fv; /* (P) */
   double *sub_obs;         /* (T, O) the FVP subsample */
   size_t n_sub;
+  pol_ws *fisher_fwd;      /* Bmax = T: π_θold's forward pass on sub_obs, made by natural_step
+                            * for its trpo_fisher and read by every product of that step */
+  double *ratio;           /* (T) π_θ/π_old on the objective's rows (self-normalized vine) */
   /* vine */
   alg_vine *vine;
   alg_batch *vb;           /* the vine rows as a batch (obs, act, logp) */
@@ -144,7 +147,8 @@ static void trpo_free(alg_run *run) {
   alg_cg_free(s->cg);
   alg_linesearch_free(s->ls);
   free(s->step), free(s->dir), free(s->fv), free(s->sub_obs), free(s->snis_q);
-  free(s->vine_adv), free(s->vine_dist);
+  free(s->vine_adv), free(s->vine_dist), free(s->ratio);
+  pol_ws_free(s->fisher_fwd);
   alg_vine_free(s->vine);
   alg_batch_free(s->vb);
   free(s);
@@ -162,14 +166,17 @@ static tr_status init_common(alg_run *run, trpo_step_kind kind) {
   run->alg = s;
   size_t P = run->model.pol->P, O = env_obs_dim(run->model.em);
   s->kind = kind;
-  run->model.value_grad_clip = ((const trpo_params *)run->model.params)->max_grad_norm;
   s->cg = alg_cg_alloc(P);
   s->ls = alg_linesearch_alloc(P);
   s->step = tr_malloc(P * sizeof *s->step);
   s->dir = tr_malloc(P * sizeof *s->dir);
   s->fv = tr_malloc(P * sizeof *s->fv);
   s->sub_obs = tr_malloc(run->model.T * O * sizeof *s->sub_obs);
-  if (!s->cg || !s->ls || !s->step || !s->dir || !s->fv || !s->sub_obs) return TR_ENOMEM;
+  s->fisher_fwd = pol_ws_alloc(run->model.pol, run->model.T);
+  s->ratio = tr_malloc(run->model.T * sizeof *s->ratio);
+  if (!s->cg || !s->ls || !s->step || !s->dir || !s->fv || !s->sub_obs || !s->fisher_fwd ||
+      !s->ratio)
+    return TR_ENOMEM;
   if (is_vine(run)) {
     const trpo_params *p = run->model.params;
     size_t N = p->vine_states, K = p->vine_actions;
@@ -200,12 +207,20 @@ static tr_status init_npg(alg_run *run) { return init_common(run, STEP_FIXED); }
 static tr_status init_tnpg(alg_run *run) { return init_common(run, STEP_KL_NORMALIZED); }
 static tr_status init_trpo(alg_run *run) { return init_common(run, STEP_LINE_SEARCH); }
 
-/* F v + damping v on the subsample (forwarded into run->ws.pws before CG). */
+/* The damped Fisher operator v ↦ F v + damping v at θ_old on n subsample rows: everything a
+ * product reads, the forward pass `at` (θ_old on those rows) included, made once per step. */
+typedef struct {
+  const pol_policy *pol;
+  const double *theta_old; /* (P) */
+  pol_ws *at;              /* the forward pass at theta_old on the n rows (read; its
+                            * product scratch is written) */
+  size_t n;
+  double damping;
+} trpo_fisher;
+
 static void fvp(void *ctx, const double *v, double *out) {
-  alg_run *run = ctx;
-  trpo_state *s = run->alg;
-  pol_fvp(run->model.pol, run->state.theta_old, run->ws.pws, v, s->n_sub,
-          ((const trpo_params *)run->model.params)->cg_damping, out);
+  const trpo_fisher *f = ctx;
+  pol_fvp(f->pol, f->theta_old, f->at, v, f->n, f->damping, out);
 }
 
 /* The vine's rows into s->vb: state n repeated k times with its actions; advantages per row
@@ -246,15 +261,15 @@ static tr_status vine_rows(alg_run *run, trpo_state *s) {
  * the same forward pass): continuous vine rows use the self-normalized estimate. */
 static tr_status objective(alg_run *run, const double *th, double *kl, double *surr) {
   trpo_state *s = run->alg;
-  tr_status st = alg_run_kl_surrogate(run, &s->rows, th, kl, surr);
+  tr_status st = alg_run_kl_surrogate(run, &s->rows, th, kl, surr, s->ratio);
   if (st || !s->vine || !s->vine_snis) return st;
   size_t k = s->vine_k, N = s->rows.n / k;
   double acc = 0;
   for (size_t i = 0; i < N; i++) {
     double wq = 0, ws = 0;
     for (size_t j = 0; j < k; j++) {
-      wq += run->ws.ratio[i * k + j] * s->snis_q[i * k + j];
-      ws += run->ws.ratio[i * k + j];
+      wq += s->ratio[i * k + j] * s->snis_q[i * k + j];
+      ws += s->ratio[i * k + j];
     }
     acc += wq / ws;
   }
@@ -292,13 +307,14 @@ static tr_status natural_step(alg_run *run, trpo_state *s, alg_iter_stats *stats
   } else {
     memcpy(s->sub_obs, R->obs, rows * O * sizeof(double));
   }
-  if ((st = pol_forward(run->model.pol, run->state.theta_old, s->sub_obs, s->n_sub, run->ws.pws,
+  if ((st = pol_forward(run->model.pol, run->state.theta_old, s->sub_obs, s->n_sub, s->fisher_fwd,
                         NULL)))
     return st;
-  st = alg_cg_solve(s->dir, run->ws.grad, fvp, run, p->cg_iters, TRPO_CG_RESIDUAL_TOL, s->cg);
+  trpo_fisher F = {run->model.pol, run->state.theta_old, s->fisher_fwd, s->n_sub, p->cg_damping};
+  st = alg_cg_solve(s->dir, run->ws.grad, fvp, &F, p->cg_iters, TRPO_CG_RESIDUAL_TOL, s->cg);
   double sFs = 0;
   if (!st) {
-    fvp(run, s->dir, s->fv);
+    fvp(&F, s->dir, s->fv);
     for (size_t k = 0; k < P; k++) sFs += s->dir[k] * s->fv[k];
   }
   double beta;
@@ -369,13 +385,11 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
   double lr = alg_run_lr(run, p->vf_learning_rate);
   stats->lr = lr;
   /* vf_iters Adam steps: full batch (vb = 0) or minibatches of vb, as epochs of T/vb steps */
-  if (vb == 0 || vb >= run->model.T)
-    st = alg_run_fit_value(run, S->batch, S->values, S->ret, iters, run->model.T, lr,
-                           &stats->value_loss);
-  else
-    st = alg_run_fit_value(run, S->batch, S->values, S->ret,
-                           (iters * vb + run->model.T - 1) / run->model.T, vb, lr,
-                           &stats->value_loss);
+  alg_value_fit fit = {.epochs = iters, .mb = run->model.T, .lr = lr,
+                       .max_grad_norm = p->max_grad_norm};
+  if (vb > 0 && vb < run->model.T)
+    fit.epochs = (iters * vb + run->model.T - 1) / run->model.T, fit.mb = vb;
+  st = alg_run_fit_value(run, S->batch, S->values, S->ret, &fit, &stats->value_loss);
   if (!st && !isfinite(stats->value_loss)) snprintf(stats->bad, sizeof stats->bad, "value_loss");
   return st;
 }

@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#include "core/error.h"
+#include "../core/error.h"
 
 /* ---- conjugate gradient ------------------------------------------------------------ */
 

@@ -29,9 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "algorithms/advantage.h"
-#include "algorithms/nn.h"
-#include "core/error.h"
+#include "advantage.h"
+#include "nn.h"
+#include "../core/error.h"
 
 #define ALG_CKPT_VERSION 1
 #define ALG_CKPT_FILE "checkpoint.bin"

@@ -27,7 +27,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "../core/error.h"
 
 /* The default gain of hidden layers in orthogonal init (the PPO/baselines choice, √2). */
 #define NN_GAIN_HIDDEN M_SQRT2

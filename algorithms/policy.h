@@ -34,8 +34,8 @@
 #include <gsl/gsl_rng.h>
 #include <stddef.h>
 
-#include "algorithms/nn.h"
-#include "core/error.h"
+#include "nn.h"
+#include "../core/error.h"
 
 typedef enum { POL_TABULAR = 0, POL_CATEGORICAL, POL_GAUSSIAN } pol_kind;
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "core/num.h"
 
 /* The table.  One line per algorithm (each defined in its own file). */
@@ -16,19 +17,106 @@ static const alg_class *const table[] = {
     &alg_ppo_adaptive_kl, &alg_ppo_noclip, &alg_cpi,
 };
 
-size_t alg_count(void) { return sizeof table / sizeof table[0]; }
-const alg_class *alg_at(size_t i) { return i < alg_count() ? table[i] : NULL; }
+static const size_t n_builtin = sizeof table / sizeof table[0];
+
+/* Registered at run time (alg_register), after the built-in ones. */
+static const alg_class **added;
+static size_t n_added, cap_added;
+
+size_t alg_count(void) { return n_builtin + n_added; }
+const alg_class *alg_at(size_t i) {
+  return i < n_builtin ? table[i] : i < alg_count() ? added[i - n_builtin] : NULL;
+}
 
 const alg_class *alg_find(const char *name) {
   for (size_t i = 0; i < alg_count(); i++)
-    if (!strcmp(table[i]->name, name)) return table[i];
+    if (!strcmp(alg_at(i)->name, name)) return alg_at(i);
   char known[1024] = "";
   for (size_t i = 0; i < alg_count(); i++) {
     strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
-    strncat(known, table[i]->name, sizeof known - strlen(known) - 1);
+    strncat(known, alg_at(i)->name, sizeof known - strlen(known) - 1);
   }
   tr_error(TR_EINVAL, "unknown algorithm '%s' (known: %s)", name, known);
   return NULL;
+}
+
+static size_t param_field_size(alg_param_type t) {
+  return t == ALG_REAL ? sizeof(double) : t == ALG_INT ? sizeof(size_t) : sizeof(int);
+}
+
+/* NULL, or the sentence on what is wrong with a class's table (alg_register's door). */
+static const char *class_check(const alg_class *c) {
+  static _Thread_local char why[512];
+  const char *n = c->name;
+  if (!n || !*n || strlen(n) > 64 || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                 "0123456789-_.") != strlen(n))
+    return "its name must be 1 to 64 letters, digits, '-', '_' or '.'";
+  for (size_t i = 0; i < alg_count(); i++)
+    if (!strcmp(alg_at(i)->name, n)) return "the name is taken";
+  if (!c->iterate) return "iterate is NULL";
+  if (c->n_params && !c->params) return "params is NULL";
+  if (c->params_size < sizeof(alg_shared_params))
+    return "params_size is smaller than alg_shared_params (the typed struct begins with it)";
+  int seen_steps = 0, seen_envs = 0;
+  for (size_t i = 0; i < c->n_params; i++) {
+    const alg_param *p = &c->params[i];
+    size_t a0 = p->offset, a1 = a0 + param_field_size(p->type);
+    if (!p->name || !*p->name) snprintf(why, sizeof why, "parameter %zu has no name", i);
+    else if (p->type > ALG_CHOICE || (p->type == ALG_CHOICE && (!p->choices || !*p->choices)))
+      snprintf(why, sizeof why, "parameter '%s': a choice needs its choices", p->name);
+    else if (a1 > c->params_size)
+      snprintf(why, sizeof why, "parameter '%s': its field ends at byte %zu, beyond params_size %zu",
+               p->name, a1, c->params_size);
+    else if ((p->type == ALG_REAL || p->type == ALG_INT) && !(p->lo <= p->def && p->def <= p->hi))
+      snprintf(why, sizeof why, "parameter '%s': default %.17g outside [%.17g, %.17g]", p->name,
+               p->def, p->lo, p->hi);
+    else why[0] = '\0';
+    for (size_t j = 0; !why[0] && j < i; j++) {
+      const alg_param *q = &c->params[j];
+      size_t b0 = q->offset, b1 = b0 + param_field_size(q->type);
+      if (!strcmp(p->name, q->name))
+        snprintf(why, sizeof why, "parameter '%s' appears twice", p->name);
+      else if (a0 < b1 && b0 < a1)
+        snprintf(why, sizeof why, "the fields of '%s' and '%s' overlap", q->name, p->name);
+    }
+    if (why[0]) return why;
+    seen_steps |= !strcmp(p->name, "n_steps") && p->offset == ALG_SHARED(n_steps);
+    seen_envs |= !strcmp(p->name, "n_envs") && p->offset == ALG_SHARED(n_envs);
+  }
+  if (!seen_steps || !seen_envs)
+    return "n_steps and n_envs must be parameters on their alg_shared_params fields "
+           "(ALG_COMMON_PARAMS and an n_steps row)";
+  return NULL;
+}
+
+tr_status alg_register_abi(const alg_class *cls, unsigned abi_version, size_t class_size) {
+  if (!cls) return tr_error(TR_EINVAL, "alg_register: no class");
+  /* the name is the first field in every version: readable before the layout is trusted */
+  if (abi_version != ALG_ABI_VERSION || class_size != sizeof(alg_class))
+    return tr_error(TR_EINVAL,
+                    "alg_register: '%s' was compiled against trbench's algorithm ABI %u (alg_class "
+                    "of %zu bytes); this libtrbench (%s) has ABI %u (%zu bytes): rebuild it against "
+                    "the installed headers (cc ... $(pkg-config --cflags --libs trbench))",
+                    cls->name ? cls->name : "?", abi_version, class_size, PACKAGE_VERSION,
+                    (unsigned)ALG_ABI_VERSION, sizeof(alg_class));
+  const char *why = class_check(cls);
+  if (why) return tr_error(TR_EINVAL, "alg_register: '%s': %s", cls->name ? cls->name : "", why);
+  alg_config cfg;
+  if (alg_config_init(&cfg, cls)) return TR_ENOMEM;
+  void *params = tr_calloc(1, cls->params_size);
+  tr_status st = params ? alg_config_resolve(&cfg, params) : TR_ENOMEM;
+  free(params);
+  alg_config_clear(&cfg);
+  if (st == TR_EINVAL) tr_error_prefix("alg_register: '%s': its defaults", cls->name);
+  if (st) return st;
+  if (n_added == cap_added) {
+    size_t cap = cap_added ? 2 * cap_added : 8;
+    const alg_class **a = realloc(added, cap * sizeof *a);
+    if (!a) return tr_error(TR_ENOMEM, "alg_register: out of memory");
+    added = a, cap_added = cap;
+  }
+  added[n_added++] = cls;
+  return TR_OK;
 }
 
 tr_status alg_config_init(alg_config *c, const alg_class *cls) {
@@ -255,7 +343,7 @@ void alg_config_write(const alg_config *c, FILE *f) {
 void alg_list(FILE *f) {
   char def[256], range[256];
   for (size_t i = 0; i < alg_count(); i++) {
-    const alg_class *a = table[i];
+    const alg_class *a = alg_at(i);
     fprintf(f, "%s — %s%s%s\n", a->name, a->doc,
             a->needs & ALG_NEEDS_TABULAR ? " [tabular environments]" : "",
             a->needs & ALG_NEEDS_DISCRETE ? " [discrete actions]" : "");

@@ -8,15 +8,17 @@
  * out-of-range value is an error naming the allowed ones.  At the start of a run the
  * configuration is resolved once into the typed struct (alg_config_resolve) and checked as a
  * whole (the class's check, after alg_shared_check: LIBLINEAR's check_parameter); nothing
- * looks a parameter up by name after that.  Adding a variant is one new file (its alg_class
- * and its parameter struct) and one line in registry.c. */
+ * looks a parameter up by name after that.  A built-in variant is one new file (its
+ * alg_class and its parameter struct) and one line in registry.c; a variant out of tree is
+ * the same file, registered at run time with alg_register before the command line starts
+ * (experiments/exp_main.h). */
 #ifndef ALG_REGISTRY_H
 #define ALG_REGISTRY_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-#include "core/error.h"
+#include "../core/error.h"
 
 typedef enum { ALG_REAL = 0, ALG_INT, ALG_BOOL, ALG_CHOICE } alg_param_type;
 
@@ -94,6 +96,22 @@ typedef struct {
   double *values; /* (n_params) */
 } alg_config;
 
+/* The version of the algorithm contract: the layouts of alg_class, alg_param,
+ * alg_shared_params and of run.h's structs, and the meaning of their fields.  Raised with
+ * every change a variant compiled against older headers would misread. */
+#define ALG_ABI_VERSION 1
+
+/* Adds an algorithm to the table (after the built-in ones) for the rest of the process: the
+ * caller keeps *cls (and its parameter table) alive.  Call it before anything else runs (it
+ * is not thread-safe).  Validated once, here: the name (letters, digits, '-', '_', '.'; not
+ * taken), iterate present, every parameter's field inside params_size with no two
+ * overlapping, the shared head present, defaults in range and resolving (alg_config_resolve).
+ * TR_EINVAL with one sentence otherwise; also when cls was compiled against another
+ * ALG_ABI_VERSION (the headers of another trbench): rebuild it against the installed ones. */
+#define alg_register(cls) alg_register_abi((cls), ALG_ABI_VERSION, sizeof(alg_class))
+tr_status alg_register_abi(const alg_class *cls, unsigned abi_version, size_t class_size);
+
+/* The table: the built-in algorithms, then the registered ones, in that order. */
 size_t alg_count(void);
 const alg_class *alg_at(size_t i);
 /* NULL with "unknown algorithm 'x' (known: ...)" */

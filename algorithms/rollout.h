@@ -20,7 +20,7 @@
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
 
-#include "mdps/env.h"
+#include "../mdps/env.h"
 
 /* The policy: for obs (B, O) fill actions (B, U) and logp (B) (log π of the chosen action;
  * may be NULL when not needed).  B ≤ the batch size given at sampler creation. */

@@ -111,7 +111,7 @@ static tr_status run_sizes_check(const alg_run *run, const alg_shared_params *sh
 static tr_status build_scratch(alg_run *run) {
   size_t T = run->model.T, O = env_obs_dim(run->model.em);
   double **bufs[] = {&run->state.values, &run->ws.v_boot, &run->state.v_next, &run->state.adv, &run->state.ret,
-                     &run->ws.logp_new, &run->ws.ratio, &run->ws.tmp, &run->ws.vold};
+                     &run->ws.logp_new, &run->ws.vtarget, &run->ws.tmp, &run->ws.vold};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     if (!(*bufs[i] = tr_calloc(T, sizeof(double)))) return TR_ENOMEM;
   run->ws.obs_buf = tr_malloc(T * O * sizeof *run->ws.obs_buf);
@@ -243,7 +243,7 @@ void alg_run_free(alg_run *run) {
   alg_sampler_free(run->state.sampler);
   alg_batch_free(run->state.batch);
   free(run->state.values), free(run->ws.v_boot), free(run->state.v_next), free(run->state.adv), free(run->state.ret);
-  free(run->ws.logp_new), free(run->ws.ratio), free(run->ws.tmp), free(run->ws.obs_buf), free(run->state.adv_raw);
+  free(run->ws.logp_new), free(run->ws.vtarget), free(run->ws.tmp), free(run->ws.obs_buf), free(run->state.adv_raw);
   free(run->ws.vold);
   free(run->state.rew_used);
   alg_reward_scaler_free(run->state.rscale);
@@ -417,16 +417,15 @@ tr_status alg_run_value_loss_clipped(alg_run *run, const double *params, const d
 }
 
 tr_status alg_run_fit_value(alg_run *run, const alg_batch *b, const double *values,
-                            const double *ret, size_t epochs, size_t mb, double lr,
-                            double *loss) {
-  size_t T = run->model.T, O = env_obs_dim(run->model.em);
+                            const double *ret, const alg_value_fit *fit, double *loss) {
+  size_t T = run->model.T, O = env_obs_dim(run->model.em), mb = fit->mb;
   double l0 = 0;
   for (size_t t = 0; t < T; t++) l0 += (values[t] - ret[t]) * (values[t] - ret[t]);
   *loss = l0 / (double)T;
   if (run->model.exact_values) return TR_OK;
   if (mb > T || mb == 0) mb = T;
-  double *targets = run->ws.ratio; /* scratch (T): the minibatch's targets */
-  for (size_t e = 0; e < epochs; e++) {
+  double *targets = run->ws.vtarget; /* the minibatch's targets */
+  for (size_t e = 0; e < fit->epochs; e++) {
     if (mb < T) alg_run_shuffle(run);
     for (size_t s0 = 0; s0 + mb <= T; s0 += mb) {
       for (size_t i = 0; i < mb; i++) {
@@ -437,12 +436,11 @@ tr_status alg_run_fit_value(alg_run *run, const alg_batch *b, const double *valu
       }
       double l;
       tr_status st = alg_run_value_loss_clipped(run, run->state.vparams, run->ws.obs_buf, targets,
-                                                run->ws.vold, run->model.value_clip, mb, &l,
-                                                run->ws.vgrad);
+                                                run->ws.vold, fit->clip, mb, &l, run->ws.vgrad);
       if (st) return st;
-      if (run->model.value_grad_clip > 0)
-        nn_clip_grad_norm(run->ws.vgrad, run->model.vnet->P, run->model.value_grad_clip);
-      nn_adam_step(run->state.vadam, run->state.vparams, run->ws.vgrad, lr);
+      if (fit->max_grad_norm > 0)
+        nn_clip_grad_norm(run->ws.vgrad, run->model.vnet->P, fit->max_grad_norm);
+      nn_adam_step(run->state.vadam, run->state.vparams, run->ws.vgrad, fit->lr);
     }
   }
   return TR_OK;
@@ -463,33 +461,35 @@ static double mean_kl_of_forward(alg_run *run, const alg_rows *rows) {
   return s / (double)T;
 }
 
-static tr_status surrogate_of_forward(alg_run *run, const alg_rows *rows, double *surr) {
+static tr_status surrogate_of_forward(alg_run *run, const alg_rows *rows, double *surr,
+                                      double *ratio) {
   size_t T = rows->n;
   tr_status st = pol_log_prob(run->model.pol, run->ws.pws->dist, rows->act, T, run->ws.logp_new);
   if (st) return st;
   double s = 0;
   for (size_t t = 0; t < T; t++) {
-    run->ws.ratio[t] = exp(run->ws.logp_new[t] - rows->logp_old[t]);
-    s += run->ws.ratio[t] * rows->adv[t];
+    double r = exp(run->ws.logp_new[t] - rows->logp_old[t]);
+    if (ratio) ratio[t] = r;
+    s += r * rows->adv[t];
   }
   *surr = s / (double)T;
   return TR_OK;
 }
 
 tr_status alg_run_kl_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *kl,
-                               double *surr) {
+                               double *surr, double *ratio) {
   tr_status st = pol_forward(run->model.pol, th, rows->obs, rows->n, run->ws.pws, NULL);
   if (st) return st;
   if (kl) *kl = mean_kl_of_forward(run, rows);
-  return surr ? surrogate_of_forward(run, rows, surr) : TR_OK;
+  return surr ? surrogate_of_forward(run, rows, surr, ratio) : TR_OK;
 }
 
 tr_status alg_run_mean_kl(alg_run *run, const alg_rows *rows, const double *th, double *kl) {
-  return alg_run_kl_surrogate(run, rows, th, kl, NULL);
+  return alg_run_kl_surrogate(run, rows, th, kl, NULL, NULL);
 }
 
 tr_status alg_run_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *surr) {
-  return alg_run_kl_surrogate(run, rows, th, NULL, surr);
+  return alg_run_kl_surrogate(run, rows, th, NULL, surr, NULL);
 }
 
 tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi) {

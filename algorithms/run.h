@@ -16,13 +16,13 @@
 
 #include <stdint.h>
 
-#include "algorithms/advantage.h"
-#include "algorithms/nn.h"
-#include "algorithms/policy.h"
-#include "algorithms/registry.h"
-#include "algorithms/rollout.h"
-#include "mdps/env.h"
-#include "theory/exact.h"
+#include "advantage.h"
+#include "nn.h"
+#include "policy.h"
+#include "registry.h"
+#include "rollout.h"
+#include "../mdps/env.h"
+#include "../theory/exact.h"
 
 /* Per-iteration statistics (progress.tsv); NAN where a column does not apply. */
 struct alg_iter_stats {
@@ -60,10 +60,6 @@ typedef struct {
   pol_policy *pol;         /* the policy's shape (tabular, categorical or Gaussian) */
   nn_mlp *vnet;            /* the value MLP's shape */
   size_t total_steps, n_iters;
-  double value_clip;       /* > 0: the value loss clips V to V_old ± value_clip (PPO's
-                            * clip_range_vf, set by its init); 0: plain squared error */
-  double value_grad_clip;  /* > 0: alg_run_fit_value clips each value gradient's norm (TRPO's
-                            * max_grad_norm, set by its init); 0: off */
   const mdp *tab;          /* the environment's MDP with the run's γ (exact diagnostics) */
   mdp *tab_own;            /* that copy when --set gamma differs from the MDP's own */
 } alg_model;
@@ -104,7 +100,8 @@ typedef struct {
   pol_ws *pws_tab;         /* Bmax = S: tabulating the policy */
   double *act_dist;        /* (E, K) */
   nn_ws *vws;              /* Bmax = T */
-  double *logp_new, *ratio, *tmp; /* (T) */
+  double *logp_new, *tmp;  /* (T) */
+  double *vtarget;         /* (T) a minibatch's value targets (alg_run_fit_value) */
   double *v_boot;          /* (T) V(next_obs) at truncations (alg_run_sample) */
   double *vold;            /* (T) a minibatch's values at sampling (clipped value loss) */
   double *obs_buf;         /* (T, O) gathered observations (minibatches, bootstraps) */
@@ -174,14 +171,23 @@ tr_status alg_run_advantages(alg_run *run, const alg_batch *b, const double *rew
  * and their mean entropy into *entropy (may be NULL). */
 tr_status alg_run_old_dist(alg_run *run, const alg_batch *b, double *dist_old,
                            double *entropy);
+/* How alg_run_fit_value regresses V: epochs passes of minibatches of size mb (mb ≥ T or 0:
+ * the full batch) at learning rate lr; clip > 0: the clipped loss below (PPO's
+ * clip_range_vf), 0: the plain squared error; max_grad_norm > 0: each minibatch's value
+ * gradient clipped to that norm (TRPO's max_grad_norm), 0: off.  A designated initializer
+ * names what a caller sets: (alg_value_fit){.epochs = 10, .mb = 64, .lr = 1e-3}. */
+typedef struct {
+  size_t epochs, mb;
+  double lr;
+  double clip;
+  double max_grad_norm;
+} alg_value_fit;
 /* Regress the run's V (its value parameters, with Adam) on the targets ret (T) at the batch's
- * observations b->obs (T, O): epochs passes of minibatches of size mb (mb ≥ T or 0: the full
- * batch), learning rate lr.  values (T) are V at sampling: *loss = (1/T) Σ_t (values_t −
- * ret_t)², the loss before the update, and the V_old of the clipped loss (value_clip).
+ * observations b->obs (T, O) as fit says.  values (T) are V at sampling: *loss = (1/T) Σ_t
+ * (values_t − ret_t)², the loss before the update, and the V_old of the clipped loss.
  * Only *loss for exact values. */
 tr_status alg_run_fit_value(alg_run *run, const alg_batch *b, const double *values,
-                            const double *ret, size_t epochs, size_t mb, double lr,
-                            double *loss);
+                            const double *ret, const alg_value_fit *fit, double *loss);
 /* The value loss (1/B) Σ_b (V_params(obs_b) − target_b)² and its gradient (Pv, overwritten;
  * may be NULL) for B ≤ T rows. */
 tr_status alg_run_value_loss(alg_run *run, const double *params, const double *obs,
@@ -219,13 +225,14 @@ alg_rows alg_run_rows(const alg_run *run);
 
 /* Mean KL(π_old ‖ π_θ) over the rows at parameters th (uses run->pws). */
 tr_status alg_run_mean_kl(alg_run *run, const alg_rows *rows, const double *th, double *kl);
-/* Importance-weighted surrogate (1/n) Σ_t r_t(θ) Â_t over the rows at parameters th; the
- * ratios r_t are left in run->ratio (n). */
+/* Importance-weighted surrogate (1/n) Σ_t r_t(θ) Â_t over the rows at parameters th. */
 tr_status alg_run_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *surr);
-/* Both at once from one forward pass (the same bits as the two calls); either pointer may be
- * NULL. */
+/* Both at once from one forward pass (the same bits as the two calls), and the ratios
+ * r_t = π_θ(a_t|s_t) / π_old(a_t|s_t) into ratio (n) when the caller wants them (PPO's clip
+ * fraction, TRPO's self-normalized vine estimate); any of kl, surr, ratio may be NULL (ratio
+ * is filled only with surr). */
 tr_status alg_run_kl_surrogate(alg_run *run, const alg_rows *rows, const double *th, double *kl,
-                               double *surr);
+                               double *surr, double *ratio);
 /* The tabulated policy π_θ (S, A) on a tabular environment. */
 tr_status alg_run_tabulate(alg_run *run, const double *th, double *pi);
 /* A shuffled permutation of 0..T−1 in run->perm. */

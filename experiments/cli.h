@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "experiments/exp_main.h"
+
 #define EXP_EXIT_OK 0
 #define EXP_EXIT_CHECK 1
 #define EXP_EXIT_INPUT 2
@@ -16,10 +18,9 @@
 
 /* Prints "trbench: error: <message>" and returns EXP_EXIT_INPUT. */
 int exp_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints the library's last message as an error; exit status 2 for bad input
- * (TR_EINVAL, TR_EIO) and for out of memory (TR_ENOMEM: a resource limit, the input asked
- * for more than --max-memory or the machine has), 1 otherwise. */
-int exp_fail_status(int status);
+/* exp_fail_status (exp_main.h): the library's last message as an error; exit status 2 for
+ * bad input (TR_EINVAL, TR_EIO) and for out of memory (TR_ENOMEM: a resource limit, the input
+ * asked for more than --max-memory or the machine has), 1 otherwise. */
 
 /* Parsers for flag values; on error they print the message and return EXP_EXIT_INPUT. */
 int exp_parse_size(const char *flag, const char *text, size_t *out);

@@ -21,8 +21,8 @@
 #include <gsl/gsl_rng.h>
 #include <stddef.h>
 
-#include "core/error.h"
-#include "mdps/mdp.h"
+#include "../core/error.h"
+#include "mdp.h"
 
 typedef enum { ENV_DISCRETE = 0, ENV_BOX = 1 } env_space_kind;
 

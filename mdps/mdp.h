@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "core/error.h"
+#include "../core/error.h"
 
 #define MDP_ROW_TOL 1e-9
 

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "mdps/mdp.h"
+#include "../mdps/mdp.h"
 
 /* Above this many states the AUTO solver is sparse GMRES: a dense (S, S) LU costs S³/3
  * flops and 8S² bytes (3000: 9e9 flops, 72 MB, about a second here). */
