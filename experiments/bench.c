@@ -131,7 +131,9 @@ int exp_cmd_bench(int argc, char **argv) {
     else if (algos && !strcmp(argv[i], "--against") && i + 1 < argc) against = argv[++i];
     else if (algos && !strcmp(argv[i], "--against-steps") && i + 1 < argc) {
       if (exp_parse_size("--against-steps", argv[++i], &against_steps)) return EXP_EXIT_INPUT;
-      if (!against_steps) return exp_fail("--against-steps: must be at least 1");
+      if (!against_steps || against_steps % 512)
+        return exp_fail("--against-steps: a positive multiple of 512 (one batch at CleanRL's "
+                        "settings: 4 environments x 128 steps), so both train the same steps");
     } else if (algos && (!strcmp(argv[i], "--against") || !strcmp(argv[i], "--against-steps")))
       return exp_fail("bench algos: %s needs a value", argv[i]);
     else return exp_fail("bench %s: unexpected argument '%s'", which, argv[i]);

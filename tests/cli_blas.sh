@@ -46,13 +46,14 @@ for k in 'blas = OpenBLAS' 'blas_core = Prescott' 'blas_core_source = trbench' \
   check "config.ini: $k" "$(grep -q "^$k" "$tmp/run/config.ini"; echo $?)"
 done
 # bench prints what ran first
-"$T" bench algos --against "true" --against-steps 256 >"$tmp/b" 2>"$tmp/err"
+"$T" bench algos --against "true" --against-steps 512 >"$tmp/b" 2>"$tmp/err"
 check "bench algos --against: exit 0" $?
 check "bench: the blas line first" "$(head -1 "$tmp/b" | grep -q '^# blas: .*; core .*; CPU '; echo $?)"
-check "bench --against: both commands timed" "$(grep -c "	256	" "$tmp/b" | grep -qx 2; echo $?)"
+check "bench --against: both commands timed" "$(grep -c "	512	" "$tmp/b" | grep -qx 2; echo $?)"
 check "bench --against: a ratio" "$(grep -q '^# ratio (trbench.s pace / the command.s): [0-9.]*$' "$tmp/b"; echo $?)"
-expect_prefix "trbench: error: bench algos: false: exited with status 1" bench algos --against false --against-steps 256
+expect_prefix "trbench: error: bench algos: false: exited with status 1" bench algos --against false --against-steps 512
 expect_prefix "trbench: error: bench algos: --against needs a value" bench algos --against
-expect_prefix "trbench: error: --against-steps: must be at least 1" bench algos --against true --against-steps 0
+expect_prefix "trbench: error: --against-steps: a positive multiple of 512" bench algos --against true --against-steps 0
+expect_prefix "trbench: error: --against-steps: a positive multiple of 512" bench algos --against true --against-steps 1000
 expect_prefix "trbench: error: bench exact: unexpected argument '--against'" bench exact --against true
 finish cli_blas
