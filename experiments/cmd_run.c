@@ -13,6 +13,7 @@
 #include "core/io.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
+#include "experiments/provenance.h"
 #include "experiments/rundir.h"
 #include "mdps/mdpfile.h"
 
@@ -149,11 +150,8 @@ static tr_status write_config(const exp_rundir *rd, const run_args *a, const alg
   fprintf(f, "# trbench run configuration (every resolved parameter)\n[run]\n");
   fprintf(f, "algo = %s\nenv = %s\nsteps = %zu\nseed = %llu\n", a->algo, a->env, a->steps,
           (unsigned long long)a->seed);
-  fprintf(f, "trbench_version = %s\ncommit = %s\ncommand = trbench", exp_version(), exp_commit());
-  for (int i = 0; i < argc; i++) {
-    fputc(' ', f);
-    tr_shell_quote(f, argv[i]);
-  }
+  fprintf(f, "trbench_version = %s\ncommit = %s\ncommand = ", exp_version(), exp_commit());
+  exp_put_command(f, argc, argv);
   fprintf(f, "\ngamma_resolved = %.17g\niterations = %zu\npolicy_parameters = %zu\n",
           run->model.gamma, run->model.n_iters, run->model.pol->P);
   fprintf(f, "\n[%s]\n", a->algo);
