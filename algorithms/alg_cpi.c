@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "algorithms/run.h"
+#include "core/size.h"
 
 typedef struct {
   double *ahat;   /* (S, A) */

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "algorithms/run.h"
+#include "core/size.h"
 
 typedef enum { PPO_CLIP, PPO_KL_FIXED, PPO_KL_ADAPTIVE, PPO_NOCLIP } ppo_kind;
 

@@ -11,6 +11,7 @@
 #include "algorithms/run.h"
 #include "core/clock.h"
 #include "core/io.h"
+#include "core/size.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/provenance.h"
