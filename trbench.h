@@ -16,6 +16,7 @@
 #define TRBENCH_H
 
 #include "algorithms/cg.h"
+#include "core/size.h"
 #include "algorithms/checkpoint.h"
 #include "algorithms/run.h"
 #include "experiments/exp_main.h"

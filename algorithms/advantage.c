@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/size.h"
+
 /* ---- input checks ---------------------------------------------------------------------- */
 
 /* E ≥ 1, E divides T, the last step of every stream ends its segment. */

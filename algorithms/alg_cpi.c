@@ -25,6 +25,7 @@
 
 #include "algorithms/checkpoint.h"
 #include "algorithms/run.h"
+#include "core/size.h"
 
 typedef struct {
   double *ahat;   /* (S, A) */

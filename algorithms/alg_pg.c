@@ -25,6 +25,7 @@
 
 #include "algorithms/checkpoint.h"
 #include "algorithms/run.h"
+#include "core/size.h"
 
 /* reinforce's and a2c's parameters (each table lists its own; the rest stay 0). */
 typedef enum { ALG_CLIP_POLICY = 0, ALG_CLIP_GLOBAL = 1 } pg_clip_scope;

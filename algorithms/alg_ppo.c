@@ -26,6 +26,7 @@
 
 #include "algorithms/checkpoint.h"
 #include "algorithms/run.h"
+#include "core/size.h"
 
 typedef enum { PPO_CLIP, PPO_KL_FIXED, PPO_KL_ADAPTIVE, PPO_NOCLIP } ppo_kind;
 

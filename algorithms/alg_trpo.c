@@ -33,6 +33,7 @@
 
 #include "algorithms/cg.h"
 #include "algorithms/run.h"
+#include "core/size.h"
 
 typedef enum { STEP_FIXED = 0, STEP_KL_NORMALIZED = 1, STEP_LINE_SEARCH = 2 } trpo_step_kind;
 

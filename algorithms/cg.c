@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/size.h"
+
 /* ---- conjugate gradient ------------------------------------------------------------ */
 
 alg_cg *alg_cg_alloc(size_t n) {

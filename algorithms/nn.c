@@ -3,6 +3,7 @@
 
 #include "algorithms/gemm.h"
 #include "algorithms/nn_vec.h"
+#include "core/size.h"
 
 #include <cblas.h>
 /* gsl_randist.h includes gsl_cblas.h (through gsl_matrix.h), which redeclares the CBLAS

@@ -9,6 +9,7 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include "core/mathx.h"
+#include "core/size.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "core/num.h"
+#include "core/size.h"
 
 /* The table.  One line per algorithm (each defined in its own file). */
 extern const alg_class alg_reinforce, alg_a2c, alg_npg, alg_tnpg, alg_trpo, alg_ppo_clip, alg_ppo_kl,

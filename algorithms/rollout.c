@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "core/size.h"
 
 struct alg_sampler {
   const env_model *m;

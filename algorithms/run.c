@@ -141,6 +141,8 @@ static tr_status build_scratch(alg_run *run) {
   return TR_OK;
 }
 
+static int config_uses_exact(const alg_config *c); /* below */
+
 tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *config,
                         uint64_t seed, size_t total_steps) {
   const alg_class *cls = config->cls;
@@ -173,6 +175,7 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
   run->model.T = sh->n_steps;
   run->model.E = sh->n_envs;
   run->model.exact_values = sh->value_function == ALG_VALUE_EXACT;
+  run->model.uses_exact = config_uses_exact(&run->model.cfg); /* once, not per iteration */
   if (run->model.exact_values && !run->model.tab) {
     st = tr_error(TR_EINVAL, "value_function=exact needs a tabular environment; %s is not one",
                   env_model_name(em));
@@ -580,7 +583,8 @@ static int exact_wanted(const alg_run *run) {
 }
 
 /* Whether the configuration asks for exact quantities: a choice parameter set to "exact"
- * (value_function=exact, cpi's advantage=exact). */
+ * (value_function=exact, cpi's advantage=exact).  Read once, by alg_run_alloc
+ * (model.uses_exact). */
 static int config_uses_exact(const alg_config *c) {
   for (size_t i = 0; i < c->cls->n_params; i++) {
     const alg_param *p = &c->cls->params[i];
@@ -596,7 +600,7 @@ static int config_uses_exact(const alg_config *c) {
 /* π_old's exact values are needed this iteration (else, for tabular-only algorithms, only
  * its table pi_old_tab). */
 static int exact_needed(const alg_run *run) {
-  return run->model.tab && (exact_wanted(run) || config_uses_exact(&run->model.cfg));
+  return run->model.tab && (exact_wanted(run) || run->model.uses_exact);
 }
 
 tr_status alg_run_iterate(alg_run *run, alg_iter_stats *stats) {

@@ -57,6 +57,8 @@ typedef struct {
   double gamma;
   size_t T, E;             /* n_steps, n_envs */
   int exact_values;        /* value_function = exact (tabular) */
+  int uses_exact;          /* some choice parameter is set to "exact" (value_function,
+                            * cpi's advantage): π_old's exact values every iteration */
   pol_policy *pol;         /* the policy's shape (tabular, categorical or Gaussian) */
   nn_mlp *vnet;            /* the value MLP's shape */
   size_t total_steps, n_iters;

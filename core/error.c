@@ -1,6 +1,5 @@
 /* core/error.c — see error.h */
 #include "core/error.h"
-#include "core/size.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,19 +36,3 @@ void tr_error_prefix(const char *fmt, ...) {
 }
 
 void tr_error_clear(void) { tr_errbuf[0] = '\0'; }
-
-/* Every request is checked against the limit of core/size.h before it reaches malloc, so
- * a size that an input made huge is an error, not an attempt (or a sanitizer's abort). */
-void *tr_malloc(unsigned long n_bytes) {
-  if (tr_mem_need("allocation", n_bytes, 1, 1)) return NULL;
-  void *p = malloc(n_bytes ? n_bytes : 1);
-  if (!p) tr_error(TR_ENOMEM, "out of memory: needs %lu bytes", n_bytes);
-  return p;
-}
-
-void *tr_calloc(unsigned long n, unsigned long size) {
-  if (tr_mem_need("allocation", n, size, 1)) return NULL;
-  void *p = calloc(n ? n : 1, size ? size : 1);
-  if (!p) tr_error(TR_ENOMEM, "out of memory: needs %lu x %lu bytes", n, size);
-  return p;
-}

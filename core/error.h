@@ -27,8 +27,4 @@ const char *tr_error_msg(void);
 void tr_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tr_error_clear(void);
 
-/* malloc/calloc that record TR_ENOMEM; NULL on failure. */
-void *tr_malloc(unsigned long n_bytes);
-void *tr_calloc(unsigned long n, unsigned long size);
-
 #endif

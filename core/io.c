@@ -3,6 +3,7 @@
 #include "core/size.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,4 +153,79 @@ char *tr_path_join(const char *dir, const char *name) {
   char *out = tr_malloc(n);
   if (out) snprintf(out, n, "%s/%s", dir, name);
   return out;
+}
+
+static char *str_dup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = tr_malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+/* An absolute, folded version of path (new string): realpath when it exists, else the
+ * working directory joined to a relative path, with empty, "." and ".." parts folded. */
+static char *path_absolute(const char *path) {
+  char buf[PATH_MAX];
+  if (realpath(path, buf)) return str_dup(buf);
+  char cwd[PATH_MAX];
+  if (path[0] != '/' && !getcwd(cwd, sizeof cwd)) return NULL;
+  char *joined = path[0] == '/' ? str_dup(path) : tr_path_join(cwd, path);
+  if (!joined) return NULL;
+  char *out = tr_malloc(strlen(joined) + 2); /* folding never lengthens it */
+  if (!out) {
+    free(joined);
+    return NULL;
+  }
+  size_t n = 0;
+  for (char *save = NULL, *part = strtok_r(joined, "/", &save); part;
+       part = strtok_r(NULL, "/", &save)) {
+    if (!strcmp(part, ".")) continue;
+    if (!strcmp(part, "..")) { /* drop the last part: "/.." is "/" */
+      while (n > 0 && out[n - 1] != '/') n--;
+      if (n > 0) n--;
+      continue;
+    }
+    out[n++] = '/';
+    size_t k = strlen(part);
+    memcpy(out + n, part, k);
+    n += k;
+  }
+  if (n == 0) out[n++] = '/';
+  out[n] = '\0';
+  free(joined);
+  return out;
+}
+
+char *tr_path_relative(const char *path, const char *base) {
+  char *p = path_absolute(path), *b = path_absolute(base), *out = NULL;
+  if (!p || !b) goto done;
+  /* the longest common prefix of whole parts ("/a/b" and "/a/bc" share "/a") */
+  size_t common = 0, i = 0;
+  for (;; i++) {
+    int pe = p[i] == '\0' || p[i] == '/', be = b[i] == '\0' || b[i] == '/';
+    if (pe && be) common = i;
+    if (p[i] != b[i] || !p[i]) break;
+  }
+  if (!strcmp(b, "/")) common = 0; /* every path is below the root */
+  size_t ups = 0;                  /* the parts of base after the common prefix */
+  for (const char *c = b + common; *c; c++)
+    if (*c == '/' && c[1]) ups++;
+  const char *rest = p + common + (p[common] == '/'); /* the parts of path after it */
+  out = tr_malloc(3 * ups + strlen(rest) + 2);
+  if (!out) goto done;
+  out[0] = '\0';
+  for (size_t k = 0; k < ups; k++) strcat(out, k + 1 < ups || *rest ? "../" : "..");
+  strcat(out, rest);
+  if (!out[0]) strcpy(out, ".");
+done:
+  free(p);
+  free(b);
+  return out;
+}
+
+char *tr_path_below_cwd(const char *path) {
+  char *rel = path[0] == '/' ? tr_path_relative(path, ".") : NULL;
+  if (rel && !(rel[0] == '.' && rel[1] == '.' && (rel[2] == '/' || rel[2] == '\0'))) return rel;
+  free(rel);
+  return str_dup(path);
 }

@@ -37,5 +37,14 @@ tr_status tr_mkdir_p(const char *path);
 void tr_shell_quote(FILE *f, const char *s);
 /* "dir/name" in a new string. */
 char *tr_path_join(const char *dir, const char *name);
+/* path as seen from the directory base, in a new string: "." when they are the same, "x/y"
+ * below it, "../x" beside it.  Both are made absolute first: realpath when they exist, else
+ * joined to the working directory with "." and ".." folded.  NULL when out of memory or
+ * when there is no working directory to start from. */
+char *tr_path_relative(const char *path, const char *base);
+/* path relative to the working directory when it lies in or below it, else path as it is
+ * (new string, NULL when out of memory): how files written into results/ name a path, so
+ * that no absolute path of the machine they were made on is kept in them. */
+char *tr_path_below_cwd(const char *path);
 
 #endif

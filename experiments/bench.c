@@ -11,6 +11,7 @@
 #include "core/blas.h"
 #include "core/clock.h"
 #include "core/rng.h"
+#include "core/size.h"
 #include "experiments/bench_run.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/size.h"
 
 #ifdef HAVE_LIBXSMM
 #include <libxsmm.h>

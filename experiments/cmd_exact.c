@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/size.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "mdps/mdpfile.h"

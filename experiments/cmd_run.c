@@ -14,8 +14,10 @@
 #include "core/blas.h"
 #include "core/clock.h"
 #include "core/io.h"
+#include "core/size.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
+#include "experiments/provenance.h"
 #include "experiments/rundir.h"
 #include "experiments/saved_run.h"
 #include "experiments/sweep_state.h"
@@ -199,11 +201,8 @@ static tr_status write_config(const exp_rundir *rd, const run_args *a, const alg
   fprintf(f, "algo = %s\nenv = %s\nsteps = %zu\nseed = %llu\n", a->algo, a->env, a->steps,
           (unsigned long long)a->seed);
   if (a->variant) fprintf(f, "variant = %s\n", a->variant);
-  fprintf(f, "trbench_version = %s\ncommit = %s\ncommand = trbench", exp_version(), exp_commit());
-  for (int i = 0; i < argc; i++) {
-    fputc(' ', f);
-    tr_shell_quote(f, argv[i]);
-  }
+  fprintf(f, "trbench_version = %s\ncommit = %s\ncommand = ", exp_version(), exp_commit());
+  exp_put_command(f, argc, argv);
   tr_blas_info b;
   tr_blas_describe(&b);
   fprintf(f, "\nblas = %s\nblas_core = %s\nblas_core_source = %s\nblas_core_detected = %s\n"

@@ -16,7 +16,7 @@
 #include "theory/verdicts.h"
 #include "theory/verify.h"
 #include "experiments/commands.h"
-#include "experiments/plot.h"
+#include "experiments/gnuplot.h"
 
 static const size_t default_states[] = {2, 3, 5, 8, 13, 20, 30};
 static const size_t default_actions[] = {2, 3, 4, 6};

@@ -16,7 +16,7 @@
 
 #include "core/io.h"
 #include "experiments/exact_diag.h"
-#include "experiments/plot.h"
+#include "experiments/gnuplot.h"
 
 enum { FIG_J = 0, FIG_KL, FIG_IMP, N_FIG };
 static const char *const fig_prefix[N_FIG] = {"exact_J", "exact_kl", "improvement"};

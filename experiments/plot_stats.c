@@ -1,5 +1,7 @@
 /* experiments/plot_stats.c — the few-run statistics as figures (Agarwal et al. 2021; see
- * plot.h and aggregates.h).  Letters: V rows, E environments, G points of the τ grid. */
+ * plot_stats.h and aggregates.h).  Letters: V rows, E environments, G points of the τ grid. */
+#include "experiments/plot_stats.h"
+
 #include <math.h>
 #include <string.h>
 #include <stdio.h>
@@ -8,7 +10,7 @@
 #include "core/io.h"
 #include "core/rng.h"
 #include "experiments/aggregates.h"
-#include "experiments/plot.h"
+#include "experiments/gnuplot.h"
 
 #define PROFILE_GRID 101 /* G: τ from the lowest normalized score (at most 0) to the highest
                             (at least 1), evenly spaced */

@@ -3,6 +3,7 @@
 #include "experiments/provenance.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -11,11 +12,30 @@
 #include "core/io.h"
 #include "experiments/rundir.h"
 
+/* One word of a command: an absolute path below the working directory (the word, or the
+ * value of --opt=VALUE) relative to it, else the word as typed. */
+static void put_word(FILE *f, const char *w) {
+  const char *eq = w[0] == '-' && w[1] == '-' ? strchr(w, '=') : NULL, *v = eq ? eq + 1 : w;
+  char *rel = v[0] == '/' ? tr_path_below_cwd(v) : NULL;
+  if (!rel || rel[0] == '/') {
+    tr_shell_quote(f, w);
+  } else if (!eq) {
+    tr_shell_quote(f, rel);
+  } else {
+    size_t n = (size_t)(eq - w) + 1 + strlen(rel) + 1;
+    char *word = malloc(n);
+    if (word) snprintf(word, n, "%.*s%s", (int)(eq - w + 1), w, rel);
+    tr_shell_quote(f, word ? word : w);
+    free(word);
+  }
+  free(rel);
+}
+
 void exp_put_command(FILE *f, int argc, char **argv) {
   fputs("trbench", f);
   for (int i = 0; i < argc; i++) {
     fputc(' ', f);
-    tr_shell_quote(f, argv[i]);
+    put_word(f, argv[i]);
   }
 }
 

@@ -14,7 +14,9 @@ typedef struct {
 
 void exp_provenance_get(exp_provenance *p);
 /* "trbench ARGS..." with shell quoting where a word needs it (argv as typed, after the
- * subcommand's name is argv[0]). */
+ * subcommand's name is argv[0]), except that an absolute path below the working directory
+ * (a word, or the VALUE of --opt=VALUE) is written relative to it: the same command from
+ * the same directory, without the machine's path in files that are kept. */
 void exp_put_command(FILE *f, int argc, char **argv);
 /* The markdown block "\nProvenance\n\n- command: `...`\n- trbench V, commit C\n- machine:
  * ...; CPU: ...\n- date: ...\n"; the caller may add lines of its own after it. */

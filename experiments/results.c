@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "core/io.h"
+#include "core/size.h"
 #include "experiments/cli.h"
 #include "experiments/walker.h"
 #include "mdps/env.h"

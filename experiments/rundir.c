@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "core/io.h"
+#include "core/size.h"
 #include "experiments/version.h"
 
 const char *exp_version(void) { return PACKAGE_VERSION; }

@@ -83,6 +83,28 @@ static char *locator_path(const exp_spec *s) {
   return out;
 }
 
+/* The folder of the file at path (new string): "ROOT" of "ROOT/sweep.ini". */
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return xstrdup(".");
+  if (slash == path) return xstrdup("/");
+  char *d = xstrdup(path);
+  if (d) d[slash - path] = '\0';
+  return d;
+}
+
+/* A path sweep.ini records (relative to its folder; older records hold absolute ones) as an
+ * absolute path (new string), or NULL. */
+static char *recorded_path(const char *ini_path, const char *value) {
+  if (!value) return NULL;
+  if (value[0] == '/') return absolute(value);
+  char *root = dir_of(ini_path), *joined = root ? tr_path_join(root, value) : NULL;
+  char *out = joined ? absolute(joined) : NULL;
+  free(root);
+  free(joined);
+  return out;
+}
+
 /* ---- the record (sweep.ini) and the locator ----------------------------------------------- */
 
 typedef struct {
@@ -179,7 +201,12 @@ tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_swe
     free(a);
     free(b);
   } else out->results = xstrdup("results");
-  if (!out->results) return TR_ENOMEM;
+  if (out->results && out->results[0] == '/') { /* below here: relative, for the runs' files */
+    char *rel = tr_path_below_cwd(out->results);
+    free(out->results);
+    out->results = rel;
+  }
+  if (!out->results) return tr_error(TR_ENOMEM, "out of memory");
   char *root = exp_spec_dir(s, out->results);
   out->ini_path = root ? tr_path_join(root, "sweep.ini") : NULL;
   free(root);
@@ -198,9 +225,9 @@ tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_swe
   if (got == 0) return TR_OK;
   out->recorded = 1;
   /* the same spec: the same file, or a copy with the same bytes */
-  char *spec = absolute(s->path);
+  char *spec = absolute(s->path), *was_spec = recorded_path(out->ini_path, r.spec);
   uint64_t h = 0;
-  int same_path = spec && r.spec && !strcmp(spec, r.spec);
+  int same_path = spec && was_spec && !strcmp(spec, was_spec);
   int same_bytes = r.has_hash && !file_hash(s->path, &h) && h == r.spec_hash;
   double rscale = r.has_scale ? r.scale : 1.0;
   size_t rseeds = r.has_seeds ? r.seeds : 0;
@@ -208,7 +235,7 @@ tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_swe
   exp_sweep_seeds_text(was, sizeof was, rseeds);
   if (!same_path && !same_bytes)
     st = tr_error(TR_EINVAL, "%s: this sweep was run from the spec %s, not from %s", out->ini_path,
-                  r.spec ? r.spec : "(unknown)", s->path);
+                  was_spec ? was_spec : "(unknown)", s->path);
   else if (mode == EXP_SWEEP_NEW && (out->scale != rscale || out->seeds != rseeds)) {
     /* one folder, one sweep: a new one at other settings would mix its runs with these */
     exp_sweep_seeds_text(now, sizeof now, out->seeds);
@@ -231,6 +258,7 @@ tr_status exp_sweep_resolve(const exp_spec *s, const exp_sweep_flags *f, exp_swe
     out->seeds = rseeds;
   }
   free(spec);
+  free(was_spec);
   record_free(&r);
   if (st) exp_sweep_settings_free(out);
   return st;
@@ -266,9 +294,15 @@ static void write_locator(const exp_spec *s, const char *results_abs) {
 }
 
 tr_status exp_sweep_record(const exp_spec *s, const exp_sweep_settings *set) {
-  char *spec = absolute(s->path), *res = absolute(set->results);
+  /* sweep.ini names the spec and RESULTS from its own folder, so the folder can be copied or
+   * cloned anywhere along with the spec; the locator (per user, never shared) keeps them
+   * absolute */
+  char *res_abs = absolute(set->results), *root = dir_of(set->ini_path);
+  char *spec = root ? tr_path_relative(s->path, root) : NULL;
+  char *res = root ? tr_path_relative(set->results, root) : NULL;
   uint64_t h = 0;
-  tr_status st = spec && res ? file_hash(s->path, &h) : tr_error(TR_ENOMEM, "out of memory");
+  tr_status st = spec && res && res_abs ? file_hash(s->path, &h)
+                                        : tr_error(TR_ENOMEM, "out of memory");
   tr_atomic_file af;
   if (!st) st = tr_atomic_open(&af, set->ini_path);
   if (!st) {
@@ -279,9 +313,11 @@ tr_status exp_sweep_record(const exp_spec *s, const exp_sweep_settings *set) {
             spec, h, res, set->scale, set->seeds);
     st = tr_atomic_commit(&af);
   }
-  if (!st) write_locator(s, res);
+  if (!st) write_locator(s, res_abs);
   free(spec);
   free(res);
+  free(res_abs);
+  free(root);
   return st;
 }
 

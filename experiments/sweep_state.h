@@ -3,9 +3,9 @@
  * A sweep's folder ROOT = RESULTS/<experiment> holds sweep.ini beside sweep.log:
  *
  *   [sweep]
- *   spec = /abs/path/of/spec.ini     ; the spec it was run from (realpath)
+ *   spec = ../../experiments/x.ini   ; the spec it was run from, relative to ROOT
  *   spec_hash = 0123456789abcdef     ; FNV-1a 64 of the spec's bytes
- *   results = /abs/path/of/RESULTS   ; --results
+ *   results = ..                     ; --results, relative to ROOT
  *   scale = 0.2                      ; --scale (%.17g)
  *   seeds = 2                        ; --seeds (0: all the spec's seeds)
  *
@@ -20,6 +20,10 @@
  * from the spec alone: --results, else the look-up, else "results"; then --scale and --seeds
  * default to the recorded ones, and a different value given by hand is an error that says
  * what the sweep used.  What is taken from memory is flagged, and exp_sweep_note says it.
+ * sweep.ini's paths are relative to ROOT (so a clone or copy of the repository at another
+ * path still finds its spec; records of older versions hold absolute ones, still read);
+ * RESULTS, when it lies below the working directory, is used relative to it, so the runs'
+ * config.ini, the logs and the tables' provenance name no absolute path of the machine.
  *
  * A run is complete (its directory has summary.ini), running (a RUN.tmp.PID directory whose
  * process is alive: on this host by its pid, on another host — named in the directory's

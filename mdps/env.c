@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/size.h"
+
 typedef struct {
   const char *name; /* exact name, or prefix ending in ':' */
   const env_class *cls;

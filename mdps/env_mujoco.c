@@ -51,6 +51,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/size.h"
 #include "mdps/env_impl.h"
 
 #ifndef TR_SRCDIR

@@ -14,6 +14,8 @@
 
 #include <gsl/gsl_sort_double.h>
 
+#include "core/size.h"
+
 /* ---- compressed-row builder ------------------------------------------------------- */
 
 typedef struct {

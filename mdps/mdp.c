@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/size.h"
+
 static tr_status check_scalars(size_t S, size_t A, double gamma) {
   if (S < 1) return tr_error(TR_EINVAL, "an MDP needs at least one state");
   if (A < 1) return tr_error(TR_EINVAL, "an MDP needs at least one action");

@@ -507,6 +507,38 @@ static void kl_and_gain(alg_run *run, const double *th_old, double *kl, double *
   free(z0), free(z1);
 }
 
+/* A choice spelled "exact" is read once, at alloc (model.uses_exact), not per iteration:
+ * set for cpi's advantage=exact and value_function=exact, clear for the defaults; with it,
+ * π_old's exact values are there on an iteration without diagnostics (exact_every). */
+static void test_uses_exact(void) {
+  static const char *const cpi_exact[] = {"advantage=exact", "n_steps=128", "exact_every=1000",
+                                          NULL};
+  static const char *const vf_exact[] = {"value_function=exact", "n_steps=128", "exact_every=1000",
+                                         NULL};
+  static const char *const plain[] = {"n_steps=128", NULL};
+  struct {
+    const char *algo;
+    const char *const *sets;
+    int want;
+  } cases[] = {{"cpi", cpi_exact, 1}, {"ppo-clip", vf_exact, 1}, {"cpi", plain, 0},
+               {"ppo-clip", plain, 0}, {"trpo", plain, 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    env_model *em = NULL;
+    alg_run *run = make_run(&em, cases[i].algo, "garnet:6,3,3,11", 5, cases[i].sets);
+    CHECK(run && run->model.uses_exact == cases[i].want, "%s %s: uses_exact %d, want %d",
+          cases[i].algo, cases[i].sets[0], run ? run->model.uses_exact : -1, cases[i].want);
+    alg_iter_stats s;
+    if (run && cases[i].want) {
+      run->state.ex_old->J = NAN; /* evaluated again by the iteration, or left NaN */
+      CHECK(alg_run_iterate(run, &s) == TR_OK && !s.bad[0] && isnan(s.exact_J) &&
+                run->state.exact_valid == 0 && isfinite(run->state.ex_old->J),
+            "%s: π_old evaluated without diagnostics (exact_every = 1000): %s", cases[i].algo,
+            tr_error_msg());
+    }
+    free_run(run, em);
+  }
+}
+
 /* ---- d: a TRPO step and an NPG step -------------------------------------------------- */
 
 static void test_trpo_step(const char *env, uint64_t seed, size_t iters, size_t *accepted) {
@@ -1113,6 +1145,7 @@ static void test_reinforce_baselines(void) {
 int main(void) {
   gsl_set_error_handler_off();
   test_typed_params();
+  test_uses_exact();
   env_model *em = test_env();
   CHECK(em != NULL, "test MDP: %s", tr_error_msg());
   if (!em) {

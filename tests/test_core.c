@@ -1,13 +1,18 @@
-/* tests/test_core.c — core/size (overflow-checked sizes, the memory limit) and core/num (the
- * strict number parser), against exact truth: products that do and do not fit 64 bits, the
- * limit from TRBENCH_MAX_MEMORY, and each kind of malformed or out-of-range number. */
+/* tests/test_core.c — core/size (overflow-checked sizes, the memory limit), core/num (the
+ * strict number parser) and core/io's relative paths, against exact truth: products that do
+ * and do not fit 64 bits, the limit from TRBENCH_MAX_MEMORY, each kind of malformed or
+ * out-of-range number, and paths worked out by hand. */
 #include <float.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "core/blas.h"
 #include "core/error.h"
+#include "core/io.h"
 #include "core/num.h"
 #include "core/size.h"
 #include "tests/check.h"
@@ -117,10 +122,67 @@ static void test_blas_choice(void) {
   CHECK(!strcmp(tr_blas_core_isa("SkylakeX"), "avx512") && !tr_blas_core_isa("Nope"), "classes");
 }
 
+/* tr_path_relative on paths that do not exist (folded by hand, no file system), and on a
+ * real folder through a symbolic link; tr_path_below_cwd from a known working directory. */
+static void rel_is(const char *path, const char *base, const char *want) {
+  char *got = tr_path_relative(path, base);
+  CHECK(got && !strcmp(got, want), "%s from %s: got %s, want %s", path, base,
+        got ? got : "(null)", want);
+  free(got);
+}
+
+static void test_paths(void) {
+  const char *n = "/nonexistent-trbench-test";
+  char a[256], b[256];
+  snprintf(a, sizeof a, "%s/res/exp/runs/r1", n);
+  snprintf(b, sizeof b, "%s/res/exp", n);
+  rel_is(a, b, "runs/r1");
+  snprintf(a, sizeof a, "%s/experiments/x.ini", n);
+  rel_is(a, b, "../../experiments/x.ini"); /* the spec from a sweep's folder */
+  snprintf(a, sizeof a, "%s/res", n);
+  rel_is(a, b, "..");
+  rel_is(b, b, ".");
+  snprintf(a, sizeof a, "%s/res/exp/./runs/../logs//l", n);
+  rel_is(a, b, "logs/l");
+  snprintf(a, sizeof a, "%s/resx", n); /* a common prefix of letters is not a common part */
+  rel_is(a, b, "../../resx");
+  rel_is("/", b, "../../..");
+  rel_is(b, "/", "nonexistent-trbench-test/res/exp");
+  rel_is("/", "/", ".");
+
+  char tmpl[] = "/tmp/trbench-test-core-XXXXXX", old[4096];
+  char *dir = mkdtemp(tmpl);
+  CHECK(dir && getcwd(old, sizeof old), "mkdtemp, getcwd");
+  if (!dir) return;
+  char sub[512], link[512], file[600];
+  snprintf(sub, sizeof sub, "%s/sub", dir);
+  snprintf(link, sizeof link, "%s/link", dir);
+  CHECK(mkdir(sub, 0777) == 0 && symlink("sub", link) == 0, "a folder and a link to it");
+  snprintf(file, sizeof file, "%s/x.ini", link);
+  FILE *f = fopen(file, "w");
+  if (f) fclose(f);
+  rel_is(file, dir, "sub/x.ini"); /* an existing path: realpath, through the link */
+  CHECK(chdir(dir) == 0, "chdir %s", dir);
+  char *below = tr_path_below_cwd(file), *beside = tr_path_below_cwd("/nonexistent-trbench-test/x"),
+       *as_is = tr_path_below_cwd("results/x"), *here = tr_path_below_cwd(dir);
+  CHECK(below && !strcmp(below, "sub/x.ini"), "below the working directory: %s", below);
+  CHECK(beside && !strcmp(beside, "/nonexistent-trbench-test/x"), "beside it: as is: %s", beside);
+  CHECK(as_is && !strcmp(as_is, "results/x"), "relative: as is: %s", as_is);
+  CHECK(here && !strcmp(here, "."), "the working directory itself: %s", here);
+  free(below), free(beside), free(as_is), free(here);
+  rel_is("sub/../link/x.ini", ".", "sub/x.ini"); /* relative: from the working directory */
+  CHECK(chdir(old) == 0, "chdir back");
+  remove(file);
+  remove(link);
+  rmdir(sub);
+  rmdir(dir);
+}
+
 int main(void) {
   test_blas_choice();
   test_sizes();
-  test_limit();
+  test_limit(); /* first: the limit is read once, at the first allocation */
+  test_paths();
   test_u64();
   test_real();
   return check_done("test_core");

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/size.h"
 
 /* The instance as balls: P (K, S) with K = S·A, r (K), μ (S), π and π' (K), α, γ. */
 typedef struct {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/size.h"
 #include "theory/softmax.h"
 
 /* ---- shared helpers ---------------------------------------------------------------- */

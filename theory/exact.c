@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/size.h"
+
 struct thy_ws {
   size_t S;
   double *M;        /* (S, S) column-major: I − γ P_π, then its LU factors */

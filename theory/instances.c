@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/size.h"
 #include "mdps/generators.h"
 
 const char *thy_mu_kind_name(thy_mu_kind k) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "core/size.h"
 #include "theory/softmax.h"
 
 enum { NM_MAX_DIM = 80, NM_ROUNDS = 4 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/mathx.h"
+#include "core/size.h"
 
 void thy_log_softmax(double *logpi, const double *theta, size_t S, size_t A) {
   for (size_t s = 0; s < S; s++) {
