@@ -18,6 +18,7 @@
 
 #include "core/io.h"
 #include "core/rng.h"
+#include "core/size.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/saved_run.h"

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "core/io.h"
 #include "core/rng.h"
+#include "core/size.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/rundir.h"
