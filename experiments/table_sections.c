@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/io.h"
 #include "experiments/aggregates.h"
 #include "experiments/stats.h"
 
@@ -279,4 +280,75 @@ void exp_table_time_limit_notes(FILE *f, const exp_table *t) {
       if (!t->time_limit_agree[e])
         fprintf(f, "- On %s the variants set different time_limit values: the random policy's "
                    "episodes there use the environment's own time limit.\n", s->envs[e]);
+}
+
+/* The mean return of a run's evaluation file (eval.tsv or eval_<ENV>.tsv), NAN when absent. */
+static double eval_mean(const char *run_dir, const char *leaf) {
+  char *p = tr_path_join(run_dir, leaf);
+  FILE *in = p ? fopen(p, "r") : NULL;
+  free(p);
+  if (!in) return NAN;
+  char line[512];
+  double sum = 0;
+  size_t n = 0;
+  while (fgets(line, sizeof line, in)) {
+    size_t k;
+    double r;
+    if (sscanf(line, "%zu\t%lf", &k, &r) == 2) sum += r, n++;
+  }
+  fclose(in);
+  return n ? sum / (double)n : NAN;
+}
+
+void exp_table_write_evaluation(FILE *f, const exp_table *t) {
+  const exp_spec *s = t->s;
+  if (!s->eval_episodes) return;
+  size_t V = s->n_variants, E = s->n_envs, W = s->n_eval_envs ? s->n_eval_envs : 1;
+  fprintf(f, "\nEvaluation: each finished run's saved policy on %zu fresh episodes%s (mean "
+             "return ± standard error over the runs found)\n\n| variant | trained on |",
+          s->eval_episodes, s->eval_deterministic ? ", mean action" : "");
+  for (size_t w = 0; w < W; w++) {
+    fputc(' ', f);
+    exp_table_put_text(f, s->n_eval_envs ? s->eval_envs[w] : "its own environment", EXP_FMT_MD);
+    fputs(" |", f);
+  }
+  fputs("\n| --- | --- |", f);
+  for (size_t w = 0; w < W; w++) fputs(" ---: |", f);
+  fputc('\n', f);
+  for (size_t v = 0; v < V; v++)
+    for (size_t e = 0; e < E; e++) {
+      fputs("| ", f);
+      exp_table_put_text(f, s->variants[v].name, EXP_FMT_MD);
+      fputs(" | ", f);
+      exp_table_put_text(f, s->envs[e], EXP_FMT_MD);
+      fputs(" |", f);
+      for (size_t w = 0; w < W; w++) {
+        char leaf[600] = "eval.tsv", safe[512], a[32], b[32];
+        if (s->n_eval_envs && strcmp(s->eval_envs[w], s->envs[e])) {
+          exp_safe_name(safe, sizeof safe, s->eval_envs[w]);
+          snprintf(leaf, sizeof leaf, "eval_%s.tsv", safe);
+        }
+        double sum = 0, sq = 0;
+        size_t n = 0, K = 0;
+        for (size_t k = 0; k < t->n_runs; k++) {
+          const exp_run_ref *r = &t->runs[k];
+          if (r->variant != v || r->env != e) continue;
+          K++;
+          char *dir = exp_run_dir(s, t->results, r);
+          double x = dir ? eval_mean(dir, leaf) : NAN;
+          free(dir);
+          if (isfinite(x)) sum += x, sq += x * x, n++;
+        }
+        if (!n) {
+          fprintf(f, " missing (0/%zu) |", K);
+          continue;
+        }
+        double m = sum / (double)n, var = n > 1 ? (sq - n * m * m) / (double)(n - 1) : 0;
+        fprintf(f, " %s ± %s", exp_table_num(a, sizeof a, m, 4),
+                exp_table_num(b, sizeof b, n > 1 ? sqrt(fmax(var, 0) / (double)n) : 0, 4));
+        if (n < K) fprintf(f, " (%zu/%zu)", n, K);
+        fputs(" |", f);
+      }
+      fputc('\n', f);
+    }
 }

@@ -34,6 +34,10 @@ void exp_table_write_equal_steps(FILE *f, const exp_table *t);
 /* Each cell's mean and bootstrap 95% interval against the paper's per-environment number,
  * and Spearman's ρ per environment — for specs with paper@ENV numbers (else nothing). */
 void exp_table_write_paper_cells(FILE *f, const exp_table *t);
+/* Specs with `evaluate = N`: per row and training environment, the mean return of its runs'
+ * evaluations (eval.tsv, or eval_<ENV>.tsv per evaluate_environments) ± its standard error
+ * over the runs (else nothing). */
+void exp_table_write_evaluation(FILE *f, const exp_table *t);
 /* The notes' lines on the random policy's episode time limits (time_limit, time_limit@ENV). */
 void exp_table_time_limit_notes(FILE *f, const exp_table *t);
 

@@ -129,4 +129,39 @@ for r in p__cartpole__s1 p__cartpole__s2 p__garnet_10_2_3_1__s1 p__garnet_10_2_3
   check "sweep --resume: $r is the uninterrupted run" "$(same "$tmp/full/ck/runs/$r" "$tmp/cut/ck/runs/$r"; echo $?)"
 done
 check "sweep --resume: no temporary or live link left" "$(! ls -d "$tmp"/cut/ck/runs/*.tmp.* "$tmp"/cut/ck/runs/*.live >/dev/null 2>&1; echo $?)"
+
+# a spec that evaluates every finished run (evaluate, evaluate_environments): the runs hold
+# their eval files, and the table's Evaluation section shows them
+cat >"$tmp/ev.ini" <<'SPEC'
+[experiment]
+name = ev
+environments = garnet:10,2,3,1
+seeds = 2
+steps = 600
+evaluate = 3   # episodes
+score = exact_J
+evaluate_environments = garnet:10,2,3,1, garnet:10,2,3,2
+[variant p]
+algo = ppo-clip
+n_steps = 300
+batch_size = 100
+SPEC
+"$T" sweep "$tmp/ev.ini" --results "$tmp/ev" >/dev/null 2>"$tmp/err"
+check "evaluate in a spec: the sweep ($(tail -1 "$tmp/err"))" $?
+E1="$tmp/ev/ev/runs/p__garnet_10_2_3_1__s1"
+check "evaluate in a spec: eval.tsv and eval_<other>.tsv, 3 episodes each" \
+  "$(test "$(wc -l <"$E1/eval.tsv")" -eq 4 && test "$(wc -l <"$E1/eval_garnet_10_2_3_2.tsv")" -eq 4; echo $?)"
+"$T" table "$tmp/ev.ini" --results "$tmp/ev" >"$tmp/tab" 2>&1
+check "table: the Evaluation section, both environments" \
+  "$(grep -q '^Evaluation: each finished run.s saved policy on 3 fresh episodes, mean action' "$tmp/tab" &&
+     grep -q '^| p | garnet:10,2,3,1 | [-0-9.]* ± [0-9.]* | [-0-9.]* ± [0-9.]* |$' "$tmp/tab"; echo $?)"
+m=$(awk -F'\t' 'NR > 1 { s += $2; n++ } END { printf "%.4g", s / n }' "$E1/eval.tsv")
+check "evaluate in a spec: the run's eval.tsv is what trbench evaluate writes" \
+  "$(cp "$E1/eval.tsv" "$tmp/ev1" && "$T" evaluate "$E1" --episodes 3 --seed 1 --deterministic >/dev/null 2>&1 && cmp -s "$E1/eval.tsv" "$tmp/ev1"; echo $?)"
+sed 's/^evaluate_environments = .*/evaluate_environments = cartpole/' "$tmp/ev.ini" >"$tmp/ev2.ini"
+expect_prefix "trbench: error: $tmp/ev2.ini: evaluate_environments: cartpole has other observation or action spaces than garnet:10,2,3,1" sweep "$tmp/ev2.ini" --results "$tmp/ev2"
+sed 's/^evaluate = .*/evaluate = lots/' "$tmp/ev.ini" >"$tmp/ev3.ini"
+expect_prefix "trbench: error: $tmp/ev3.ini:6: evaluate: 'lots' is not a number of episodes" sweep "$tmp/ev3.ini" --results "$tmp/ev3"
+expect_prefix "trbench: error: --evaluate-env: --env walker2d: observations of 17" run --algo ppo-clip --env hopper --steps 512 --seed 1 --evaluate 2 --evaluate-env walker2d --out "$tmp/evbad"
+check "a bad --evaluate-env: refused before training, nothing written" "$(test ! -e "$tmp/evbad"; echo $?)"
 finish cli_checkpoint

@@ -36,7 +36,7 @@ check "sweep.ini: spec and results relative to its folder" \
   "$(grep -qx 'spec = ../../experiments/tiny.ini' "$H/results/tiny/sweep.ini" &&
      grep -qx 'results = ..' "$H/results/tiny/sweep.ini"; echo $?)"
 check "config.ini: the command's --out relative to the working directory" \
-  "$(grep -qx 'command = trbench run --algo ppo-clip --env garnet:8,2,3,5 --steps 1024 --seed 1 --set n_steps=512 --set n_epochs=2 --out results/tiny/runs/clip__garnet_8_2_3_5__s1 --quiet' \
+  "$(grep -qx 'command = trbench run --algo ppo-clip --env garnet:8,2,3,5 --steps 1024 --seed 1 --set n_steps=512 --set n_epochs=2 --variant clip --out results/tiny/runs/clip__garnet_8_2_3_5__s1 --quiet' \
        "$H/results/tiny/runs/clip__garnet_8_2_3_5__s1/config.ini"; echo $?)"
 check "the run's log names its folder relatively" \
   "$(grep -q -- '-> results/tiny/runs/clip__garnet_8_2_3_5__s2$' "$H/results/tiny/logs/clip__garnet_8_2_3_5__s2.log"; echo $?)"
