@@ -652,3 +652,20 @@ env_mujoco_stats env_mujoco_get_stats(const env_model *m) {
   s.errors = atomic_load(&im->n_errors);
   return s;
 }
+
+/* fn(ctx) with MuJoCo errors caught (as the steps above): TR_OK, or TR_ENUM with
+ * "WHAT: MuJoCo error: MESSAGE".  For code outside this file that calls MuJoCo itself
+ * (mdps/mj_dynamics.c: mjd_transitionFD); fn must leave no state of its own half-made. */
+tr_status env_mujoco_guard(const char *what, void (*fn)(void *ctx), void *ctx) {
+  pthread_once(&mj_handlers_once, mj_install_handlers);
+  jmp_buf jb;
+  jmp_buf *prev = mj_guard_jb;
+  if (setjmp(jb)) {
+    mj_guard_jb = prev;
+    return tr_error(TR_ENUM, "%s: MuJoCo error: %s", what, mj_guard_msg);
+  }
+  mj_guard_jb = &jb;
+  fn(ctx);
+  mj_guard_jb = prev;
+  return TR_OK;
+}

@@ -40,4 +40,8 @@ env_mujoco_stats env_mujoco_get_stats(const env_model *m);
 /* MuJoCo warnings silenced by trbench's handler in this process (any model). */
 unsigned long env_mujoco_warnings(void);
 
+/* fn(ctx) with MuJoCo errors caught: TR_OK, or TR_ENUM "WHAT: MuJoCo error: MESSAGE" (for
+ * code that calls MuJoCo itself, e.g. mdps/mj_dynamics.c's mjd_transitionFD). */
+tr_status env_mujoco_guard(const char *what, void (*fn)(void *ctx), void *ctx);
+
 #endif

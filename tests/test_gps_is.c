@@ -1,0 +1,317 @@
+/* tests/test_gps_is.c — the guiding distribution and the importance-sampled objective Φ
+ * (algorithms/gps_is.c) against truth (GPS_RLHF.md § 3.2–3.3, § 6).
+ *
+ * A 2-state, 2-action MDP with horizon H, tabular softmax target π_θ and behaviour q; every
+ * trajectory enumerated with its probability computed here by hand (linear space, no
+ * log-sum-exp), so that:
+ *   - the unnormalized causal IS estimate is unbiased: E_q[(1/m)Σ_iΣ_t w_{i,t} r_t^i] = J(π);
+ *   - with one sample the self-normalized estimate (w_r = 0) is that sample's return;
+ *   - its bias at m = 2 and m = 3 (all pairs / triples) equals the value computed here
+ *     directly, is not 0, and shrinks from m = 2 to m = 3;
+ *   - on-policy (q = π) with w_r = 0, ∇Φ = causal REINFORCE with a per-step mean baseline,
+ *     (1/m) Σ_i Σ_k ∇log π(a_k^i|s_k^i) Σ_{t≥k}(r_t^i − r̄_t);
+ *   - ∇Φ agrees with central differences (tabular, and a Gaussian MLP on swimmer samples
+ *     from a mixture of two other Gaussian policies, w_r = 0.37);
+ *   - L-BFGS raises Φ.
+ * The guiding distribution: log-density against the closed form with an explicit inverse,
+ * and 40000 draws' mean and covariance against μ and −Quu⁻¹. */
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/gps_is.h"
+#include "core/rng.h"
+#include "mdps/env.h"
+#include "tests/check.h"
+
+enum { NS = 2, NA = 2, HMAX = 4 };
+static const double rho0[NS] = {0.63, 0.37};
+static const double Ptr[NS][NA][NS] = {{{0.81, 0.19}, {0.27, 0.73}}, {{0.44, 0.56}, {0.9137, 0.0863}}};
+static const double Rw[NS][NA] = {{1.3, -0.4}, {0.25, 2.1}};
+
+static double softmax_p(const double *th, int s, int a) {
+  double z0 = th[s * NA], z1 = th[s * NA + 1];
+  double m = fmax(z0, z1);
+  return exp(th[s * NA + a] - m) / (exp(z0 - m) + exp(z1 - m));
+}
+
+typedef struct {
+  int s[HMAX], a[HMAX];
+  double r[HMAX], pdyn; /* dynamics probability (ρ0 and P) */
+} traj;
+
+static int enumerate(int H, traj *out) {
+  int n = 0, total = NS;
+  for (int t = 0; t < H; t++) total *= NA * (t + 1 < H ? NS : 1);
+  for (int code = 0; code < total; code++) {
+    int c = code;
+    traj tr;
+    tr.s[0] = c % NS, c /= NS;
+    tr.pdyn = rho0[tr.s[0]];
+    for (int t = 0; t < H; t++) {
+      tr.a[t] = c % NA, c /= NA;
+      tr.r[t] = Rw[tr.s[t]][tr.a[t]];
+      if (t + 1 < H) {
+        tr.s[t + 1] = c % NS, c /= NS;
+        tr.pdyn *= Ptr[tr.s[t]][tr.a[t]][tr.s[t + 1]];
+      }
+    }
+    out[n++] = tr;
+  }
+  return n;
+}
+
+static double pol_prob(const double *th, const traj *tr, int upto) {
+  double p = 1;
+  for (int t = 0; t <= upto; t++) p *= softmax_p(th, tr->s[t], tr->a[t]);
+  return p;
+}
+
+/* data of the trajectories idx[0..m) (obs one-hot, act index, rew, logq under thq) */
+static void make_data(const traj *tj, const int *idx, int m, int H, const double *thq,
+                      double *obs, double *act, double *rew, double *logq, alg_is_data *d) {
+  for (int i = 0; i < m; i++)
+    for (int t = 0; t < H; t++) {
+      const traj *tr = &tj[idx[i]];
+      obs[(i * H + t) * NS + 0] = tr->s[t] == 0;
+      obs[(i * H + t) * NS + 1] = tr->s[t] == 1;
+      act[i * H + t] = tr->a[t];
+      rew[i * H + t] = tr->r[t];
+      logq[i * H + t] = log(softmax_p(thq, tr->s[t], tr->a[t]));
+    }
+  alg_is_data dd = {(size_t)m, (size_t)H, NS, 1, 1, obs, act, rew, logq};
+  *d = dd;
+}
+
+static const double th_pi[NS * NA] = {0.3, -0.8, 1.1, 0.2};
+static const double th_q[NS * NA] = {-0.2, 0.5, 0.1, -0.6};
+
+static double bias_at(int H, int m, pol_policy *pol, double *direct) {
+  traj tj[512];
+  int n = enumerate(H, tj);
+  double J = 0;
+  for (int k = 0; k < n; k++) {
+    double ret = 0;
+    for (int t = 0; t < H; t++) ret += tj[k].r[t];
+    J += tj[k].pdyn * pol_prob(th_pi, &tj[k], H - 1) * ret;
+  }
+  int idx[3] = {0, 0, 0}, total = 1;
+  for (int i = 0; i < m; i++) total *= n;
+  double obs[3 * HMAX * NS], act[3 * HMAX], rew[3 * HMAX], logq[3 * HMAX];
+  alg_is_data d;
+  make_data(tj, idx, m, H, th_q, obs, act, rew, logq, &d);
+  alg_is_ws *ws = alg_is_ws_alloc(pol, &d);
+  double E = 0, Ed = 0;
+  for (int code = 0; code < total; code++) {
+    int c = code;
+    double p = 1;
+    for (int i = 0; i < m; i++) {
+      idx[i] = c % n, c /= n;
+      p *= tj[idx[i]].pdyn * pol_prob(th_q, &tj[idx[i]], H - 1);
+    }
+    make_data(tj, idx, m, H, th_q, obs, act, rew, logq, &d);
+    double phi;
+    CHECK(!alg_is_objective(pol, th_pi, &d, 0.0, ws, &phi, NULL), "%s", tr_error_msg());
+    E += p * phi;
+    double direct_phi = 0; /* Σ_t Σ_i w r / Σ_i w, linear space */
+    for (int t = 0; t < H; t++) {
+      double num = 0, den = 0;
+      for (int i = 0; i < m; i++) {
+        double w = pol_prob(th_pi, &tj[idx[i]], t) / pol_prob(th_q, &tj[idx[i]], t);
+        num += w * tj[idx[i]].r[t], den += w;
+      }
+      direct_phi += num / den;
+    }
+    Ed += p * direct_phi;
+  }
+  alg_is_ws_free(ws);
+  *direct = Ed - J;
+  return E - J;
+}
+
+static void test_tabular(void) {
+  pol_policy *pol = pol_tabular_alloc(NS, NA);
+  int H = 3;
+  traj tj[512];
+  int n = enumerate(H, tj);
+  /* unbiased causal IS, and m = 1 self-normalized = the sample's return */
+  double J = 0, E = 0, Jq = 0;
+  double obs[8 * HMAX * NS], act[8 * HMAX], rew[8 * HMAX], logq[8 * HMAX];
+  alg_is_data d;
+  int idx[8] = {0};
+  make_data(tj, idx, 1, H, th_q, obs, act, rew, logq, &d);
+  alg_is_ws *ws = alg_is_ws_alloc(pol, &d);
+  for (int k = 0; k < n; k++) {
+    double ret = 0;
+    for (int t = 0; t < H; t++) ret += tj[k].r[t];
+    J += tj[k].pdyn * pol_prob(th_pi, &tj[k], H - 1) * ret;
+    double pq = tj[k].pdyn * pol_prob(th_q, &tj[k], H - 1);
+    Jq += pq * ret;
+    idx[0] = k;
+    make_data(tj, idx, 1, H, th_q, obs, act, rew, logq, &d);
+    double est, phi;
+    CHECK(!alg_is_causal(pol, th_pi, &d, ws, &est), "%s", tr_error_msg());
+    E += pq * est;
+    CHECK(!alg_is_objective(pol, th_pi, &d, 0.0, ws, &phi, NULL), "%s", tr_error_msg());
+    CHECK_CLOSE(phi, ret, 1e-12, 0, "m = 1: the self-normalized estimate is the sample's return");
+  }
+  alg_is_ws_free(ws);
+  CHECK_CLOSE(E, J, 1e-12, 1e-12, "the causal IS estimate is unbiased");
+  printf("H = 3: J(pi) = %.12g, J(q) = %.12g\n", J, Jq);
+  /* self-normalized bias at m = 2 (H = 3) and m = 2, 3 (H = 2) */
+  double dir, b = bias_at(3, 2, pol, &dir);
+  CHECK_CLOSE(b, dir, 1e-12, 1e-10, "bias at m = 2, H = 3");
+  CHECK(fabs(b) > 1e-3, "the self-normalized estimate is biased at m = 2: %g", b);
+  double dir2, b2 = bias_at(2, 2, pol, &dir2), dir3, b3 = bias_at(2, 3, pol, &dir3);
+  CHECK_CLOSE(b2, dir2, 1e-12, 1e-10, "bias at m = 2, H = 2");
+  CHECK_CLOSE(b3, dir3, 1e-12, 1e-10, "bias at m = 3, H = 2");
+  printf("self-normalized bias: H = 3, m = 2: %.12g; H = 2: m = 2 %.12g, m = 3 %.12g\n", b, b2, b3);
+  CHECK(fabs(b3) < fabs(b2), "the bias shrinks from m = 2 to 3: %g, %g", b2, b3);
+
+  /* on-policy, w_r = 0: ∇Φ = causal REINFORCE with a per-step mean baseline */
+  int m = 5, pick[5] = {3, 17, 17, 40, 61};
+  make_data(tj, pick, m, H, th_pi, obs, act, rew, logq, &d);
+  ws = alg_is_ws_alloc(pol, &d);
+  double g[NS * NA], gr[NS * NA] = {0}, phi;
+  CHECK(!alg_is_objective(pol, th_pi, &d, 0.0, ws, &phi, g), "%s", tr_error_msg());
+  for (int i = 0; i < m; i++)
+    for (int k = 0; k < H; k++) {
+      double c = 0;
+      for (int t = k; t < H; t++) {
+        double mean = 0;
+        for (int j = 0; j < m; j++) mean += rew[j * H + t] / m;
+        c += rew[i * H + t] - mean;
+      }
+      /* ∇ log softmax at (s, a): e_a − π(·|s) on row s */
+      int s = tj[pick[i]].s[k], a = tj[pick[i]].a[k];
+      for (int b2i = 0; b2i < NA; b2i++)
+        gr[s * NA + b2i] += c / m * ((b2i == a) - softmax_p(th_pi, s, b2i));
+    }
+  for (int k = 0; k < NS * NA; k++) CHECK_CLOSE(g[k], gr[k], 1e-12, 1e-10, "on-policy grad = REINFORCE");
+  /* off-policy gradient vs central differences, w_r = 0.37 */
+  make_data(tj, pick, m, H, th_q, obs, act, rew, logq, &d);
+  CHECK(!alg_is_objective(pol, th_pi, &d, 0.37, ws, &phi, g), "%s", tr_error_msg());
+  for (int k = 0; k < NS * NA; k++) {
+    double tp[NS * NA], tm[NS * NA], fp, fm;
+    memcpy(tp, th_pi, sizeof tp), memcpy(tm, th_pi, sizeof tm);
+    tp[k] += 1e-6, tm[k] -= 1e-6;
+    alg_is_objective(pol, tp, &d, 0.37, ws, &fp, NULL);
+    alg_is_objective(pol, tm, &d, 0.37, ws, &fm, NULL);
+    CHECK_CLOSE(g[k], (fp - fm) / 2e-6, 1e-8, 1e-6, "tabular grad vs central differences");
+  }
+  double th[NS * NA], phi1;
+  memcpy(th, th_pi, sizeof th);
+  CHECK(!alg_is_optimize(pol, th, &d, 0.37, 50, ws, &phi1), "%s", tr_error_msg());
+  CHECK(phi1 > phi + 1e-3, "L-BFGS raises Phi: %g -> %g", phi, phi1);
+  alg_is_ws_free(ws);
+  pol_free(pol);
+}
+
+/* swimmer samples from a mixture of two Gaussian MLP policies; ∇Φ of a third vs central
+ * differences. */
+static void test_gaussian_mujoco(void) {
+  env_model *em = env_model_alloc("swimmer");
+  if (!em) {
+    printf("skip the MuJoCo part: %s\n", tr_error_msg());
+    return;
+  }
+  size_t O = env_obs_dim(em), U = env_action_dim(em), hid[1] = {8}, m = 6, T = 40;
+  pol_policy *pol = pol_gaussian_alloc(O, 1, hid, U);
+  size_t P = pol->P;
+  gsl_rng *r = tr_rng_alloc(99);
+  double *th[3];
+  for (int j = 0; j < 3; j++) {
+    th[j] = malloc(P * sizeof(double));
+    pol_init(pol, th[j], 1.0, r);
+    for (size_t u = 0; u < U; u++) th[j][pol->P_net + u] = -0.3 + 0.2 * j;
+  }
+  double *obs = malloc(m * T * O * sizeof(double)), *act = malloc(m * T * U * sizeof(double));
+  double *rew = malloc(m * T * sizeof(double)), *logq = malloc(2 * m * T * sizeof(double));
+  pol_ws *pw = pol_ws_alloc(pol, m * T);
+  env *e = env_alloc(em);
+  for (size_t i = 0; i < m; i++) {
+    double o[64];
+    env_reset(e, r, o);
+    for (size_t t = 0; t < T; t++) {
+      double dist[16];
+      memcpy(obs + (i * T + t) * O, o, O * sizeof *o);
+      pol_forward(pol, th[1 + i % 2], o, 1, pw, dist);
+      pol_sample(pol, dist, 1, r, act + (i * T + t) * U);
+      env_step_result res;
+      env_step(e, act + (i * T + t) * U, r, o, &res);
+      rew[i * T + t] = res.reward;
+    }
+  }
+  for (int j = 0; j < 2; j++) {
+    pol_forward(pol, th[1 + j], obs, m * T, pw, NULL);
+    pol_log_prob(pol, pw->dist, act, m * T, logq + j * m * T);
+  }
+  alg_is_data d = {m, T, O, U, 2, obs, act, rew, logq};
+  alg_is_ws *ws = alg_is_ws_alloc(pol, &d);
+  double *g = malloc(P * sizeof *g), phi, emax = 0, gmax = 0;
+  CHECK(!alg_is_objective(pol, th[0], &d, 0.37, ws, &phi, g), "%s", tr_error_msg());
+  for (size_t k = 0; k < P; k++) {
+    double keep = th[0][k], fp, fm, h = 1e-6;
+    th[0][k] = keep + h;
+    alg_is_objective(pol, th[0], &d, 0.37, ws, &fp, NULL);
+    th[0][k] = keep - h;
+    alg_is_objective(pol, th[0], &d, 0.37, ws, &fm, NULL);
+    th[0][k] = keep;
+    emax = fmax(emax, fabs(g[k] - (fp - fm) / (2 * h)));
+    gmax = fmax(gmax, fabs(g[k]));
+  }
+  printf("swimmer samples: Phi %.6g, |grad - central differences| %.3g (scale %.3g)\n", phi, emax, gmax);
+  CHECK(emax <= 1e-5 * gmax + 1e-7, "Gaussian grad vs central differences: %g (scale %g)", emax, gmax);
+  free(g), free(obs), free(act), free(rew), free(logq);
+  for (int j = 0; j < 3; j++) free(th[j]);
+  alg_is_ws_free(ws);
+  pol_ws_free(pw);
+  env_free(e);
+  gsl_rng_free(r);
+  pol_free(pol);
+  env_model_free(em);
+}
+
+static void test_guide(void) {
+  /* a hand-made ilqr with N = S = 1, U = 2, H = 1 */
+  double X[2] = {0.4, 0}, Ub[2] = {0.3, -0.2}, k[2] = {0.05, 0.1}, K[2] = {1.5, -0.7};
+  double Quu[4] = {-2.0, 0.6, 0.6, -1.3};
+  ilqr il;
+  memset(&il, 0, sizeof il);
+  il.p.N = il.p.S = 1, il.p.U = 2, il.p.H = 1;
+  il.X = X, il.Ubar = Ub, il.k = k, il.K = K, il.Quu = Quu;
+  double s[1] = {0.9}, u[2] = {0.2, 0.5}, lp;
+  CHECK(!alg_guide_logpdf(&il, 0, s, u, &lp), "%s", tr_error_msg());
+  double mu[2] = {0.3 + 0.05 + 1.5 * 0.5, -0.2 + 0.1 - 0.7 * 0.5};
+  double Pm[4] = {2.0, -0.6, -0.6, 1.3}, det = 2.0 * 1.3 - 0.36; /* P = −Quu */
+  double dx[2] = {u[0] - mu[0], u[1] - mu[1]};
+  double q = dx[0] * (Pm[0] * dx[0] + Pm[1] * dx[1]) + dx[1] * (Pm[2] * dx[0] + Pm[3] * dx[1]);
+  CHECK_CLOSE(lp, -0.5 * q + 0.5 * log(det) - log(2 * M_PI), 1e-14, 1e-13, "guide log-density");
+  gsl_rng *r = tr_rng_alloc(5);
+  double m1[2] = {0}, c[3] = {0};
+  int n = 40000;
+  for (int i = 0; i < n; i++) {
+    CHECK(!alg_guide_sample(&il, 0, s, r, u), "%s", tr_error_msg());
+    m1[0] += u[0] / n, m1[1] += u[1] / n;
+    c[0] += (u[0] - mu[0]) * (u[0] - mu[0]) / n, c[1] += (u[0] - mu[0]) * (u[1] - mu[1]) / n;
+    c[2] += (u[1] - mu[1]) * (u[1] - mu[1]) / n;
+  }
+  double S0 = Pm[3] / det, S1 = -Pm[1] / det, S2 = Pm[0] / det; /* Σ = P⁻¹ */
+  CHECK_CLOSE(m1[0], mu[0], 5 * sqrt(S0 / n), 0, "guide mean 0");
+  CHECK_CLOSE(m1[1], mu[1], 5 * sqrt(S2 / n), 0, "guide mean 1");
+  CHECK_CLOSE(c[0], S0, 0.03 * S0, 0, "guide var 0");
+  CHECK_CLOSE(c[1], S1, 0.03 * S0, 0, "guide cov");
+  CHECK_CLOSE(c[2], S2, 0.03 * S2, 0, "guide var 1");
+  Quu[0] = 1.0; /* not negative definite */
+  CHECK(alg_guide_logpdf(&il, 0, s, u, &lp) == TR_ENUM, "indefinite");
+  gsl_rng_free(r);
+}
+
+int main(void) {
+  test_tabular();
+  test_guide();
+  test_gaussian_mujoco();
+  return check_done("test_gps_is");
+}
