@@ -1,5 +1,6 @@
 /* algorithms/gps_is.c — see gps_is.h. */
 #include "algorithms/gps_is.h"
+#include "core/size.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>

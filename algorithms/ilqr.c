@@ -1,5 +1,6 @@
 /* algorithms/ilqr.c — see ilqr.h. */
 #include "algorithms/ilqr.h"
+#include "core/size.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 /* algorithms/ilqr_mj.c — see ilqr_mj.h. */
 #include "algorithms/ilqr_mj.h"
+#include "core/size.h"
 
 #include <math.h>
 #include <stdlib.h>

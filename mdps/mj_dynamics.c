@@ -1,6 +1,7 @@
 /* mdps/mj_dynamics.c — see mj_dynamics.h.  Built on env_mujoco.h's public accessors and the
  * env snapshot (layout in env_mujoco.h); nothing here reaches into env_mujoco.c. */
 #include "mdps/mj_dynamics.h"
+#include "core/size.h"
 
 #include <math.h>
 #include <stdlib.h>
