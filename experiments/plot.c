@@ -345,7 +345,7 @@ int exp_cmd_plot(int argc, char **argv) {
   if (!st && !(pdir = tr_path_join(t.dir, "plots"))) st = tr_error(TR_ENOMEM, "out of memory");
   if (!st) st = tr_mkdir_p(pdir);
   size_t E = st ? 0 : t.s->n_envs, n_fig = 0;
-  char (*bases)[256] = calloc(5 * E + 3, sizeof *bases); /* + 3 E: exact_plot.c */
+  char (*bases)[256] = calloc(5 * E + 4, sizeof *bases); /* + 3 E: exact_plot.c */
   if (!st && !bases) st = tr_error(TR_ENOMEM, "out of memory");
   for (size_t e = 0; !st && e < E; e++) {
     int written;
@@ -367,6 +367,8 @@ int exp_cmd_plot(int argc, char **argv) {
       snprintf(bases[n_fig++], sizeof bases[0], "profiles");
     if (!st && !(st = exp_plot_intervals(&t, pdir, &written)) && written)
       snprintf(bases[n_fig++], sizeof bases[0], "intervals");
+    if (!st && !(st = exp_plot_efficiency(&t, pdir, &written)) && written)
+      snprintf(bases[n_fig++], sizeof bases[0], "efficiency");
   }
   if (!st && exp_xd_applies(&t)) st = exp_xd_figures(&t, pdir, bases, &n_fig); /* tabular */
   if (st) {

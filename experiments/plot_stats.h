@@ -12,5 +12,9 @@
  * gap with their 95% CIs (intervals.dat/.gp).  *written: whether a figure was written. */
 tr_status exp_plot_profiles(const exp_table *t, const char *pdir, int *written);
 tr_status exp_plot_intervals(const exp_table *t, const char *pdir, int *written);
+/* efficiency.{dat,gp}: per row, the IQM of the normalized scores against environment steps
+ * with its stratified-bootstrap 95% band (rliable's sample-efficiency curve;
+ * plot_efficiency.c). */
+tr_status exp_plot_efficiency(const exp_table *t, const char *pdir, int *written);
 
 #endif

@@ -55,6 +55,19 @@ PY
 fi
 "$T" export "$tmp/x.ini" --results "$tmp/res" --long "$tmp/l2.csv" --scores "$tmp/s2.json" >/dev/null 2>&1
 check "--long and --scores paths" "$(cmp -s "$L" "$tmp/l2.csv" && cmp -s "$S" "$tmp/s2.json"; echo $?)"
+# plot's sample-efficiency curve: per row the IQM of the normalized return_last100 against
+# steps; at the first grid point (500 steps) B has its two CartPole runs (10 and 30; acrobot's
+# run starts at 1000): the IQM of two is their mean
+if "$T" plot "$tmp/x.ini" --results "$tmp/res" >/dev/null 2>&1; then
+  D="$tmp/res/exp/plots/efficiency.dat"
+  r=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['random'][0])" "$S" 2>/dev/null)
+  check "efficiency.dat: B at 500 steps, 2 runs, IQM = mean of (10, 30) normalized" \
+    "$(awk -v r="$r" '/^# variant B$/ { b = 1; next } b && NF == 5 { want = ((10 - r) + (30 - r)) / 2 / (40 - r);
+      d = $2 - want; exit !($1 == 500 && $5 == 2 && d * d < 1e-20) }' "$D"; echo $?)"
+  check "efficiency.dat: at 1000 steps B has CartPole s1 and Acrobot s1" \
+    "$(awk '/^# variant B$/ { b = 1; next } /^# variant/ { b = 0 } b && $1 == 1000 { f = 1; exit !($5 == 2) } END { if (!f) exit 1 }' "$D"; echo $?)"
+  check "plot: efficiency.png" "$(test -s "$tmp/res/exp/plots/efficiency.png" || ! command -v gnuplot >/dev/null; echo $?)"
+fi
 expect_prefix "trbench: error: --long: a FILE is required" export "$tmp/x.ini" --long
 expect_prefix "trbench: error: " export "$tmp/x.ini" --results "$tmp/res" --long "$tmp/nodir/l.csv"
 check "an unwritable --long leaves no file" "$(test ! -e "$tmp/nodir"; echo $?)"
