@@ -763,8 +763,10 @@ static void mj_save(const env_model *em, const void *state, const void *inst, vo
   put(p, d->xipos, 3 * (size_t)m->nbody);
 }
 
-/* Copy the state back, mj_forward (everything derived from it), then qacc_warmstart again —
- * mj_forward overwrites it and the next step's solver starts from it — and the lagged
+/* Copy the state back, mj_forward (everything derived from it), then qpos and
+ * qacc_warmstart again — mj_forward overwrites both (it normalises a free or ball joint's
+ * quaternion in qpos in place, and normalising again is not bitwise idempotent; its solver
+ * ends with qacc_warmstart = qacc) and the next step starts from them — and the lagged
  * derived quantities the next reward and observations read, so the continuation is bit
  * for bit the one that followed the snapshot. */
 static tr_status mj_load(const env_model *em, void *state, void *inst, const void *buf) {
@@ -772,8 +774,9 @@ static tr_status mj_load(const env_model *em, void *state, void *inst, const voi
   const mj_impl *im = em->impl;
   const mjModel *m = im->m;
   mjData *d = inst;
-  const double *p = buf, *warm;
+  const double *p = buf, *warm, *qpos;
   p = get(&d->time, p, 1);
+  qpos = p;
   p = get(d->qpos, p, (size_t)m->nq);
   p = get(d->qvel, p, (size_t)m->nv);
   p = get(d->act, p, (size_t)m->na);
@@ -781,6 +784,7 @@ static tr_status mj_load(const env_model *em, void *state, void *inst, const voi
   p = get(d->qacc_warmstart, p, (size_t)m->nv);
   p = get(d->ctrl, p, (size_t)m->nu);
   if (mj_guarded(mj_forward, m, d)) return mj_fail(em, d, "restore");
+  get(d->qpos, qpos, (size_t)m->nq);
   get(d->qacc_warmstart, warm, (size_t)m->nv);
   p = get(d->qfrc_constraint, p, (size_t)m->nv);
   p = get(d->xpos, p, 3 * (size_t)m->nbody);

@@ -366,7 +366,7 @@ while IFS='|' read -r f msg; do
 done <<'EOF'
 01-unknown-section.ini|:11: unknown section [results] (expected [experiment] or [variant NAME])
 02-unknown-experiment-key.ini|:4: [experiment]: unknown key 'seed' (known: name, environments, seeds, steps, score, normalization, scale_seeds, paper, description)
-03-unknown-environment.ini|:3: environments: unknown environment 'hoper' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, cliffwalking, mdp:PATH)
+03-unknown-environment.ini|:3: environments: unknown environment 'hoper' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, ant, humanoid, humanoid-standup, pusher, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, cliffwalking, mdp:PATH)
 04-unknown-algorithm.ini|:8: [variant a]: unknown algorithm 'ppo-clipped' (known: reinforce, a2c, npg, tnpg, trpo, ppo-clip, ppo-kl, ppo-adaptive-kl, ppo-noclip, cpi)
 05-unknown-parameter.ini|:9: [variant a]: ppo-clip has no parameter 'clip_epsilon' (its parameters: gamma, n_envs, time_limit, hidden_layers, hidden_size, normalize_obs, obs_clip, normalize_advantage, value_function, policy_init_gain, anneal_lr, normalize_reward, reward_clip, init, activation, exact_every, n_steps, n_epochs, batch_size, learning_rate, gae_lambda, ent_coef, vf_coef, max_grad_norm, target_kl, adam_eps, clip_range_vf, grad_clip_scope, normalize_advantage_scope, clip_range)
 06-out-of-range.ini|:9: [variant a]: clip_range must be a number in [0, 10]
