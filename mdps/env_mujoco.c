@@ -51,6 +51,7 @@
  * before each mj_step, so a repeat after an earlier auto-reset is seen as well. */
 #include "mdps/env_mujoco.h"
 
+#include <errno.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <pthread.h>
@@ -588,6 +589,13 @@ static tr_status mj_model_init(env_model *em, const char *args) {
   tr_status st = mj_model_path(t->file, im->path, sizeof im->path);
   if (st) return st;
 
+  /* a file that cannot be read gets the system's reason, not the XML parser's */
+  if (access(im->path, R_OK) != 0)
+    return tr_error(TR_EINVAL, "%s: MuJoCo could not load the model: cannot read the file "
+                    "(%s)%s", im->path, strerror(errno),
+                    getenv("TRBENCH_MODELS") && *getenv("TRBENCH_MODELS")
+                        ? "; TRBENCH_MODELS names the model directory"
+                        : "");
   char err[1024] = "";
   im->m = mj_loadXML(im->path, NULL, err, sizeof err);
   if (!im->m) {

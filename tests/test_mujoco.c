@@ -1113,7 +1113,8 @@ static void test_failures_four(void) {
   for (int k = ANT; k <= PUSHER; k++) {
     snprintf(path, sizeof path, "%s/%s", dir, file[k - ANT]);
     CHECK(env_model_alloc(specs[k].name) == NULL, "%s: missing model file fails", specs[k].name);
-    snprintf(want, sizeof want, "%s: MuJoCo could not load the model: ", path);
+    snprintf(want, sizeof want, "%s: MuJoCo could not load the model: cannot read the file "
+             "(No such file or directory); TRBENCH_MODELS names the model directory", path);
     MSG_HAS(want);
   }
   /* the humanoid's file under the ant's name */
