@@ -192,8 +192,9 @@ done:
 int exp_bench_envs(int quick) {
   static const char *const names[] = {
       "hopper", "walker2d", "halfcheetah", "swimmer", "inverted-pendulum",
-      "inverted-double-pendulum", "reacher", "cartpole", "acrobot", "mountaincar",
-      "pendulum", "mountaincar-continuous", "garnet:100,4,5", "frozenlake8", "cliffwalking"};
+      "inverted-double-pendulum", "reacher", "ant", "humanoid", "humanoid-standup", "pusher",
+      "cartpole", "acrobot", "mountaincar", "pendulum", "mountaincar-continuous",
+      "garnet:100,4,5", "frozenlake8", "cliffwalking"};
   double secs = quick ? 0.3 : 1.5;
   printf("env\tsteps_per_s\tfloor_steps_per_s\tratio\n");
   fflush(stdout);

@@ -27,6 +27,10 @@ static const env_entry registry[] = {
     {"inverted-pendulum", &env_class_mujoco, 0},
     {"inverted-double-pendulum", &env_class_mujoco, 0},
     {"reacher", &env_class_mujoco, 0},
+    {"ant", &env_class_mujoco, 0},
+    {"humanoid", &env_class_mujoco, 0},
+    {"humanoid-standup", &env_class_mujoco, 0},
+    {"pusher", &env_class_mujoco, 0},
     {"garnet:", &env_class_tabular, 1},
     {"chain:", &env_class_tabular, 1},
     {"gridworld:", &env_class_tabular, 1},
@@ -41,7 +45,8 @@ static const size_t n_registry = sizeof registry / sizeof registry[0];
 
 const char *env_names(void) {
   return "cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, "
-         "halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, "
+         "halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, ant, "
+         "humanoid, humanoid-standup, pusher, "
          "garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, "
          "frozenlake4-continuing, frozenlake8-continuing, cliffwalking, mdp:PATH";
 }

@@ -1,4 +1,6 @@
-/* mdps/env_mujoco.c — the seven MuJoCo tasks of the PPO paper's Table 1, gym "v4" semantics.
+/* mdps/env_mujoco.c — the MuJoCo tasks, gym/Gymnasium "v4" semantics: the seven of the PPO
+ * paper's Table 1, and Ant, Humanoid, HumanoidStandup and Pusher (the rest of Gymnasium's
+ * MuJoCo suite).
  *
  * Letters: nq positions, nv velocities, nu actuators (= U, the action size), O the
  * observation size; q = qpos (nq), v = qvel (nv), a the action (nu).  dt = opt.timestep ×
@@ -6,11 +8,19 @@
  * U(±s) uniform noise on [−s, s]; N(σ) Gaussian noise of standard deviation σ.
  *
  * Sources: gym (openai/gym) <task>_v4.py and gym/envs/__init__.py, as collected in
- * MUJOCO_TASKS.md § 1–2 and REFERENCES.md § 7; the formulas are restated above each task.
+ * MUJOCO_TASKS.md § 1–2 and REFERENCES.md § 7; for ant, humanoid, humanoid-standup and
+ * pusher Gymnasium's (Farama-Foundation/Gymnasium) ant_v4.py, humanoid_v4.py,
+ * humanoidstandup_v4.py, pusher_v4.py, mujoco_env.py and envs/__init__.py (README,
+ * "MuJoCo tasks"); the formulas are restated above each task.
  * Semantics (REFERENCES.md § 7, decision): v4.  The alive bonus is paid on the terminal
  * step too (v1–v4; Gymnasium v5 changed it); observations and the derived quantities the
- * rewards use (site_xpos, xpos, qfrc_constraint) are read right after the last mj_step
- * with no extra mj_forward, so with RK4 they lag the state as they do in gym (§ 1).
+ * rewards use (site_xpos, xpos, xipos, qfrc_constraint, cinert, cvel, qfrc_actuator) are
+ * read right after the last mj_step with no extra mj_forward, so they lag the state as they
+ * do in gym (§ 1).  Gymnasium's MujocoEnv calls mj_rnePostConstraint after the frame_skip
+ * mj_steps of every step (MuJoCo ≥ 2.0 leaves cacc, cfrc_int and cfrc_ext uncomputed
+ * otherwise); it changes only those three arrays, so here it is called for the tasks that
+ * read cfrc_ext (humanoid, humanoid-standup), at the same point.  It is not called at
+ * reset (gym's set_state is mj_forward only), so a reset observation's cfrc_ext is 0.
  *
  * Control cost: gym's v4 env does not clip the action and charges the cost on the raw
  * action while MuJoCo clamps the force (§ 1).  Here env.c clips every box action to
@@ -41,6 +51,7 @@
  * before each mj_step, so a repeat after an earlier auto-reset is seen as well. */
 #include "mdps/env_mujoco.h"
 
+#include <errno.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <pthread.h>
@@ -128,15 +139,19 @@ typedef struct {
   const mj_task *task;
   mjModel *m;
   double dt;          /* opt.timestep × frame_skip */
-  int id_a, id_b;     /* reacher: bodies fingertip, target; inverted-double-pendulum: site tip */
+  /* reacher: bodies fingertip, target; inverted-double-pendulum: site tip; ant: body
+   * torso; pusher: bodies tips_arm, object, goal */
+  int id_a, id_b, id_c;
+  double mass;        /* humanoid: Σ body_mass (the mass-centre denominator) */
   char path[MJ_PATH_MAX];
   atomic_ulong n_unstable, n_overflow, n_errors;
 } mj_impl;
 
 /* What the reward needs from before the step. */
 typedef struct {
-  double x;    /* q[0] */
-  double dist; /* reacher: ‖fingertip − target‖ as mjData holds them before the step */
+  double x;    /* q[0]; ant: the torso's xpos x; humanoid: the mass centre's x */
+  double dist; /* reacher: ‖fingertip − target‖; pusher: ‖object − goal‖ (mjData's xpos) */
+  double near; /* pusher: ‖object − tips_arm‖ */
 } mj_pre;
 
 struct mj_task {
@@ -151,6 +166,9 @@ struct mj_task {
   /* reward and termination after the frame_skip mj_steps; a is the clipped action (nu) */
   void (*reward)(const mj_impl *im, const mjData *d, const mj_pre *pre, const double *a,
                  env_step_result *res);
+  /* what the reward needs from mjData before the step; NULL: pre->x = q[0] only */
+  void (*pre)(const mj_impl *im, const mjData *d, mj_pre *pre);
+  int post; /* 1: mj_rnePostConstraint after the last mj_step (cfrc_ext is read) */
 };
 
 static double clip10(double y) { return y < -10.0 ? -10.0 : y > 10.0 ? 10.0 : y; }
@@ -346,21 +364,159 @@ static void reacher_reward(const mj_impl *im, const mjData *d, const mj_pre *pre
   (void)d;
   res->reward = -pre->dist - sum_sq(a, im->m->nu);
 }
+static void reacher_pre(const mj_impl *im, const mjData *d, mj_pre *pre) {
+  pre->dist = reacher_dist(im, d);
+}
 
-/* The tasks: gym's registration (frame skip, limits) and the sizes of MUJOCO_TASKS.md § 2.1. */
+/* ---- ant (Gymnasium ant_v4.py with its defaults; README "MuJoCo tasks") -------------------
+ * obs (27) = (q[2:15], v[0:14]).  use_contact_forces defaults to False in v4: no cfrc_ext
+ * in the observation (27, not 111) and no contact cost in the reward.
+ * r = (x' − x)/dt + 1 − 0.5·Σa², x the torso body's xpos x (gym's get_body_com) before and
+ * after the step, as mjData holds it (after: lagged, as mj_step left it); dt = 0.05.  The
+ * healthy reward 1 is paid on every step, the terminal one included.
+ * terminated = not healthy; healthy = every entry of (q, v) finite and 0.2 ≤ q[2] ≤ 1.0
+ * (closed, as in the source).  Reset q = qpos0 + U(±0.1), v = 0.1·N(0, 1). */
+static void ant_reset(const mj_impl *im, mjData *d, gsl_rng *r) { reset_gauss_vel(im->m, d, r); }
+static void ant_obs(const mj_impl *im, const mjData *d, double *obs) {
+  obs_pos_vel(im->m, d, 2, 0, obs);
+}
+static void ant_pre(const mj_impl *im, const mjData *d, mj_pre *pre) {
+  pre->x = d->xpos[3 * im->id_a];
+}
+static void ant_reward(const mj_impl *im, const mjData *d, const mj_pre *pre, const double *a,
+                       env_step_result *res) {
+  const mjModel *m = im->m;
+  int finite = 1;
+  for (int i = 0; i < m->nq; i++) finite &= isfinite(d->qpos[i]);
+  for (int i = 0; i < m->nv; i++) finite &= isfinite(d->qvel[i]);
+  double vx = (d->xpos[3 * im->id_a] - pre->x) / im->dt, z = d->qpos[2];
+  res->reward = vx + 1.0 - 0.5 * sum_sq(a, m->nu);
+  res->terminated = !(finite && z >= 0.2 && z <= 1.0);
+}
+
+/* ---- humanoid (Gymnasium humanoid_v4.py with its defaults) ---------------------------------
+ * obs (376) = (q[2:24] (22), v (23), cinert (nbody × 10 = 140), cvel (nbody × 6 = 84),
+ * qfrc_actuator (23), cfrc_ext (nbody × 6 = 84)), nbody = 14 with the world body's rows
+ * (v4 keeps them; v5 drops them), as mjData holds them after the step and
+ * mj_rnePostConstraint.
+ * c = Σ_b body_mass[b]·xipos[b] / Σ_b body_mass[b], the mass centre (its x is used).
+ * r = 1.25·(c'x − cx)/dt + 5 − 0.1·Σa²; dt = 0.015.  No contact cost: v4 has none (v3's
+ * 5e-7·Σcfrc_ext² term, clipped at 10, was dropped in v4 and restored in v5).  The healthy
+ * reward 5 is paid on the terminal step too.  Gymnasium charges the control cost on
+ * data.ctrl, the action as written (§ 1): here the clipped action, as for every task.
+ * terminated = not (1.0 < q[2] < 2.0).  Reset U(±0.01) on q and v. */
+static void humanoid_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
+  reset_uniform(im->m, d, r, 1e-2, 1e-2);
+}
+static void humanoid_obs(const mj_impl *im, const mjData *d, double *obs) {
+  const mjModel *m = im->m;
+  size_t k = 0, nb = (size_t)m->nbody;
+  for (int i = 2; i < m->nq; i++) obs[k++] = d->qpos[i];
+  for (int i = 0; i < m->nv; i++) obs[k++] = d->qvel[i];
+  memcpy(obs + k, d->cinert, 10 * nb * sizeof *obs), k += 10 * nb;
+  memcpy(obs + k, d->cvel, 6 * nb * sizeof *obs), k += 6 * nb;
+  memcpy(obs + k, d->qfrc_actuator, (size_t)m->nv * sizeof *obs), k += (size_t)m->nv;
+  memcpy(obs + k, d->cfrc_ext, 6 * nb * sizeof *obs);
+}
+static double mass_center_x(const mj_impl *im, const mjData *d) {
+  double s = 0.0;
+  for (int b = 0; b < im->m->nbody; b++) s += im->m->body_mass[b] * d->xipos[3 * b];
+  return s / im->mass;
+}
+static void humanoid_pre(const mj_impl *im, const mjData *d, mj_pre *pre) {
+  pre->x = mass_center_x(im, d);
+}
+static void humanoid_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
+                            const double *a, env_step_result *res) {
+  double vx = (mass_center_x(im, d) - pre->x) / im->dt, z = d->qpos[2];
+  res->reward = 1.25 * vx + 5.0 - 0.1 * sum_sq(a, im->m->nu);
+  res->terminated = !(z > 1.0 && z < 2.0);
+}
+
+/* ---- humanoid-standup (Gymnasium humanoidstandup_v4.py) -----------------------------------
+ * obs (376): the layout of humanoid.
+ * r = q[2]/timestep − 0.1·Σa² − min(0.5e-6·Σcfrc_ext², 10) + 1, with cfrc_ext over every
+ * body (nbody × 6) after the step and mj_rnePostConstraint.  The height term divides by
+ * the timestep (0.003), not dt (0.015), as the source does.  Never terminates.
+ * Reset U(±0.01) on q and v. */
+static void standup_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
+                           const double *a, env_step_result *res) {
+  (void)pre;
+  const mjModel *m = im->m;
+  double impact = 0.5e-6 * sum_sq(d->cfrc_ext, 6 * m->nbody);
+  if (impact > 10.0) impact = 10.0;
+  res->reward = d->qpos[2] / m->opt.timestep - 0.1 * sum_sq(a, m->nu) - impact + 1.0;
+}
+
+/* ---- pusher (Gymnasium pusher_v4.py) ------------------------------------------------------
+ * obs (23) = (q[0:7], v[0:7], tips_arm, object, goal), the three bodies' xpos after the
+ * step (lagged, as mj_step left them).
+ * r = −‖object − goal‖ − 0.1·Σa² − 0.5·‖object − tips_arm‖, the distances taken BEFORE the
+ * step from the xpos mjData holds then (left by the previous step, or by reset's
+ * mj_forward).  Never terminates; time limit 100.
+ * Reset: q = qpos0 (all 0, no noise); (q[7], q[8]) — the object's y and x slides, in that
+ * order — = (U(−0.3, 0), U(−0.2, 0.2)), drawn again until its norm is > 0.17 (the goal is
+ * at offset (0, 0)); q[9:11] (the goal's slides) = 0; v = U(±0.005), then v[7:11] = 0. */
+static void pusher_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
+  const mjModel *m = im->m;
+  for (int i = 0; i < m->nq; i++) d->qpos[i] = m->qpos0[i];
+  double cy, cx;
+  do {
+    cy = -0.3 + 0.3 * gsl_rng_uniform(r);
+    cx = unif(r, 0.2);
+  } while (!(sqrt(cy * cy + cx * cx) > 0.17));
+  d->qpos[7] = cy;
+  d->qpos[8] = cx;
+  d->qpos[9] = d->qpos[10] = 0.0;
+  for (int i = 0; i < m->nv; i++) d->qvel[i] = unif(r, 5e-3);
+  for (int i = 7; i < 11; i++) d->qvel[i] = 0.0;
+}
+static void pusher_obs(const mj_impl *im, const mjData *d, double *obs) {
+  for (int i = 0; i < 7; i++) obs[i] = d->qpos[i];
+  for (int i = 0; i < 7; i++) obs[7 + i] = d->qvel[i];
+  memcpy(obs + 14, d->xpos + 3 * im->id_a, 3 * sizeof *obs);
+  memcpy(obs + 17, d->xpos + 3 * im->id_b, 3 * sizeof *obs);
+  memcpy(obs + 20, d->xpos + 3 * im->id_c, 3 * sizeof *obs);
+}
+static double body_dist(const mjData *d, int i, int j) {
+  const double *p = d->xpos + 3 * i, *q = d->xpos + 3 * j;
+  double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
+  return sqrt(dx * dx + dy * dy + dz * dz);
+}
+static void pusher_pre(const mj_impl *im, const mjData *d, mj_pre *pre) {
+  pre->near = body_dist(d, im->id_b, im->id_a); /* object − tips_arm */
+  pre->dist = body_dist(d, im->id_b, im->id_c); /* object − goal */
+}
+static void pusher_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
+                          const double *a, env_step_result *res) {
+  (void)d;
+  res->reward = -pre->dist - 0.1 * sum_sq(a, im->m->nu) - 0.5 * pre->near;
+}
+
+/* The tasks: gym's registration (frame skip, limits) and the sizes of MUJOCO_TASKS.md § 2.1;
+ * for the last four Gymnasium's (envs/__init__.py, the v4 classes' frame_skip). */
 static const mj_task mj_tasks[] = {
-    {"hopper", "hopper.xml", 6, 6, 3, 11, 4, 1000, hopper_reset, hopper_obs, hopper_reward},
-    {"walker2d", "walker2d.xml", 9, 9, 6, 17, 4, 1000, walker_reset, walker_obs, walker_reward},
+    {"hopper", "hopper.xml", 6, 6, 3, 11, 4, 1000, hopper_reset, hopper_obs, hopper_reward,
+     NULL, 0},
+    {"walker2d", "walker2d.xml", 9, 9, 6, 17, 4, 1000, walker_reset, walker_obs, walker_reward,
+     NULL, 0},
     {"halfcheetah", "half_cheetah.xml", 9, 9, 6, 17, 5, 1000, cheetah_reset, cheetah_obs,
-     cheetah_reward},
+     cheetah_reward, NULL, 0},
     {"swimmer", "swimmer.xml", 5, 5, 2, 8, 4, 1000, swimmer_reset, swimmer_obs,
-     swimmer_reward},
+     swimmer_reward, NULL, 0},
     {"inverted-pendulum", "inverted_pendulum.xml", 2, 2, 1, 4, 2, 1000, ip_reset, ip_obs,
-     ip_reward},
+     ip_reward, NULL, 0},
     {"inverted-double-pendulum", "inverted_double_pendulum.xml", 3, 3, 1, 11, 5, 1000,
-     idp_reset, idp_obs, idp_reward},
+     idp_reset, idp_obs, idp_reward, NULL, 0},
     {"reacher", "reacher.xml", 4, 4, 2, 11, 2, 50, reacher_reset, reacher_obs,
-     reacher_reward},
+     reacher_reward, reacher_pre, 0},
+    {"ant", "ant.xml", 15, 14, 8, 27, 5, 1000, ant_reset, ant_obs, ant_reward, ant_pre, 0},
+    {"humanoid", "humanoid.xml", 24, 23, 17, 376, 5, 1000, humanoid_reset, humanoid_obs,
+     humanoid_reward, humanoid_pre, 1},
+    {"humanoid-standup", "humanoidstandup.xml", 24, 23, 17, 376, 5, 1000, humanoid_reset,
+     humanoid_obs, standup_reward, NULL, 1},
+    {"pusher", "pusher.xml", 11, 11, 7, 23, 5, 100, pusher_reset, pusher_obs, pusher_reward,
+     pusher_pre, 0},
 };
 static const size_t mj_n_tasks = sizeof mj_tasks / sizeof mj_tasks[0];
 
@@ -418,7 +574,7 @@ static void mj_model_free(void *impl) {
 /* Doubles in a snapshot (layout in env_mujoco.h). */
 static size_t mj_snapshot_doubles(const mjModel *m) {
   return 1 + (size_t)m->nq + 3 * (size_t)m->nv + (size_t)m->na + (size_t)m->nu +
-         3 * (size_t)m->nbody + 3 * (size_t)m->nsite;
+         6 * (size_t)m->nbody + 3 * (size_t)m->nsite;
 }
 
 static tr_status mj_model_init(env_model *em, const char *args) {
@@ -434,6 +590,13 @@ static tr_status mj_model_init(env_model *em, const char *args) {
   tr_status st = mj_model_path(t->file, im->path, sizeof im->path);
   if (st) return st;
 
+  /* a file that cannot be read gets the system's reason, not the XML parser's */
+  if (access(im->path, R_OK) != 0)
+    return tr_error(TR_EINVAL, "%s: MuJoCo could not load the model: cannot read the file "
+                    "(%s)%s", im->path, strerror(errno),
+                    getenv("TRBENCH_MODELS") && *getenv("TRBENCH_MODELS")
+                        ? "; TRBENCH_MODELS names the model directory"
+                        : "");
   char err[1024] = "";
   im->m = mj_loadXML(im->path, NULL, err, sizeof err);
   if (!im->m) {
@@ -446,7 +609,7 @@ static tr_status mj_model_init(env_model *em, const char *args) {
     return tr_error(TR_EINVAL,
                     "%s: the model has nq = %d, nv = %d, nu = %d; task %s needs %d, %d, %d",
                     im->path, m->nq, m->nv, m->nu, t->name, t->nq, t->nv, t->nu);
-  im->id_a = im->id_b = -1;
+  im->id_a = im->id_b = im->id_c = -1;
   if (t->reward == reacher_reward) {
     im->id_a = mj_name2id(m, mjOBJ_BODY, "fingertip");
     im->id_b = mj_name2id(m, mjOBJ_BODY, "target");
@@ -457,7 +620,25 @@ static tr_status mj_model_init(env_model *em, const char *args) {
     im->id_a = mj_name2id(m, mjOBJ_SITE, "tip");
     if (im->id_a < 0)
       return tr_error(TR_EINVAL, "%s: the model needs a site named 'tip'", im->path);
+  } else if (t->reward == ant_reward) {
+    im->id_a = mj_name2id(m, mjOBJ_BODY, "torso");
+    if (im->id_a < 0)
+      return tr_error(TR_EINVAL, "%s: the model needs a body named 'torso'", im->path);
+  } else if (t->reward == pusher_reward) {
+    im->id_a = mj_name2id(m, mjOBJ_BODY, "tips_arm");
+    im->id_b = mj_name2id(m, mjOBJ_BODY, "object");
+    im->id_c = mj_name2id(m, mjOBJ_BODY, "goal");
+    if (im->id_a < 0 || im->id_b < 0 || im->id_c < 0)
+      return tr_error(TR_EINVAL, "%s: the model needs bodies named 'tips_arm', 'object' and "
+                      "'goal'", im->path);
   }
+  /* the humanoid observation's size follows nbody: check it is the task's */
+  if (t->obs == humanoid_obs &&
+      (size_t)(m->nq - 2 + m->nv + 16 * m->nbody + m->nv + 6 * m->nbody) != t->obs_dim)
+    return tr_error(TR_EINVAL, "%s: the model has %d bodies; task %s needs 14", im->path,
+                    m->nbody, t->name);
+  im->mass = 0.0;
+  for (int b = 0; b < m->nbody; b++) im->mass += m->body_mass[b];
 
   /* The action box is the actuators' ctrlrange (gym: a float32 box of ctrlrange). */
   double low[64], high[64];
@@ -531,8 +712,8 @@ static tr_status mj_step_env(const env_model *em, void *state, void *inst, const
   const mjModel *m = im->m;
   mjData *d = inst;
 
-  mj_pre pre = {d->qpos[0], 0.0};
-  if (t->reward == reacher_reward) pre.dist = reacher_dist(im, d);
+  mj_pre pre = {d->qpos[0], 0.0, 0.0};
+  if (t->pre) t->pre(im, d, &pre);
   for (int i = 0; i < m->nu; i++) d->ctrl[i] = a[i];
 
   int bad = -1, overflow = 0;
@@ -546,6 +727,7 @@ static tr_status mj_step_env(const env_model *em, void *state, void *inst, const
       overflow = 1;
   }
   if (overflow) atomic_fetch_add(&im->n_overflow, 1);
+  if (t->post && mj_guarded(mj_rnePostConstraint, m, d)) return mj_fail(em, d, "mj_step");
 
   t->obs(im, d, obs);
   if (bad >= 0) {
@@ -586,11 +768,14 @@ static void mj_save(const env_model *em, const void *state, const void *inst, vo
   p = put(p, d->ctrl, (size_t)m->nu);
   p = put(p, d->qfrc_constraint, (size_t)m->nv);
   p = put(p, d->xpos, 3 * (size_t)m->nbody);
-  put(p, d->site_xpos, 3 * (size_t)m->nsite);
+  p = put(p, d->site_xpos, 3 * (size_t)m->nsite);
+  put(p, d->xipos, 3 * (size_t)m->nbody);
 }
 
-/* Copy the state back, mj_forward (everything derived from it), then qacc_warmstart again —
- * mj_forward overwrites it and the next step's solver starts from it — and the lagged
+/* Copy the state back, mj_forward (everything derived from it), then qpos and
+ * qacc_warmstart again — mj_forward overwrites both (it normalises a free or ball joint's
+ * quaternion in qpos in place, and normalising again is not bitwise idempotent; its solver
+ * ends with qacc_warmstart = qacc) and the next step starts from them — and the lagged
  * derived quantities the next reward and observations read, so the continuation is bit
  * for bit the one that followed the snapshot. */
 static tr_status mj_load(const env_model *em, void *state, void *inst, const void *buf) {
@@ -598,8 +783,9 @@ static tr_status mj_load(const env_model *em, void *state, void *inst, const voi
   const mj_impl *im = em->impl;
   const mjModel *m = im->m;
   mjData *d = inst;
-  const double *p = buf, *warm;
+  const double *p = buf, *warm, *qpos;
   p = get(&d->time, p, 1);
+  qpos = p;
   p = get(d->qpos, p, (size_t)m->nq);
   p = get(d->qvel, p, (size_t)m->nv);
   p = get(d->act, p, (size_t)m->na);
@@ -607,10 +793,12 @@ static tr_status mj_load(const env_model *em, void *state, void *inst, const voi
   p = get(d->qacc_warmstart, p, (size_t)m->nv);
   p = get(d->ctrl, p, (size_t)m->nu);
   if (mj_guarded(mj_forward, m, d)) return mj_fail(em, d, "restore");
+  get(d->qpos, qpos, (size_t)m->nq);
   get(d->qacc_warmstart, warm, (size_t)m->nv);
   p = get(d->qfrc_constraint, p, (size_t)m->nv);
   p = get(d->xpos, p, 3 * (size_t)m->nbody);
-  get(d->site_xpos, p, 3 * (size_t)m->nsite);
+  p = get(d->site_xpos, p, 3 * (size_t)m->nsite);
+  get(d->xipos, p, 3 * (size_t)m->nbody);
   return TR_OK;
 }
 

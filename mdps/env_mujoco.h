@@ -2,15 +2,16 @@
  * tools and benchmarks.  Users step these tasks through env.h like any other family.
  *
  * Tasks (gym "v4" semantics, REFERENCES.md § 7, MUJOCO_TASKS.md § 1–2): hopper, walker2d,
- * halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher.  Each loads
+ * halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher; and
+ * (Gymnasium v4, README "MuJoCo tasks") ant, humanoid, humanoid-standup, pusher.  Each loads
  * mdps/models/<file>.xml from the first of: $TRBENCH_MODELS (if set), the source tree
  * (TR_SRCDIR "/mdps/models", if the file is there), the installed TR_DATADIR "/models".
  *
  * Snapshot layout (for tools that build one by hand): env.c's step counter (a size_t),
  * then doubles, with nq, nv, na, nu, nbody, nsite those of env_mujoco_model(m):
  *   time (1), qpos (nq), qvel (nv), act (na), qacc_warmstart (nv), ctrl (nu),
- *   qfrc_constraint (nv), xpos (nbody, 3), site_xpos (nsite, 3).
- * The last three are derived quantities as they were after the last mj_step (they lag the
+ *   qfrc_constraint (nv), xpos (nbody, 3), site_xpos (nsite, 3), xipos (nbody, 3).
+ * The last four are derived quantities as they were after the last mj_step (they lag the
  * state: MUJOCO_TASKS.md § 1); the next step's reward and the observation read them, so a
  * restore puts them back after its mj_forward, as it does qacc_warmstart (§ 4.4). */
 #ifndef MDP_ENV_MUJOCO_H

@@ -27,6 +27,10 @@ check "the installed binary runs" "$("$T" help >/dev/null 2>&1; echo $?)"
 check "envs lists hopper" "$("$T" envs | grep -q '^hopper'; echo $?)"
 check "a MuJoCo task loads its model from the data directory" \
   "$("$T" rollout --env hopper --episodes 1 --seed 1 >/dev/null; echo $?)"
+# every MuJoCo row of envs (those that name a model file when it cannot be read) loads
+"$T" envs >envs.tsv
+check "envs: every row has its sizes (no model missing from the data directory)" \
+  "$(! grep -q 'error:' envs.tsv; echo $?)"
 check "a shipped spec is found in the data directory" \
   "$("$T" sweep experiments/ppo_table1.ini --jobs-file jobs.txt >/dev/null && test "$(wc -l <jobs.txt)" -eq 231; echo $?)"
 # the README's examples that name installed files (DATADIR: $(pkgdatadir))
