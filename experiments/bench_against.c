@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -25,6 +26,10 @@ static double time_command(char *const *argv, const char *cmd, const char *what)
   pid_t pid = fork();
   if (pid < 0) return exp_fail("bench algos: %s: cannot fork", what), -1.0;
   if (pid == 0) {
+    /* the table on stdout stays a table: trbench's closing line is dropped, the command's
+     * own output goes to stderr */
+    int fd = argv ? open("/dev/null", O_WRONLY) : dup(2);
+    if (fd >= 0) dup2(fd, 1), close(fd);
     if (argv) execv("/proc/self/exe", argv);
     else execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
     _exit(127);
