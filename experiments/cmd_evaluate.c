@@ -24,12 +24,7 @@
 #include "experiments/saved_run.h"
 #include "experiments/spec.h"
 
-typedef struct {
-  const char *dir, *env;
-  size_t episodes, time_limit;
-  uint64_t seed;
-  int deterministic;
-} eval_args;
+typedef exp_policy_opts eval_args;
 
 static void evaluate_help(FILE *f) {
   fputs("usage: trbench evaluate RUN_DIR [--env NAME] [--episodes N] [--seed S] [--deterministic]\n"
@@ -43,40 +38,22 @@ static void evaluate_help(FILE *f) {
 }
 
 static int parse(int argc, char **argv, eval_args *a, int *help) {
-  static const struct option opts[] = {
-      {"env", required_argument, 0, 'e'},     {"episodes", required_argument, 0, 'n'},
-      {"seed", required_argument, 0, 's'},    {"deterministic", no_argument, 0, 'd'},
-      {"time-limit", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  static const struct option opts[] = {EXP_POLICY_LONGOPTS, {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   *a = (eval_args){NULL, NULL, 10, 0, 1, 0};
   *help = 0;
   optind = 0;
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    switch (c) {
-    case 'e': a->env = optarg; break;
-    case 'n':
-      if (exp_parse_size("--episodes", optarg, &a->episodes)) return EXP_EXIT_INPUT;
-      if (!a->episodes) return exp_fail("--episodes: must be at least 1");
-      break;
-    case 's':
-      if (exp_parse_u64("--seed", optarg, &a->seed)) return EXP_EXIT_INPUT;
-      break;
-    case 'd': a->deterministic = 1; break;
-    case 't':
-      if (exp_parse_size("--time-limit", optarg, &a->time_limit)) return EXP_EXIT_INPUT;
-      if (!a->time_limit) return exp_fail("--time-limit: must be at least 1");
-      break;
-    case 'h': *help = 1; return 0;
-    default:
+    if (c == 'h') return *help = 1, 0;
+    int rc = exp_policy_opt(c, optarg, a);
+    if (rc == 1)
       return exp_fail("evaluate: unknown or incomplete option '%s' (trbench evaluate --help)",
                       argv[optind - 1]);
-    }
+    if (rc) return rc;
   }
-  if (optind >= argc) return exp_fail("evaluate: RUN_DIR is required");
-  a->dir = argv[optind++];
-  if (optind < argc) return exp_fail("evaluate: unexpected argument '%s'", argv[optind]);
-  return 0;
+  return exp_policy_dir("evaluate", optind, argc, argv, a);
 }
 
 typedef struct {

@@ -51,19 +51,6 @@ static size_t split_tabs(char *line, char **f, size_t max) {
   return n;
 }
 
-static void csv_field(FILE *f, const char *s) {
-  if (!strpbrk(s, ",\"\n\r")) {
-    fputs(s, f);
-    return;
-  }
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
 /* The union of the header rows of every run's progress.tsv. */
 static tr_status collect_columns(const exp_table *t, col_set *c) {
   char line[8192], *f[MAX_COLS];
@@ -108,14 +95,14 @@ static tr_status write_run_rows(FILE *out, const exp_table *t, size_t k, col_set
     for (size_t j = 0; j < c->n; j++) cell[j] = "";
     for (size_t i = 0; i < n && i < nh; i++)
       if (map[i] >= 0) cell[map[i]] = f[i];
-    csv_field(out, t->s->variants[r->variant].name);
+    exp_csv_field(out, t->s->variants[r->variant].name);
     fputc(',', out);
-    csv_field(out, t->s->envs[r->env]);
+    exp_csv_field(out, t->s->envs[r->env]);
     fprintf(out, ",%llu,", (unsigned long long)r->seed);
-    csv_field(out, r->id);
+    exp_csv_field(out, r->id);
     for (size_t j = 0; j < c->n; j++) {
       fputc(',', out);
-      csv_field(out, cell[j]);
+      exp_csv_field(out, cell[j]);
     }
     fputc('\n', out);
   }
@@ -131,7 +118,7 @@ static tr_status write_long(FILE *out, const exp_table *t) {
     fputs("variant,env,seed,run", out);
     for (size_t j = 0; j < c.n; j++) {
       fputc(',', out);
-      csv_field(out, c.name[j]);
+      exp_csv_field(out, c.name[j]);
     }
     fputc('\n', out);
   }

@@ -35,10 +35,9 @@
 #include "theory/exact.h"
 
 typedef struct {
-  const char *dir, *out, *env;
-  size_t episodes, width, height, time_limit;
-  uint64_t seed;
-  int deterministic;
+  exp_policy_opts p; /* RUN_DIR, --env, --episodes, --seed, --deterministic, --time-limit */
+  const char *out;
+  size_t width, height;
 } render_args;
 
 static void render_help(FILE *f) {
@@ -53,12 +52,10 @@ static void render_help(FILE *f) {
 
 static int parse(int argc, char **argv, render_args *a, int *help) {
   static const struct option opts[] = {
-      {"out", required_argument, 0, 'o'},     {"episodes", required_argument, 0, 'n'},
-      {"width", required_argument, 0, 'W'},   {"height", required_argument, 0, 'H'},
-      {"env", required_argument, 0, 'e'},     {"seed", required_argument, 0, 's'},
-      {"deterministic", no_argument, 0, 'd'}, {"time-limit", required_argument, 0, 't'},
-      {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-  *a = (render_args){NULL, NULL, NULL, 1, 640, 480, 0, 1, 0};
+      EXP_POLICY_LONGOPTS,                  {"out", required_argument, 0, 'o'},
+      {"width", required_argument, 0, 'W'}, {"height", required_argument, 0, 'H'},
+      {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+  *a = (render_args){{NULL, NULL, 1, 0, 1, 0}, NULL, 640, 480};
   *help = 0;
   optind = 0;
   opterr = 0;
@@ -66,12 +63,6 @@ static int parse(int argc, char **argv, render_args *a, int *help) {
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
     case 'o': a->out = optarg; break;
-    case 'e': a->env = optarg; break;
-    case 'd': a->deterministic = 1; break;
-    case 'n':
-      if (exp_parse_size("--episodes", optarg, &a->episodes)) return EXP_EXIT_INPUT;
-      if (!a->episodes || a->episodes > 1000) return exp_fail("--episodes: 1 to 1000");
-      break;
     case 'W':
     case 'H': {
       size_t *v = c == 'W' ? &a->width : &a->height;
@@ -80,24 +71,20 @@ static int parse(int argc, char **argv, render_args *a, int *help) {
         return exp_fail("%s: an even number of pixels from 16 to 4096", c == 'W' ? "--width" : "--height");
       break;
     }
-    case 's':
-      if (exp_parse_u64("--seed", optarg, &a->seed)) return EXP_EXIT_INPUT;
-      break;
-    case 't':
-      if (exp_parse_size("--time-limit", optarg, &a->time_limit)) return EXP_EXIT_INPUT;
-      if (!a->time_limit) return exp_fail("--time-limit: must be at least 1");
-      break;
     case 'h': *help = 1; return 0;
-    default:
-      return exp_fail("render: unknown or incomplete option '%s' (trbench render --help)",
-                      argv[optind - 1]);
+    default: {
+      int rc = exp_policy_opt(c, optarg, &a->p);
+      if (rc == 1)
+        return exp_fail("render: unknown or incomplete option '%s' (trbench render --help)",
+                        argv[optind - 1]);
+      if (rc) return rc;
+      if (a->p.episodes > 1000) return exp_fail("--episodes: 1 to 1000");
+    }
     }
   }
-  if (optind >= argc) return exp_fail("render: RUN_DIR is required");
-  a->dir = argv[optind++];
-  if (optind < argc) return exp_fail("render: unexpected argument '%s'", argv[optind]);
-  if (!a->out) return exp_fail("render: --out FILE.mp4 or --out DIR/ is required");
-  return 0;
+  int rc = exp_policy_dir("render", optind, argc, argv, &a->p);
+  if (!rc && !a->out) return exp_fail("render: --out FILE.mp4 or --out DIR/ is required");
+  return rc;
 }
 
 /* ---- the off-screen OpenGL context (OSMesa, opened at run time) ------------------------ */
@@ -261,10 +248,10 @@ static tr_status render_mujoco(exp_saved_run *s, const render_args *a, const cha
   FILE *enc = st ? NULL : encoder_open(target, png, a->width, a->height, fps);
   if (!st && !enc) st = TR_EIO;
   size_t frames = 0;
-  for (size_t k = 0; !st && k < a->episodes; k++) {
+  for (size_t k = 0; !st && k < a->p.episodes; k++) {
     char id[48];
     snprintf(id, sizeof id, "evaluate:%zu", k); /* the episodes trbench evaluate runs */
-    gsl_rng *r = tr_rng_derive(a->seed, id);
+    gsl_rng *r = tr_rng_derive(a->p.seed, id);
     env_step_result res = {0};
     st = r ? env_reset(e, r, obs) : TR_ENOMEM;
     for (int done = 0; !st && !done;) {
@@ -272,7 +259,7 @@ static tr_status render_mujoco(exp_saved_run *s, const render_args *a, const cha
       if (fwrite(v.rgb, 1, a->width * a->height * 3, enc) != a->width * a->height * 3)
         st = tr_error(TR_EIO, "render: ffmpeg stopped reading (see its message above)");
       frames++;
-      if (!st) st = exp_saved_run_act(s, obs, a->deterministic, r, act);
+      if (!st) st = exp_saved_run_act(s, obs, a->p.deterministic, r, act);
       if (!st) st = env_step(e, act, r, obs, &res);
       done = res.terminated || res.truncated;
     }
@@ -282,7 +269,7 @@ static tr_status render_mujoco(exp_saved_run *s, const render_args *a, const cha
     int rc = pclose(enc);
     if (!st && rc != 0) st = tr_error(TR_EIO, "render: ffmpeg failed (exit %d)", rc);
   }
-  if (!st) printf("render %s: %zu episode(s), %zu frames at %.4g fps -> ", s->env, a->episodes,
+  if (!st) printf("render %s: %zu episode(s), %zu frames at %.4g fps -> ", s->env, a->p.episodes,
                   frames, fps);
   env_free(e);
   free(obs), free(act);
@@ -370,7 +357,7 @@ int exp_cmd_render(int argc, char **argv) {
   size_t n = strlen(a.out);
   int dir_out = n && a.out[n - 1] == '/';
   exp_saved_run s;
-  tr_status st = exp_saved_run_load(&s, a.dir, a.env, a.time_limit);
+  tr_status st = exp_saved_run_load(&s, a.p.dir, a.p.env, a.p.time_limit);
   if (st) return exp_fail_status(st);
   int mujoco = env_mujoco_model(s.em) != NULL, tabular = env_model_mdp(s.em) != NULL;
   if (mujoco && !executable(ffmpeg_cmd())) {

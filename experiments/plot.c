@@ -47,16 +47,7 @@ static int read_curve(const exp_table *t, const exp_run_ref *r, const char *xnam
 
 /* y at x on the piecewise-linear curve c (c->x increasing); NAN outside its range. */
 static double curve_at(const curve *c, double x) {
-  if (!c->n || x < c->x[0] || x > c->x[c->n - 1]) return NAN;
-  size_t lo = 0, hi = c->n - 1;
-  while (hi - lo > 1) {
-    size_t mid = (lo + hi) / 2;
-    if (c->x[mid] <= x) lo = mid;
-    else hi = mid;
-  }
-  if (c->x[hi] == x || hi == lo) return c->y[hi];
-  double w = (x - c->x[lo]) / (c->x[hi] - c->x[lo]);
-  return (1 - w) * c->y[lo] + w * c->y[hi];
+  return exp_curve_at(c->x, c->y, c->n, x);
 }
 
 /* Rows "x mean se n" of the mean curve over the seeds cs (nc); returns the rows written. */

@@ -25,19 +25,6 @@ typedef struct {
   size_t n;
 } eff_curve;
 
-static double eff_at(const eff_curve *c, double x) {
-  if (!c->n || x < c->x[0] || x > c->x[c->n - 1]) return NAN;
-  size_t lo = 0, hi = c->n - 1;
-  while (hi - lo > 1) {
-    size_t mid = (lo + hi) / 2;
-    if (c->x[mid] <= x) lo = mid;
-    else hi = mid;
-  }
-  if (c->x[hi] == x || hi == lo) return c->y[hi];
-  double w = (x - c->x[lo]) / (c->x[hi] - c->x[lo]);
-  return (1 - w) * c->y[lo] + w * c->y[hi];
-}
-
 /* Every run's normalized curve (R); runs that cannot be normalized stay empty. */
 static void read_curves(const exp_table *t, eff_curve *c, double *x0, double *x1) {
   *x0 = INFINITY, *x1 = -INFINITY;
@@ -79,7 +66,7 @@ static tr_status write_dat(const exp_table *t, const char *pdir, const eff_curve
           strata[e].n = 0;
           for (size_t k = 0; k < t->n_runs; k++) {
             if (t->runs[k].variant != v || t->runs[k].env != e) continue;
-            double y = eff_at(&c[k], x);
+            double y = exp_curve_at(c[k].x, c[k].y, c[k].n, x);
             if (isfinite(y)) buf[off + strata[e].n++] = y;
           }
           off += strata[e].n;

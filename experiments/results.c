@@ -366,3 +366,16 @@ int exp_table_updates_differ(const exp_table *t, size_t e) {
   }
   return differ;
 }
+
+double exp_curve_at(const double *x, const double *y, size_t n, double at) {
+  if (!n || at < x[0] || at > x[n - 1]) return NAN;
+  size_t lo = 0, hi = n - 1;
+  while (hi - lo > 1) {
+    size_t mid = (lo + hi) / 2;
+    if (x[mid] <= at) lo = mid;
+    else hi = mid;
+  }
+  if (x[hi] == at || hi == lo) return y[hi];
+  double w = (at - x[lo]) / (x[hi] - x[lo]);
+  return (1 - w) * y[lo] + w * y[hi];
+}

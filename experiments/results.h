@@ -85,6 +85,11 @@ int exp_run_progress_read(const exp_table *t, const exp_run_ref *r, const char *
  * against iterations are made for such environments. */
 int exp_table_updates_differ(const exp_table *t, size_t e);
 
+/* One RFC 4180 field: s as it is, or quoted with its quotes doubled when it holds a comma, a
+ * quote or a line break (table_csv.c). */
+void exp_csv_field(FILE *f, const char *s);
+/* y at x on the piecewise-linear curve (x (n) increasing, y (n)); NAN outside its range. */
+double exp_curve_at(const double *x, const double *y, size_t n, double at);
 /* table.csv (RFC 4180) of the table (table_csv.c). */
 void exp_table_write_csv(FILE *f, const exp_table *t);
 

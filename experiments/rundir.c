@@ -131,7 +131,8 @@ static void live_link(const exp_rundir *rd, int make) {
   free(link);
 }
 
-tr_status exp_rundir_begin_force(exp_rundir *rd, const char *path, int force) {
+/* rd's paths: path checked, and this process's "<path>.tmp.<pid>" (nothing created). */
+static tr_status rundir_paths(exp_rundir *rd, const char *path, int force) {
   memset(rd, 0, sizeof *rd);
   rd->force = force;
   rd->final_path = out_path(path);
@@ -143,7 +144,13 @@ tr_status exp_rundir_begin_force(exp_rundir *rd, const char *path, int force) {
     return TR_ENOMEM;
   }
   snprintf(rd->tmp_path, n, "%s.tmp.%ld", rd->final_path, (long)getpid());
-  tr_status st = may_replace(rd->final_path, force);
+  return TR_OK;
+}
+
+tr_status exp_rundir_begin_force(exp_rundir *rd, const char *path, int force) {
+  tr_status st = rundir_paths(rd, path, force);
+  if (st) return st;
+  st = may_replace(rd->final_path, force);
   if (!st) st = exp_remove_tree(rd->tmp_path);
   if (!st) st = tr_mkdir_p(rd->tmp_path);
   if (!st) st = write_owner(rd->tmp_path);
@@ -153,17 +160,9 @@ tr_status exp_rundir_begin_force(exp_rundir *rd, const char *path, int force) {
 }
 
 tr_status exp_rundir_adopt(exp_rundir *rd, const char *path, const char *stale_tmp) {
-  memset(rd, 0, sizeof *rd);
-  rd->final_path = out_path(path);
-  if (!rd->final_path) return TR_EINVAL;
-  size_t n = strlen(rd->final_path) + 48;
-  rd->tmp_path = tr_malloc(n);
-  if (!rd->tmp_path) {
-    exp_rundir_abort(rd);
-    return TR_ENOMEM;
-  }
-  snprintf(rd->tmp_path, n, "%s.tmp.%ld", rd->final_path, (long)getpid());
-  tr_status st = may_replace(rd->final_path, 0);
+  tr_status st = rundir_paths(rd, path, 0);
+  if (st) return st;
+  st = may_replace(rd->final_path, 0);
   if (!st && strcmp(stale_tmp, rd->tmp_path) && rename(stale_tmp, rd->tmp_path) != 0)
     st = tr_error(TR_EIO, "%s: cannot take over %s: %s", path, stale_tmp, strerror(errno));
   if (!st) st = write_owner(rd->tmp_path);

@@ -10,6 +10,7 @@
 #include "algorithms/checkpoint.h"
 #include "core/io.h"
 #include "core/num.h"
+#include "experiments/cli.h"
 
 /* config.ini's [run] (algo, env, seed) and, once the algorithm is known, its section of
  * resolved parameters into cfg.  A plain line reader: a command line may be longer than
@@ -129,4 +130,26 @@ tr_status exp_saved_run_act(exp_saved_run *s, const double *obs, int determinist
   if (deterministic) pol_mode(run->model.pol, run->ws.act_dist, 1, act);
   else pol_sample(run->model.pol, run->ws.act_dist, 1, r, act);
   return TR_OK;
+}
+
+int exp_policy_opt(int c, const char *arg, exp_policy_opts *o) {
+  switch (c) {
+  case 'e': o->env = arg; return 0;
+  case 'd': o->deterministic = 1; return 0;
+  case 'n':
+    if (exp_parse_size("--episodes", arg, &o->episodes)) return EXP_EXIT_INPUT;
+    return o->episodes ? 0 : exp_fail("--episodes: must be at least 1");
+  case 's': return exp_parse_u64("--seed", arg, &o->seed) ? EXP_EXIT_INPUT : 0;
+  case 't':
+    if (exp_parse_size("--time-limit", arg, &o->time_limit)) return EXP_EXIT_INPUT;
+    return o->time_limit ? 0 : exp_fail("--time-limit: must be at least 1");
+  default: return 1;
+  }
+}
+
+int exp_policy_dir(const char *cmd, int optind, int argc, char **argv, exp_policy_opts *o) {
+  if (optind >= argc) return exp_fail("%s: RUN_DIR is required", cmd);
+  o->dir = argv[optind++];
+  if (optind < argc) return exp_fail("%s: unexpected argument '%s'", cmd, argv[optind]);
+  return 0;
 }

@@ -31,6 +31,26 @@ void exp_saved_run_free(exp_saved_run *s);
 tr_status exp_saved_run_act(exp_saved_run *s, const double *obs, int deterministic, gsl_rng *r,
                             double *act);
 
+/* The options evaluate and render share: RUN_DIR, --env, --episodes, --seed,
+ * --deterministic, --time-limit. */
+typedef struct {
+  const char *dir, *env;
+  size_t episodes, time_limit;
+  uint64_t seed;
+  int deterministic;
+} exp_policy_opts;
+/* The getopt_long entries of those options (their codes 'e' 'n' 's' 'd' 't'), to copy into a
+ * command's table. */
+#define EXP_POLICY_LONGOPTS                                                                    \
+  {"env", required_argument, 0, 'e'}, {"episodes", required_argument, 0, 'n'},                 \
+      {"seed", required_argument, 0, 's'}, {"deterministic", no_argument, 0, 'd'},             \
+      {"time-limit", required_argument, 0, 't'}
+/* Option c with its argument into o: 0 when it was one of them, 1 when it is not, or exit
+ * status 2 after the message. */
+int exp_policy_opt(int c, const char *arg, exp_policy_opts *o);
+/* After the options: RUN_DIR, the one argument left ("CMD: RUN_DIR is required"). */
+int exp_policy_dir(const char *cmd, int optind, int argc, char **argv, exp_policy_opts *o);
+
 /* TR_EINVAL "--env NAME: observations of 17, the policy takes 11" (or the actions) unless b
  * (named name) has a's observation and action spaces. */
 tr_status exp_env_same_spaces(const env_model *a, const env_model *b, const char *name);

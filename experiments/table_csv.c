@@ -8,8 +8,7 @@
 
 #include "experiments/results.h"
 
-static void csv_field(FILE *f, const char *s, int first) {
-  if (!first) fputc(',', f);
+void exp_csv_field(FILE *f, const char *s) {
   if (!strpbrk(s, ",\"\n\r")) {
     fputs(s, f);
     return;
@@ -20,6 +19,11 @@ static void csv_field(FILE *f, const char *s, int first) {
     fputc(*s, f);
   }
   fputc('"', f);
+}
+
+static void csv_field(FILE *f, const char *s, int first) {
+  if (!first) fputc(',', f);
+  exp_csv_field(f, s);
 }
 
 static void csv_double(FILE *f, double x) {
