@@ -23,22 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/alg_pg.h"
 #include "algorithms/checkpoint.h"
 #include "algorithms/run.h"
 #include "core/size.h"
-
-/* reinforce's and a2c's parameters (each table lists its own; the rest stay 0). */
-typedef enum { ALG_CLIP_POLICY = 0, ALG_CLIP_GLOBAL = 1 } pg_clip_scope;
-typedef struct {
-  alg_shared_params shared;
-  double learning_rate, gae_lambda, ent_coef, max_grad_norm, vf_learning_rate;
-  size_t vf_iters;
-  int baseline; /* reinforce */
-  /* a2c */
-  double vf_coef, rms_prop_eps;
-  int use_rms_prop, grad_clip_scope; /* pg_clip_scope */
-} pg_params;
-#define PG_AT(field) offsetof(pg_params, field)
 
 typedef struct {
   int a2c;
@@ -175,11 +163,12 @@ tr_status alg_pg_loss(alg_run *run, const double *theta, double *loss, double *g
   return TR_OK;
 }
 
-static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
+tr_status alg_pg_a2c_gradient(alg_run *run, alg_iter_stats *stats, int *joint) {
   pg_state *s = run->alg;
   const pg_params *p = run->model.params;
   size_t T = run->model.T, P = run->model.pol->P;
   alg_state *S = &run->state;
+  *joint = 0;
   tr_status st = alg_run_sample(run, S->batch, S->rew_used, S->values, S->v_next, stats, 0);
   if (!st) st = estimate(run, s);
   if (!st) st = alg_run_old_dist(run, S->batch, S->dist_old, &stats->entropy);
@@ -190,40 +179,60 @@ static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
     snprintf(stats->bad, sizeof stats->bad, "policy loss");
     return TR_OK;
   }
-  double mgn = p->max_grad_norm, lr = alg_run_lr(run, p->learning_rate);
-  double vlr = alg_run_lr(run, p->vf_learning_rate);
-  stats->lr = lr;
+  double mgn = p->max_grad_norm;
   /* a2c: the first value step is taken with the policy's (one optimizer over both in SB3),
    * from the value loss at the batch (before any update), its gradient scaled by vf_coef */
-  int joint = s->a2c && p->vf_iters > 0 && !run->model.exact_values;
-  if (joint) {
+  *joint = s->a2c && p->vf_iters > 0 && !run->model.exact_values;
+  if (*joint) {
     double vl;
     if ((st = alg_run_value_loss(run, run->state.vparams, run->state.batch->obs, run->state.ret, T,
                                  &vl, run->ws.vgrad)))
       return st;
     for (size_t k = 0; k < run->model.vnet->P; k++) run->ws.vgrad[k] *= p->vf_coef;
   }
-  if (mgn > 0 && joint && p->grad_clip_scope == ALG_CLIP_GLOBAL)
+  if (mgn > 0 && *joint && p->grad_clip_scope == ALG_CLIP_GLOBAL)
     nn_clip_grad_norm2(run->ws.grad, P, run->ws.vgrad, run->model.vnet->P, mgn);
   else if (mgn > 0)
     nn_clip_grad_norm(run->ws.grad, P, mgn);
+  return TR_OK;
+}
+
+tr_status alg_pg_step_stats(alg_run *ctx, const alg_rows *rows, const double *theta_new,
+                            alg_iter_stats *stats) {
+  double kl, surr, adv_mean = 0;
+  tr_status st = alg_run_kl_surrogate(ctx, rows, theta_new, &kl, &surr, NULL);
+  if (st) return st;
+  for (size_t t = 0; t < rows->n; t++) adv_mean += rows->adv[t];
+  stats->kl_mean = kl;
+  stats->surrogate_gain = surr - adv_mean / (double)rows->n;
+  if (!isfinite(kl) || !isfinite(surr)) snprintf(stats->bad, sizeof stats->bad, "policy loss");
+  return TR_OK;
+}
+
+double alg_pg_value_loss0(const double *values, const double *ret, size_t T) {
+  double l0 = 0;
+  for (size_t t = 0; t < T; t++) l0 += (values[t] - ret[t]) * (values[t] - ret[t]);
+  return l0 / (double)T;
+}
+
+static tr_status pg_iterate(alg_run *run, alg_iter_stats *stats) {
+  pg_state *s = run->alg;
+  const pg_params *p = run->model.params;
+  size_t T = run->model.T;
+  alg_state *S = &run->state;
+  int joint;
+  tr_status st = alg_pg_a2c_gradient(run, stats, &joint);
+  if (st || stats->bad[0]) return st;
+  double lr = alg_run_lr(run, p->learning_rate);
+  double vlr = alg_run_lr(run, p->vf_learning_rate);
+  stats->lr = lr;
   if (s->rms) nn_rmsprop_step(s->rms, run->state.theta, run->ws.grad, lr);
   else nn_adam_step(s->adam, run->state.theta, run->ws.grad, lr);
-  double kl, surr, adv_mean = 0;
   alg_rows rows = alg_run_rows(run);
-  if ((st = alg_run_kl_surrogate(run, &rows, run->state.theta, &kl, &surr, NULL))) return st;
-  for (size_t t = 0; t < T; t++) adv_mean += run->state.adv[t];
-  stats->kl_mean = kl;
-  stats->surrogate_gain = surr - adv_mean / (double)T;
-  if (!isfinite(kl) || !isfinite(surr)) {
-    snprintf(stats->bad, sizeof stats->bad, "policy loss");
-    return TR_OK;
-  }
+  if ((st = alg_pg_step_stats(run, &rows, run->state.theta, stats)) || stats->bad[0]) return st;
   if (!s->a2c && !p->baseline) return TR_OK; /* no learned V anywhere: none fitted */
   if (joint) { /* the joint step, then the rest alone */
-    double l0 = 0;
-    for (size_t t = 0; t < T; t++) l0 += (run->state.values[t] - run->state.ret[t]) * (run->state.values[t] - run->state.ret[t]);
-    stats->value_loss = l0 / (double)T;
+    stats->value_loss = alg_pg_value_loss0(run->state.values, run->state.ret, T);
     if (s->vrms) nn_rmsprop_step(s->vrms, run->state.vparams, run->ws.vgrad, vlr);
     else nn_adam_step(run->state.vadam, run->state.vparams, run->ws.vgrad, vlr);
     for (size_t i = 1; i < p->vf_iters; i++) {

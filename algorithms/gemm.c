@@ -83,7 +83,12 @@ static void block_scalar(size_t mr, size_t nr, size_t K, const double *A, size_t
 }
 
 /* C (M, N) ← β C + a (M, K) · B (K, N) with a_ik = A[i·sai + k·sak]. */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void blocked(
+/* no clones under ThreadSanitizer: its instrumented ifunc resolver would run before the
+ * runtime starts (--enable-tsan) */
+#ifndef __SANITIZE_THREAD__
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void blocked(
     size_t M, size_t N, size_t K, const double *A, size_t sai, size_t sak, const double *B,
     size_t ldb, double beta, double *C, size_t ldc) {
   const size_t Nv = N - N % NR;

@@ -15,8 +15,9 @@
 #include <math.h>
 
 /* GCC: clones per ISA; clang 14 (the fuzzing build) does not export target_clones under
- * its sanitizers, so there the one baseline loop. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+ * its sanitizers, so there the one baseline loop; nor under ThreadSanitizer (--enable-tsan),
+ * whose instrumented ifunc resolvers would run before its runtime starts and crash. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
 #define NN_VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define NN_VEC_CLONES

@@ -156,26 +156,45 @@ alg_sampler *alg_sampler_alloc(const env_model *m, size_t E, uint64_t seed) {
 }
 
 tr_status alg_sampler_ckpt(alg_sampler *s, alg_ckpt_io *io) {
+  return alg_sampler_ckpt_named(s, io, "sampler");
+}
+
+tr_status alg_sampler_ckpt_named(alg_sampler *s, alg_ckpt_io *io, const char *prefix) {
   size_t E = s->E;
+  char name[160];
   unsigned char *snap = tr_malloc(s->snap_bytes ? s->snap_bytes : 1);
   int *need = s->need_reset;
   uint64_t *nr = tr_malloc(E * sizeof *nr), *len = tr_malloc(E * sizeof *len);
   tr_status st = snap && nr && len ? TR_OK : TR_ENOMEM;
   for (size_t i = 0; !st && i < E; i++) nr[i] = (uint64_t)need[i], len[i] = s->ep_len[i];
   for (size_t i = 0; !st && i < E; i++) {
-    char name[64];
-    snprintf(name, sizeof name, "sampler.env%zu", i);
+    snprintf(name, sizeof name, "%.120s.env%zu", prefix, i);
     if (!alg_ckpt_loading(io)) env_snapshot(s->envs[i], snap);
     st = alg_ckpt_u8(io, name, snap, s->snap_bytes);
     if (!st && alg_ckpt_loading(io)) st = env_restore(s->envs[i], snap);
-    snprintf(name, sizeof name, "sampler.rng%zu", i);
+    snprintf(name, sizeof name, "%.120s.rng%zu", prefix, i);
     if (!st) st = alg_ckpt_rng(io, name, s->rngs[i]);
   }
-  if (!st) st = alg_ckpt_rng(io, "sampler.act_rng", s->act_rng);
-  if (!st) st = alg_ckpt_f64(io, "sampler.obs", s->obs, E * s->O);
-  if (!st) st = alg_ckpt_u64(io, "sampler.need_reset", nr, E);
-  if (!st) st = alg_ckpt_f64(io, "sampler.ep_return", s->ep_ret, E);
-  if (!st) st = alg_ckpt_u64(io, "sampler.ep_len", len, E);
+  if (!st) {
+    snprintf(name, sizeof name, "%.120s.act_rng", prefix);
+    st = alg_ckpt_rng(io, name, s->act_rng);
+  }
+  if (!st) {
+    snprintf(name, sizeof name, "%.120s.obs", prefix);
+    st = alg_ckpt_f64(io, name, s->obs, E * s->O);
+  }
+  if (!st) {
+    snprintf(name, sizeof name, "%.120s.need_reset", prefix);
+    st = alg_ckpt_u64(io, name, nr, E);
+  }
+  if (!st) {
+    snprintf(name, sizeof name, "%.120s.ep_return", prefix);
+    st = alg_ckpt_f64(io, name, s->ep_ret, E);
+  }
+  if (!st) {
+    snprintf(name, sizeof name, "%.120s.ep_len", prefix);
+    st = alg_ckpt_u64(io, name, len, E);
+  }
   for (size_t i = 0; !st && alg_ckpt_loading(io) && i < E; i++)
     need[i] = (int)nr[i], s->ep_len[i] = (size_t)len[i];
   free(snap), free(nr), free(len);

@@ -70,6 +70,9 @@ void alg_sampler_free(alg_sampler *s);
  * episodes' running returns and lengths. */
 typedef struct alg_ckpt_io alg_ckpt_io;
 tr_status alg_sampler_ckpt(alg_sampler *s, alg_ckpt_io *io);
+/* The same with the blocks named PREFIX.* instead of sampler.* (several samplers in one
+ * checkpoint: a3c's workers). */
+tr_status alg_sampler_ckpt_named(alg_sampler *s, alg_ckpt_io *io, const char *prefix);
 size_t alg_sampler_envs(const alg_sampler *s);
 env *alg_sampler_env(alg_sampler *s, size_t i);
 

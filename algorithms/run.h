@@ -44,6 +44,9 @@ struct alg_iter_stats {
    * the last trial when every one was rejected; ls_rejected 1 when no step was taken */
   double ls_shrinks, ls_rejected;
   char bad[96];          /* non-empty: the quantity that went non-finite (run diverged) */
+  /* a3c: updates the shared parameters took between the worker's fetch and this update's
+   * apply (the gradient's age) */
+  double staleness;
 };
 
 /* What is fixed for the run: built by alg_run_alloc, read only afterwards (MuJoCo's

@@ -31,7 +31,8 @@ static void put(FILE *f, double x) {
 static const char *progress_header =
     "iter\tsteps\tepisodes\treturn_mean\treturn_std\tep_len\tkl_mean\tentropy\tclip_frac\t"
     "surrogate_gain\tvalue_loss\tseconds\treturn_last100\tbeta\tlr\tstep_frac\texact_J\t"
-    "exact_improvement\texact_tv_max\texact_kl_mean\texact_kl_max\tsampled_improvement\tls_shrinks\tls_rejected\n";
+    "exact_improvement\texact_tv_max\texact_kl_mean\texact_kl_max\tsampled_improvement\tls_shrinks\tls_rejected\t"
+    "staleness\n";
 
 static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stats *s,
                          double secs, double last100) {
@@ -39,11 +40,19 @@ static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stat
   double v[] = {s->return_mean, s->return_std, s->ep_len, s->kl_mean, s->entropy, s->clip_frac,
                 s->surrogate_gain, s->value_loss, secs, last100, s->beta, s->lr, s->step_frac,
                 s->exact_J, s->exact_improvement, s->exact_tv_max, s->exact_kl_mean,
-                s->exact_kl_max, s->sampled_improvement, s->ls_shrinks, s->ls_rejected};
+                s->exact_kl_max, s->sampled_improvement, s->ls_shrinks, s->ls_rejected, s->staleness};
   for (size_t i = 0; i < sizeof v / sizeof *v; i++) put(f, v[i]);
   fputc('\n', f);
   fflush(f);
 }
+
+/* SIGINT / SIGTERM while a run trains: the run stops after the iteration under way (an
+ * algorithm's threads are stopped and joined by alg_run_free), its temporary directory left
+ * as a killed run's is — whole rows in progress.tsv, a checkpoint with --checkpoint-every
+ * (run --resume continues), and a summary.ini saying status = failed, interrupted — and
+ * exits 128 + the signal's number. */
+static volatile sig_atomic_t run_signal;
+static void run_on_signal(int sig) { run_signal = sig; }
 
 /* The last 100 episode returns (a ring). */
 typedef struct {
@@ -436,6 +445,8 @@ int exp_cmd_run(int argc, char **argv) {
   double secs = 0.0;
   run_extra x = {&l, &episodes, &secs};
   FILE *prog = NULL;
+  int handlers = 0; /* SIGINT/SIGTERM: run_on_signal */
+  struct sigaction sa = {0}, old_int, old_term;
   char *stale = a.resume ? exp_run_stale_checkpoint(a.out) : NULL;
   if (stale) { /* a killed run: its temporary becomes ours, its checkpoint our start */
     char *ck = tr_path_join(stale, ALG_CKPT_FILE);
@@ -468,7 +479,16 @@ int exp_cmd_run(int argc, char **argv) {
   size_t kill_at = ka ? strtoull(ka, NULL, 10) : 0;
   const char *status = "ok";
   char reason[256] = "";
-  while (run->state.steps_done < run->model.total_steps) {
+  /* with --checkpoint-every, one before the first iteration too: a run killed in its first
+   * iterations resumes, and an algorithm that cannot checkpoint while it trains says so now */
+  if (!stale && a.checkpoint_every && (st = save_checkpoint(&rd, run, &x))) goto abort;
+  sa.sa_handler = run_on_signal;
+  sigemptyset(&sa.sa_mask);
+  run_signal = 0;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  handlers = 1;
+  while (run->state.steps_done < run->model.total_steps && !run_signal) {
     alg_iter_stats s;
     tr_status is = alg_run_iterate(run, &s);
     if (is) {
@@ -495,7 +515,30 @@ int exp_cmd_run(int argc, char **argv) {
     }
     if (kill_at && run->state.iter == kill_at) raise(SIGKILL); /* tests: a killed run */
   }
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  handlers = 0;
   if (live && tty) fputc('\n', stderr);
+  if (run_signal && !strcmp(status, "ok")) { /* interrupted: the temporary stays, resumable */
+    int sig = run_signal, bad = ferror(prog);
+    bad |= fclose(prog) != 0;
+    prog = NULL;
+    if (bad) {
+      st = tr_error(TR_EIO, "%s: cannot write progress.tsv", rd.tmp_path);
+      goto abort;
+    }
+    secs = tr_clock_seconds() - t0;
+    if (a.checkpoint_every && (st = save_checkpoint(&rd, run, &x))) goto abort;
+    snprintf(reason, sizeof reason, "interrupted by %s after iteration %zu (partial progress; "
+             "the directory is %s%s)", sig == SIGINT ? "SIGINT" : "SIGTERM", run->state.iter,
+             rd.tmp_path, a.checkpoint_every ? "; trbench run --resume continues it" : "");
+    if ((st = write_summary(&rd, run, "failed", reason, &l, episodes, tr_clock_seconds() - t0)))
+      goto abort;
+    fprintf(stderr, "trbench: %s: %s\n", a.algo, reason);
+    free(rd.final_path), free(rd.tmp_path); /* released, not removed */
+    rc = 128 + sig;
+    goto done;
+  }
   int bad = ferror(prog);
   bad |= fclose(prog) != 0;
   prog = NULL;
@@ -521,6 +564,7 @@ int exp_cmd_run(int argc, char **argv) {
   rc = strcmp(status, "ok") ? EXP_EXIT_CHECK : EXP_EXIT_OK;
   goto done;
 abort:
+  if (handlers) sigaction(SIGINT, &old_int, NULL), sigaction(SIGTERM, &old_term, NULL);
   if (prog) fclose(prog);
   exp_rundir_abort(&rd);
 done:
