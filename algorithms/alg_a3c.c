@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "algorithms/alg_pg.h"
+#include "core/size.h"
 #include "algorithms/checkpoint.h"
 #include "algorithms/run.h"
 #include "core/rng.h"
