@@ -482,6 +482,14 @@ int exp_cmd_run(int argc, char **argv) {
     return exp_fail("--resume: a reward=learned run cannot be resumed yet (its labels and "
                     "reward model are not in the checkpoint); run it anew");
   }
+  /* the labels due before the first iteration, before the run directory exists: a labeler
+   * that produces no pairs is bad input (exit 2), not a failed run */
+  if (run->state.rlhf && !a.resume && (st = alg_rlhf_before(run))) {
+    alg_run_free(run);
+    env_model_free(em);
+    if (st == TR_EINVAL) return exp_fail("run: %s", tr_error_msg());
+    return exp_fail_status(st);
+  }
   if (a.save_policies && !run->model.tab) {
     alg_run_free(run);
     env_model_free(em);
