@@ -201,7 +201,8 @@ static tr_status collect(alg_run *run, int src, size_t want) {
   alg_rlhf *h = run->state.rlhf;
   alg_pref_data *d = h->data;
   h->act_theta = src == ALG_PREF_REFERENCE ? h->theta_ref : run->state.theta;
-  size_t barren = 0;
+  size_t episodes = 0, longest = 0, made_all = 0, longest0 = d->longest_episode;
+  d->longest_episode = 0;
   while (h->npend[src] < want) {
     tr_status st = alg_sample_single_path(h->pb, h->ps, RLHF_CHUNK, ps_act, run);
     if (st) return st;
@@ -214,12 +215,14 @@ static tr_status collect(alg_run *run, int src, size_t want) {
       return st;
     for (size_t i = first; i < d->n_seg; i++)
       if ((st = pend_push(h, src, i))) return st;
-    barren = made ? 0 : barren + h->pb->n_episodes;
-    if (barren >= RLHF_MAX_BARREN_EPISODES)
+    made_all += made, episodes += h->pb->n_episodes;
+    if (d->longest_episode > longest) longest = d->longest_episode;
+    if (!made_all && episodes >= RLHF_MAX_BARREN_EPISODES)
       return tr_error(TR_EINVAL, "the labeler produces no pairs: segments of pref_segment=%zu "
-                                 "steps are longer than every episode (the longest of the last "
-                                 "%zu was %zu steps)", d->k, barren, d->longest_episode);
+                                 "steps are longer than every episode (the longest of %zu was "
+                                 "%zu steps)", d->k, episodes, longest);
   }
+  if (longest0 > d->longest_episode) d->longest_episode = longest0;
   return TR_OK;
 }
 
