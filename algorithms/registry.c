@@ -1,5 +1,6 @@
 /* algorithms/registry.c — see registry.h */
 #include "algorithms/registry.h"
+#include "algorithms/rlhf.h"
 
 #include <errno.h>
 #include <math.h>
@@ -295,7 +296,7 @@ const char *alg_shared_check(const alg_shared_params *p) {
     snprintf(why, sizeof why, "n_steps=%zu must be a multiple of n_envs=%zu", p->n_steps, p->n_envs);
     return why;
   }
-  return NULL;
+  return alg_rlhf_check(p);
 }
 
 tr_status alg_config_resolve(const alg_config *c, void *params) {

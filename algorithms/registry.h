@@ -57,6 +57,21 @@ typedef struct {
   int init;                  /* alg_init_kind: the MLPs' initialization */
   int activation;            /* nn_activation: the MLPs' hidden units */
   size_t exact_every;        /* tabular: exact diagnostics every this many iterations */
+  /* a learned reward and a KL leash to a reference policy (algorithms/rlhf.h) */
+  int reward;                /* alg_reward_kind: the environment's or the reward model's */
+  double kl_ref_coef;        /* β of −β log(π/π_ref) per step; 0: none */
+  size_t pref_labels;        /* queries shown to the synthetic labeler in all */
+  size_t pref_segment;       /* k: steps per segment */
+  size_t pref_rank;          /* K: segments per query (2: pairs) */
+  double pref_temperature;   /* τ of Bradley–Terry / Plackett–Luce; 0: noiseless */
+  double pref_epsilon;       /* probability of a uniformly random answer */
+  int pref_source;           /* alg_pref_source */
+  int pref_schedule;         /* alg_pref_schedule */
+  double pref_initial;       /* online: the share of queries before training */
+  size_t rm_ensemble, rm_hidden_layers, rm_hidden_size; /* the reward model */
+  size_t rm_epochs, rm_batch;  /* passes per training, comparisons per minibatch */
+  double rm_lr;              /* Adam's learning rate */
+  int rm_normalize;          /* members normalized on the visited steps */
 } alg_shared_params;
 
 /* How the MLPs are initialized (parameter init). */
@@ -99,7 +114,7 @@ typedef struct {
 /* The version of the algorithm contract: the layouts of alg_class, alg_param,
  * alg_shared_params and of run.h's structs, and the meaning of their fields.  Raised with
  * every change a variant compiled against older headers would misread. */
-#define ALG_ABI_VERSION 1
+#define ALG_ABI_VERSION 2
 
 /* Adds an algorithm to the table (after the built-in ones) for the rest of the process: the
  * caller keeps *cls (and its parameter table) alive.  Call it before anything else runs (it

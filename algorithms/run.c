@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/rng.h"
 #include "core/size.h"
+#include "algorithms/rlhf.h"
 #include "theory/softmax.h"
 
 /* ---- observation normalization (the sampler's transform) --------------------------- */
@@ -219,6 +220,7 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
     goto fail;
   }
   if (run->state.rscale) run->state.rscale->clip = sh->reward_clip; /* ≤ 0: none */
+  if (alg_rlhf_wanted(sh) && (st = alg_rlhf_alloc(run))) goto fail; /* rlhf.h */
   if (cls->init && (st = cls->init(run))) goto fail;
   *out = run;
   return TR_OK;
@@ -258,6 +260,7 @@ void alg_run_free(alg_run *run) {
   thy_ws_free(run->ws.tws);
   free(run->ws.tab_x), free(run->state.theta_exact);
   mdp_free(run->model.tab_own);
+  alg_rlhf_free(run->state.rlhf);
   free(run);
 }
 
@@ -327,7 +330,9 @@ tr_status alg_run_sample(alg_run *run, alg_batch *b, double *rew, double *values
   if (st) return st;
   stats->steps += T;
   episode_stats(b, stats);
-  memcpy(rew, b->rew, T * sizeof *b->rew);
+  if (run->state.rlhf) { /* a learned reward, a KL leash (rlhf.h) */
+    if ((st = alg_rlhf_rewards(run, b, rew))) return st;
+  } else memcpy(rew, b->rew, T * sizeof *b->rew);
   if (run->state.rscale) /* time-major: step k of the E streams is rows kE … kE+E−1 */
     for (size_t k = 0; k < T / E; k++) {
       unsigned char done[256];
@@ -335,7 +340,7 @@ tr_status alg_run_sample(alg_run *run, alg_batch *b, double *rew, double *values
         size_t t = k * E + i;
         done[i] = b->term[t] || (b->trunc[t] && !b->cut[t]);
       }
-      if ((st = alg_reward_scaler_step(run->state.rscale, rew + k * E, b->rew + k * E, done)))
+      if ((st = alg_reward_scaler_step(run->state.rscale, rew + k * E, rew + k * E, done)))
         return st;
     }
   if ((st = alg_run_values(run, b->obs, T, values))) return st;
@@ -573,6 +578,8 @@ static void stats_init(alg_iter_stats *s) {
   s->exact_kl_max = s->sampled_improvement = NAN;
   s->ls_shrinks = s->ls_rejected = NAN;
   s->staleness = NAN;
+  s->pref_labels = s->rm_loss = s->gold_J = s->proxy_J = s->kl_ref = s->sqrt_kl_ref = NAN;
+  s->soft_opt_J = s->soft_gap = NAN;
 }
 
 /* Whether this iteration (1-based: state.iter + 1) computes the exact diagnostics
@@ -614,6 +621,7 @@ tr_status alg_run_iterate(alg_run *run, alg_iter_stats *stats) {
     st = alg_run_tabulate(run, run->state.theta, run->state.pi_old_tab), run->state.exact_valid = 0;
   run->state.exact_seconds += tr_clock_seconds() - t0;
   if (st) return st;
+  if (run->state.rlhf && (st = alg_rlhf_before(run))) return st;
   if ((st = run->model.cfg.cls->iterate(run, stats))) return st;
   run->state.steps_done += stats->steps;
   run->state.iter++;
@@ -623,6 +631,8 @@ tr_status alg_run_iterate(alg_run *run, alg_iter_stats *stats) {
     snprintf(stats->bad, sizeof stats->bad, "value parameters");
   t0 = tr_clock_seconds();
   if (!stats->bad[0] && after) st = exact_after(run, stats);
+  if (!st && !stats->bad[0] && run->state.rlhf)
+    st = alg_rlhf_stats(run, stats, after && run->model.tab);
   run->state.exact_seconds += tr_clock_seconds() - t0;
   return st;
 }

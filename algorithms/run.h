@@ -43,6 +43,10 @@ struct alg_iter_stats {
   /* TRPO's line search: backtracking steps of the accepted trial (0: the full step), or of
    * the last trial when every one was rejected; ls_rejected 1 when no step was taken */
   double ls_shrinks, ls_rejected;
+  /* rlhf.h: labels so far, the reward model's mean training loss, and on tabular
+   * environments gold and proxy J, the exact KL to π_ref, the KL-regularized optimum, the gap */
+  double pref_labels, rm_loss;
+  double gold_J, proxy_J, kl_ref, sqrt_kl_ref, soft_opt_J, soft_gap;
   char bad[96];          /* non-empty: the quantity that went non-finite (run diverged) */
   /* a3c: updates the shared parameters took between the worker's fetch and this update's
    * apply (the gradient's age) */
@@ -94,6 +98,7 @@ typedef struct {
                             * iteration's π_old is reused from them when theta is unchanged */
   int exact_valid;         /* theta_exact holds such parameters */
   double exact_seconds;    /* wall time spent in the exact diagnostics so far */
+  struct alg_rlhf *rlhf;   /* NULL, or the learned reward and KL leash (rlhf.h) */
 } alg_state;
 
 /* Scratch, allocated once from the sizes; no meaning between calls. */
@@ -287,6 +292,50 @@ void alg_run_shuffle(alg_run *run);
    ALG_SHARED(activation)},                                                                 \
   {"exact_every", ALG_INT, 1, 1, 1e9, NULL,                                                  \
    "tabular: the exact diagnostics of progress.tsv on every this-many-th iteration (the "     \
-   "others nan); 1: every iteration", ALG_SHARED(exact_every)}
+   "others nan); 1: every iteration", ALG_SHARED(exact_every)},                                \
+  ALG_RLHF_PARAMS
+
+/* The shared parameters of rlhf.h (part of ALG_COMMON_PARAMS). */
+#define ALG_RLHF_PARAMS                                                                       \
+  {"reward", ALG_CHOICE, 0, 0, 0, "true|learned",                                             \
+   "the reward trained on: the environment's, or a reward model fit to synthetic preferences", \
+   ALG_SHARED(reward)},                                                                       \
+  {"kl_ref_coef", ALG_REAL, 0, 0, 1e9, NULL,                                                  \
+   "beta: reward - beta log(pi/pi_ref) per step, pi_ref the starting policy (run --ref-policy)", \
+   ALG_SHARED(kl_ref_coef)},                                                                  \
+  {"pref_labels", ALG_INT, 700, 1, 1e8, NULL, "reward=learned: queries to the labeler in all", \
+   ALG_SHARED(pref_labels)},                                                                  \
+  {"pref_segment", ALG_INT, 25, 1, 1e5, NULL, "steps per segment (k)", ALG_SHARED(pref_segment)}, \
+  {"pref_rank", ALG_INT, 2, 2, 16, NULL,                                                      \
+   "segments per query, ranked and turned into all pairs (2: a pair)", ALG_SHARED(pref_rank)}, \
+  {"pref_temperature", ALG_REAL, 0, 0, 1e9, NULL,                                             \
+   "Bradley-Terry temperature on segment returns; 0: the noiseless oracle",                  \
+   ALG_SHARED(pref_temperature)},                                                             \
+  {"pref_epsilon", ALG_REAL, 0.1, 0, 1, NULL, "probability of a uniformly random answer",     \
+   ALG_SHARED(pref_epsilon)},                                                                 \
+  {"pref_source", ALG_CHOICE, 0, 0, 0, "reference|current|mix",                              \
+   "the policy the segments come from (mix: alternately within a query)",                    \
+   ALG_SHARED(pref_source)},                                                                  \
+  {"pref_schedule", ALG_CHOICE, 0, 0, 0, "offline|online",                                    \
+   "all labels before training, or pref_initial of them then the rest until half-way",       \
+   ALG_SHARED(pref_schedule)},                                                                \
+  {"pref_initial", ALG_REAL, 0.25, 0, 1, NULL, "online: the share of labels before training", \
+   ALG_SHARED(pref_initial)},                                                                 \
+  {"rm_ensemble", ALG_INT, 3, 1, 64, NULL, "reward-model members averaged",                   \
+   ALG_SHARED(rm_ensemble)},                                                                  \
+  {"rm_hidden_layers", ALG_INT, 2, 0, 8, NULL,                                                \
+   "reward-model hidden layers (0 on a tabular environment: a table r(s,a))",                \
+   ALG_SHARED(rm_hidden_layers)},                                                             \
+  {"rm_hidden_size", ALG_INT, 64, 1, 4096, NULL, "reward-model units per hidden layer",       \
+   ALG_SHARED(rm_hidden_size)},                                                               \
+  {"rm_epochs", ALG_INT, 20, 1, 1e6, NULL, "reward-model passes over the labels per training", \
+   ALG_SHARED(rm_epochs)},                                                                    \
+  {"rm_batch", ALG_INT, 64, 1, 1e5, NULL, "comparisons per reward-model minibatch",           \
+   ALG_SHARED(rm_batch)},                                                                     \
+  {"rm_lr", ALG_REAL, 1e-3, 1e-12, 10, NULL, "reward-model Adam learning rate",               \
+   ALG_SHARED(rm_lr)},                                                                        \
+  {"rm_normalize", ALG_BOOL, 1, 0, 1, NULL,                                                   \
+   "each member to mean 0, std 1 on the visited steps (Christiano et al.)",                  \
+   ALG_SHARED(rm_normalize)}
 
 #endif

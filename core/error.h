@@ -16,7 +16,7 @@ typedef enum {
   TR_ECHECK = 5  /* a check failed (a theorem violated) */
 } tr_status;
 
-#define TR_ERRMSG_MAX 1024
+#define TR_ERRMSG_MAX 4096
 
 /* Record a printf-style message; returns `code` so callers can `return tr_error(...)`. */
 tr_status tr_error(tr_status code, const char *fmt, ...)

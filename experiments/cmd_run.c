@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "algorithms/checkpoint.h"
+#include "algorithms/rlhf.h"
 #include "algorithms/run.h"
 #include "core/blas.h"
 #include "core/clock.h"
@@ -32,7 +33,7 @@ static const char *progress_header =
     "iter\tsteps\tepisodes\treturn_mean\treturn_std\tep_len\tkl_mean\tentropy\tclip_frac\t"
     "surrogate_gain\tvalue_loss\tseconds\treturn_last100\tbeta\tlr\tstep_frac\texact_J\t"
     "exact_improvement\texact_tv_max\texact_kl_mean\texact_kl_max\tsampled_improvement\tls_shrinks\tls_rejected\t"
-    "staleness\n";
+    "staleness\tpref_labels\trm_loss\tgold_J\tproxy_J\tkl_ref\tsqrt_kl_ref\tsoft_opt_J\tsoft_gap\n";
 
 static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stats *s,
                          double secs, double last100) {
@@ -40,7 +41,9 @@ static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stat
   double v[] = {s->return_mean, s->return_std, s->ep_len, s->kl_mean, s->entropy, s->clip_frac,
                 s->surrogate_gain, s->value_loss, secs, last100, s->beta, s->lr, s->step_frac,
                 s->exact_J, s->exact_improvement, s->exact_tv_max, s->exact_kl_mean,
-                s->exact_kl_max, s->sampled_improvement, s->ls_shrinks, s->ls_rejected, s->staleness};
+                s->exact_kl_max, s->sampled_improvement, s->ls_shrinks, s->ls_rejected, s->staleness,
+                s->pref_labels, s->rm_loss, s->gold_J, s->proxy_J, s->kl_ref, s->sqrt_kl_ref,
+                s->soft_opt_J, s->soft_gap};
   for (size_t i = 0; i < sizeof v / sizeof *v; i++) put(f, v[i]);
   fputc('\n', f);
   fflush(f);
@@ -104,6 +107,11 @@ static void run_help(FILE *f) {
         "                      (trbench sweep sets it)\n"
         "  --init-from RUN     start from RUN's saved policy (and value function when the shapes\n"
         "                      match): fine-tuning; any algorithm with the same policy shape\n"
+        "  --ref-policy RUN    the reference policy pi_ref of kl_ref_coef and of the exact kl_ref\n"
+        "                      columns: RUN's saved policy (same environment, same policy shape),\n"
+        "                      which the run also starts from; without it pi_ref is the run's\n"
+        "                      starting policy.  reward=learned runs write preferences.tsv\n"
+        "                      (the synthetic labels; README \"Learned rewards\")\n"
         "While it trains, DIR.live/progress.tsv is the run's progress so far.\n"
         "  --evaluate N        when the run ends ok, its policy on N fresh episodes (trbench\n"
         "                      evaluate) into eval.tsv, or eval_<ENV>.tsv for each\n"
@@ -127,6 +135,7 @@ typedef struct {
   size_t checkpoint_every; /* 0: only the final checkpoint */
   int resume;              /* continue DIR's killed run from its checkpoint */
   const char *init_from;   /* a run directory whose policy starts this run */
+  const char *ref_policy;  /* a run directory whose policy is π_ref (and the start) */
   const char *variant;     /* the spec's variant this run belongs to (sweeps set it) */
   size_t eval_episodes;    /* 0: no evaluation at the end */
   const char *eval_envs[16];
@@ -147,7 +156,7 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       {"checkpoint-every", required_argument, 0, 'c'}, {"resume", no_argument, 0, 'r'},
       {"init-from", required_argument, 0, 'I'}, {"variant", required_argument, 0, 'V'},
       {"evaluate", required_argument, 0, 'E'}, {"evaluate-env", required_argument, 0, 'X'},
-      {"evaluate-deterministic", no_argument, 0, 'D'},
+      {"evaluate-deterministic", no_argument, 0, 'D'}, {"ref-policy", required_argument, 0, 'R'},
       {0, 0, 0, 0}};
   int c, have_steps = 0, have_seed = 0;
   optind = 0;
@@ -178,6 +187,7 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       break;
     case 'r': a->resume = 1; break;
     case 'I': a->init_from = optarg; break;
+    case 'R': a->ref_policy = optarg; break;
     case 'V': a->variant = optarg; break;
     case 'E':
       if (exp_parse_size("--evaluate", optarg, &a->eval_episodes)) return EXP_EXIT_INPUT;
@@ -359,6 +369,28 @@ static tr_status init_from(alg_run *run, const char *dir) {
   return st;
 }
 
+/* --ref-policy RUN: RUN's saved policy, of the same environment, as the start and π_ref. */
+static tr_status ref_policy(alg_run *run, const char *dir, const char *env) {
+  char *p = tr_path_join(dir, ALG_CKPT_FILE), *e = p ? alg_ckpt_header(p, "env") : NULL;
+  tr_status st = !p ? TR_ENOMEM : !e ? TR_EINVAL : TR_OK;
+  if (!st && strcmp(e, env))
+    st = tr_error(TR_EINVAL, "a policy of %s, not of %s", e, env);
+  if (!st) st = alg_ckpt_load_policy(run, p, 1);
+  free(p), free(e);
+  if (st == TR_EINVAL) tr_error_prefix("--ref-policy %s", dir);
+  return st;
+}
+
+/* preferences.tsv: the labels of a reward=learned run. */
+static tr_status write_preferences(const exp_rundir *rd, const alg_run *run) {
+  if (!alg_run_pref_comparisons(run)) return TR_OK;
+  FILE *f = exp_rundir_open(rd, "preferences.tsv");
+  if (!f) return TR_EIO;
+  tr_status st = alg_run_write_preferences(run, f);
+  if (fclose(f) && !st) st = tr_error(TR_EIO, "%s: cannot write preferences.tsv", rd->tmp_path);
+  return st;
+}
+
 /* On a terminal the line is redrawn in place; elsewhere (a log) one line every 10%. */
 static void live_line(size_t steps, size_t total, double ret, double t0, int tty, int *decile) {
   double el = tr_clock_seconds() - t0, sps = el > 0 ? (double)steps / el : 0;
@@ -429,6 +461,40 @@ int exp_cmd_run(int argc, char **argv) {
   if (a.init_from && (st = init_from(run, a.init_from))) {
     alg_run_free(run);
     env_model_free(em);
+    return exp_fail_status(st);
+  }
+  if (a.ref_policy && (a.init_from || a.init_policy)) {
+    alg_run_free(run);
+    env_model_free(em);
+    return exp_fail("--ref-policy: the run starts from the reference; drop --init-from and "
+                    "--init-policy");
+  }
+  if (a.ref_policy && (st = ref_policy(run, a.ref_policy, a.env))) {
+    alg_run_free(run);
+    env_model_free(em);
+    return exp_fail_status(st);
+  }
+  /* π_ref: the starting policy, fixed before a checkpoint is resumed */
+  if ((a.ref_policy || run->state.rlhf) && (st = alg_run_set_reference(run))) {
+    alg_run_free(run);
+    env_model_free(em);
+    return exp_fail_status(st);
+  }
+  char *stale0 = a.resume && run->model.shared->reward == ALG_REWARD_LEARNED
+                     ? exp_run_stale_checkpoint(a.out) : NULL;
+  if (stale0) {
+    free(stale0);
+    alg_run_free(run);
+    env_model_free(em);
+    return exp_fail("--resume: a reward=learned run cannot be resumed yet (its labels and "
+                    "reward model are not in the checkpoint); run it anew");
+  }
+  /* the labels due before the first iteration, before the run directory exists: a labeler
+   * that produces no pairs is bad input (exit 2), not a failed run */
+  if (run->state.rlhf && !a.resume && (st = alg_rlhf_before(run))) {
+    alg_run_free(run);
+    env_model_free(em);
+    if (st == TR_EINVAL) return exp_fail("run: %s", tr_error_msg());
     return exp_fail_status(st);
   }
   if (a.save_policies && !run->model.tab) {
@@ -548,6 +614,7 @@ int exp_cmd_run(int argc, char **argv) {
   }
   secs = tr_clock_seconds() - t0;
   if (strcmp(status, "failed") && (st = save_checkpoint(&rd, run, &x))) goto abort;
+  if ((st = write_preferences(&rd, run))) goto abort;
   for (size_t i = 0; a.eval_episodes && !strcmp(status, "ok") && i < (a.n_eval_envs ? a.n_eval_envs : 1); i++) {
     char line[1024];
     if ((st = exp_evaluate_write(rd.tmp_path, rd.tmp_path, a.n_eval_envs ? a.eval_envs[i] : NULL,

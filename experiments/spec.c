@@ -20,7 +20,7 @@ typedef struct {
   exp_spec *s;
   FILE *f;
   int line;          /* the line inih is on (counted by the reader) */
-  char err[512];     /* the first error */
+  char err[TR_ERRMSG_MAX]; /* the first error */
   int err_line;
   int seen_experiment;
   unsigned experiment_keys; /* bit i: experiment key i given (each at most once) */

@@ -1,0 +1,66 @@
+#!/bin/sh
+# tests/cli_rlhf.sh — reward = true | learned, kl_ref_coef and --ref-policy (issue 22):
+# a KL-regularized NPG run converges to the exact soft optimum; the default leaves a run as
+# it was; a learned-reward run labels, writes preferences.tsv and its exact columns; bad
+# input is one line and exit 2.
+. "$(dirname "$0")/lib.sh"
+M="mdp:$D/tiny.mdp"
+col() { # col FILE NAME: the column NAME of FILE's rows
+  awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }' "$1"
+}
+
+# the reference: a short NPG run; then NPG on r − β log(π/π_ref) from it
+"$T" run --algo npg --env "$M" --steps 2048 --seed 1 --set n_steps=1024 --out "$tmp/ref" --quiet >/dev/null
+check "reference run" $?
+"$T" run --algo npg --env "$M" --steps 100000 --seed 1 --set n_steps=2000 --set time_limit=100 \
+  --set kl_ref_coef=0.5 --set step_size=1 --set vf_learning_rate=0.05 --ref-policy "$tmp/ref" \
+  --out "$tmp/kl" --quiet >/dev/null
+check "kl_ref_coef run" $?
+gap=$(col "$tmp/kl/progress.tsv" soft_gap | tail -1)
+check "NPG with beta = 0.5 ends within 0.01 of the exact soft optimum (gap $gap)" \
+  "$(awk -v g="$gap" 'BEGIN { exit !(g >= -1e-9 && g < 0.01) }'; echo $?)"
+check "the gap is never negative" \
+  "$(col "$tmp/kl/progress.tsv" soft_gap | awk '$1 < -1e-9 { bad = 1 } END { exit bad }'; echo $?)"
+check "gold_J is exact_J; sqrt_kl_ref its root" "$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+  $h["gold_J"] != $h["exact_J"] || ($h["sqrt_kl_ref"] - sqrt($h["kl_ref"]))^2 > 1e-20 { bad = 1 } END { exit bad }' "$tmp/kl/progress.tsv"; echo $?)"
+soft=$(col "$tmp/kl/progress.tsv" soft_opt_J | sort -u | wc -l)
+check "one soft optimum for a fixed reward" "$([ "$soft" -eq 1 ]; echo $?)"
+
+# the default is reward=true, kl_ref_coef=0: the same run, the new columns nan
+for algo in ppo-clip trpo a2c; do
+  "$T" run --algo $algo --env "$M" --steps 2048 --seed 2 --set n_steps=512 --out "$tmp/d_$algo" --quiet >/dev/null
+  "$T" run --algo $algo --env "$M" --steps 2048 --seed 2 --set n_steps=512 --set reward=true \
+    --set kl_ref_coef=0 --out "$tmp/e_$algo" --quiet >/dev/null
+  check "$algo: reward=true is the default run" \
+    "$(cut -f1-11,13- "$tmp/d_$algo/progress.tsv" >"$tmp/a"; cut -f1-11,13- "$tmp/e_$algo/progress.tsv" >"$tmp/b"
+       cmp -s "$tmp/a" "$tmp/b"; echo $?)"
+  check "$algo: the rlhf columns are nan by default" \
+    "$(col "$tmp/d_$algo/progress.tsv" soft_gap | grep -qv '^nan$'; [ $? -ne 0 ]; echo $?)"
+done
+check "no preferences.tsv without reward=learned" "$([ ! -e "$tmp/d_a2c/preferences.tsv" ]; echo $?)"
+
+# a learned reward (a table r(s,a) on the tabular MDP), online labels
+"$T" run --algo ppo-clip --env "$M" --steps 20000 --seed 1 --set n_steps=2000 --set time_limit=100 \
+  --set reward=learned --set pref_labels=100 --set pref_segment=10 --set pref_rank=3 \
+  --set rm_hidden_layers=0 --set pref_schedule=online --out "$tmp/lr" --quiet >/dev/null
+check "reward=learned run" $?
+rows=$(($(wc -l <"$tmp/lr/preferences.tsv") - 1))
+check "100 queries of 3 segments: 300 comparisons in preferences.tsv ($rows)" "$([ "$rows" -eq 300 ]; echo $?)"
+check "preferences.tsv header" "$(head -1 "$tmp/lr/preferences.tsv" | grep -q '^query	iter	a	b	return_a	return_b	p_bt	label	random	source_a	source_b	steps_a	steps_b$'; echo $?)"
+check "online: 25 queries before the first iteration" "$([ "$(col "$tmp/lr/progress.tsv" pref_labels | head -1)" = 75 ]; echo $?)"
+check "online: all labels by the end" "$([ "$(col "$tmp/lr/progress.tsv" pref_labels | tail -1)" = 300 ]; echo $?)"
+check "proxy_J differs from gold_J under a learned reward" "$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+  $h["proxy_J"] != $h["gold_J"] { d = 1 } END { exit !d }' "$tmp/lr/progress.tsv"; echo $?)"
+
+# bad input
+expect_prefix "trbench: error: --set kl_ref_coef=-1: kl_ref_coef must be a number in [0," run --algo ppo-clip --env "$M" --steps 100 --seed 1 --set kl_ref_coef=-1 --out "$tmp/x"
+expect_prefix "trbench: error: --set pref_segment=0: pref_segment must be an integer in [1," run --algo ppo-clip --env "$M" --steps 100 --seed 1 --set pref_segment=0 --out "$tmp/x"
+expect_prefix "trbench: error: run: the labeler produces no pairs: segments of pref_segment=10 steps are longer than every episode" run --algo ppo-clip --env "$M" --steps 100 --seed 1 \
+  --set n_steps=100 --set reward=learned --set time_limit=5 --set pref_segment=10 --out "$tmp/x"
+expect_prefix "trbench: error: --ref-policy $tmp/ref: a policy of $M, not of cartpole" run --algo ppo-clip --env cartpole --steps 100 --seed 1 --ref-policy "$tmp/ref" --out "$tmp/x"
+"$T" run --algo ppo-clip --env cartpole --steps 64 --seed 1 --set n_steps=64 --set hidden_size=8 --out "$tmp/small" --quiet >/dev/null
+expect_prefix "trbench: error: --ref-policy $tmp/small" run --algo ppo-clip --env cartpole --steps 100 --seed 1 --ref-policy "$tmp/small" --out "$tmp/x"
+expect_prefix "trbench: error: --ref-policy $tmp/nothing" run --algo ppo-clip --env cartpole --steps 100 --seed 1 --ref-policy "$tmp/nothing" --out "$tmp/x"
+expect_prefix "trbench: error: run: value_function=exact is the exact V of the true reward" run --algo npg --env "$M" --steps 100 --seed 1 --set kl_ref_coef=0.1 --set value_function=exact --out "$tmp/x"
+expect_prefix "trbench: error: --ref-policy: the run starts from the reference" run --algo npg --env "$M" --steps 100 --seed 1 --ref-policy "$tmp/ref" --init-from "$tmp/ref" --out "$tmp/x"
+finish cli_rlhf
