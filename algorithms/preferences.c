@@ -1,5 +1,6 @@
 /* algorithms/preferences.c — see preferences.h */
 #include "algorithms/preferences.h"
+#include "core/size.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>

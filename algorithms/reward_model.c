@@ -1,5 +1,6 @@
 /* algorithms/reward_model.c — see reward_model.h */
 #include "algorithms/reward_model.h"
+#include "core/size.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>

@@ -1,5 +1,6 @@
 /* algorithms/rlhf.c — see rlhf.h */
 #include "algorithms/rlhf.h"
+#include "core/size.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 /* theory/soft.c — see soft.h */
 #include "theory/soft.h"
+#include "core/size.h"
 
 #include <math.h>
 #include <stdlib.h>
