@@ -4,6 +4,9 @@
 # a tabular figure; and bad input (no OSMesa, no ffmpeg, a classic-control task, an
 # unwritable --out, a frames folder that exists): one line, exit 2, nothing left behind.
 . "$(dirname "$0")/lib.sh"
+# an ASan build: Mesa's own allocations, kept until exit, are not leaks of trbench's
+LSAN_OPTIONS="suppressions=${TR_SRCDIR:-.}/tests/lsan-osmesa.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
   echo "SKIP: ffmpeg is not installed (apt-get install ffmpeg; sh quickstart.sh installs it)"
   exit 77

@@ -126,8 +126,8 @@ rm -rf "$P"
 TRBENCH_GNUPLOT= "$T" plot "$tmp/tiny.ini" --results "$R" >"$tmp/out" 2>"$tmp/err"
 check "plot without gnuplot: exit status" $?
 check "plot without gnuplot: the notice" \
-  "$(grep -qF "trbench: notice: gnuplot not available; wrote 5 scripts and their data to $P; render them with: cd $P && gnuplot *.gp" "$tmp/err"; echo $?)"
-check "plot without gnuplot: scripts, no images" "$([ -s "$P/scores.gp" ] && [ ! -e "$P/scores.png" ]; echo $?)"
+  "$(grep -qF "trbench: notice: gnuplot not available; wrote 6 scripts and their data to $P; render them with: cd $P && gnuplot *.gp" "$tmp/err"; echo $?)"
+check "plot without gnuplot: scripts (the sample-efficiency curve too), no images" "$([ -s "$P/scores.gp" ] && [ -s "$P/efficiency.gp" ] && [ ! -e "$P/scores.png" ]; echo $?)"
 
 # ---- by hand: one environment, five rows, two seeds ----------------------------------------
 # raw scores (seed 1, seed 2): alpha 290, 310 (mean 300, s.e. 10); beta 200, missing;
