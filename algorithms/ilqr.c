@@ -3,6 +3,7 @@
 #include "core/size.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +128,14 @@ tr_status ilqr_alloc(ilqr **out, const ilqr_problem *p, const ilqr_settings *set
   return TR_OK;
 }
 
+/* Where an error happened: "iLQR iteration I" or "iLQR gains after iteration I". */
+static const char *where(const ilqr *il) {
+  static _Thread_local char buf[64];
+  if (il->in_gains) snprintf(buf, sizeof buf, "iLQR gains after iteration %zu", il->iter);
+  else snprintf(buf, sizeof buf, "iLQR iteration %zu", il->iter + 1);
+  return buf;
+}
+
 tr_status ilqr_derivatives(ilqr *il) {
   size_t N = il->p.N, S = il->p.S, U = il->p.U, H = il->p.H;
   for (size_t t = 0; t < H; t++) {
@@ -135,7 +144,7 @@ tr_status ilqr_derivatives(ilqr *il) {
                                 il->ru + t * U, il->rxx + t * N * N, il->ruu + t * U * U,
                                 il->rux + t * U * N);
     if (st) {
-      tr_error_prefix("iLQR iteration %zu: derivatives at t = %zu", il->iter + 1, t);
+      tr_error_prefix("%s: derivatives at t = %zu", where(il), t);
       return st;
     }
     const double *blocks[] = {il->A + t * N * N, il->B + t * N * U, il->rx + t * N,
@@ -146,9 +155,10 @@ tr_status ilqr_derivatives(ilqr *il) {
     for (size_t b = 0; b < 7; b++)
       for (size_t i = 0; i < sizes[b]; i++)
         if (!isfinite(blocks[b][i]))
-          return tr_error(TR_ENUM, "iLQR iteration %zu: non-finite derivative %s[%zu] = %g at "
-                          "t = %zu", il->iter + 1, names[b], i, blocks[b][i], t);
+          return tr_error(TR_ENUM, "%s: non-finite derivative %s[%zu] = %g at t = %zu",
+                          where(il), names[b], i, blocks[b][i], t);
   }
+  il->derivs_current = 1;
   return TR_OK;
 }
 
@@ -301,16 +311,18 @@ static tr_status backward_regularized(ilqr *il, double *dV) {
     if (!ilqr_backward(il, il->mu, dV)) return TR_OK;
     ilqr_mu_increase(&il->set, &il->mu, &il->delta);
     if (il->mu > il->set.mu_max)
-      return tr_error(TR_ENUM, "iLQR iteration %zu: mu = %g is above its bound %g (Q_uu not "
-                      "negative definite however regularized)", il->iter + 1, il->mu,
-                      il->set.mu_max);
+      return tr_error(TR_ENUM, "%s: mu = %g is above its bound %g (Q_uu not negative "
+                      "definite however regularized)", where(il), il->mu, il->set.mu_max);
   }
 }
 
 tr_status ilqr_gains(ilqr *il) {
   double dV[2];
-  tr_status st = ilqr_derivatives(il);
-  return st ? st : backward_regularized(il, dV);
+  il->in_gains = 1;
+  tr_status st = il->derivs_current ? TR_OK : ilqr_derivatives(il);
+  if (!st) st = backward_regularized(il, dV);
+  il->in_gains = 0;
+  return st;
 }
 
 tr_status ilqr_iterate(ilqr *il) {
@@ -319,7 +331,7 @@ tr_status ilqr_iterate(ilqr *il) {
   il->alpha = 0.0;
   il->expected = il->actual = NAN;
   il->converged = 0;
-  tr_status st = ilqr_derivatives(il);
+  tr_status st = il->derivs_current ? TR_OK : ilqr_derivatives(il);
   if (st) return st;
   double dV[2];
   if ((st = backward_regularized(il, dV))) return st;
@@ -342,6 +354,7 @@ tr_status ilqr_iterate(ilqr *il) {
       tmp = il->Ubar, il->Ubar = il->Uc, il->Uc = tmp;
       tmp = il->R, il->R = il->Rc, il->Rc = tmp;
       tmp = il->Rt, il->Rt = il->Rtc, il->Rtc = tmp;
+      il->derivs_current = 0;
       double J0 = il->J;
       il->J = Jc;
       il->J_true = Jtc;

@@ -81,6 +81,9 @@ typedef struct {
   size_t n_forward;  /* forward rollouts */
   int converged;
   size_t iter;
+  int derivs_current; /* A, B, r_* belong to the current nominal (ilqr_derivatives set it, an
+                       * accepted step clears it): ilqr_iterate after ilqr_gains reuses them */
+  int in_gains;       /* inside ilqr_gains: its messages say "iLQR gains after iteration I" */
   /* scratch */
   double *A, *B, *rx, *ru, *rxx, *ruu, *rux; /* per t: (H, N, N), (H, N, U), ... */
   double *Xc, *Uc, *Rc, *Rtc;                /* candidate */
@@ -101,7 +104,8 @@ tr_status ilqr_iterate(ilqr *il);
 /* The backward pass alone at the current derivatives (for tests): 0 done, 1 Q̃_uu not
  * positive definite at some t; dV (2) = (ΔV₁, ΔV₂). */
 int ilqr_backward(ilqr *il, double mu, double *dV);
-/* Derivatives along the nominal (for tests; ilqr_iterate calls it). */
+/* Derivatives along the nominal (for tests; ilqr_iterate and ilqr_gains call it unless
+ * derivs_current says the stored ones are the nominal's). */
 tr_status ilqr_derivatives(ilqr *il);
 
 /* k, K and Quu at the current nominal (derivatives, then the backward pass with μ raised

@@ -572,6 +572,8 @@ static void stats_init(alg_iter_stats *s) {
   s->exact_J = s->exact_improvement = s->exact_tv_max = s->exact_kl_mean = NAN;
   s->exact_kl_max = s->sampled_improvement = NAN;
   s->ls_shrinks = s->ls_rejected = NAN;
+  s->nominal_return = s->mu = s->alpha = s->expected_improvement = NAN;
+  s->actual_improvement = s->model_steps = NAN;
 }
 
 /* Whether this iteration (1-based: state.iter + 1) computes the exact diagnostics

@@ -44,6 +44,10 @@ struct alg_iter_stats {
    * the last trial when every one was rejected; ls_rejected 1 when no step was taken */
   double ls_shrinks, ls_rejected;
   char bad[96];          /* non-empty: the quantity that went non-finite (run diverged) */
+  /* iLQR (ilqr): the nominal's fixed-horizon return, μ after the iteration, the accepted α
+   * (0: rejected), the expected and actual improvement of the optimized (shaped) objective,
+   * and the simulator's mj_steps spent on the model so far (derivatives, forward passes) */
+  double nominal_return, mu, alpha, expected_improvement, actual_improvement, model_steps;
 };
 
 /* What is fixed for the run: built by alg_run_alloc, read only afterwards (MuJoCo's
