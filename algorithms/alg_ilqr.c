@@ -6,7 +6,7 @@
  * "ilqr-start"), with zero initial controls, horizon H.  Each iteration of the run:
  *   1. while not converged and fewer than `iterations` iLQR iterations were done: one iLQR
  *      iteration (derivatives along the nominal, the regularized backward pass, the line
- *      search, the μ update), then the gains at the new nominal (ilqr_gains: derivatives there,
+ *      search, the μ update), then the gains at the new nominal (alg_ilqr_gains: derivatives there,
  *      reused by the next iteration — one derivative pass per iteration);
  *   2. whole closed-loop episodes of the feedback law on a real instance of the task, each from
  *      a reset of the task (the run's "algorithm" stream) for H steps or until the task
@@ -128,8 +128,8 @@ static tr_status derivs_cb(void *ctx, const double *s, const double *u, const do
   tr_status st = env_dyn_linearize(a->d, s, u, a->mj.eps, a->mj.fd, A, B);
   if (st) return st;
   env_dyn_reward_derivs(a->d, s, u, sn, A, B, rx, ru, rxx, ruu, rux);
-  /* the run's iteration these derivatives belong to: ilqr_gains runs after iLQR iteration I
-   * (in the run's iteration I), ilqr_iterate's own pass is iteration I + 1's */
+  /* the run's iteration these derivatives belong to: alg_ilqr_gains runs after iLQR iteration I
+   * (in the run's iteration I), alg_ilqr_iterate's own pass is iteration I + 1's */
   if (a->il && (a->il->in_gains ? a->il->iter : a->il->iter + 1) == a->fault_iter) {
     size_t U = env_dyn_ctrl_dim(a->d);
     if (a->fault == 'd') A[0] = NAN;
@@ -142,7 +142,7 @@ static tr_status derivs_cb(void *ctx, const double *s, const double *u, const do
 static void ilqr_release(alg_run *run) {
   ilqr_alg *a = run->alg;
   if (!a) return;
-  ilqr_free(a->il);
+  alg_ilqr_free(a->il);
   env_free(a->e);
   env_dyn_free(a->d);
   free(a->s);
@@ -176,7 +176,7 @@ static tr_status ilqr_init(alg_run *run) {
   pr.step = step_cb;
   pr.derivs = derivs_cb;
   ilqr_settings set;
-  ilqr_settings_default(&set);
+  alg_ilqr_settings_default(&set);
   set.mu_init = p->mu_init;
   set.mu_min = p->mu_min;
   set.mu_max = p->mu_max;
@@ -209,7 +209,7 @@ static tr_status ilqr_init(alg_run *run) {
     if (st == TR_EINVAL) tr_error_prefix("ilqr: derivatives=%s", a->mj.fd == ENV_DYN_MJD_FORWARD
                                                                      ? "mjd-forward" : "mjd-centered");
   }
-  if (!st) st = ilqr_alloc(&a->il, &pr, &set, a->s, u0);
+  if (!st) st = alg_ilqr_alloc(&a->il, &pr, &set, a->s, u0);
   free(u0);
   a->ms_base = 0;
   a->ms_at = 0; /* every mj_step of the model so far counts (the initial rollout) */
@@ -234,7 +234,7 @@ static tr_status episode(alg_run *run, ilqr_alg *a, double *ret, size_t *len, in
   *unstable = 0;
   for (size_t t = 0; !st && t < il->p.H; t++) {
     if ((st = env_dyn_get(a->d, a->e, a->s))) break;
-    ilqr_law(il, t, 0.0, a->s, a->u);
+    alg_ilqr_law(il, t, 0.0, a->s, a->u);
     env_step_result res;
     unsigned long u0 = env_mujoco_get_stats(em).unstable;
     if ((st = env_step(a->e, a->u, NULL, a->obs, &res))) break;
@@ -255,7 +255,7 @@ static tr_status ilqr_iterate_run(alg_run *run, alg_iter_stats *stats) {
   ilqr *il = a->il;
   tr_status st = TR_OK;
   if (!il->converged && il->iter < p->iterations) {
-    st = ilqr_iterate(il);
+    st = alg_ilqr_iterate(il);
     if (!st) {
       stats->alpha = il->alpha;
       stats->expected_improvement = il->expected;
@@ -264,14 +264,14 @@ static tr_status ilqr_iterate_run(alg_run *run, alg_iter_stats *stats) {
         snprintf(stats->bad, sizeof stats->bad,
                  "iLQR forward pass at every step size (alpha down to %g)",
                  pow(10.0, il->set.n_alpha > 1 ? -3.0 : 0.0));
-      else st = ilqr_gains(il); /* the law's gains at the new nominal */
+      else st = alg_ilqr_gains(il); /* the law's gains at the new nominal */
     }
     if (st == TR_ENUM && il->mu <= il->set.mu_max) { /* a non-finite derivative: diverged */
       set_bad(stats, "iLQR derivative");
       st = TR_OK;
     }
   } else if (il->iter == 0 && !il->derivs_current) {
-    st = ilqr_gains(il); /* iterations = 0: the law of the initial controls */
+    st = alg_ilqr_gains(il); /* iterations = 0: the law of the initial controls */
     if (st == TR_ENUM && il->mu <= il->set.mu_max) set_bad(stats, "iLQR derivative"), st = TR_OK;
   }
   stats->nominal_return = il->J_true;

@@ -54,7 +54,7 @@ tr_status alg_ilqr_mj_closed_loop(const ilqr *il, const env_dyn *d, env *e, doub
   tr_status st = TR_OK;
   for (size_t t = 0; t < il->p.H; t++) {
     if ((st = env_dyn_get(d, e, s))) break;
-    ilqr_law(il, t, 0.0, s, u);
+    alg_ilqr_law(il, t, 0.0, s, u);
     env_step_result res;
     if ((st = env_step(e, u, NULL, obs, &res))) break;
     *ret += res.reward;

@@ -25,7 +25,7 @@ void alg_ilqr_mj_problem(alg_ilqr_mj *ctx, size_t H, ilqr_problem *p);
 tr_status alg_ilqr_mj_closed_loop(const ilqr *il, const env_dyn *d, env *e, double *ret,
                                   size_t *steps, int *terminated);
 
-/* m whole trajectories of the guiding distribution π_G of il (gps_is.h; il after ilqr_gains)
+/* m whole trajectories of the guiding distribution π_G of il (gps_is.h; il after alg_ilqr_gains)
  * on the running instance e of the task (its time limit is lifted: a trajectory is H steps):
  * each from a reset of e drawn from r, then for t < H: s_t the state (env_dyn_get), u_t ~
  * π_G(· | s_t, t) (draws from r; the control as drawn, before env_step clips it to the box),

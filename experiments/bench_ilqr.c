@@ -2,7 +2,7 @@
  * of iLQR on Hopper at H = 500 (H = 100 with --quick) against its floor, and the wall time
  * of one iLQR iteration.
  *
- * The pass is ilqr_derivatives along the nominal of zero controls from the task's reset
+ * The pass is alg_ilqr_derivatives along the nominal of zero controls from the task's reset
  * (seed 1), with the default linearization (own forward differences of whole environment
  * steps: (N + U + 1) whole steps per t, N = 2·nv + na).  Its floor is the issue's count of
  * bare mj_steps, (2·nv + na + nu) per step of the horizon, each step frame_skip mj_steps —
@@ -73,20 +73,20 @@ tr_status exp_bench_ilqr(int quick, int *met) {
     ilqr_problem p;
     alg_ilqr_mj_problem(&c, H, &p);
     ilqr *il = NULL;
-    if ((st = ilqr_alloc(&il, &p, NULL, s0, u0))) break;
+    if ((st = alg_ilqr_alloc(&il, &p, NULL, s0, u0))) break;
     unsigned long n0 = env_dyn_mj_steps(d);
     double t0 = tr_clock_seconds();
-    st = ilqr_derivatives(il);
+    st = alg_ilqr_derivatives(il);
     pass[k] = tr_clock_seconds() - t0;
     pass_steps = env_dyn_mj_steps(d) - n0;
     floor_steps = 0;
     if (!st) flo[k] = floor_pass(m, md, il, env_frame_skip(em), &floor_steps);
     il->derivs_current = 0; /* the iteration computes its own */
     t0 = tr_clock_seconds();
-    if (!st) st = ilqr_iterate(il);
+    if (!st) st = alg_ilqr_iterate(il);
     iter[k] = tr_clock_seconds() - t0;
     n_forward = il->n_forward - 1; /* the initial rollout aside */
-    ilqr_free(il);
+    alg_ilqr_free(il);
   }
   if (!st) {
     double p = med3(pass[0], pass[1], pass[2]), f = med3(flo[0], flo[1], flo[2]);

@@ -44,10 +44,10 @@ static void solve(const char *task, size_t H, int iters, solve_out *o) {
   alg_ilqr_mj_problem(&c, H, &p);
   double *u0 = calloc(H * p.U, sizeof *u0);
   ilqr *il;
-  CHECK(!ilqr_alloc(&il, &p, NULL, s0, u0), "%s", tr_error_msg());
+  CHECK(!alg_ilqr_alloc(&il, &p, NULL, s0, u0), "%s", tr_error_msg());
   for (int i = 0; i < iters && !il->converged; i++)
-    CHECK(!ilqr_iterate(il), "%s: %s", task, tr_error_msg());
-  CHECK(!ilqr_gains(il), "%s", tr_error_msg());
+    CHECK(!alg_ilqr_iterate(il), "%s: %s", task, tr_error_msg());
+  CHECK(!alg_ilqr_gains(il), "%s", tr_error_msg());
   o->J_true = il->J_true;
   o->n = (H + 1) * p.S;
   o->X = malloc(o->n * sizeof *o->X);
@@ -61,9 +61,9 @@ static void solve(const char *task, size_t H, int iters, solve_out *o) {
       u0[i] = sp.low[j] + (sp.high[j] - sp.low[j]) * gsl_rng_uniform(r);
     }
     ilqr *rl;
-    CHECK(!ilqr_alloc(&rl, &p, NULL, s0, u0), "%s", tr_error_msg());
+    CHECK(!alg_ilqr_alloc(&rl, &p, NULL, s0, u0), "%s", tr_error_msg());
     rnd += rl->J_true / 8;
-    ilqr_free(rl);
+    alg_ilqr_free(rl);
   }
   env *e = env_alloc(em);
   double obs[64];
@@ -88,7 +88,7 @@ static void solve(const char *task, size_t H, int iters, solve_out *o) {
   }
   env_free(e);
   free(u0);
-  ilqr_free(il);
+  alg_ilqr_free(il);
   gsl_rng_free(r);
   env_dyn_free(d);
   env_model_free(em);
@@ -114,9 +114,9 @@ static void guide_samples(void) {
   alg_ilqr_mj_problem(&c, H, &p);
   double *u0 = calloc(H * p.U, sizeof *u0);
   ilqr *il;
-  CHECK(!ilqr_alloc(&il, &p, NULL, s0, u0), "%s", tr_error_msg());
-  for (int i = 0; i < 30 && !il->converged; i++) CHECK(!ilqr_iterate(il), "%s", tr_error_msg());
-  CHECK(!ilqr_gains(il), "%s", tr_error_msg());
+  CHECK(!alg_ilqr_alloc(&il, &p, NULL, s0, u0), "%s", tr_error_msg());
+  for (int i = 0; i < 30 && !il->converged; i++) CHECK(!alg_ilqr_iterate(il), "%s", tr_error_msg());
+  CHECK(!alg_ilqr_gains(il), "%s", tr_error_msg());
   size_t O = env_obs_dim(em), S = p.S, U = p.U, n = m * H;
   double *obs = malloc(n * O * sizeof *obs), *act = malloc(n * U * sizeof *act);
   double *rew = malloc(n * sizeof *rew), *lq = malloc(n * sizeof *lq), *X = malloc(n * S * sizeof *X);
@@ -144,7 +144,7 @@ static void guide_samples(void) {
     double sum = 0, sum2 = 0, mean[8];
     for (size_t i = 0; i < m; i++) {
       size_t row = i * H + t;
-      ilqr_law(il, t, 1.0, X + row * S, mean);
+      alg_ilqr_law(il, t, 1.0, X + row * S, mean);
       double eps = act[row * U] - mean[0];
       sum += eps, sum2 += eps * eps;
     }
@@ -158,7 +158,7 @@ static void guide_samples(void) {
   free(obs), free(act), free(act2), free(rew), free(lq), free(X), free(u0);
   gsl_rng_free(g), gsl_rng_free(r);
   env_free(e);
-  ilqr_free(il);
+  alg_ilqr_free(il);
   env_dyn_free(d);
   env_model_free(em);
 }
