@@ -15,7 +15,7 @@
 static tr_status guide_parts(const ilqr *il, size_t t, const double *s, double *mean, double *L) {
   size_t U = il->p.U;
   if (t >= il->p.H) return tr_error(TR_EINVAL, "guiding distribution: t = %zu >= H = %zu", t, il->p.H);
-  ilqr_law(il, t, 1.0, s, mean);
+  alg_ilqr_law(il, t, 1.0, s, mean);
   for (size_t i = 0; i < U * U; i++) L[i] = -il->Quu[t * U * U + i];
   for (size_t j = 0; j < U; j++) {
     double d = L[j * U + j];

@@ -4,7 +4,7 @@
  * Letters: m trajectories, T steps each, O observation width, W action width, n_q sampling
  * distributions in the mixture q, P policy parameters, U control dimension.
  *
- * Guiding distribution of an iLQR solution il (ilqr.h, after ilqr_gains):
+ * Guiding distribution of an iLQR solution il (ilqr.h, after alg_ilqr_gains):
  *   π_G(u | x, t) = N(u; ū_t + k_t + K_t(x − x̄_t), Σ_t),  Σ_t = −Quu_t⁻¹
  * (Quu in reward sign, negative definite after regularization; with P = −Quu_t = LLᵀ:
  *  log π_G = −½(u − μ)ᵀP(u − μ) + Σ_i log L_ii − (U/2) log 2π, and a draw is μ + L⁻ᵀξ).

@@ -3,10 +3,11 @@
 #include "core/size.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void ilqr_settings_default(ilqr_settings *s) {
+void alg_ilqr_settings_default(ilqr_settings *s) {
   s->mu_init = 1.0;
   s->mu_min = 1e-6;
   s->mu_max = 1e10;
@@ -16,17 +17,17 @@ void ilqr_settings_default(ilqr_settings *s) {
   s->n_alpha = 11;
 }
 
-void ilqr_mu_increase(const ilqr_settings *s, double *mu, double *delta) {
+void alg_ilqr_mu_increase(const ilqr_settings *s, double *mu, double *delta) {
   *delta = fmax(s->delta0, *delta * s->delta0);
   *mu = fmax(s->mu_min, *mu * *delta);
 }
 
-void ilqr_mu_decrease(const ilqr_settings *s, double *mu, double *delta) {
+void alg_ilqr_mu_decrease(const ilqr_settings *s, double *mu, double *delta) {
   *delta = fmin(1.0 / s->delta0, *delta / s->delta0);
   *mu = *mu * *delta > s->mu_min ? *mu * *delta : 0.0;
 }
 
-void ilqr_free(ilqr *il) {
+void alg_ilqr_free(ilqr *il) {
   if (!il) return;
   double *bufs[] = {il->X, il->Ubar, il->R, il->Rt, il->k, il->K, il->Quu, il->A, il->B,
                     il->rx, il->ru, il->rxx, il->ruu, il->rux, il->Xc, il->Uc, il->Rc,
@@ -41,7 +42,7 @@ static double clampd(double v, const double *lo, const double *hi, size_t i) {
   return v;
 }
 
-void ilqr_law(const ilqr *il, size_t t, double alpha, const double *s, double *u) {
+void alg_ilqr_law(const ilqr *il, size_t t, double alpha, const double *s, double *u) {
   size_t N = il->p.N, S = il->p.S, U = il->p.U;
   const double *xb = il->X + t * S, *K = il->K + t * U * N;
   for (size_t i = 0; i < U; i++) {
@@ -65,7 +66,7 @@ static tr_status rollout(ilqr *il, double alpha, const double *Uin, double *Xo, 
     if (alpha < 0)
       for (size_t i = 0; i < U; i++) u[i] = clampd(Uin[t * U + i], il->p.u_lo, il->p.u_hi, i);
     else
-      ilqr_law(il, t, alpha, s, u);
+      alg_ilqr_law(il, t, alpha, s, u);
     int ok = 1;
     for (size_t i = 0; i < U; i++) ok &= isfinite(u[i]) != 0;
     if (!ok) {
@@ -89,7 +90,7 @@ static tr_status rollout(ilqr *il, double alpha, const double *Uin, double *Xo, 
 static double *zeros(size_t n) { return tr_calloc(n > 0 ? n : 1, sizeof(double)); }
 #define ALLOC(ptr, n) (((ptr) = zeros(n)) != NULL)
 
-tr_status ilqr_alloc(ilqr **out, const ilqr_problem *p, const ilqr_settings *set,
+tr_status alg_ilqr_alloc(ilqr **out, const ilqr_problem *p, const ilqr_settings *set,
                      const double *x0, const double *u0) {
   *out = NULL;
   if (p->H == 0) return tr_error(TR_EINVAL, "iLQR: horizon H = 0 (must be > 0)");
@@ -100,7 +101,7 @@ tr_status ilqr_alloc(ilqr **out, const ilqr_problem *p, const ilqr_settings *set
   if (!il) return TR_ENOMEM;
   il->p = *p;
   if (set) il->set = *set;
-  else ilqr_settings_default(&il->set);
+  else alg_ilqr_settings_default(&il->set);
   size_t N = p->N, S = p->S, U = p->U, H = p->H;
   int ok = ALLOC(il->X, (H + 1) * S) && ALLOC(il->Ubar, H * U) && ALLOC(il->R, H) &&
            ALLOC(il->Rt, H) && ALLOC(il->k, H * U) && ALLOC(il->K, H * U * N) &&
@@ -110,7 +111,7 @@ tr_status ilqr_alloc(ilqr **out, const ilqr_problem *p, const ilqr_settings *set
            ALLOC(il->Xc, (H + 1) * S) && ALLOC(il->Uc, H * U) && ALLOC(il->Rc, H) &&
            ALLOC(il->Rtc, H) && ALLOC(il->work, 6 * N * N + 6 * U * N + 6 * U * U + 4 * N + 4 * U);
   if (!ok) {
-    ilqr_free(il);
+    alg_ilqr_free(il);
     return TR_ENOMEM;
   }
   il->mu = il->set.mu_init;
@@ -120,14 +121,22 @@ tr_status ilqr_alloc(ilqr **out, const ilqr_problem *p, const ilqr_settings *set
   if (!st && !isfinite(il->J))
     st = tr_error(TR_ENUM, "iLQR: the initial rollout is not finite");
   if (st) {
-    ilqr_free(il);
+    alg_ilqr_free(il);
     return st;
   }
   *out = il;
   return TR_OK;
 }
 
-tr_status ilqr_derivatives(ilqr *il) {
+/* Where an error happened: "iLQR iteration I" or "iLQR gains after iteration I". */
+static const char *where(const ilqr *il) {
+  static _Thread_local char buf[64];
+  if (il->in_gains) snprintf(buf, sizeof buf, "iLQR gains after iteration %zu", il->iter);
+  else snprintf(buf, sizeof buf, "iLQR iteration %zu", il->iter + 1);
+  return buf;
+}
+
+tr_status alg_ilqr_derivatives(ilqr *il) {
   size_t N = il->p.N, S = il->p.S, U = il->p.U, H = il->p.H;
   for (size_t t = 0; t < H; t++) {
     tr_status st = il->p.derivs(il->p.ctx, il->X + t * S, il->Ubar + t * U, il->X + (t + 1) * S,
@@ -135,7 +144,7 @@ tr_status ilqr_derivatives(ilqr *il) {
                                 il->ru + t * U, il->rxx + t * N * N, il->ruu + t * U * U,
                                 il->rux + t * U * N);
     if (st) {
-      tr_error_prefix("iLQR iteration %zu: derivatives at t = %zu", il->iter + 1, t);
+      tr_error_prefix("%s: derivatives at t = %zu", where(il), t);
       return st;
     }
     const double *blocks[] = {il->A + t * N * N, il->B + t * N * U, il->rx + t * N,
@@ -146,9 +155,10 @@ tr_status ilqr_derivatives(ilqr *il) {
     for (size_t b = 0; b < 7; b++)
       for (size_t i = 0; i < sizes[b]; i++)
         if (!isfinite(blocks[b][i]))
-          return tr_error(TR_ENUM, "iLQR iteration %zu: non-finite derivative %s[%zu] = %g at "
-                          "t = %zu", il->iter + 1, names[b], i, blocks[b][i], t);
+          return tr_error(TR_ENUM, "%s: non-finite derivative %s[%zu] = %g at t = %zu",
+                          where(il), names[b], i, blocks[b][i], t);
   }
+  il->derivs_current = 1;
   return TR_OK;
 }
 
@@ -183,7 +193,7 @@ static void chol_solve(const double *L, size_t n, double *b) {
   }
 }
 
-int ilqr_backward(ilqr *il, double mu, double *dV) {
+int alg_ilqr_backward(ilqr *il, double mu, double *dV) {
   size_t N = il->p.N, U = il->p.U, H = il->p.H;
   double *w = il->work;
   double *Vx = w, *Vxx = Vx + N, *Qx = Vxx + N * N, *Qxx = Qx + N, *Qu = Qxx + N * N;
@@ -298,28 +308,30 @@ int ilqr_backward(ilqr *il, double mu, double *dV) {
 static tr_status backward_regularized(ilqr *il, double *dV) {
   for (;;) {
     il->n_backward++;
-    if (!ilqr_backward(il, il->mu, dV)) return TR_OK;
-    ilqr_mu_increase(&il->set, &il->mu, &il->delta);
+    if (!alg_ilqr_backward(il, il->mu, dV)) return TR_OK;
+    alg_ilqr_mu_increase(&il->set, &il->mu, &il->delta);
     if (il->mu > il->set.mu_max)
-      return tr_error(TR_ENUM, "iLQR iteration %zu: mu = %g is above its bound %g (Q_uu not "
-                      "negative definite however regularized)", il->iter + 1, il->mu,
-                      il->set.mu_max);
+      return tr_error(TR_ENUM, "%s: mu = %g is above its bound %g (Q_uu not negative "
+                      "definite however regularized)", where(il), il->mu, il->set.mu_max);
   }
 }
 
-tr_status ilqr_gains(ilqr *il) {
+tr_status alg_ilqr_gains(ilqr *il) {
   double dV[2];
-  tr_status st = ilqr_derivatives(il);
-  return st ? st : backward_regularized(il, dV);
+  il->in_gains = 1;
+  tr_status st = il->derivs_current ? TR_OK : alg_ilqr_derivatives(il);
+  if (!st) st = backward_regularized(il, dV);
+  il->in_gains = 0;
+  return st;
 }
 
-tr_status ilqr_iterate(ilqr *il) {
+tr_status alg_ilqr_iterate(ilqr *il) {
   size_t S = il->p.S, U = il->p.U, H = il->p.H;
   il->n_backward = 0;
   il->alpha = 0.0;
   il->expected = il->actual = NAN;
   il->converged = 0;
-  tr_status st = ilqr_derivatives(il);
+  tr_status st = il->derivs_current ? TR_OK : alg_ilqr_derivatives(il);
   if (st) return st;
   double dV[2];
   if ((st = backward_regularized(il, dV))) return st;
@@ -342,17 +354,18 @@ tr_status ilqr_iterate(ilqr *il) {
       tmp = il->Ubar, il->Ubar = il->Uc, il->Uc = tmp;
       tmp = il->R, il->R = il->Rc, il->Rc = tmp;
       tmp = il->Rt, il->Rt = il->Rtc, il->Rtc = tmp;
+      il->derivs_current = 0;
       double J0 = il->J;
       il->J = Jc;
       il->J_true = Jtc;
       il->converged = fabs(actual) <= il->set.tol * fabs(J0);
-      ilqr_mu_decrease(&il->set, &il->mu, &il->delta);
+      alg_ilqr_mu_decrease(&il->set, &il->mu, &il->delta);
       il->iter++;
       return TR_OK;
     }
   }
   (void)U;
-  ilqr_mu_increase(&il->set, &il->mu, &il->delta);
+  alg_ilqr_mu_increase(&il->set, &il->mu, &il->delta);
   il->iter++;
   if (il->mu > il->set.mu_max)
     return tr_error(TR_ENUM, "iLQR iteration %zu: mu = %g is above its bound %g (no step "

@@ -60,11 +60,11 @@ typedef struct {
   size_t n_alpha;   /* 11: α = 10^linspace(0, −3, n_alpha) */
 } ilqr_settings;
 
-void ilqr_settings_default(ilqr_settings *s);
+void alg_ilqr_settings_default(ilqr_settings *s);
 
 /* The μ schedule, one step (for tests): *mu, *delta updated. */
-void ilqr_mu_increase(const ilqr_settings *s, double *mu, double *delta);
-void ilqr_mu_decrease(const ilqr_settings *s, double *mu, double *delta);
+void alg_ilqr_mu_increase(const ilqr_settings *s, double *mu, double *delta);
+void alg_ilqr_mu_decrease(const ilqr_settings *s, double *mu, double *delta);
 
 typedef struct {
   ilqr_problem p;
@@ -81,6 +81,9 @@ typedef struct {
   size_t n_forward;  /* forward rollouts */
   int converged;
   size_t iter;
+  int derivs_current; /* A, B, r_* belong to the current nominal (alg_ilqr_derivatives set it, an
+                       * accepted step clears it): alg_ilqr_iterate after alg_ilqr_gains reuses them */
+  int in_gains;       /* inside alg_ilqr_gains: its messages say "iLQR gains after iteration I" */
   /* scratch */
   double *A, *B, *rx, *ru, *rxx, *ruu, *rux; /* per t: (H, N, N), (H, N, U), ... */
   double *Xc, *Uc, *Rc, *Rtc;                /* candidate */
@@ -89,27 +92,28 @@ typedef struct {
 
 /* From x0 (S) and the initial controls u0 (H, U) (clamped): the nominal rolled out.
  * TR_EINVAL for H = 0, N > S, or a non-finite initial rollout (TR_ENUM). */
-tr_status ilqr_alloc(ilqr **out, const ilqr_problem *p, const ilqr_settings *set,
+tr_status alg_ilqr_alloc(ilqr **out, const ilqr_problem *p, const ilqr_settings *set,
                      const double *x0, const double *u0);
-void ilqr_free(ilqr *il);
+void alg_ilqr_free(ilqr *il);
 
 /* One iteration: derivatives along the nominal, backward pass (μ raised until Q̃_uu is
  * definite), line search, μ update.  TR_ENUM with "iLQR iteration I: ..." for non-finite
  * derivatives (naming t) and for μ above μ_max; the nominal is then unchanged. */
-tr_status ilqr_iterate(ilqr *il);
+tr_status alg_ilqr_iterate(ilqr *il);
 
 /* The backward pass alone at the current derivatives (for tests): 0 done, 1 Q̃_uu not
  * positive definite at some t; dV (2) = (ΔV₁, ΔV₂). */
-int ilqr_backward(ilqr *il, double mu, double *dV);
-/* Derivatives along the nominal (for tests; ilqr_iterate calls it). */
-tr_status ilqr_derivatives(ilqr *il);
+int alg_ilqr_backward(ilqr *il, double mu, double *dV);
+/* Derivatives along the nominal (for tests; alg_ilqr_iterate and alg_ilqr_gains call it unless
+ * derivs_current says the stored ones are the nominal's). */
+tr_status alg_ilqr_derivatives(ilqr *il);
 
 /* k, K and Quu at the current nominal (derivatives, then the backward pass with μ raised
  * until Q̃_uu is definite; μ kept): after the last iteration, the gains the guiding
- * distribution and the closed-loop policy use.  Errors as ilqr_iterate. */
-tr_status ilqr_gains(ilqr *il);
+ * distribution and the closed-loop policy use.  Errors as alg_ilqr_iterate. */
+tr_status alg_ilqr_gains(ilqr *il);
 
 /* u (U) of the feedback law at time t for the state s (S): clamp(ū_t + α k_t + K_t(s − x̄_t)). */
-void ilqr_law(const ilqr *il, size_t t, double alpha, const double *s, double *u);
+void alg_ilqr_law(const ilqr *il, size_t t, double alpha, const double *s, double *u);
 
 #endif

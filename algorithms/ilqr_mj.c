@@ -1,9 +1,12 @@
 /* algorithms/ilqr_mj.c — see ilqr_mj.h. */
 #include "algorithms/ilqr_mj.h"
+#include "algorithms/gps_is.h"
 #include "core/size.h"
+#include "mdps/env_mujoco.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static tr_status mj_step_cb(void *ctx, const double *s, const double *u, double *sn, double *r,
                             double *rt) {
@@ -51,7 +54,7 @@ tr_status alg_ilqr_mj_closed_loop(const ilqr *il, const env_dyn *d, env *e, doub
   tr_status st = TR_OK;
   for (size_t t = 0; t < il->p.H; t++) {
     if ((st = env_dyn_get(d, e, s))) break;
-    ilqr_law(il, t, 0.0, s, u);
+    alg_ilqr_law(il, t, 0.0, s, u);
     env_step_result res;
     if ((st = env_step(e, u, NULL, obs, &res))) break;
     *ret += res.reward;
@@ -59,6 +62,44 @@ tr_status alg_ilqr_mj_closed_loop(const ilqr *il, const env_dyn *d, env *e, doub
     if (res.terminated) {
       *terminated = 1;
       break;
+    }
+  }
+  free(s);
+  return st;
+}
+
+tr_status alg_ilqr_mj_guide_samples(const ilqr *il, const env_dyn *d, env *e, size_t m,
+                                    gsl_rng *r, double *obs, double *act, double *rew,
+                                    double *logq, double *X) {
+  size_t S = il->p.S, U = il->p.U, H = il->p.H, O = env_obs_dim(env_dyn_env(d));
+  double *s = tr_malloc((S + O + 1) * sizeof *s);
+  if (!s) return TR_ENOMEM;
+  double *o = s + S, alive = env_dyn_alive(d);
+  tr_status st = TR_OK;
+  env_set_time_limit(e, 0);
+  for (size_t i = 0; !st && i < m; i++) {
+    if ((st = env_reset(e, r, o))) break;
+    for (size_t t = 0; !st && t < H; t++) {
+      size_t row = i * H + t;
+      double *u = act + row * U, lq;
+      if ((st = env_dyn_get(d, e, s))) break;
+      memcpy(obs + row * O, o, O * sizeof *o);
+      if (X) memcpy(X + row * S, s, S * sizeof *s);
+      if ((st = alg_guide_sample(il, t, s, r, u)) || (st = alg_guide_logpdf(il, t, s, u, &lq)))
+        break;
+      env_step_result res;
+      unsigned long unstable0 = env_mujoco_get_stats(env_dyn_env(d)).unstable;
+      if ((st = env_step(e, u, NULL, o, &res))) break;
+      double rw = res.reward - (res.terminated ? alive : 0.0);
+      int finite = isfinite(rw) && env_mujoco_get_stats(env_dyn_env(d)).unstable == unstable0;
+      for (size_t j = 0; j < O; j++) finite &= isfinite(o[j]) != 0;
+      if (!finite) {
+        st = tr_error(TR_ENUM, "guiding samples: trajectory %zu is not finite after step %zu "
+                      "(the simulator went unstable)", i, t);
+        break;
+      }
+      if (rew) rew[row] = rw;
+      if (logq) logq[row] = lq;
     }
   }
   free(s);

@@ -580,6 +580,8 @@ static void stats_init(alg_iter_stats *s) {
   s->staleness = NAN;
   s->pref_labels = s->rm_loss = s->gold_J = s->proxy_J = s->kl_ref = s->sqrt_kl_ref = NAN;
   s->soft_opt_J = s->soft_gap = NAN;
+  s->nominal_return = s->mu = s->alpha = s->expected_improvement = NAN;
+  s->actual_improvement = s->model_steps = NAN;
 }
 
 /* Whether this iteration (1-based: state.iter + 1) computes the exact diagnostics

@@ -51,6 +51,10 @@ struct alg_iter_stats {
   /* a3c: updates the shared parameters took between the worker's fetch and this update's
    * apply (the gradient's age) */
   double staleness;
+  /* iLQR (ilqr): the nominal's fixed-horizon return, μ after the iteration, the accepted α
+   * (0: rejected), the expected and actual improvement of the optimized (shaped) objective,
+   * and the simulator's mj_steps spent on the model so far (derivatives, forward passes) */
+  double nominal_return, mu, alpha, expected_improvement, actual_improvement, model_steps;
 };
 
 /* What is fixed for the run: built by alg_run_alloc, read only afterwards (MuJoCo's

@@ -421,6 +421,10 @@ int exp_bench_algos(int quick) {
   printf("# ppo-clip hopper: 1e6 steps projected %.0f s (target < 180 s); learning overhead "
          "1/ratio - 1 = %.2f (target <= 1)\n",
          1e6 / ppo_hopper, 1.0 / ppo_hopper_ratio - 1.0);
+  int ilqr_met = 0; /* the iLQR row (its own columns) */
+  tr_status ist = exp_bench_ilqr(quick, &ilqr_met);
+  if (ist) return exp_fail_status(ist);
+  met_all &= ilqr_met;
   printf("# targets %s\n", met_all ? "all met" : "NOT all met");
   fflush(stdout);
   tr_status st = project_table1(quick, ppo_hopper);

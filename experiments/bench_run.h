@@ -15,6 +15,12 @@ int exp_bench_envs(int quick);
  * projected time for 1e6 steps and its learning overhead. */
 int exp_bench_algos(int quick);
 
+/* bench algos' iLQR row (bench_ilqr.c): a derivative pass on Hopper at H = 500 (100 quick)
+ * against (2 nv + na + nu)·frame_skip·H bare mj_steps, and one iteration's wall time; *met:
+ * ratio ≥ 0.8. */
+#include "core/error.h"
+tr_status exp_bench_ilqr(int quick, int *met);
+
 /* trbench bench algos --against CMD: trbench's ppo-clip CartPole run (CleanRL's settings)
  * and CMD, each `steps` steps, timed as whole commands on one core (bench_against.c). */
 int exp_bench_against(const char *cmd, size_t steps);

@@ -33,7 +33,8 @@ static const char *progress_header =
     "iter\tsteps\tepisodes\treturn_mean\treturn_std\tep_len\tkl_mean\tentropy\tclip_frac\t"
     "surrogate_gain\tvalue_loss\tseconds\treturn_last100\tbeta\tlr\tstep_frac\texact_J\t"
     "exact_improvement\texact_tv_max\texact_kl_mean\texact_kl_max\tsampled_improvement\tls_shrinks\tls_rejected\t"
-    "staleness\tpref_labels\trm_loss\tgold_J\tproxy_J\tkl_ref\tsqrt_kl_ref\tsoft_opt_J\tsoft_gap\n";
+    "staleness\tpref_labels\trm_loss\tgold_J\tproxy_J\tkl_ref\tsqrt_kl_ref\tsoft_opt_J\tsoft_gap\t"
+    "nominal_return\tmu\talpha\texpected_improvement\tactual_improvement\tmodel_steps\n";
 
 static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stats *s,
                          double secs, double last100) {
@@ -43,7 +44,8 @@ static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stat
                 s->exact_J, s->exact_improvement, s->exact_tv_max, s->exact_kl_mean,
                 s->exact_kl_max, s->sampled_improvement, s->ls_shrinks, s->ls_rejected, s->staleness,
                 s->pref_labels, s->rm_loss, s->gold_J, s->proxy_J, s->kl_ref, s->sqrt_kl_ref,
-                s->soft_opt_J, s->soft_gap};
+                s->soft_opt_J, s->soft_gap, s->nominal_return, s->mu, s->alpha,
+                s->expected_improvement, s->actual_improvement, s->model_steps};
   for (size_t i = 0; i < sizeof v / sizeof *v; i++) put(f, v[i]);
   fputc('\n', f);
   fflush(f);
@@ -87,7 +89,8 @@ static void run_help(FILE *f) {
         "  summary.ini   return_last100, steps_per_s, status (ok|diverged|failed) and reason;\n"
         "                on tabular environments exact_J of the final policy and optimal_J,\n"
         "                and exact_seconds: the wall time of the per-iteration exact\n"
-        "                diagnostics (part of wall_seconds)\n"
+        "                diagnostics (part of wall_seconds); ilqr: model_steps, the\n"
+        "                simulator steps (mj_step) its model took apart from --steps\n"
         "The directory is written as DIR.tmp.<pid> and renamed into place when complete.\n"
         "DIR must not exist or hold a complete trbench run, which is then replaced atomically\n"
         "(checked before training); --force replaces whatever DIR is.\n"
@@ -240,8 +243,10 @@ static tr_status write_config(const exp_rundir *rd, const run_args *a, const alg
  * the final policy and the optimal J. */
 static tr_status write_summary(const exp_rundir *rd, alg_run *run, const char *status,
                                const char *reason, const last100 *l, size_t episodes,
-                               double wall) {
+                               double wall, double model_steps) {
   exp_summary s = {0};
+  s.has_model_steps = isfinite(model_steps);
+  s.model_steps = model_steps;
   s.state = !strcmp(status, "ok") ? EXP_RUN_OK : !strcmp(status, "diverged") ? EXP_RUN_DIVERGED
                                                                               : EXP_RUN_FAILED;
   snprintf(s.reason, sizeof s.reason, "%s", reason);
@@ -554,6 +559,7 @@ int exp_cmd_run(int argc, char **argv) {
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   handlers = 1;
+  double model_steps = NAN; /* the last row's (ilqr: cumulative) */
   while (run->state.steps_done < run->model.total_steps && !run_signal) {
     alg_iter_stats s;
     tr_status is = alg_run_iterate(run, &s);
@@ -565,6 +571,7 @@ int exp_cmd_run(int argc, char **argv) {
     if (a.save_policies && (st = save_policy(&rd, run, run->state.iter))) goto abort;
     last100_add(&l, run->state.batch);
     episodes += s.episodes;
+    if (isfinite(s.model_steps)) model_steps = s.model_steps;
     progress_row(prog, run->state.iter, run->state.steps_done, &s, tr_clock_seconds() - t0,
                  last100_mean(&l));
     if (live)
@@ -622,7 +629,8 @@ int exp_cmd_run(int argc, char **argv) {
                                  sizeof line)))
       goto abort;
   }
-  if ((st = write_summary(&rd, run, status, reason, &l, episodes, tr_clock_seconds() - t0)))
+  if ((st = write_summary(&rd, run, status, reason, &l, episodes, tr_clock_seconds() - t0,
+                           model_steps)))
     goto abort;
   if ((st = exp_rundir_commit(&rd))) goto abort;
   /* one closing line even with --quiet, so a job log (Slurm's .out) shows how it ended */

@@ -288,6 +288,7 @@ tr_status exp_summary_write(const exp_rundir *rd, const exp_summary *s) {
   if (s->has_exact) fprintf(f, "exact_J = %.17g\noptimal_J = %.17g\n", s->exact_J, s->optimal_J);
   if (s->has_exact && isfinite(s->exact_seconds))
     fprintf(f, "exact_seconds = %.6g\n", s->exact_seconds);
+  if (s->has_model_steps) fprintf(f, "model_steps = %.0f\n", s->model_steps);
   int bad = ferror(f);
   bad |= fclose(f) != 0;
   return bad ? tr_error(TR_EIO, "%s: cannot write summary.ini", rd->tmp_path) : TR_OK;
@@ -323,6 +324,7 @@ static int summary_key(void *user, const char *section, const char *k, const cha
   else if (!strcmp(k, "exact_J")) s->exact_J = finite_or_nan(v), s->has_exact = 1;
   else if (!strcmp(k, "optimal_J")) s->optimal_J = finite_or_nan(v);
   else if (!strcmp(k, "exact_seconds")) s->exact_seconds = finite_or_nan(v);
+  else if (!strcmp(k, "model_steps")) s->model_steps = finite_or_nan(v), s->has_model_steps = 1;
   if (c->score_key && !strcmp(k, c->score_key)) *c->score = finite_or_nan(v);
   return 1;
 }
@@ -333,6 +335,7 @@ tr_status exp_summary_read(const char *path, const char *score_key, exp_summary 
   summary_ctx c = {s, score_key, score ? score : &ignored};
   memset(s, 0, sizeof *s);
   s->return_last100 = s->steps = s->exact_J = s->optimal_J = s->exact_seconds = NAN;
+  s->model_steps = NAN;
   *c.score = NAN;
   *found = 0;
   FILE *f = fopen(path, "r");

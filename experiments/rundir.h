@@ -58,6 +58,8 @@ typedef struct {
   int has_exact;         /* tabular runs: exact_J and optimal_J */
   double exact_J, optimal_J;
   double exact_seconds;  /* tabular runs: wall time of the per-iteration exact diagnostics */
+  int has_model_steps;   /* ilqr: model_steps, the mj_steps its model took (not in steps) */
+  double model_steps;
 } exp_summary;
 
 /* "[summary]" and one "key = value" line per field into the run directory. */

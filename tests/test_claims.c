@@ -16,6 +16,7 @@ static void test_catalogue_complete(void) {
       "pdl", "pdl.sa", "occupancy.diff", "occupancy.tv", "occupancy.tv.avg", "cpi.ajks",
       "cpi.ajks.opt", "cpi.kl", "cpi.kl.opt", "trpo.tv", "trpo.kl", "pinsker", "pinsker.weak",
       "surrogate.self", "surrogate.grad", "pg.exact", "baseline.zero", "is.unbiased",
+      "is.causal", "is.whole", "is.snis.one",
       "is.variance", "ppo.clip_le", "ppo.clip_eq1", "ppo.clip_grad", "fisher.kl2",
       "npg.softpi", "achiam.tv", "achiam.kl", "gae.sum", "kakade.example", "npg.rate",
       "course.c1", "course.c2", "course.c3", "course.c4", "course.c5", "course.c6",

@@ -114,11 +114,11 @@ static void riccati(double *L) {
 static void test_lq(void) {
   double x0[N] = {0.7, -0.4, 1.1}, u0[H * U] = {0};
   ilqr_settings set;
-  ilqr_settings_default(&set);
+  alg_ilqr_settings_default(&set);
   set.mu_init = 0.0;
   ilqr *il;
-  CHECK(!ilqr_alloc(&il, &lq, &set, x0, u0), "%s", tr_error_msg());
-  CHECK(!ilqr_iterate(il), "%s", tr_error_msg());
+  CHECK(!alg_ilqr_alloc(&il, &lq, &set, x0, u0), "%s", tr_error_msg());
+  CHECK(!alg_ilqr_iterate(il), "%s", tr_error_msg());
   CHECK(il->alpha == 1.0, "the full step is taken: alpha %g", il->alpha);
   CHECK_CLOSE(il->actual, il->expected, 1e-12, 1e-9, "LQ: actual = expected improvement");
   double L[H * U * N];
@@ -144,35 +144,35 @@ static void test_lq(void) {
   /* Q_uu (reward sign) at t = H−1 is −R (V_xx = 0 after the last step) */
   for (int i = 0; i < U * U; i++)
     CHECK_CLOSE(il->Quu[(H - 1) * U * U + i], -Rm[i], 1e-12, 0, "Quu at H-1");
-  CHECK(!ilqr_iterate(il), "%s", tr_error_msg());
+  CHECK(!alg_ilqr_iterate(il), "%s", tr_error_msg());
   CHECK(il->converged || il->alpha == 0.0, "second iteration: converged (actual %g)", il->actual);
   CHECK(fabs(il->actual) < 1e-12 || isnan(il->actual), "no improvement left: %g", il->actual);
-  ilqr_free(il);
+  alg_ilqr_free(il);
 }
 
 static void test_mu_schedule(void) {
   ilqr_settings s;
-  ilqr_settings_default(&s);
+  alg_ilqr_settings_default(&s);
   double mu = 1.0, d = 1.0;
-  ilqr_mu_increase(&s, &mu, &d);
+  alg_ilqr_mu_increase(&s, &mu, &d);
   CHECK(d == 2 && mu == 2, "increase 1: %g %g", mu, d);
-  ilqr_mu_increase(&s, &mu, &d);
+  alg_ilqr_mu_increase(&s, &mu, &d);
   CHECK(d == 4 && mu == 8, "increase 2: %g %g", mu, d);
-  ilqr_mu_decrease(&s, &mu, &d);
+  alg_ilqr_mu_decrease(&s, &mu, &d);
   CHECK(d == 0.5 && mu == 4, "decrease 1: %g %g", mu, d);
-  ilqr_mu_decrease(&s, &mu, &d);
+  alg_ilqr_mu_decrease(&s, &mu, &d);
   CHECK(d == 0.25 && mu == 1, "decrease 2: %g %g", mu, d);
-  ilqr_mu_decrease(&s, &mu, &d);
+  alg_ilqr_mu_decrease(&s, &mu, &d);
   CHECK(d == 0.125 && mu == 0.125, "decrease 3: %g %g", mu, d);
   int n = 3;
-  while (mu > 0 && n < 100) ilqr_mu_decrease(&s, &mu, &d), n++;
+  while (mu > 0 && n < 100) alg_ilqr_mu_decrease(&s, &mu, &d), n++;
   /* μ_k = 2^{-k(k+1)/2}·... : after decrease k (from μ = 8, Δ = 4) μ = 8·Π 2^{-j}; zero once
    * μΔ ≤ 1e-6: 8·2^{-(1+2+…+5)} = 2^{-12} ≈ 2.4e-4 > 1e-6, next 2^{-18} ≈ 3.8e-6, then
    * 2^{-25} ≈ 3e-8 < 1e-6 → 0 at decrease 7 */
   CHECK(n == 7 && mu == 0.0, "mu reaches 0 at decrease 7 (got %d)", n);
-  ilqr_mu_increase(&s, &mu, &d);
+  alg_ilqr_mu_increase(&s, &mu, &d);
   CHECK(d == 2 && mu == 1e-6, "from 0: mu_min (%g, %g)", mu, d);
-  ilqr_mu_increase(&s, &mu, &d);
+  alg_ilqr_mu_increase(&s, &mu, &d);
   CHECK(d == 4 && mu == 4e-6, "then x4: %g %g", mu, d);
 }
 
@@ -181,14 +181,14 @@ static void test_bad(void) {
   p.H = 0;
   double x0[N] = {1, 2, 3}, u0[H * U] = {0};
   ilqr *il;
-  CHECK(ilqr_alloc(&il, &p, NULL, x0, u0) == TR_EINVAL, "H = 0");
+  CHECK(alg_ilqr_alloc(&il, &p, NULL, x0, u0) == TR_EINVAL, "H = 0");
   MSG_HAS("iLQR: horizon H = 0 (must be > 0)");
   sign_r = -1.0, zero_B = 1;
-  CHECK(!ilqr_alloc(&il, &lq, NULL, x0, u0), "%s", tr_error_msg());
-  CHECK(ilqr_iterate(il) == TR_ENUM, "mu at its bound");
+  CHECK(!alg_ilqr_alloc(&il, &lq, NULL, x0, u0), "%s", tr_error_msg());
+  CHECK(alg_ilqr_iterate(il) == TR_ENUM, "mu at its bound");
   MSG_HAS("iLQR iteration 1: mu = ");
   MSG_HAS("is above its bound 1e+10");
-  ilqr_free(il);
+  alg_ilqr_free(il);
   sign_r = 1.0, zero_B = 0;
 }
 

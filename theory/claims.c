@@ -788,7 +788,114 @@ done:
 #define ID THY_IDENTITY
 #define BD THY_BOUND
 #define CO THY_COURSE
+/* ---- causal importance sampling on a finite horizon (GPS, REFERENCES § 8) ------------ */
+
+/* Every trajectory (s_0, a_0, ..., s_{H-1}, a_{H-1}) of the instance's MDP from mu, drawn by
+ * the behaviour q = pi (full support: softmax) for the target pi' = pi2, enumerated exactly
+ * (H the largest <= 4 with (S^2 A)^H <= 2e5, at least 1).  Per trajectory: the causal weights
+ * w_t = prod_{k<=t} pi'(a_k|s_k)/q(a_k|s_k), the return R = sum_t r_t.  Accumulates
+ *   causal = E_q[sum_t w_t r_t], whole = E_q[w_{H-1} R], snis1 = E_q[sum_t (w_t r_t)/w_t]
+ * (the self-normalized estimate from one sample). */
+typedef struct {
+  const thy_instance *in;
+  size_t H;
+  double causal, whole, snis1;
+} is_enum;
+
+static void is_rec(is_enum *e, size_t t, size_t s, double pq, double w, double c, double R,
+                   double sn) {
+  const mdp *m = e->in->m;
+  size_t A = m->A;
+  for (size_t a = 0; a < A; a++) {
+    double q = e->in->pi[s * A + a], p = e->in->pi2[s * A + a];
+    if (q <= 0.0) continue;
+    double wt = w * (p / q), r = m->r[s * A + a];
+    double c2 = c + wt * r, R2 = R + r, sn2 = sn + (wt > 0.0 ? (wt * r) / wt : r);
+    double pa = pq * q;
+    if (t + 1 == e->H) {
+      e->causal += pa * c2;
+      e->whole += pa * wt * R2;
+      e->snis1 += pa * sn2;
+      continue;
+    }
+    for (size_t k = m->rowptr[s * A + a]; k < m->rowptr[s * A + a + 1]; k++)
+      is_rec(e, t + 1, m->col[k], pa * m->prob[k], wt, c2, R2, sn2);
+  }
+}
+
+/* J_H(pol) = sum_{t<H} E_pol[r_t] by propagating the state distribution (no enumeration). */
+static double finite_j(const mdp *m, const double *pol, size_t H, double *d, double *dn) {
+  size_t S = m->S, A = m->A;
+  double J = 0.0;
+  memcpy(d, m->mu, S * sizeof *d);
+  for (size_t t = 0; t < H; t++) {
+    memset(dn, 0, S * sizeof *dn);
+    for (size_t s = 0; s < S; s++)
+      for (size_t a = 0; a < A; a++) {
+        double pa = d[s] * pol[s * A + a];
+        J += pa * m->r[s * A + a];
+        for (size_t k = m->rowptr[s * A + a]; k < m->rowptr[s * A + a + 1]; k++)
+          dn[m->col[k]] += pa * m->prob[k];
+      }
+    memcpy(d, dn, S * sizeof *d);
+  }
+  return J;
+}
+
+typedef enum { IS_CAUSAL = 0, IS_WHOLE, IS_SNIS1 } is_kind;
+
+static tr_status chk_is_finite(thy_check *c, const thy_instance *in, is_kind kind) {
+  const mdp *m = in->m;
+  size_t S = m->S, A = m->A, H = 1;
+  double per = (double)S * (double)S * (double)A, n = per;
+  while (H < 4 && n * per <= 2e5) n *= per, H++;
+  if (per > 2e5) {
+    c->applicable = 0;
+    return TR_OK;
+  }
+  for (size_t i = 0; i < S * A; i++)
+    if (in->pi2[i] > 0.0 && !(in->pi[i] > 0.0)) { /* q must cover pi' */
+      c->applicable = 0;
+      return TR_OK;
+    }
+  double *d = tr_malloc(2 * S * sizeof *d);
+  if (!d) return TR_ENOMEM;
+  is_enum e = {in, H, 0.0, 0.0, 0.0};
+  for (size_t s = 0; s < S; s++)
+    if (m->mu[s] > 0.0) is_rec(&e, 0, s, m->mu[s], 1.0, 0.0, 0.0, 0.0);
+  double lhs = kind == IS_CAUSAL ? e.causal : kind == IS_WHOLE ? e.whole : e.snis1;
+  double rhs = finite_j(m, kind == IS_SNIS1 ? in->pi : in->pi2, H, d, d + S);
+  free(d);
+  double rmin, rmax;
+  mdp_reward_range(m, &rmin, &rmax);
+  double scale = (double)H * fmax(1.0, fmax(fabs(rmin), fabs(rmax)));
+  thy_check_identity(c, lhs, rhs, kind == IS_WHOLE ? scale * 10.0 : scale);
+  snprintf(c->note, sizeof c->note, "H=%zu E_q[estimate]=%.12g J_H=%.12g", H, lhs, rhs);
+  return TR_OK;
+}
+static tr_status chk_is_causal(thy_check *c, const thy_instance *in) {
+  return chk_is_finite(c, in, IS_CAUSAL);
+}
+static tr_status chk_is_whole(thy_check *c, const thy_instance *in) {
+  return chk_is_finite(c, in, IS_WHOLE);
+}
+static tr_status chk_is_snis1(thy_check *c, const thy_instance *in) {
+  return chk_is_finite(c, in, IS_SNIS1);
+}
+
 static const thy_claim claims_mdp[] = {
+  {"is.causal", ID, "causal (per-decision) importance sampling, GPS's per-step weights "
+   "(REFERENCES sec. 8; GPS_RLHF.md sec. 3.1, 3.3)",
+   "E_q[sum_{t<H} w_t r_t] = J_H(pi') = sum_{t<H} E_pi'[r_t], w_t = prod_{k<=t} "
+   "pi'(a_k|s_k)/q(a_k|s_k): every trajectory enumerated (H <= 4)",
+   "q = pi of full support where pi' > 0; behaviour pi, target pi'", 1e-12, chk_is_causal},
+  {"is.whole", ID, "ordinary (whole-trajectory) importance sampling (GPS_RLHF.md sec. 3.1)",
+   "E_q[w_{H-1} sum_{t<H} r_t] = J_H(pi'): every trajectory enumerated (H <= 4)",
+   "q = pi of full support where pi' > 0", 1e-12, chk_is_whole},
+  {"is.snis.one", ID, "self-normalized per-step IS with one sample (GPS_RLHF.md sec. 3.3)",
+   "with m = 1, sum_t (w_t r_t)/w_t = sum_t r_t whatever pi', so E_q[estimate] = J_H(q): "
+   "the behaviour policy's value (the largest bias)",
+   "q = pi of full support", 1e-12, chk_is_snis1},
   {"pdl", ID, "Kakade & Langford 2002, Lemma 6.1; AJKS ch. 1",
    "J(pi') - J(pi) = 1/(1-g) sum_s d_pi'(s) sum_a pi'(a|s) A_pi(s,a)", "", 1e-12, chk_pdl},
   {"pdl.sa", ID, "performance difference lemma, state-action form",

@@ -1,0 +1,100 @@
+#!/bin/sh
+# trbench run --algo ilqr (algorithms/alg_ilqr.c): its parameters in `trbench algos`, a run's
+# progress.tsv (the iLQR columns, model_steps apart from steps), the pendulum held for its
+# whole horizon, determinism and --resume bit for bit, and every kind of bad input: exit 2
+# with one line before training; a diverged or failed iteration: exit 1, status and reason.
+. "$(dirname "$0")/lib.sh"
+if ! "$T" envs 2>/dev/null | grep -q 'inverted-pendulum'; then
+  echo "skip: no MuJoCo tasks"
+  exit 77
+fi
+# same A B — progress.tsv without its timing column (12: seconds), summary.ini without timing
+same() {
+  cut -f1-11,13- "$1/progress.tsv" >"$tmp/pa"; cut -f1-11,13- "$2/progress.tsv" >"$tmp/pb"
+  grep -v 'seconds\|steps_per_s' "$1/summary.ini" >"$tmp/sa"; grep -v 'seconds\|steps_per_s' "$2/summary.ini" >"$tmp/sb"
+  cmp -s "$tmp/pa" "$tmp/pb" && cmp -s "$tmp/sa" "$tmp/sb"
+}
+# col FILE NAME ROW — the value of column NAME (by the header) in data row ROW ($: the last)
+col() {
+  awk -F'\t' -v n="$2" -v r="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
+    { last = $c; if (NR - 1 == r) v = $c } END { print (r == "$" ? last : v) }' "$1"
+}
+
+# algos: every choice a named parameter with its default; the termination rule stated
+"$T" algos >"$tmp/algos"
+sed -n '/^ilqr — /,/^$/p' "$tmp/algos" >"$tmp/il"
+check "algos lists ilqr" "$(test -s "$tmp/il"; echo $?)"
+for p in n_steps H iterations mu_init mu_min mu_max mu_factor line_search_steps accept_ratio \
+  tol fd_eps derivatives start; do
+  check "algos: ilqr has the parameter $p" "$(grep -q "^  $p " "$tmp/il"; echo $?)"
+done
+check "algos: H defaults to 100, mu_max to 1e10" \
+  "$(grep -q '^  H  *100 ' "$tmp/il" && grep -q '^  mu_max  *10000000000 ' "$tmp/il"; echo $?)"
+check "algos: the doc states the fixed horizon's termination rule" \
+  "$(head -1 "$tmp/il" | grep -q 'loses the alive bonus'; echo $?)"
+
+# inverted pendulum: held up for the whole horizon H = 100 once converged; model_steps apart
+R=$tmp/pend
+"$T" run --algo ilqr --env inverted-pendulum --steps 1000 --seed 1 --quiet --out "$R" >"$tmp/out" 2>"$tmp/err"
+check "pendulum: exit 0, nothing on stderr ($(cat "$tmp/err"))" "$(test $? -eq 0 && test ! -s "$tmp/err"; echo $?)"
+check "pendulum: status ok" "$(grep -qx 'status = ok' "$R/summary.ini"; echo $?)"
+check "progress.tsv: the iLQR columns at the end of the header" \
+  "$(head -1 "$R/progress.tsv" | grep -q "$(printf 'ls_rejected\tnominal_return\tmu\talpha\texpected_improvement\tactual_improvement\tmodel_steps')"; echo $?)"
+check "pendulum: the last iteration's closed-loop episode lasts H = 100 steps, return 100" \
+  "$(test "$(col "$R/progress.tsv" ep_len '$')" = 100 && test "$(col "$R/progress.tsv" return_mean '$')" = 100; echo $?)"
+check "pendulum: the nominal keeps the alive bonus at every step (nominal_return 100)" \
+  "$(test "$(col "$R/progress.tsv" nominal_return '$')" = 100; echo $?)"
+# iteration 1: the initial rollout, the derivatives (N + U + 1 = 6 whole steps per t), one
+# forward pass (alpha = 1 accepted), the gains' derivatives: H fs (1 + 6 + 1 + 6) = 2800
+check "pendulum: model_steps of iteration 1 = H frame_skip (1 + 2 (N + U + 1) + 1) = 2800 ($(col "$R/progress.tsv" model_steps 1))" \
+  "$(test "$(col "$R/progress.tsv" model_steps 1)" = 2800 && test "$(col "$R/progress.tsv" alpha 1)" = 1; echo $?)"
+check "summary.ini: model_steps = the last row's, apart from steps" \
+  "$(grep -qx "model_steps = $(col "$R/progress.tsv" model_steps '$')" "$R/summary.ini" &&
+    grep -qx "steps = $(col "$R/progress.tsv" steps '$')" "$R/summary.ini"; echo $?)"
+check "steps count the closed-loop episodes only (steps = sum of episodes x ep_len)" \
+  "$(awk -F'\t' 'NR > 1 { s += $3 * $6 } END { exit !(s == $2) }' "$R/progress.tsv"; echo $?)"
+"$T" run --algo ilqr --env inverted-pendulum --steps 1000 --seed 1 --quiet --out "$tmp/pend2" >/dev/null 2>&1
+check "pendulum: the same seed, the same files (timing aside)" "$(same "$R" "$tmp/pend2"; echo $?)"
+"$T" run --algo ilqr --env inverted-pendulum --steps 500 --seed 1 --quiet --out "$tmp/plan" --set start=plan >/dev/null 2>&1
+check "start=plan: every episode is the nominal (return_std 0)" \
+  "$(awk -F'\t' 'NR > 1 && $5 != 0 { bad = 1 } END { exit bad }' "$tmp/plan/progress.tsv"; echo $?)"
+
+# --resume after a kill: the uninterrupted run, bit for bit (the iLQR state is checkpointed)
+A="--algo ilqr --env swimmer --steps 600 --seed 2 --set H=50 --set n_steps=50"
+"$T" run $A --quiet --out "$tmp/sw-a" >/dev/null 2>&1
+(TRBENCH_TEST_KILL_AT_ITER=4 exec "$T" run $A --quiet --checkpoint-every 1 --out "$tmp/sw-b") >/dev/null 2>&1
+check "swimmer: killed at iteration 4" "$(test $? -eq 137 && ls -d "$tmp/sw-b".tmp.* >/dev/null 2>&1; echo $?)"
+"$T" run $A --quiet --out "$tmp/sw-b" --resume >/dev/null 2>&1
+check "swimmer: resumed, exit 0" $?
+check "swimmer: the resumed run is the uninterrupted one (model_steps included)" "$(same "$tmp/sw-a" "$tmp/sw-b"; echo $?)"
+
+# bad input: exit 2, one line, no run directory
+expect_prefix "trbench: error: run: ilqr: cartpole: not a MuJoCo task" run --algo ilqr --env cartpole --steps 100 --seed 1 --out "$tmp/bad"
+expect_prefix "trbench: error: run: ilqr: chain" run --algo ilqr --env chain:5 --steps 100 --seed 1 --out "$tmp/bad"
+expect_prefix "trbench: error: --set H=0: H must be an integer in [1, 100000]" run --algo ilqr --env hopper --steps 100 --seed 1 --set H=0 --out "$tmp/bad"
+expect_prefix "trbench: error: --set H=-3: " run --algo ilqr --env hopper --steps 100 --seed 1 --set H=-3 --out "$tmp/bad"
+expect_prefix "trbench: error: run: ilqr runs its feedback law on one environment: n_envs = 1" run --algo ilqr --env hopper --steps 100 --seed 1 --set n_envs=2 --out "$tmp/bad"
+expect_prefix "trbench: error: run: mu_min is above mu_max" run --algo ilqr --env hopper --steps 100 --seed 1 --set mu_min=10 --set mu_max=1 --set mu_init=0 --out "$tmp/bad"
+expect_prefix "trbench: error: run: ilqr: derivatives=mjd-forward: swimmer: mjd_transitionFD" run --algo ilqr --env swimmer --steps 100 --seed 1 --set derivatives=mjd-forward --out "$tmp/bad"
+expect_prefix "trbench: error: --set derivatives=fd: " run --algo ilqr --env swimmer --steps 100 --seed 1 --set derivatives=fd --out "$tmp/bad"
+check "bad input leaves no run directory" "$(! ls -d "$tmp"/bad* >/dev/null 2>&1; echo $?)"
+
+# a failing iteration (the test hook): exit 1, the status, the iteration named, a complete
+# run directory (nothing written half)
+fault() { # fault KIND ITER STATUS REASON-PART
+  (TRBENCH_TEST_ILQR_FAULT=$1:$2 exec "$T" run --algo ilqr --env inverted-pendulum --steps 1000 --seed 1 --quiet --out "$tmp/f-$1") >/dev/null 2>&1
+  rc=$?
+  check "fault $1 at iteration $2: exit 1 ($rc)" "$(test $rc -eq 1; echo $?)"
+  check "fault $1: status = $3" "$(grep -qx "status = $3" "$tmp/f-$1/summary.ini"; echo $?)"
+  check "fault $1: the reason names it and iteration $2 ($(grep '^reason' "$tmp/f-$1/summary.ini"))" \
+    "$(grep '^reason = ' "$tmp/f-$1/summary.ini" | grep -q "$4"; echo $?)"
+  # diverged: the iteration's row is written; failed (an error): the rows before it
+  rows=$2; [ "$3" = failed ] && rows=$(($2 - 1))
+  check "fault $1: progress.tsv has the $rows rows up to it" \
+    "$(test "$(($(wc -l <"$tmp/f-$1/progress.tsv") - 1))" -eq "$rows"; echo $?)"
+}
+fault derivative 2 diverged 'non-finite derivative f_x\[0\] = nan at t = 0 at iteration 2'
+fault forward 3 diverged 'non-finite iLQR forward pass at every step size .* at iteration 3'
+fault mu 2 failed 'iteration 2: iLQR gains after iteration 2: mu = .* is above its bound 1e+10'
+
+finish cli_ilqr
