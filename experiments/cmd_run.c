@@ -605,7 +605,8 @@ int exp_cmd_run(int argc, char **argv) {
     snprintf(reason, sizeof reason, "interrupted by %s after iteration %zu (partial progress; "
              "the directory is %s%s)", sig == SIGINT ? "SIGINT" : "SIGTERM", run->state.iter,
              rd.tmp_path, a.checkpoint_every ? "; trbench run --resume continues it" : "");
-    if ((st = write_summary(&rd, run, "failed", reason, &l, episodes, tr_clock_seconds() - t0)))
+    if ((st = write_summary(&rd, run, "failed", reason, &l, episodes, tr_clock_seconds() - t0,
+                             model_steps)))
       goto abort;
     fprintf(stderr, "trbench: %s: %s\n", a.algo, reason);
     free(rd.final_path), free(rd.tmp_path); /* released, not removed */
