@@ -360,6 +360,7 @@ const alg_class alg_ilqr = {
            "--steps, which counts the closed-loop episodes' steps)",
     .params = p_ilqr,
     .n_params = sizeof p_ilqr / sizeof *p_ilqr,
+    .needs = ALG_NO_POLICY,
     .params_size = sizeof(ilqr_params),
     .check = ilqr_check,
     .init = ilqr_init,

@@ -368,7 +368,13 @@ static FILE *progress_reopen(const exp_rundir *rd, size_t iter) {
 /* --init-from RUN: RUN's saved policy (and value function when the shapes match). */
 static tr_status init_from(alg_run *run, const char *dir) {
   char *p = tr_path_join(dir, ALG_CKPT_FILE);
-  tr_status st = p ? alg_ckpt_load_policy(run, p, 1) : TR_ENOMEM;
+  char *algo = p ? alg_ckpt_header(p, "algo") : NULL;
+  const alg_class *src = algo ? alg_find(algo) : NULL;
+  tr_status st = !p ? TR_ENOMEM : !algo ? TR_EINVAL : TR_OK;
+  if (!st && src && (src->needs & ALG_NO_POLICY))
+    st = tr_error(TR_EINVAL, "a run of %s holds no policy network to start from", algo);
+  free(algo);
+  if (!st) st = alg_ckpt_load_policy(run, p, 1);
   free(p);
   if (st) tr_error_prefix("--init-from %s", dir);
   return st;
@@ -458,6 +464,13 @@ int exp_cmd_run(int argc, char **argv) {
     if (st == TR_EINVAL && ev) tr_error_prefix("--evaluate-env");
     env_model_free(ev);
   }
+  if (st) {
+    alg_run_free(run);
+    env_model_free(em);
+    return exp_fail_status(st);
+  }
+  if (!st && a.eval_episodes && (cls->needs & ALG_NO_POLICY))
+    st = tr_error(TR_EINVAL, "--evaluate: %s has no saved policy network to evaluate", a.algo);
   if (st) {
     alg_run_free(run);
     env_model_free(em);

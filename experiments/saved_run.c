@@ -79,7 +79,10 @@ tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,
   alg_config cfg = {0};
   char *ck = tr_path_join(dir, ALG_CKPT_FILE);
   tr_status st = ck ? read_config(s, dir, &cfg) : TR_ENOMEM;
-  if (!st && access(ck, F_OK) != 0)
+  if (!st && (cfg.cls->needs & ALG_NO_POLICY))
+    st = tr_error(TR_EINVAL, "%s: a run of %s: what it learns is not a saved policy network (its "
+                  "controller lives in the run alone)", dir, s->algo);
+  else if (!st && access(ck, F_OK) != 0)
     st = tr_error(TR_EINVAL, "%s: no %s (a run made before checkpoints, or not finished)", dir,
                   ALG_CKPT_FILE);
   env_model *trained = NULL;

@@ -39,7 +39,7 @@ R=$tmp/pend
 check "pendulum: exit 0, nothing on stderr ($(cat "$tmp/err"))" "$(test $? -eq 0 && test ! -s "$tmp/err"; echo $?)"
 check "pendulum: status ok" "$(grep -qx 'status = ok' "$R/summary.ini"; echo $?)"
 check "progress.tsv: the iLQR columns at the end of the header" \
-  "$(head -1 "$R/progress.tsv" | grep -q "$(printf 'ls_rejected\tnominal_return\tmu\talpha\texpected_improvement\tactual_improvement\tmodel_steps')"; echo $?)"
+  "$(head -1 "$R/progress.tsv" | grep -q "$(printf 'soft_gap\tnominal_return\tmu\talpha\texpected_improvement\tactual_improvement\tmodel_steps')"; echo $?)"
 check "pendulum: the last iteration's closed-loop episode lasts H = 100 steps, return 100" \
   "$(test "$(col "$R/progress.tsv" ep_len '$')" = 100 && test "$(col "$R/progress.tsv" return_mean '$')" = 100; echo $?)"
 check "pendulum: the nominal keeps the alive bonus at every step (nominal_return 100)" \
@@ -96,5 +96,14 @@ fault() { # fault KIND ITER STATUS REASON-PART
 fault derivative 2 diverged 'non-finite derivative f_x\[0\] = nan at t = 0 at iteration 2'
 fault forward 3 diverged 'non-finite iLQR forward pass at every step size .* at iteration 3'
 fault mu 2 failed 'iteration 2: iLQR gains after iteration 2: mu = .* is above its bound 1e+10'
+
+# an ilqr run's controller is its feedback law, not a policy network: evaluate, render,
+# --init-from and --evaluate refuse it
+expect_prefix "trbench: error: $R: a run of ilqr: what it learns is not a saved policy network" evaluate "$R"
+expect_prefix "trbench: error: $R: a run of ilqr: what it learns is not a saved policy network" render "$R" --out "$tmp/x.mp4"
+expect_prefix "trbench: error: --init-from $R: a run of ilqr holds no policy network to start from" \
+  run --algo ppo-clip --env inverted-pendulum --steps 2048 --seed 1 --init-from "$R" --out "$tmp/ft"
+expect_prefix "trbench: error: --evaluate: ilqr has no saved policy network to evaluate" \
+  run --algo ilqr --env inverted-pendulum --steps 500 --seed 1 --evaluate 3 --out "$tmp/ev"
 
 finish cli_ilqr
