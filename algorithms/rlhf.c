@@ -261,6 +261,7 @@ static tr_status label_queries(alg_run *run, size_t n) {
                         run->state.iter, h->rng);
   }
   for (int src = 0; src < 2; src++) { /* drop the shown segments from the queue */
+    if (!used[src]) continue; /* (an empty queue may have no array at all) */
     memmove(h->pend[src], h->pend[src] + used[src], (h->npend[src] - used[src]) * sizeof(size_t));
     h->npend[src] -= used[src];
   }
