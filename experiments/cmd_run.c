@@ -605,15 +605,16 @@ int exp_cmd_run(int argc, char **argv) {
   sigaction(SIGTERM, &old_term, NULL);
   handlers = 0;
   if (live && tty) fputc('\n', stderr);
+  int bad = ferror(prog);
+  bad |= fclose(prog) != 0;
+  prog = NULL;
+  if (bad) {
+    st = tr_error(TR_EIO, "%s: cannot write progress.tsv", rd.tmp_path);
+    goto abort;
+  }
+  secs = tr_clock_seconds() - t0;
   if (run_signal && !strcmp(status, "ok")) { /* interrupted: the temporary stays, resumable */
-    int sig = run_signal, bad = ferror(prog);
-    bad |= fclose(prog) != 0;
-    prog = NULL;
-    if (bad) {
-      st = tr_error(TR_EIO, "%s: cannot write progress.tsv", rd.tmp_path);
-      goto abort;
-    }
-    secs = tr_clock_seconds() - t0;
+    int sig = run_signal;
     if (a.checkpoint_every && (st = save_checkpoint(&rd, run, &x))) goto abort;
     snprintf(reason, sizeof reason, "interrupted by %s after iteration %zu (partial progress; "
              "the directory is %s%s)", sig == SIGINT ? "SIGINT" : "SIGTERM", run->state.iter,
@@ -626,14 +627,6 @@ int exp_cmd_run(int argc, char **argv) {
     rc = 128 + sig;
     goto done;
   }
-  int bad = ferror(prog);
-  bad |= fclose(prog) != 0;
-  prog = NULL;
-  if (bad) {
-    st = tr_error(TR_EIO, "%s: cannot write progress.tsv", rd.tmp_path);
-    goto abort;
-  }
-  secs = tr_clock_seconds() - t0;
   if (strcmp(status, "failed") && (st = save_checkpoint(&rd, run, &x))) goto abort;
   if ((st = write_preferences(&rd, run))) goto abort;
   for (size_t i = 0; a.eval_episodes && !strcmp(status, "ok") && i < (a.n_eval_envs ? a.n_eval_envs : 1); i++) {
