@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "algorithms/checkpoint.h"
 #include "algorithms/registry.h"
 #include "core/io.h"
 #include "core/num.h"
@@ -204,6 +206,50 @@ static int env_list(parse_ctx *c, const char *k, const char *v, char ***out, siz
   return 1;
 }
 
+static size_t env_index(const exp_spec *s, const char *name);
+
+/* ref_policy = DIR and ref_policy@ENV = DIR of a section (`where`: "[experiment]" or
+ * "[variant NAME]"): DIR relative to the spec's directory, then relative to the working
+ * directory when it lies below it (what the runs' commands and the jobs files carry; a
+ * jobs file cds there first).  Checked in check_refs. */
+static int ref_key(parse_ctx *c, exp_ref_policy *r, const char *where, const char *k,
+                   const char *v) {
+  exp_spec *s = c->s;
+  size_t e = s->n_envs;
+  if (k[10] == '@') {
+    if ((e = env_index(s, k + 11)) == s->n_envs)
+      return fail(c, "%s: %s: '%s' is not one of the experiment's environments (they must be "
+                     "listed before; in a key, write ':' as '_')", where, k, k + 11);
+  } else if (k[10]) {
+    return 0; /* not a ref_policy key: the caller's */
+  }
+  if (!*v) return fail(c, "%s: %s: empty path", where, k);
+  if (e == s->n_envs ? r->all != NULL : r->env && r->env[e] != NULL)
+    return fail(c, "%s: %s given twice", where, k);
+  const char *slash = strrchr(s->path, '/');
+  char *dir = slash && v[0] != '/' ? strndup(s->path, (size_t)(slash - s->path)) : NULL;
+  char *joined = dir ? tr_path_join(dir, v) : strdup(v);
+  char *below = joined ? tr_path_below_cwd(joined) : NULL; /* results/ keeps no machine path */
+  free(dir), free(joined);
+  joined = below;
+  if (!joined) return fail(c, "out of memory");
+  if (e == s->n_envs) {
+    r->all = joined;
+    r->all_line = c->line;
+  } else {
+    if (!r->env) {
+      r->env = calloc(s->n_envs, sizeof *r->env);
+      r->env_line = calloc(s->n_envs, sizeof *r->env_line);
+      if (!r->env || !r->env_line) return free(joined), fail(c, "out of memory");
+    }
+    r->env[e] = joined;
+    r->env_line[e] = c->line;
+  }
+  return 1;
+}
+
+static int is_ref_key(const char *k) { return !strncmp(k, "ref_policy", 10) && (!k[10] || k[10] == '@'); }
+
 static int experiment_key(parse_ctx *c, const char *k, const char *v) {
   exp_spec *s = c->s;
   c->seen_experiment = 1;
@@ -212,7 +258,9 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
       if (c->experiment_keys & (1u << i)) return fail(c, "[experiment]: %s given twice", k);
       c->experiment_keys |= 1u << i;
     }
-  if (!strcmp(k, "name")) {
+  if (is_ref_key(k)) {
+    return ref_key(c, &s->ref, "[experiment]", k, v);
+  } else if (!strcmp(k, "name")) {
     if (!*v || strchr(v, '/') || strchr(v, ' '))
       return fail(c, "name: '%s' must be a non-empty word without '/' or spaces", v);
     if (!plain_identifier(v) || strlen(v) > 64)
@@ -281,7 +329,7 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
   } else {
     return fail(c, "[experiment]: unknown key '%s' (known: name, environments, seeds, steps, "
                    "score, normalization, scale_seeds, paper, description, evaluate, "
-                   "evaluate_environments, evaluate_deterministic)", k);
+                   "evaluate_environments, evaluate_deterministic, ref_policy, ref_policy@ENV)", k);
   }
   return 1;
 }
@@ -352,6 +400,10 @@ static int variant_key(parse_ctx *c, const char *section, const char *vname, con
     if (errno || end == v || *end || n == 0 || v[0] == '-')
       return fail(c, "[variant %s]: steps: '%s' is not a positive integer", vname, v);
     var->steps = (size_t)n;
+  } else if (is_ref_key(k)) {
+    char where[128];
+    snprintf(where, sizeof where, "[variant %s]", vname);
+    return ref_key(c, &var->ref, where, k, v);
   } else if (!strcmp(k, "group")) {
     if (var->group) return fail(c, "[variant %s]: group given twice", vname);
     if (!*v) return fail(c, "[variant %s]: group: empty name", vname);
@@ -423,8 +475,15 @@ static int handler(void *user, const char *section, const char *name, const char
   return fail(c, "unknown section [%s] (expected [experiment] or [variant NAME])", section);
 }
 
+static void ref_free(exp_ref_policy *r, size_t n_envs) {
+  free(r->all);
+  for (size_t e = 0; r->env && e < n_envs; e++) free(r->env[e]);
+  free(r->env), free(r->env_line);
+}
+
 void exp_spec_free(exp_spec *s) {
   if (!s) return;
+  ref_free(&s->ref, s->n_envs);
   free(s->path), free(s->name), free(s->score), free(s->paper), free(s->description);
   for (size_t i = 0; i < s->n_envs; i++) free(s->envs[i]);
   free(s->envs);
@@ -436,6 +495,7 @@ void exp_spec_free(exp_spec *s) {
     free(v->name), free(v->algo), free(v->group), free(v->paper_env);
     for (size_t j = 0; j < v->n_sets; j++) free(v->sets[j]), free(v->set_env ? v->set_env[j] : NULL);
     free(v->sets), free(v->set_env);
+    ref_free(&v->ref, s->n_envs);
   }
   free(s->variants);
   free(s);
@@ -493,6 +553,52 @@ static tr_status check_variants(const exp_spec *s) {
       if (st) return st;
     }
   }
+  return TR_OK;
+}
+
+const char *exp_spec_ref_policy(const exp_spec *s, size_t v, size_t e, int *line) {
+  const exp_ref_policy *order[2] = {&s->variants[v].ref, &s->ref};
+  for (int i = 0; i < 2; i++) {
+    const exp_ref_policy *r = order[i];
+    if (r->env && r->env[e]) {
+      if (line) *line = r->env_line[e];
+      return r->env[e];
+    }
+    if (r->all) {
+      if (line) *line = r->all_line;
+      return r->all;
+    }
+  }
+  return NULL;
+}
+
+/* Every run's reference policy: a saved run of its environment (DIR/checkpoint.bin with
+ * `env` the run's environment), reported at the line that names it. */
+static tr_status check_refs(const exp_spec *s) {
+  for (size_t v = 0; v < s->n_variants; v++)
+    for (size_t e = 0; e < s->n_envs; e++) {
+      int line = 0;
+      const char *dir = exp_spec_ref_policy(s, v, e, &line);
+      if (!dir) continue;
+      char *p = tr_path_join(dir, ALG_CKPT_FILE);
+      if (!p) return tr_error(TR_ENOMEM, "out of memory");
+      struct stat sb;
+      tr_status st = TR_OK;
+      if (stat(p, &sb) != 0)
+        st = tr_error(TR_EINVAL, "%s:%d: [variant %s] on %s: ref_policy: %s: no saved run there "
+                      "(%s: %s)", s->path, line, s->variants[v].name, s->envs[e], dir, p,
+                      strerror(errno));
+      char *env = st ? NULL : alg_ckpt_header(p, "env");
+      if (!st && !env)
+        st = tr_error(TR_EINVAL, "%s:%d: [variant %s] on %s: ref_policy: %s: %s", s->path, line,
+                      s->variants[v].name, s->envs[e], dir, tr_error_msg());
+      else if (!st && strcmp(env, s->envs[e]))
+        st = tr_error(TR_EINVAL, "%s:%d: [variant %s] on %s: ref_policy: %s holds a policy of %s, "
+                      "not of %s (ref_policy@ENV gives one environment its own)", s->path, line,
+                      s->variants[v].name, s->envs[e], dir, env, s->envs[e]);
+      free(env), free(p);
+      if (st) return st;
+    }
   return TR_OK;
 }
 
@@ -568,6 +674,7 @@ tr_status exp_spec_read(exp_spec **out, const char *path) {
   if (!st) st = check_run_ids(s, c.env_line);
   if (!st) st = check_variants(s);
   if (!st) st = check_eval_envs(s);
+  if (!st) st = check_refs(s);
   if (st) {
     exp_spec_free(s);
     return st;

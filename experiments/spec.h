@@ -28,6 +28,14 @@
  *                                     ; after the row's other settings)
  *   group = npg                       ; rows of one group: the table adds, per environment,
  *                                     ; the group's best row (a sweep's "best per task")
+ *   ref_policy = ../refs/garnet       ; a run directory whose saved policy is each run's
+ *   ref_policy@frozenlake4 = ../refs/fl  ; start and π_ref (trbench run --ref-policy), for the
+ *                                     ; row or (in [experiment]) for every row; paths relative
+ *                                     ; to the spec file; @ENV: one environment's only.  The
+ *                                     ; row's ref_policy@ENV, its ref_policy, [experiment]'s
+ *                                     ; ref_policy@ENV, its ref_policy: the first given is
+ *                                     ; used.  Each must hold a checkpoint.bin of a policy of
+ *                                     ; that environment when the spec is read.
  *
  * Comments: a line that starts with ';' or '#', and the rest of a line from a ';' or '#'
  * that follows white space (`clip_range = 0.2   # the paper's`).
@@ -47,6 +55,15 @@
 /* each of the variant's and environment's parts of a run id (file-name-safe, cut there) */
 #define EXP_SPEC_ID_PART 96
 
+/* ref_policy keys of one section: paths as the runs get them (the spec's directory joined,
+ * then relative to the working directory), NULL when not given. */
+typedef struct {
+  char *all;      /* ref_policy = */
+  int all_line;
+  char **env;     /* (n_envs) ref_policy@ENV =, or NULL when none is given */
+  int *env_line;  /* (n_envs) */
+} exp_ref_policy;
+
 typedef struct {
   char *name;     /* the section's NAME */
   char *algo;
@@ -57,6 +74,7 @@ typedef struct {
   char **sets;    /* "key=value" overrides, validated against the algorithm */
   char **set_env; /* (n_sets) NULL, or the one environment the override is for (KEY@ENV) */
   size_t n_sets;
+  exp_ref_policy ref; /* the row's ref_policy keys */
   int line;       /* where the section's first key stands */
 } exp_variant;
 
@@ -77,6 +95,7 @@ typedef struct {
   char **eval_envs;     /* (n_eval_envs) NULL: the run's own environment */
   size_t n_eval_envs;
   int eval_deterministic;
+  exp_ref_policy ref;    /* [experiment]'s ref_policy keys */
   exp_variant *variants;
   size_t n_variants;
 } exp_spec;
@@ -94,6 +113,10 @@ int exp_variant_set_applies(const exp_variant *v, size_t i, const char *env);
 /* The overrides of v on env in the order they are applied: out (n_sets) gets pointers into
  * v->sets; returns how many. */
 size_t exp_variant_sets(const exp_variant *v, const char *env, const char **out);
+
+/* The reference policy (a run directory, as passed to trbench run --ref-policy) of variant v's
+ * runs on environment e, NULL when none; *line (when not NULL) the spec line giving it. */
+const char *exp_spec_ref_policy(const exp_spec *s, size_t v, size_t e, int *line);
 
 /* The configuration a variant's runs on environment env train with: its algorithm's defaults
  * with the variant's settings that apply on env (env NULL: those for every environment), in

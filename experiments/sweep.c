@@ -74,7 +74,7 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
   const exp_variant *v = &s->variants[r->variant];
   c->argc = 0;
   c->sets = malloc((v->n_sets ? v->n_sets : 1) * sizeof *c->sets);
-  c->argv = malloc((24 + 2 * v->n_sets + 2 * s->n_eval_envs) * sizeof *c->argv);
+  c->argv = malloc((26 + 2 * v->n_sets + 2 * s->n_eval_envs) * sizeof *c->argv);
   if (!c->sets || !c->argv) {
     run_cmd_free(c);
     return tr_error(TR_ENOMEM, "out of memory: the command of run %s", r->id);
@@ -99,6 +99,11 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
   }
   a[c->argc++] = "--variant";
   a[c->argc++] = v->name;
+  const char *ref = exp_spec_ref_policy(s, r->variant, r->env, NULL);
+  if (ref) { /* the spec's ref_policy */
+    a[c->argc++] = "--ref-policy";
+    a[c->argc++] = (char *)ref;
+  }
   if (x->checkpoint_every) {
     snprintf(c->every, sizeof c->every, "%zu", x->checkpoint_every);
     a[c->argc++] = "--checkpoint-every";
