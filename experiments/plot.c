@@ -26,6 +26,7 @@
 #include "experiments/commands.h"
 #include "experiments/exact_diag.h"
 #include "experiments/gnuplot.h"
+#include "experiments/overopt.h"
 #include "experiments/plot_stats.h"
 #include "experiments/results.h"
 
@@ -336,7 +337,8 @@ int exp_cmd_plot(int argc, char **argv) {
   if (!st && !(pdir = tr_path_join(t.dir, "plots"))) st = tr_error(TR_ENOMEM, "out of memory");
   if (!st) st = tr_mkdir_p(pdir);
   size_t E = st ? 0 : t.s->n_envs, n_fig = 0;
-  char (*bases)[256] = calloc(5 * E + 4, sizeof *bases); /* + 3 E: exact_plot.c */
+  size_t VE = st ? 0 : t.s->n_variants * E; /* overopt.c: one figure per row */
+  char (*bases)[256] = calloc(5 * E + 4 + VE, sizeof *bases); /* + 3 E: exact_plot.c */
   if (!st && !bases) st = tr_error(TR_ENOMEM, "out of memory");
   for (size_t e = 0; !st && e < E; e++) {
     int written;
@@ -362,6 +364,7 @@ int exp_cmd_plot(int argc, char **argv) {
       snprintf(bases[n_fig++], sizeof bases[0], "efficiency");
   }
   if (!st && exp_xd_applies(&t)) st = exp_xd_figures(&t, pdir, bases, &n_fig); /* tabular */
+  if (!st) st = exp_oo_figures(&t, pdir, bases, &n_fig); /* runs with the RLHF columns */
   if (st) {
     rc = exp_fail_status(st);
     goto done;

@@ -19,6 +19,7 @@
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/exact_diag.h"
+#include "experiments/overopt.h"
 #include "experiments/provenance.h"
 #include "experiments/results.h"
 #include "experiments/table_sections.h"
@@ -308,7 +309,10 @@ static tr_status write_out(const char *dir, const char *name, const out_ctx *o,
   return tr_atomic_commit(&af);
 }
 
-static void md_writer(FILE *f, const out_ctx *o) { write_markdown(f, o->t, o->pv, o->argc, o->argv); }
+static void md_writer(FILE *f, const out_ctx *o) {
+  write_markdown(f, o->t, o->pv, o->argc, o->argv);
+  exp_oo_section(f, o->t); /* runs with the exact RLHF columns (overopt.h) */
+}
 static void csv_writer(FILE *f, const out_ctx *o) { exp_table_write_csv(f, o->t); }
 static void tex_writer(FILE *f, const out_ctx *o) { write_tex(f, o->t, o->pv, o->argc, o->argv); }
 
@@ -364,6 +368,7 @@ int exp_cmd_table(int argc, char **argv) {
     rc = exp_fail_status(st);
   } else {
     write_markdown(stdout, &t, &pv, argc, typed);
+    if ((st = exp_oo_section(stdout, &t))) rc = exp_fail_status(st);
     if (exp_xd_applies(&t) && (st = exp_xd_table(&t, stdout))) rc = exp_fail_status(st);
   }
   exp_table_free(&t);
