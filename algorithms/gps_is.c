@@ -236,3 +236,100 @@ tr_status alg_is_optimize(const pol_policy *pol, double *theta, const alg_is_dat
   *phi = -f;
   return TR_OK;
 }
+
+tr_status alg_is_ess(const pol_policy *pol, const double *theta, const alg_is_data *d,
+                     alg_is_ws *ws, double *ess_min, double *ess_mean) {
+  double phi;
+  tr_status st = alg_is_objective(pol, theta, d, 0.0, ws, &phi, NULL);
+  if (st) return st;
+  double mn = INFINITY, sum = 0.0;
+  for (size_t t = 0; t < d->T; t++) {
+    double s2 = 0.0;
+    for (size_t i = 0; i < d->m; i++) s2 += ws->wn[i * d->T + t] * ws->wn[i * d->T + t];
+    double e = 1.0 / s2;
+    mn = fmin(mn, e);
+    sum += e;
+  }
+  *ess_min = mn;
+  *ess_mean = sum / (double)d->T;
+  return TR_OK;
+}
+
+/* ---- maximum likelihood (L-BFGS on the mean negative log-likelihood) ---------------- */
+
+typedef struct {
+  const pol_policy *pol;
+  pol_ws *pws;
+  const double *obs, *act;
+  size_t B;
+  double *logp, *grad;
+} ml_ctx;
+
+static tr_status ml_eval(ml_ctx *c, const double *theta, double *ll, int want_grad) {
+  tr_status st = pol_forward(c->pol, theta, c->obs, c->B, c->pws, NULL);
+  if (!st) st = pol_log_prob(c->pol, c->pws->dist, c->act, c->B, c->logp);
+  if (st) return st;
+  double s = 0.0;
+  for (size_t b = 0; b < c->B; b++) s += c->logp[b];
+  *ll = s / (double)c->B;
+  if (!want_grad) return TR_OK;
+  nn_zero(c->grad, c->pol->P);
+  st = pol_log_prob_grad(c->pol, theta, c->pws, c->act, NULL, c->B, c->grad);
+  for (size_t k = 0; k < c->pol->P; k++) c->grad[k] /= (double)c->B;
+  return st;
+}
+static double ml_f(const gsl_vector *x, void *p) {
+  double ll;
+  return ml_eval(p, x->data, &ll, 0) ? GSL_NAN : -ll;
+}
+static void ml_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g) {
+  ml_ctx *c = p;
+  double ll;
+  if (ml_eval(c, x->data, &ll, 1)) {
+    *f = GSL_NAN;
+    return;
+  }
+  *f = -ll;
+  for (size_t k = 0; k < c->pol->P; k++) gsl_vector_set(g, k, -c->grad[k]);
+}
+static void ml_df(const gsl_vector *x, void *p, gsl_vector *g) {
+  double f;
+  ml_fdf(x, p, &f, g);
+}
+
+tr_status alg_ml_fit(const pol_policy *pol, double *theta, const double *obs, const double *act,
+                     size_t B, size_t iters, double *ll0, double *ll1) {
+  if (!B) return tr_error(TR_EINVAL, "maximum likelihood: no samples");
+  size_t P = pol->P;
+  ml_ctx c = {pol, pol_ws_alloc(pol, B), obs, act, B, tr_malloc(B * sizeof(double)),
+              tr_malloc(P * sizeof(double))};
+  gsl_multimin_fdfminimizer *mz =
+      gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, P);
+  tr_status st = TR_OK;
+  if (!c.pws || !c.logp || !c.grad || !mz) st = tr_error(TR_ENOMEM, "maximum likelihood: no memory");
+  double ll = NAN;
+  if (!st) st = ml_eval(&c, theta, &ll, 0);
+  if (!st && ll0) *ll0 = ll;
+  if (!st && iters) {
+    gsl_multimin_function_fdf F = {ml_f, ml_df, ml_fdf, P, &c};
+    gsl_vector_view x0 = gsl_vector_view_array(theta, P);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    gsl_multimin_fdfminimizer_set(mz, &F, &x0.vector, 0.01, 0.1);
+    for (size_t k = 0; k < iters; k++) {
+      if (gsl_multimin_fdfminimizer_iterate(mz)) break;
+      if (gsl_multimin_test_gradient(mz->gradient, 1e-6) == GSL_SUCCESS) break;
+    }
+    gsl_set_error_handler(old);
+    double f = gsl_multimin_fdfminimizer_minimum(mz);
+    if (!isfinite(f)) st = tr_error(TR_ENUM, "maximum likelihood: the log-likelihood is not finite");
+    else {
+      memcpy(theta, gsl_multimin_fdfminimizer_x(mz)->data, P * sizeof *theta);
+      ll = -f;
+    }
+  }
+  if (!st && ll1) *ll1 = ll;
+  if (mz) gsl_multimin_fdfminimizer_free(mz);
+  pol_ws_free(c.pws);
+  free(c.logp), free(c.grad);
+  return st;
+}

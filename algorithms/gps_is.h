@@ -60,4 +60,17 @@ tr_status alg_is_causal(const pol_policy *pol, const double *theta, const alg_is
 tr_status alg_is_optimize(const pol_policy *pol, double *theta, const alg_is_data *data,
                           double w_r, size_t iters, alg_is_ws *ws, double *phi);
 
+/* Effective sample size of the self-normalized weights at θ, per step:
+ *   ESS_t = 1 / Σ_i (w_{i,t}/Z_t)²  ∈ [1, m];
+ * *ess_min the smallest over t, *ess_mean their mean (1: all weight on one sample). */
+tr_status alg_is_ess(const pol_policy *pol, const double *theta, const alg_is_data *data,
+                     alg_is_ws *ws, double *ess_min, double *ess_mean);
+
+/* Maximum likelihood: θ ← argmax (1/B) Σ_b log π_θ(act_b | obs_b) over B rows (obs (B, O),
+ * act (B, W)), by L-BFGS from θ (GSL's vector_bfgs2, the settings of alg_is_optimize) for at
+ * most iters iterations; *ll0 and *ll1 (either may be NULL) the mean log-likelihood before and
+ * after.  GPS's initial policy from the guiding samples. */
+tr_status alg_ml_fit(const pol_policy *pol, double *theta, const double *obs, const double *act,
+                     size_t B, size_t iters, double *ll0, double *ll1);
+
 #endif

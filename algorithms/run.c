@@ -582,6 +582,8 @@ static void stats_init(alg_iter_stats *s) {
   s->soft_opt_J = s->soft_gap = NAN;
   s->nominal_return = s->mu = s->alpha = s->expected_improvement = NAN;
   s->actual_improvement = s->model_steps = NAN;
+  s->is_estimate = s->is_estimate_best = s->accepted = s->w_r = NAN;
+  s->ess_min = s->ess_mean = s->eval_return = NAN;
 }
 
 /* Whether this iteration (1-based: state.iter + 1) computes the exact diagnostics

@@ -55,6 +55,10 @@ struct alg_iter_stats {
    * (0: rejected), the expected and actual improvement of the optimized (shaped) objective,
    * and the simulator's mj_steps spent on the model so far (derivatives, forward passes) */
   double nominal_return, mu, alpha, expected_improvement, actual_improvement, model_steps;
+  /* GPS (gps, is-ps; alg_gps.c): the IS estimates (Φ without the regularizer) of θ_k and θ* on
+   * S_k, 1 if θ_k was accepted, w_r after the update, the effective sample size of θ_k's
+   * weights (min and mean over t), and π_θ*'s return on fresh episodes */
+  double is_estimate, is_estimate_best, accepted, w_r, ess_min, ess_mean, eval_return;
 };
 
 /* What is fixed for the run: built by alg_run_alloc, read only afterwards (MuJoCo's

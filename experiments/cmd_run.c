@@ -34,7 +34,8 @@ static const char *progress_header =
     "surrogate_gain\tvalue_loss\tseconds\treturn_last100\tbeta\tlr\tstep_frac\texact_J\t"
     "exact_improvement\texact_tv_max\texact_kl_mean\texact_kl_max\tsampled_improvement\tls_shrinks\tls_rejected\t"
     "staleness\tpref_labels\trm_loss\tgold_J\tproxy_J\tkl_ref\tsqrt_kl_ref\tsoft_opt_J\tsoft_gap\t"
-    "nominal_return\tmu\talpha\texpected_improvement\tactual_improvement\tmodel_steps\n";
+    "nominal_return\tmu\talpha\texpected_improvement\tactual_improvement\tmodel_steps\t"
+    "is_estimate\tis_estimate_best\taccepted\tw_r\tess_min\tess_mean\teval_return\n";
 
 static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stats *s,
                          double secs, double last100) {
@@ -45,7 +46,9 @@ static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stat
                 s->exact_kl_max, s->sampled_improvement, s->ls_shrinks, s->ls_rejected, s->staleness,
                 s->pref_labels, s->rm_loss, s->gold_J, s->proxy_J, s->kl_ref, s->sqrt_kl_ref,
                 s->soft_opt_J, s->soft_gap, s->nominal_return, s->mu, s->alpha,
-                s->expected_improvement, s->actual_improvement, s->model_steps};
+                s->expected_improvement, s->actual_improvement, s->model_steps,
+                s->is_estimate, s->is_estimate_best, s->accepted, s->w_r, s->ess_min,
+                s->ess_mean, s->eval_return};
   for (size_t i = 0; i < sizeof v / sizeof *v; i++) put(f, v[i]);
   fputc('\n', f);
   fflush(f);
