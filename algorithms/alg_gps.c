@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/checkpoint.h"
 #include "algorithms/gps_is.h"
 #include "algorithms/ilqr_mj.h"
 #include "algorithms/run.h"
@@ -513,6 +514,14 @@ static tr_status gps_iterate(alg_run *run, alg_iter_stats *stats) {
   return evaluate(run, a, stats);
 }
 
+/* The sample set, the samplers and the iLQR solutions are not in the checkpoint yet: a
+ * checkpoint is written (the policy θ*, for evaluate and --init-from), a resume is refused. */
+static tr_status gps_ckpt(alg_run *run, alg_ckpt_io *io) {
+  if (!alg_ckpt_loading(io)) return TR_OK;
+  return tr_error(TR_EINVAL, "%s: a run cannot be resumed yet (its sample set is not in the "
+                  "checkpoint); run it anew", run->model.cfg.cls->name);
+}
+
 const alg_class alg_gps = {
     .name = "gps",
     .doc = "Guided Policy Search (Levine & Koltun 2013; the slides' Algorithm 1) [MuJoCo model "
@@ -536,7 +545,8 @@ const alg_class alg_gps = {
     .check = gps_check_guided,
     .init = gps_init,
     .iterate = gps_iterate,
-    .free = gps_release};
+    .free = gps_release,
+    .checkpoint = gps_ckpt};
 
 const alg_class alg_is_ps = {
     .name = "is-ps",
@@ -551,4 +561,5 @@ const alg_class alg_is_ps = {
     .check = isps_check,
     .init = isps_init,
     .iterate = gps_iterate,
-    .free = gps_release};
+    .free = gps_release,
+    .checkpoint = gps_ckpt};

@@ -79,6 +79,15 @@ check "is-ps: model_steps 0, iteration 1's steps (20 + 5) 100 (+ 500)" \
 "$T" run --algo is-ps --env inverted-pendulum --steps 3000 --seed 3 --quiet --out "$tmp/i2" >/dev/null 2>&1
 check "is-ps: the same seed, the same files" "$(same "$tmp/i1" "$tmp/i2"; echo $?)"
 
+# --resume: refused (the sample set is not checkpointed), one line
+A="--algo is-ps --env inverted-pendulum --steps 3000 --seed 3 --set m=2 --set subset=2 --set n_steps=100"
+(TRBENCH_TEST_KILL_AT_ITER=2 exec "$T" run $A --quiet --checkpoint-every 1 --out "$tmp/k") >/dev/null 2>&1
+check "is-ps: killed at iteration 2" "$(test $? -eq 137; echo $?)"
+"$T" run $A --quiet --out "$tmp/k" --resume >/dev/null 2>"$tmp/err"
+rc=$?
+check "is-ps --resume: refused, one line (rc $rc: $(cat "$tmp/err"))" \
+  "$(test $rc -ne 0 && test "$(wc -l <"$tmp/err")" -eq 1 && grep -q 'cannot be resumed yet' "$tmp/err"; echo $?)"
+
 # bad input: exit 2, one line, before training
 bad() { # NAME ALGO ENV SETS... — exit 2, one line naming WHAT
   name=$1 algo=$2 env=$3 want=$4; shift 4
