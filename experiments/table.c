@@ -123,6 +123,7 @@ static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv
   exp_table_write_equal_steps(f, t);
   exp_table_write_paper_cells(f, t);
   exp_table_write_evaluation(f, t);
+  exp_table_write_cost(f, t);
 
   fputs("\nNotes\n\n", f);
   fprintf(f, "- A run's score is `%s` from its summary.ini. Environment columns: the raw score, "

@@ -352,3 +352,40 @@ void exp_table_write_evaluation(FILE *f, const exp_table *t) {
       fputc('\n', f);
     }
 }
+
+void exp_table_write_cost(FILE *f, const exp_table *t) {
+  const exp_spec *s = t->s;
+  size_t V = s->n_variants, E = s->n_envs, rows = 0;
+  for (size_t v = 0; v < V; v++)
+    for (size_t e = 0; e < E; e++) {
+      double it = 0, wall = 0, sps = 0;
+      size_t n = 0;
+      for (size_t k = 0; k < t->n_runs; k++) {
+        const exp_run_ref *r = &t->runs[k];
+        if (r->variant != v || r->env != e) continue;
+        char *dir = exp_run_dir(s, t->results, r);
+        char *p = dir ? tr_path_join(dir, "summary.ini") : NULL;
+        exp_summary sum;
+        int found = 0;
+        if (p && !exp_summary_read(p, NULL, &sum, NULL, &found) && found &&
+            isfinite(sum.wall_seconds) && isfinite(sum.steps_per_s))
+          it += (double)sum.iterations, wall += sum.wall_seconds, sps += sum.steps_per_s, n++;
+        tr_error_clear();
+        free(dir), free(p);
+      }
+      if (!n) continue;
+      if (!rows++)
+        fputs("\nCost per run (mean over the runs found; wall time and steps/s measure the machine "
+              "as it was while they ran: see the provenance and the results' README)\n\n"
+              "| variant | environment | updates | wall seconds | steps/s | runs |\n"
+              "| --- | --- | ---: | ---: | ---: | ---: |\n", f);
+      char a[32], b[32], c[32];
+      fputs("| ", f);
+      exp_table_put_text(f, s->variants[v].name, EXP_FMT_MD);
+      fputs(" | ", f);
+      exp_table_put_text(f, s->envs[e], EXP_FMT_MD);
+      fprintf(f, " | %s | %s | %s | %zu |\n", exp_table_num(a, sizeof a, it / (double)n, 6),
+              exp_table_num(b, sizeof b, wall / (double)n, 4),
+              exp_table_num(c, sizeof c, sps / (double)n, 4), n);
+    }
+}

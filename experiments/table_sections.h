@@ -38,6 +38,9 @@ void exp_table_write_paper_cells(FILE *f, const exp_table *t);
  * evaluations (eval.tsv, or eval_<ENV>.tsv per evaluate_environments) ± its standard error
  * over the runs (else nothing). */
 void exp_table_write_evaluation(FILE *f, const exp_table *t);
+/* Per row and environment: the runs' mean updates (iterations), wall seconds and steps/s
+ * (summary.ini); nothing when no run has them. */
+void exp_table_write_cost(FILE *f, const exp_table *t);
 /* The notes' lines on the random policy's episode time limits (time_limit, time_limit@ENV). */
 void exp_table_time_limit_notes(FILE *f, const exp_table *t);
 

@@ -68,6 +68,13 @@ if "$T" plot "$tmp/x.ini" --results "$tmp/res" >/dev/null 2>&1; then
     "$(awk '/^# variant B$/ { b = 1; next } /^# variant/ { b = 0 } b && $1 == 1000 { f = 1; exit !($5 == 2) } END { if (!f) exit 1 }' "$D"; echo $?)"
   check "plot: efficiency.png" "$(test -s "$tmp/res/exp/plots/efficiency.png" || ! command -v gnuplot >/dev/null; echo $?)"
 fi
+# the table's cost section: per row and environment the mean updates, wall seconds, steps/s
+printf 'iterations = 2\nwall_seconds = 1.5\nsteps_per_s = 1000\n' >>"$H/B__cartpole__s1/summary.ini"
+printf 'iterations = 4\nwall_seconds = 2.5\nsteps_per_s = 3000\n' >>"$H/B__cartpole__s2/summary.ini"
+"$T" table "$tmp/x.ini" --results "$tmp/res" >"$tmp/tab" 2>/dev/null
+check "table: the cost of B on cartpole, the mean of its two runs" \
+  "$(grep -qx '| B | cartpole | 3 | 2 | 2000 | 2 |' "$tmp/tab"; echo $?)"
+check "table: no cost row for runs without timings" "$(! grep -q '^| B | acrobot | ' "$tmp/tab"; echo $?)"
 expect_prefix "trbench: error: --long: a FILE is required" export "$tmp/x.ini" --long
 expect_prefix "trbench: error: " export "$tmp/x.ini" --results "$tmp/res" --long "$tmp/nodir/l.csv"
 check "an unwritable --long leaves no file" "$(test ! -e "$tmp/nodir"; echo $?)"
