@@ -368,7 +368,7 @@ void exp_table_write_cost(FILE *f, const exp_table *t) {
         exp_summary sum;
         int found = 0;
         if (p && !exp_summary_read(p, NULL, &sum, NULL, &found) && found &&
-            isfinite(sum.wall_seconds) && isfinite(sum.steps_per_s))
+            sum.wall_seconds > 0 && isfinite(sum.steps_per_s)) /* timings recorded */
           it += (double)sum.iterations, wall += sum.wall_seconds, sps += sum.steps_per_s, n++;
         tr_error_clear();
         free(dir), free(p);
