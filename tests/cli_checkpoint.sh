@@ -3,13 +3,6 @@
 # reader; run --resume after a kill is the uninterrupted run bit for bit; --init-from starts
 # from a saved policy; evaluate; and every kind of bad input.
 . "$(dirname "$0")/lib.sh"
-# same A B — progress.tsv without its timing column (12: seconds) and summary.ini without its
-# timing lines are the same bytes
-same() {
-  cut -f1-11,13- "$1/progress.tsv" >"$tmp/pa"; cut -f1-11,13- "$2/progress.tsv" >"$tmp/pb"
-  grep -v 'seconds\|steps_per_s' "$1/summary.ini" >"$tmp/sa"; grep -v 'seconds\|steps_per_s' "$2/summary.ini" >"$tmp/sb"
-  cmp -s "$tmp/pa" "$tmp/pb" && cmp -s "$tmp/sa" "$tmp/sb"
-}
 # resume_case NAME KILL_AT ARGS... — a run killed after iteration KILL_AT (a checkpoint every
 # iteration), resumed, against the run never interrupted
 resume_case() {
@@ -24,7 +17,7 @@ resume_case() {
   check "$name: resumed, exit 0" $?
   check "$name: says where it resumed" "$(grep -q "resuming .* at iteration $k " "$tmp/err"; echo $?)"
   check "$name: no temporary left" "$(! ls -d "$tmp/$name-b".tmp.* >/dev/null 2>&1; echo $?)"
-  check "$name: progress.tsv and summary.ini are the uninterrupted run's" "$(same "$tmp/$name-a" "$tmp/$name-b"; echo $?)"
+  check "$name: progress.tsv and summary.ini are the uninterrupted run's" "$(same_run "$tmp/$name-a" "$tmp/$name-b"; echo $?)"
 }
 resume_case ppo-hopper 2 --algo ppo-clip --env hopper --steps 2560 --seed 3 --set n_steps=512 \
   --set batch_size=128 --set normalize_obs=true --set normalize_reward=true
@@ -48,7 +41,7 @@ fi
 "$T" run --algo ppo-clip --env hopper --steps 2560 --seed 3 --out "$R" --resume >"$tmp/out" 2>&1
 check "--resume of a complete run: says so, exit 0" "$(test $? -eq 0 && grep -q 'complete already' "$tmp/out"; echo $?)"
 "$T" run --algo a2c --env acrobot --steps 400 --seed 1 --quiet --resume --out "$tmp/fresh" >/dev/null 2>&1
-check "--resume without a checkpoint: the run from the start" "$(same "$tmp/a2c-a" "$tmp/fresh"; echo $?)"
+check "--resume without a checkpoint: the run from the start" "$(same_run "$tmp/a2c-a" "$tmp/fresh"; echo $?)"
 
 # bad input: resuming with other parameters keeps the killed run's temporary
 (TRBENCH_TEST_KILL_AT_ITER=1 exec "$T" run --algo a2c --env acrobot --steps 400 --seed 1 --quiet --checkpoint-every 1 --out "$tmp/k") >/dev/null 2>&1
@@ -126,7 +119,7 @@ check "status --jobs-file: what remains resumes" "$(test "$(grep -c -- ' --resum
 "$T" sweep "$tmp/s.ini" --results "$tmp/cut" -j 2 --resume >/dev/null 2>&1
 check "sweep --resume: exit 0" $?
 for r in p__cartpole__s1 p__cartpole__s2 p__garnet_10_2_3_1__s1 p__garnet_10_2_3_1__s2; do
-  check "sweep --resume: $r is the uninterrupted run" "$(same "$tmp/full/ck/runs/$r" "$tmp/cut/ck/runs/$r"; echo $?)"
+  check "sweep --resume: $r is the uninterrupted run" "$(same_run "$tmp/full/ck/runs/$r" "$tmp/cut/ck/runs/$r"; echo $?)"
 done
 check "sweep --resume: no temporary or live link left" "$(! ls -d "$tmp"/cut/ck/runs/*.tmp.* "$tmp"/cut/ck/runs/*.live >/dev/null 2>&1; echo $?)"
 

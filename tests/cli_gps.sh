@@ -9,15 +9,6 @@ if ! "$T" envs 2>/dev/null | grep -q 'inverted-pendulum'; then
   echo "skip: no MuJoCo tasks"
   exit 77
 fi
-same() {
-  cut -f1-11,13- "$1/progress.tsv" >"$tmp/pa"; cut -f1-11,13- "$2/progress.tsv" >"$tmp/pb"
-  grep -v 'seconds\|steps_per_s' "$1/summary.ini" >"$tmp/sa"; grep -v 'seconds\|steps_per_s' "$2/summary.ini" >"$tmp/sb"
-  cmp -s "$tmp/pa" "$tmp/pb" && cmp -s "$tmp/sa" "$tmp/sb"
-}
-col() {
-  awk -F'\t' -v n="$2" -v r="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
-    { last = $c; if (NR - 1 == r) v = $c } END { print (r == "$" ? last : v) }' "$1"
-}
 
 "$T" algos >"$tmp/algos"
 sed -n '/^gps — /,/^$/p' "$tmp/algos" >"$tmp/g"
@@ -44,17 +35,17 @@ check "gps pendulum: exit 0, nothing on stderr ($(cat "$tmp/err"))" "$(test $? -
 check "progress.tsv: the GPS columns at the end of the header, after model_steps" \
   "$(head -1 "$R/progress.tsv" | grep -q "$(printf 'model_steps\tis_estimate\tis_estimate_best\taccepted\tw_r\tess_min\tess_mean\teval_return$')"; echo $?)"
 # a random policy's pendulum episodes last about 8 steps (trpo's first batch: 8.4)
-check "gps pendulum: theta*'s real return every iteration >= 50 (random: about 8) ($(col "$R/progress.tsv" eval_return '$'))" \
+check "gps pendulum: theta*'s real return every iteration >= 50 (random: about 8) ($(progress_col "$R/progress.tsv" eval_return '$'))" \
   "$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "eval_return") c = i; next }
     !($c >= 50) { bad = 1 } END { exit bad || NR < 3 }' "$R/progress.tsv"; echo $?)"
 check "gps: return_mean is eval_return" \
-  "$(test "$(col "$R/progress.tsv" return_mean '$')" = "$(col "$R/progress.tsv" eval_return '$')"; echo $?)"
+  "$(test "$(progress_col "$R/progress.tsv" return_mean '$')" = "$(progress_col "$R/progress.tsv" eval_return '$')"; echo $?)"
 # steps: m H guiding + ceil(n_steps/H) H of theta* + the same of theta_1 (+ resampled theta*)
-s1=$(col "$R/progress.tsv" steps 1); a1=$(col "$R/progress.tsv" accepted 1)
+s1=$(progress_col "$R/progress.tsv" steps 1); a1=$(progress_col "$R/progress.tsv" accepted 1)
 check "gps: iteration 1's steps = (20 + 5 + 5) 100 (+ 500 resampled when rejected) ($s1, accepted $a1)" \
   "$(test "$s1" = $((3000 + (1 - a1) * 500)); echo $?)"
 check "gps: model_steps > 0 from iLQR, unchanged after the setup" \
-  "$(test "$(col "$R/progress.tsv" model_steps 1)" -gt 0 && test "$(col "$R/progress.tsv" model_steps 1)" = "$(col "$R/progress.tsv" model_steps '$')"; echo $?)"
+  "$(test "$(progress_col "$R/progress.tsv" model_steps 1)" -gt 0 && test "$(progress_col "$R/progress.tsv" model_steps 1)" = "$(progress_col "$R/progress.tsv" model_steps '$')"; echo $?)"
 check "gps: w_r moves by the factor 10: down on accept, up on reject, within [1e-6, 1]" \
   "$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "w_r") w = i; if ($i == "accepted") a = i }; p = 0.01; next }
     { want = $a == 1 ? p / 10 : p * 10; if (want < 1e-6) want = 1e-6; if (want > 1) want = 1;
@@ -66,7 +57,7 @@ check "gps: 1 <= ess_min <= ess_mean <= |S_k| = 25" \
   "$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "ess_min") m = i; if ($i == "ess_mean") e = i }; next }
     { if (!($m >= 1 && $m <= $e + 1e-9 && $e <= 25 + 1e-9)) bad = 1 } END { exit bad }' "$R/progress.tsv"; echo $?)"
 "$T" run --algo gps --env inverted-pendulum --steps 5000 --seed 3 --quiet --out "$tmp/g2" --set guide_cov_scale=0.01 >/dev/null 2>&1
-check "gps: the same seed, the same files (timing aside)" "$(same "$R" "$tmp/g2"; echo $?)"
+check "gps: the same seed, the same files (timing aside)" "$(same_run "$R" "$tmp/g2"; echo $?)"
 check "gps: the saved policy evaluates" \
   "$("$T" evaluate "$R" --episodes 2 >/dev/null 2>&1; echo $?)"
 
@@ -74,10 +65,10 @@ check "gps: the saved policy evaluates" \
 "$T" run --algo is-ps --env inverted-pendulum --steps 3000 --seed 3 --quiet --out "$tmp/i1" >/dev/null 2>"$tmp/err"
 check "is-ps pendulum: exit 0 ($(cat "$tmp/err"))" "$(test $? -eq 0 && test ! -s "$tmp/err"; echo $?)"
 check "is-ps: model_steps 0, iteration 1's steps (20 + 5) 100 (+ 500)" \
-  "$(test "$(col "$tmp/i1/progress.tsv" model_steps '$')" = 0 &&
-     test "$(col "$tmp/i1/progress.tsv" steps 1)" = $((2500 + (1 - $(col "$tmp/i1/progress.tsv" accepted 1)) * 500)); echo $?)"
+  "$(test "$(progress_col "$tmp/i1/progress.tsv" model_steps '$')" = 0 &&
+     test "$(progress_col "$tmp/i1/progress.tsv" steps 1)" = $((2500 + (1 - $(progress_col "$tmp/i1/progress.tsv" accepted 1)) * 500)); echo $?)"
 "$T" run --algo is-ps --env inverted-pendulum --steps 3000 --seed 3 --quiet --out "$tmp/i2" >/dev/null 2>&1
-check "is-ps: the same seed, the same files" "$(same "$tmp/i1" "$tmp/i2"; echo $?)"
+check "is-ps: the same seed, the same files" "$(same_run "$tmp/i1" "$tmp/i2"; echo $?)"
 
 # --resume: refused (the sample set is not checkpointed), one line
 A="--algo is-ps --env inverted-pendulum --steps 3000 --seed 3 --set m=2 --set subset=2 --set n_steps=100"

@@ -8,17 +8,6 @@ if ! "$T" envs 2>/dev/null | grep -q 'inverted-pendulum'; then
   echo "skip: no MuJoCo tasks"
   exit 77
 fi
-# same A B — progress.tsv without its timing column (12: seconds), summary.ini without timing
-same() {
-  cut -f1-11,13- "$1/progress.tsv" >"$tmp/pa"; cut -f1-11,13- "$2/progress.tsv" >"$tmp/pb"
-  grep -v 'seconds\|steps_per_s' "$1/summary.ini" >"$tmp/sa"; grep -v 'seconds\|steps_per_s' "$2/summary.ini" >"$tmp/sb"
-  cmp -s "$tmp/pa" "$tmp/pb" && cmp -s "$tmp/sa" "$tmp/sb"
-}
-# col FILE NAME ROW — the value of column NAME (by the header) in data row ROW ($: the last)
-col() {
-  awk -F'\t' -v n="$2" -v r="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
-    { last = $c; if (NR - 1 == r) v = $c } END { print (r == "$" ? last : v) }' "$1"
-}
 
 # algos: every choice a named parameter with its default; the termination rule stated
 "$T" algos >"$tmp/algos"
@@ -41,20 +30,20 @@ check "pendulum: status ok" "$(grep -qx 'status = ok' "$R/summary.ini"; echo $?)
 check "progress.tsv: the iLQR columns at the end of the header" \
   "$(head -1 "$R/progress.tsv" | grep -q "$(printf 'soft_gap\tnominal_return\tmu\talpha\texpected_improvement\tactual_improvement\tmodel_steps')"; echo $?)"
 check "pendulum: the last iteration's closed-loop episode lasts H = 100 steps, return 100" \
-  "$(test "$(col "$R/progress.tsv" ep_len '$')" = 100 && test "$(col "$R/progress.tsv" return_mean '$')" = 100; echo $?)"
+  "$(test "$(progress_col "$R/progress.tsv" ep_len '$')" = 100 && test "$(progress_col "$R/progress.tsv" return_mean '$')" = 100; echo $?)"
 check "pendulum: the nominal keeps the alive bonus at every step (nominal_return 100)" \
-  "$(test "$(col "$R/progress.tsv" nominal_return '$')" = 100; echo $?)"
+  "$(test "$(progress_col "$R/progress.tsv" nominal_return '$')" = 100; echo $?)"
 # iteration 1: the initial rollout, the derivatives (N + U + 1 = 6 whole steps per t), one
 # forward pass (alpha = 1 accepted), the gains' derivatives: H fs (1 + 6 + 1 + 6) = 2800
-check "pendulum: model_steps of iteration 1 = H frame_skip (1 + 2 (N + U + 1) + 1) = 2800 ($(col "$R/progress.tsv" model_steps 1))" \
-  "$(test "$(col "$R/progress.tsv" model_steps 1)" = 2800 && test "$(col "$R/progress.tsv" alpha 1)" = 1; echo $?)"
+check "pendulum: model_steps of iteration 1 = H frame_skip (1 + 2 (N + U + 1) + 1) = 2800 ($(progress_col "$R/progress.tsv" model_steps 1))" \
+  "$(test "$(progress_col "$R/progress.tsv" model_steps 1)" = 2800 && test "$(progress_col "$R/progress.tsv" alpha 1)" = 1; echo $?)"
 check "summary.ini: model_steps = the last row's, apart from steps" \
-  "$(grep -qx "model_steps = $(col "$R/progress.tsv" model_steps '$')" "$R/summary.ini" &&
-    grep -qx "steps = $(col "$R/progress.tsv" steps '$')" "$R/summary.ini"; echo $?)"
+  "$(grep -qx "model_steps = $(progress_col "$R/progress.tsv" model_steps '$')" "$R/summary.ini" &&
+    grep -qx "steps = $(progress_col "$R/progress.tsv" steps '$')" "$R/summary.ini"; echo $?)"
 check "steps count the closed-loop episodes only (steps = sum of episodes x ep_len)" \
   "$(awk -F'\t' 'NR > 1 { s += $3 * $6 } END { exit !(s == $2) }' "$R/progress.tsv"; echo $?)"
 "$T" run --algo ilqr --env inverted-pendulum --steps 1000 --seed 1 --quiet --out "$tmp/pend2" >/dev/null 2>&1
-check "pendulum: the same seed, the same files (timing aside)" "$(same "$R" "$tmp/pend2"; echo $?)"
+check "pendulum: the same seed, the same files (timing aside)" "$(same_run "$R" "$tmp/pend2"; echo $?)"
 "$T" run --algo ilqr --env inverted-pendulum --steps 500 --seed 1 --quiet --out "$tmp/plan" --set start=plan >/dev/null 2>&1
 check "start=plan: every episode is the nominal (return_std 0)" \
   "$(awk -F'\t' 'NR > 1 && $5 != 0 { bad = 1 } END { exit bad }' "$tmp/plan/progress.tsv"; echo $?)"
@@ -66,7 +55,7 @@ A="--algo ilqr --env swimmer --steps 600 --seed 2 --set H=50 --set n_steps=50"
 check "swimmer: killed at iteration 4" "$(test $? -eq 137 && ls -d "$tmp/sw-b".tmp.* >/dev/null 2>&1; echo $?)"
 "$T" run $A --quiet --out "$tmp/sw-b" --resume >/dev/null 2>&1
 check "swimmer: resumed, exit 0" $?
-check "swimmer: the resumed run is the uninterrupted one (model_steps included)" "$(same "$tmp/sw-a" "$tmp/sw-b"; echo $?)"
+check "swimmer: the resumed run is the uninterrupted one (model_steps included)" "$(same_run "$tmp/sw-a" "$tmp/sw-b"; echo $?)"
 
 # bad input: exit 2, one line, no run directory
 expect_prefix "trbench: error: run: ilqr: cartpole: not a MuJoCo task" run --algo ilqr --env cartpole --steps 100 --seed 1 --out "$tmp/bad"

@@ -47,3 +47,18 @@ finish() {
   echo "$1: $n checks, $fails failed"
   [ "$fails" -eq 0 ]
 }
+
+# same_run A B — two run directories made the same run: progress.tsv without its timing
+# column (12: seconds) and summary.ini without its timing lines are the same bytes
+same_run() {
+  cut -f1-11,13- "$1/progress.tsv" >"$tmp/pa"; cut -f1-11,13- "$2/progress.tsv" >"$tmp/pb"
+  grep -v 'seconds\|steps_per_s' "$1/summary.ini" >"$tmp/sa"; grep -v 'seconds\|steps_per_s' "$2/summary.ini" >"$tmp/sb"
+  cmp -s "$tmp/pa" "$tmp/pb" && cmp -s "$tmp/sa" "$tmp/sb"
+}
+
+# progress_col FILE NAME ROW — the value of column NAME (by the header) in data row ROW of a
+# progress.tsv ($: the last row)
+progress_col() {
+  awk -F'\t' -v n="$2" -v r="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
+    { last = $c; if (NR - 1 == r) v = $c } END { print (r == "$" ? last : v) }' "$1"
+}
