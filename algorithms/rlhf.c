@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/checkpoint.h"
 #include "algorithms/preferences.h"
 #include "algorithms/reward_model.h"
 #include "algorithms/run.h"
@@ -269,6 +270,18 @@ static tr_status label_queries(alg_run *run, size_t n) {
   return st;
 }
 
+/* r_φ on every (s, a) into the proxy MDP (tabular). */
+static tr_status proxy_rewards(alg_rlhf *h) {
+  size_t N = h->proxy->S * h->proxy->A;
+  size_t *idx = tr_malloc(N * sizeof *idx);
+  if (!idx) return TR_ENOMEM;
+  for (size_t i = 0; i < N; i++) idx[i] = i;
+  tr_status st = alg_rm_predict(h->rm, idx, NULL, N, h->proxy->r);
+  free(idx);
+  h->soft_valid = 0;
+  return st;
+}
+
 static tr_status train_rm(alg_run *run) {
   alg_rlhf *h = run->state.rlhf;
   const alg_shared_params *sh = run->model.shared;
@@ -281,16 +294,7 @@ static tr_status train_rm(alg_run *run) {
     s += l;
   }
   h->rm_loss = s / (double)h->rm->M;
-  if (h->proxy) { /* r_φ on every (s, a) */
-    size_t N = h->proxy->S * h->proxy->A;
-    size_t *idx = tr_malloc(N * sizeof *idx);
-    if (!idx) return TR_ENOMEM;
-    for (size_t i = 0; i < N; i++) idx[i] = i;
-    st = alg_rm_predict(h->rm, idx, NULL, N, h->proxy->r);
-    free(idx);
-    h->soft_valid = 0;
-  }
-  return st;
+  return h->proxy ? proxy_rewards(h) : TR_OK;
 }
 
 tr_status alg_rlhf_before(alg_run *run) {
@@ -348,6 +352,40 @@ tr_status alg_rlhf_stats(alg_run *run, alg_iter_stats *s, int exact) {
   s->soft_opt_J = h->soft_J;
   s->soft_gap = h->soft_J - (s->proxy_J - h->beta / (1.0 - proxy->gamma) * s->kl_ref);
   return TR_OK;
+}
+
+/* ---- checkpoint ------------------------------------------------------------------------ */
+tr_status alg_rlhf_ckpt(alg_run *run, alg_ckpt_io *io) {
+  alg_rlhf *h = run->state.rlhf;
+  if (!h || !h->learned) return TR_OK; /* π_ref is the starting policy, set before a resume */
+  tr_status st = alg_ckpt_f64(io, "rlhf.theta_ref", h->theta_ref, run->model.pol->P);
+  if (!st) st = alg_ckpt_int(io, "rlhf.have_ref", &h->have_ref);
+  if (!st) st = alg_ckpt_rng(io, "rlhf.rng", h->rng);
+  if (!st) st = alg_sampler_ckpt_named(h->ps, io, "rlhf.sampler");
+  if (!st) st = alg_ckpt_size(io, "rlhf.queries_done", &h->queries_done);
+  if (!st) st = alg_ckpt_f64(io, "rlhf.rm_loss", &h->rm_loss, 1);
+  for (int src = 0; src < 2 && !st; src++) {
+    char nm[64];
+    snprintf(nm, sizeof nm, "rlhf.npend%d", src);
+    size_t n = h->npend[src];
+    if ((st = alg_ckpt_size(io, nm, &n))) break;
+    if (alg_ckpt_loading(io)) {
+      h->npend[src] = 0;
+      for (size_t i = 0; i < n && !st; i++) st = pend_push(h, src, 0);
+    }
+    snprintf(nm, sizeof nm, "rlhf.pend%d", src);
+    if (!st && n) st = alg_ckpt_u64(io, nm, (uint64_t *)h->pend[src], n);
+  }
+  if (!st) st = alg_pref_data_ckpt(h->data, io, "rlhf.prefs");
+  if (!st) st = alg_rm_ckpt(h->rm, io, "rlhf.rm");
+  if (st || !alg_ckpt_loading(io)) return st;
+  for (int src = 0; src < 2; src++)
+    for (size_t i = 0; i < h->npend[src]; i++)
+      if (h->pend[src][i] >= h->data->n_seg)
+        return tr_error(TR_EINVAL, "a broken block rlhf.pend%d", src);
+  if (run->model.tab && (st = alg_run_tabulate(run, h->theta_ref, h->pi_ref_tab))) return st;
+  h->soft_valid = 0;
+  return h->proxy && h->data->n_cmp ? proxy_rewards(h) : TR_OK;
 }
 
 size_t alg_run_pref_comparisons(const alg_run *run) {

@@ -553,19 +553,13 @@ int exp_cmd_run(int argc, char **argv) {
     env_model_free(em);
     return exp_fail_status(st);
   }
-  char *stale0 = a.resume && run->model.shared->reward == ALG_REWARD_LEARNED
-                     ? exp_run_stale_checkpoint(a.out) : NULL;
-  if (stale0) {
-    free(stale0);
-    exp_saved_run_free(&expert);
-    alg_run_free(run);
-    env_model_free(em);
-    return exp_fail("--resume: a reward=learned run cannot be resumed yet (its labels and "
-                    "reward model are not in the checkpoint); run it anew");
-  }
   /* the labels due before the first iteration, before the run directory exists: a labeler
-   * that produces no pairs is bad input (exit 2), not a failed run */
-  if (run->state.rlhf && !a.resume && (st = alg_rlhf_before(run))) {
+   * that produces no pairs is bad input (exit 2), not a failed run (a resumed run's labels
+   * are in its checkpoint) */
+  char *stale0 = a.resume ? exp_run_stale_checkpoint(a.out) : NULL;
+  int resuming = stale0 != NULL;
+  free(stale0);
+  if (run->state.rlhf && !resuming && (st = alg_rlhf_before(run))) {
     exp_saved_run_free(&expert);
     alg_run_free(run);
     env_model_free(em);

@@ -52,6 +52,24 @@ check "online: all labels by the end" "$([ "$(col "$tmp/lr/progress.tsv" pref_la
 check "proxy_J differs from gold_J under a learned reward" "$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
   $h["proxy_J"] != $h["gold_J"] { d = 1 } END { exit !d }' "$tmp/lr/progress.tsv"; echo $?)"
 
+# a killed reward=learned run resumes bit for bit: online labels, killed at iteration 3 while
+# labels still arrive (until iteration 6 of 12), on the tabular MDP (a table r(s,a)) and on
+# CartPole (an MLP ensemble on observations and actions)
+for env in "$M" cartpole; do
+  set -- --algo ppo-clip --env "$env" --steps 6144 --seed 2 --set n_steps=512 --set reward=learned \
+    --set pref_schedule=online --set pref_labels=60 --set pref_segment=5 --set kl_ref_coef=0.05 \
+    --set rm_ensemble=2 --quiet
+  "$T" run "$@" --out "$tmp/ka" >/dev/null 2>&1
+  (TRBENCH_TEST_KILL_AT_ITER=3 exec "$T" run "$@" --checkpoint-every 1 --out "$tmp/kb") >/dev/null 2>&1
+  check "$env: the learned-reward run killed at iteration 3" "$(test $? -eq 137 && ls -d "$tmp/kb".tmp.* >/dev/null 2>&1; echo $?)"
+  check "$env: labels were still due after iteration 3" "$(test "$(col "$tmp/ka/progress.tsv" pref_labels | sed -n 3p)" -lt 60; echo $?)"
+  "$T" run "$@" --checkpoint-every 1 --out "$tmp/kb" --resume >/dev/null 2>&1
+  check "$env: resumed" $?
+  check "$env: progress.tsv and summary.ini are the uninterrupted run's" "$(same_run "$tmp/ka" "$tmp/kb"; echo $?)"
+  check "$env: preferences.tsv is the uninterrupted run's" "$(cmp -s "$tmp/ka/preferences.tsv" "$tmp/kb/preferences.tsv"; echo $?)"
+  rm -rf "$tmp/ka" "$tmp/kb"
+done
+
 # bad input
 expect_prefix "trbench: error: --set kl_ref_coef=-1: kl_ref_coef must be a number in [0," run --algo ppo-clip --env "$M" --steps 100 --seed 1 --set kl_ref_coef=-1 --out "$tmp/x"
 expect_prefix "trbench: error: --set pref_segment=0: pref_segment must be an integer in [1," run --algo ppo-clip --env "$M" --steps 100 --seed 1 --set pref_segment=0 --out "$tmp/x"
