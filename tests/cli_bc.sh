@@ -71,6 +71,24 @@ check "bc: killed at iteration 2" "$(test $? -eq 137 && ls -d "$tmp/rb".tmp.* >/
 check "bc: resumed" $?
 check "bc: progress.tsv and summary.ini are the uninterrupted run's" "$(same_run "$tmp/ra" "$tmp/rb"; echo $?)"
 
+# the README's pipeline (expert -> its clone -> PPO against the learned reward, leashed), its
+# three commands as written but for smaller --steps and pref_labels, run in a scratch folder
+awk '/^### Learned rewards and a KL leash/ { s = 1 } s && /^```sh$/ { f = 1; next } f && /^```$/ { exit } f { print }' \
+  "${TR_SRCDIR:-.}/README.md" >"$tmp/pipeline.sh"
+check "README: the pipeline's three commands" "$(test "$(grep -c '^trbench run' "$tmp/pipeline.sh")" -eq 3 && \
+  grep -q -- '--algo bc .*--expert expert' "$tmp/pipeline.sh" && grep -q -- '--ref-policy sft' "$tmp/pipeline.sh" && \
+  grep -q 'reward=learned' "$tmp/pipeline.sh"; echo $?)"
+TA=$(cd "$(dirname "$T")" && pwd)/$(basename "$T")
+mkdir "$tmp/pipe"
+sed -e "s|^trbench |\"$TA\" |" -e 's/--steps [0-9]*/--steps 2048 --quiet/' -e 's/pref_labels=[0-9]*/pref_labels=40/' \
+  "$tmp/pipeline.sh" >"$tmp/pipeline_tiny.sh"
+(cd "$tmp/pipe" && sh -e "$tmp/pipeline_tiny.sh") >/dev/null 2>"$tmp/err"
+check "README: the pipeline runs ($(tail -1 "$tmp/err"))" $?
+check "README: the pipeline's runs are complete (expert, sft, rlhf)" \
+  "$(test -s "$tmp/pipe/expert/checkpoint.bin" && test -s "$tmp/pipe/sft/checkpoint.bin" && test -s "$tmp/pipe/rlhf/preferences.tsv"; echo $?)"
+check "README: sft is a bc run, rlhf's reference is sft" \
+  "$(grep -qx 'algo = bc' "$tmp/pipe/sft/config.ini" && grep -q -- '--ref-policy sft' "$tmp/pipe/rlhf/config.ini"; echo $?)"
+
 # bad input
 expect_prefix "trbench: error: run: bc needs --expert RUN" run --algo bc --env frozenlake4 --steps 100 --seed 1 --out "$tmp/x"
 expect_prefix "trbench: error: --expert: ppo-clip reads no expert" run --algo ppo-clip --env frozenlake4 --steps 100 --seed 1 --expert optimal:0 --out "$tmp/x"
