@@ -58,6 +58,14 @@ typedef struct {
   pol_ws *ws;         /* Bmax = batch_size */
 } bc_state;
 
+static const char *bc_check(const void *params) {
+  const alg_shared_params *sh = params;
+  if (sh->reward != 0 || sh->kl_ref_coef > 0)
+    return "bc fits the expert's actions and reads no reward: drop reward=learned and "
+           "kl_ref_coef";
+  return NULL;
+}
+
 static tr_status bc_init(alg_run *run) {
   const bc_params *p = run->model.params;
   bc_state *s = tr_calloc(1, sizeof *s);
@@ -119,14 +127,15 @@ static tr_status optimal_act(void *ctx, const double *obs, size_t B, int det, gs
     size_t st = 0;
     for (size_t i = 1; i < S; i++)
       if (obs[b * S + i] > obs[b * S + st]) st = i;
-    const double *row = (det ? s->greedy : s->pi_opt) + st * A;
-    double u = det ? 0.5 : gsl_rng_uniform(r), c = 0;
     size_t a = 0;
-    for (; a + 1 < A; a++)
-      if (u < (c += row[a])) break;
-    if (det)
-      for (a = 0; a + 1 < A && row[a] < 0.5; a++) {
-      }
+    if (det) { /* the greedy a* (its one-hot row) */
+      while (a + 1 < A && s->greedy[st * A + a] < 0.5) a++;
+    } else { /* inverse CDF of π_E(·|s) */
+      const double *row = s->pi_opt + st * A;
+      double u = gsl_rng_uniform(r), c = 0;
+      for (; a + 1 < A; a++)
+        if (u < (c += row[a])) break;
+    }
     act[b] = (double)a;
   }
   return TR_OK;
@@ -270,7 +279,7 @@ const alg_class alg_bc = {
     .n_params = sizeof p_bc / sizeof *p_bc,
     .needs = ALG_NEEDS_EXPERT,
     .params_size = sizeof(bc_params),
-    .check = NULL,
+    .check = bc_check,
     .init = bc_init,
     .iterate = bc_iterate,
     .free = bc_free,

@@ -98,6 +98,7 @@ expect_prefix "trbench: error: --expert $tmp/fl: a policy of frozenlake4, not of
 expect_prefix "trbench: error: --expert optimal:1.5: EPS: must be at most 1" run --algo bc --env frozenlake4 --steps 100 --seed 1 --expert optimal:1.5 --out "$tmp/x"
 expect_prefix "trbench: error: --expert optimal:-0.1: EPS: must be at least 0" run --algo bc --env frozenlake4 --steps 100 --seed 1 --expert optimal:-0.1 --out "$tmp/x"
 expect_prefix "trbench: error: --expert optimal:0.1: optimal:EPS: the exact optimal policy needs a tabular environment" run --algo bc --env cartpole --steps 100 --seed 1 --expert optimal:0.1 --out "$tmp/x"
+expect_prefix "trbench: error: run: bc fits the expert's actions and reads no reward" run --algo bc --env frozenlake4 --steps 100 --seed 1 --expert optimal:0 --set reward=learned --out "$tmp/x"
 # the clone's policy shape differs from another run's: --ref-policy refuses it
 expect_prefix "trbench: error: --ref-policy $tmp/clone: " run --algo ppo-clip --env inverted-pendulum --steps 100 --seed 1 --set hidden_size=8 --ref-policy "$tmp/clone" --out "$tmp/x"
 check "no run directory left by bad input" "$(test ! -e "$tmp/x"; echo $?)"
