@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "algorithms/rlhf.h"
 #include "algorithms/run.h"
 #include "core/io.h"
 #include "core/size.h"
@@ -202,6 +203,7 @@ static tr_status run_io(alg_run *run, alg_ckpt_io *io) {
   if (!st) st = alg_ckpt_size(io, "steps_done", &S->steps_done);
   if (!st) st = alg_ckpt_size(io, "iter", &S->iter);
   if (!st && cfg->cls->checkpoint) st = cfg->cls->checkpoint(run, io);
+  if (!st) st = alg_rlhf_ckpt(run, io); /* reward = learned (rlhf.h) */
   if (!st && io->loading) S->exact_valid = 0; /* the next π_old is computed afresh */
   return st;
 }

@@ -1,5 +1,6 @@
 /* algorithms/preferences.c — see preferences.h */
 #include "algorithms/preferences.h"
+#include "algorithms/checkpoint.h"
 #include "core/size.h"
 
 #include <gsl/gsl_randist.h>
@@ -186,4 +187,70 @@ tr_status alg_pref_write_tsv(const alg_pref_data *d, size_t A, FILE *f) {
     fputc('\n', f);
   }
   return ferror(f) ? tr_error(TR_EIO, "cannot write the preferences") : TR_OK;
+}
+
+/* ---- checkpoint ------------------------------------------------------------------------ */
+_Static_assert(sizeof(size_t) == sizeof(uint64_t), "size_t blocks are u64");
+
+tr_status alg_pref_data_ckpt(alg_pref_data *d, alg_ckpt_io *io, const char *prefix) {
+  char nm[128];
+#define NM(leaf) (snprintf(nm, sizeof nm, "%s.%s", prefix, leaf), nm)
+  size_t k = d->k, I = d->I;
+  tr_status st = alg_ckpt_size(io, NM("n_seg"), &d->n_seg);
+  if (!st) st = alg_ckpt_size(io, NM("n_cmp"), &d->n_cmp);
+  if (!st) st = alg_ckpt_size(io, NM("n_query"), &d->n_query);
+  if (!st) st = alg_ckpt_size(io, NM("ep_n"), &d->ep_n);
+  if (!st) st = alg_ckpt_size(io, NM("episodes_seen"), &d->episodes_seen);
+  if (!st) st = alg_ckpt_size(io, NM("longest_episode"), &d->longest_episode);
+  if (st) return st;
+  size_t nseg = d->n_seg, ncmp = d->n_cmp, nep = d->ep_n;
+  if (alg_ckpt_loading(io)) {
+    d->n_seg = 0;
+    if ((st = grow_segments(d, nseg))) return st;
+    d->n_seg = nseg;
+    if ((st = grow((void **)&d->cmp, &d->cap_cmp, ncmp, sizeof *d->cmp))) return st;
+    size_t cap = d->ep_cap;
+    if (I && (st = grow((void **)&d->ep_feat, &cap, nep, I * sizeof *d->ep_feat))) return st;
+    cap = d->ep_cap;
+    if (!I && (st = grow((void **)&d->ep_idx, &cap, nep, sizeof *d->ep_idx))) return st;
+    if ((st = grow((void **)&d->ep_rew, &d->ep_cap, nep, sizeof *d->ep_rew))) return st;
+  }
+  if (I) st = alg_ckpt_f64(io, NM("feat"), d->feat, nseg * k * I);
+  else st = alg_ckpt_u64(io, NM("idx"), (uint64_t *)d->idx, nseg * k);
+  if (!st) st = alg_ckpt_f64(io, NM("ret"), d->ret, nseg);
+  if (!st && I) st = alg_ckpt_f64(io, NM("ep_feat"), d->ep_feat, nep * I);
+  if (!st && !I) st = alg_ckpt_u64(io, NM("ep_idx"), (uint64_t *)d->ep_idx, nep);
+  if (!st) st = alg_ckpt_f64(io, NM("ep_rew"), d->ep_rew, nep);
+  if (st) return st;
+  /* the sources and comparisons, packed */
+  size_t n8 = nseg > 5 * ncmp ? nseg : 5 * ncmp, n64 = 2 * ncmp;
+  uint64_t *u = tr_malloc((n8 ? n8 : 1) * sizeof *u);
+  double *f = tr_malloc((n64 ? n64 : 1) * sizeof *f);
+  if (!u || !f) st = TR_ENOMEM;
+  for (size_t i = 0; !st && i < nseg; i++) u[i] = (uint64_t)d->source[i];
+  if (!st) st = alg_ckpt_u64(io, NM("source"), u, nseg);
+  for (size_t i = 0; !st && i < nseg; i++) {
+    if (u[i] > 1) st = tr_error(TR_EINVAL, "a broken block %s.source", prefix);
+    d->source[i] = (int)u[i];
+  }
+  for (size_t i = 0; !st && i < ncmp; i++) {
+    const alg_pref_cmp *c = &d->cmp[i];
+    u[5 * i] = c->a, u[5 * i + 1] = c->b, u[5 * i + 2] = c->query, u[5 * i + 3] = c->iter;
+    u[5 * i + 4] = (uint64_t)c->random;
+    f[2 * i] = c->mu, f[2 * i + 1] = c->p;
+  }
+  if (!st) st = alg_ckpt_u64(io, NM("cmp"), u, 5 * ncmp);
+  if (!st) st = alg_ckpt_f64(io, NM("cmp_mu_p"), f, 2 * ncmp);
+  for (size_t i = 0; !st && alg_ckpt_loading(io) && i < ncmp; i++) {
+    alg_pref_cmp *c = &d->cmp[i];
+    if (u[5 * i] >= nseg || u[5 * i + 1] >= nseg) {
+      st = tr_error(TR_EINVAL, "a broken block %s.cmp", prefix);
+      break;
+    }
+    c->a = u[5 * i], c->b = u[5 * i + 1], c->query = u[5 * i + 2], c->iter = u[5 * i + 3];
+    c->random = (int)u[5 * i + 4], c->mu = f[2 * i], c->p = f[2 * i + 1];
+  }
+  free(u), free(f);
+  return st;
+#undef NM
 }

@@ -69,6 +69,12 @@ tr_status alg_pref_add_segment(alg_pref_data *d, const size_t *idx, const double
 tr_status alg_pref_label(alg_pref_data *d, const size_t *seg, size_t K, double temperature,
                          double epsilon, int soft, size_t iter, gsl_rng *r);
 
+/* The whole record (segments, comparisons, the episode being cut, the counters) through the
+ * checkpoint visitor (checkpoint.h), blocks named PREFIX.*: a resumed run labels on as the
+ * uninterrupted one. */
+typedef struct alg_ckpt_io alg_ckpt_io;
+tr_status alg_pref_data_ckpt(alg_pref_data *d, alg_ckpt_io *io, const char *prefix);
+
 /* The comparisons as a TSV (README "After training"): a header, then one row per
  * comparison: query iter a b return_a return_b p_bt label random source_a source_b, and on
  * tabular environments steps_a steps_b (k "s:a" items joined by ','). */

@@ -13,10 +13,10 @@
 
 /* The table.  One line per algorithm (each defined in its own file). */
 extern const alg_class alg_reinforce, alg_a2c, alg_a3c, alg_npg, alg_tnpg, alg_trpo, alg_ppo_clip, alg_ppo_kl,
-    alg_ppo_adaptive_kl, alg_ppo_noclip, alg_cpi, alg_ilqr, alg_gps, alg_is_ps;
+    alg_ppo_adaptive_kl, alg_ppo_noclip, alg_cpi, alg_ilqr, alg_gps, alg_is_ps, alg_bc;
 static const alg_class *const table[] = {
     &alg_reinforce, &alg_a2c, &alg_a3c, &alg_npg, &alg_tnpg, &alg_trpo, &alg_ppo_clip, &alg_ppo_kl,
-    &alg_ppo_adaptive_kl, &alg_ppo_noclip, &alg_cpi, &alg_ilqr, &alg_gps, &alg_is_ps,
+    &alg_ppo_adaptive_kl, &alg_ppo_noclip, &alg_cpi, &alg_ilqr, &alg_gps, &alg_is_ps, &alg_bc,
 };
 
 static const size_t n_builtin = sizeof table / sizeof table[0];

@@ -105,6 +105,7 @@ typedef struct alg_class {
 #define ALG_NEEDS_DISCRETE 1u /* discrete action spaces only */
 #define ALG_NEEDS_TABULAR 2u  /* tabular environments only */
 #define ALG_NEEDS_SNAPSHOT 4u /* state save/restore (vine): every env provides it */
+#define ALG_NEEDS_EXPERT 16u /* reads an expert policy (alg_bc.h: trbench run --expert) */
 #define ALG_NO_POLICY 8u      /* what it learns is not the run's policy network (ilqr's feedback
                                * law): evaluate, render and --init-from refuse its runs */
 

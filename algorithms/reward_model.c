@@ -1,4 +1,5 @@
 /* algorithms/reward_model.c — see reward_model.h */
+#include "algorithms/checkpoint.h"
 #include "algorithms/reward_model.h"
 #include "core/size.h"
 
@@ -259,4 +260,19 @@ tr_status alg_rm_predict(alg_rm *rm, const size_t *idx, const double *x, size_t 
     }
   }
   return TR_OK;
+}
+
+tr_status alg_rm_ckpt(alg_rm *rm, alg_ckpt_io *io, const char *prefix) {
+  char nm[128];
+  snprintf(nm, sizeof nm, "%s.params", prefix);
+  tr_status st = alg_ckpt_f64(io, nm, rm->params, rm->M * rm->P);
+  snprintf(nm, sizeof nm, "%s.shift", prefix);
+  if (!st) st = alg_ckpt_f64(io, nm, rm->shift, rm->M);
+  snprintf(nm, sizeof nm, "%s.scale", prefix);
+  if (!st) st = alg_ckpt_f64(io, nm, rm->scale, rm->M);
+  for (size_t m = 0; !st && m < rm->M; m++) {
+    snprintf(nm, sizeof nm, "%s.adam%zu", prefix, m);
+    st = alg_ckpt_adam(io, nm, rm->adam[m]);
+  }
+  return st;
 }

@@ -69,6 +69,10 @@ tr_status alg_rm_train(alg_rm *rm, const alg_pref_data *d, size_t epochs, size_t
                        gsl_rng *r);
 /* Recompute the normalization from d's segments (normalize off: shift 0, scale 1). */
 tr_status alg_rm_normalize(alg_rm *rm, const alg_pref_data *d);
+/* The trained state (every member's parameters and Adam moments, the normalization) through
+ * the checkpoint visitor (checkpoint.h), blocks named PREFIX.*. */
+typedef struct alg_ckpt_io alg_ckpt_io;
+tr_status alg_rm_ckpt(alg_rm *rm, alg_ckpt_io *io, const char *prefix);
 /* The model's reward at B steps (idx (B) or x (B, I)): out (B). */
 tr_status alg_rm_predict(alg_rm *rm, const size_t *idx, const double *x, size_t B, double *out);
 

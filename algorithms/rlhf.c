@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/checkpoint.h"
 #include "algorithms/preferences.h"
 #include "algorithms/reward_model.h"
 #include "algorithms/run.h"
@@ -24,6 +25,8 @@ struct alg_rlhf {
   double *theta_ref;       /* (P) */
   pol_ws *ws_ref;          /* Bmax = T */
   double *logp_ref;        /* (T) */
+  pol_ws *ws1;             /* Bmax = 1: the vine rollouts' steps */
+  double *x1;              /* (max(I, 1)) a vine step's features */
   /* labels and the reward model (reward = learned) */
   alg_sampler *ps;         /* the labeling environment (one instance) */
   alg_batch *pb;           /* (RLHF_CHUNK) */
@@ -94,11 +97,6 @@ static tr_status alloc_learned(alg_run *run, alg_rlhf *h) {
   size_t O = env_obs_dim(em), N = 0, T = run->model.T;
   if (run->model.tab) N = run->model.tab->S * run->model.tab->A;
   else h->I = O + (sp.kind == ENV_DISCRETE ? sp.n : sp.n);
-  double sampling;
-  if (!alg_config_get(&run->model.cfg, "sampling", &sampling) && sampling == 1)
-    return tr_error(TR_EINVAL, "reward=learned: the vine's rollouts see the true reward; use "
-                               "sampling=single");
-  tr_error_clear();
   size_t rows = T > RLHF_CHUNK ? T : RLHF_CHUNK;
   h->rng = tr_rng_derive(run->model.seed, "preferences");
   h->ps = alg_sampler_alloc(em, 1, tr_seed_derive(run->model.seed, "preference-env"));
@@ -125,6 +123,43 @@ static tr_status alloc_learned(alg_run *run, alg_rlhf *h) {
   return TR_OK;
 }
 
+/* One vine-rollout step's reward, as alg_rlhf_rewards gives the batch's: r_φ(s, a) (or the
+ * environment's r) − β (log π_θ(a|s) − log π_ref(a|s)), θ the policy the vine acts with. */
+static tr_status vine_reward(void *ctx, const double *obs, const double *act, double r,
+                             double *out) {
+  alg_run *run = ctx;
+  alg_rlhf *h = run->state.rlhf;
+  tr_status st = TR_OK;
+  *out = r;
+  if (h->learned) {
+    size_t O = env_obs_dim(run->model.em);
+    if (!h->I) { /* tabular: the one-hot observation's state */
+      size_t s = 0, A = run->model.tab->A, idx;
+      for (size_t i = 1; i < O; i++)
+        if (obs[i] > obs[s]) s = i;
+      idx = s * A + (size_t)act[0];
+      st = alg_rm_predict(h->rm, &idx, NULL, 1, out);
+    } else {
+      memcpy(h->x1, obs, O * sizeof *h->x1);
+      if (env_action_space(run->model.em).kind == ENV_DISCRETE) {
+        memset(h->x1 + O, 0, (h->I - O) * sizeof *h->x1);
+        h->x1[O + (size_t)act[0]] = 1.0;
+      } else memcpy(h->x1 + O, act, (h->I - O) * sizeof *h->x1);
+      st = alg_rm_predict(h->rm, NULL, h->x1, 1, out);
+    }
+  }
+  if (st || h->beta == 0) return st;
+  const pol_policy *pol = run->model.pol;
+  double lp, lref;
+  if ((st = pol_forward(pol, run->state.theta, obs, 1, h->ws1, NULL)) ||
+      (st = pol_log_prob(pol, h->ws1->dist, act, 1, &lp)) ||
+      (st = pol_forward(pol, h->theta_ref, obs, 1, h->ws1, NULL)) ||
+      (st = pol_log_prob(pol, h->ws1->dist, act, 1, &lref)))
+    return st;
+  *out -= h->beta * (lp - lref);
+  return TR_OK;
+}
+
 tr_status alg_rlhf_alloc(alg_run *run) {
   const alg_shared_params *sh = run->model.shared;
   size_t P = run->model.pol->P, T = run->model.T;
@@ -135,20 +170,26 @@ tr_status alg_rlhf_alloc(alg_run *run) {
   h->theta_ref = tr_malloc(P * sizeof *h->theta_ref);
   h->ws_ref = pol_ws_alloc(run->model.pol, T);
   h->logp_ref = tr_malloc(T * sizeof *h->logp_ref);
-  if (!h->theta_ref || !h->ws_ref || !h->logp_ref) return TR_ENOMEM;
+  h->ws1 = pol_ws_alloc(run->model.pol, 1);
+  if (!h->theta_ref || !h->ws_ref || !h->logp_ref || !h->ws1) return TR_ENOMEM;
   if (run->model.tab) {
     size_t S = run->model.tab->S, A = run->model.tab->A;
     h->pi_ref_tab = tr_malloc(S * A * sizeof *h->pi_ref_tab);
     h->ev = thy_values_alloc(S, A);
     if (!h->pi_ref_tab || !h->ev) return TR_ENOMEM;
   }
-  return h->learned ? alloc_learned(run, h) : TR_OK;
+  tr_status st = h->learned ? alloc_learned(run, h) : TR_OK;
+  if (!st && !(h->x1 = tr_malloc((h->I ? h->I : 1) * sizeof *h->x1))) st = TR_ENOMEM;
+  /* TRPO's vine rollouts: their steps' rewards as the batch's (alg_rlhf_rewards) */
+  if (!st) alg_sampler_set_reward(run->state.sampler, vine_reward, run);
+  return st;
 }
 
 void alg_rlhf_free(alg_rlhf *h) {
   if (!h) return;
-  free(h->theta_ref), free(h->logp_ref);
+  free(h->theta_ref), free(h->logp_ref), free(h->x1);
   pol_ws_free(h->ws_ref);
+  pol_ws_free(h->ws1);
   alg_sampler_free(h->ps);
   alg_batch_free(h->pb);
   gsl_rng_free(h->rng);
@@ -269,6 +310,18 @@ static tr_status label_queries(alg_run *run, size_t n) {
   return st;
 }
 
+/* r_φ on every (s, a) into the proxy MDP (tabular). */
+static tr_status proxy_rewards(alg_rlhf *h) {
+  size_t N = h->proxy->S * h->proxy->A;
+  size_t *idx = tr_malloc(N * sizeof *idx);
+  if (!idx) return TR_ENOMEM;
+  for (size_t i = 0; i < N; i++) idx[i] = i;
+  tr_status st = alg_rm_predict(h->rm, idx, NULL, N, h->proxy->r);
+  free(idx);
+  h->soft_valid = 0;
+  return st;
+}
+
 static tr_status train_rm(alg_run *run) {
   alg_rlhf *h = run->state.rlhf;
   const alg_shared_params *sh = run->model.shared;
@@ -281,16 +334,7 @@ static tr_status train_rm(alg_run *run) {
     s += l;
   }
   h->rm_loss = s / (double)h->rm->M;
-  if (h->proxy) { /* r_φ on every (s, a) */
-    size_t N = h->proxy->S * h->proxy->A;
-    size_t *idx = tr_malloc(N * sizeof *idx);
-    if (!idx) return TR_ENOMEM;
-    for (size_t i = 0; i < N; i++) idx[i] = i;
-    st = alg_rm_predict(h->rm, idx, NULL, N, h->proxy->r);
-    free(idx);
-    h->soft_valid = 0;
-  }
-  return st;
+  return h->proxy ? proxy_rewards(h) : TR_OK;
 }
 
 tr_status alg_rlhf_before(alg_run *run) {
@@ -348,6 +392,40 @@ tr_status alg_rlhf_stats(alg_run *run, alg_iter_stats *s, int exact) {
   s->soft_opt_J = h->soft_J;
   s->soft_gap = h->soft_J - (s->proxy_J - h->beta / (1.0 - proxy->gamma) * s->kl_ref);
   return TR_OK;
+}
+
+/* ---- checkpoint ------------------------------------------------------------------------ */
+tr_status alg_rlhf_ckpt(alg_run *run, alg_ckpt_io *io) {
+  alg_rlhf *h = run->state.rlhf;
+  if (!h || !h->learned) return TR_OK; /* π_ref is the starting policy, set before a resume */
+  tr_status st = alg_ckpt_f64(io, "rlhf.theta_ref", h->theta_ref, run->model.pol->P);
+  if (!st) st = alg_ckpt_int(io, "rlhf.have_ref", &h->have_ref);
+  if (!st) st = alg_ckpt_rng(io, "rlhf.rng", h->rng);
+  if (!st) st = alg_sampler_ckpt_named(h->ps, io, "rlhf.sampler");
+  if (!st) st = alg_ckpt_size(io, "rlhf.queries_done", &h->queries_done);
+  if (!st) st = alg_ckpt_f64(io, "rlhf.rm_loss", &h->rm_loss, 1);
+  for (int src = 0; src < 2 && !st; src++) {
+    char nm[64];
+    snprintf(nm, sizeof nm, "rlhf.npend%d", src);
+    size_t n = h->npend[src];
+    if ((st = alg_ckpt_size(io, nm, &n))) break;
+    if (alg_ckpt_loading(io)) {
+      h->npend[src] = 0;
+      for (size_t i = 0; i < n && !st; i++) st = pend_push(h, src, 0);
+    }
+    snprintf(nm, sizeof nm, "rlhf.pend%d", src);
+    if (!st && n) st = alg_ckpt_u64(io, nm, (uint64_t *)h->pend[src], n);
+  }
+  if (!st) st = alg_pref_data_ckpt(h->data, io, "rlhf.prefs");
+  if (!st) st = alg_rm_ckpt(h->rm, io, "rlhf.rm");
+  if (st || !alg_ckpt_loading(io)) return st;
+  for (int src = 0; src < 2; src++)
+    for (size_t i = 0; i < h->npend[src]; i++)
+      if (h->pend[src][i] >= h->data->n_seg)
+        return tr_error(TR_EINVAL, "a broken block rlhf.pend%d", src);
+  if (run->model.tab && (st = alg_run_tabulate(run, h->theta_ref, h->pi_ref_tab))) return st;
+  h->soft_valid = 0;
+  return h->proxy && h->data->n_cmp ? proxy_rewards(h) : TR_OK;
 }
 
 size_t alg_run_pref_comparisons(const alg_run *run) {

@@ -61,6 +61,13 @@ tr_status alg_rlhf_rewards(alg_run *run, const alg_batch *b, double *rew);
  * exact (tabular, the exact_every iterations; π_new's table and values in run->state). */
 tr_status alg_rlhf_stats(alg_run *run, alg_iter_stats *s, int exact);
 
+/* reward = learned: π_ref, the labels and segments so far (pending ones too), the labeler's
+ * stream and environment, the reward model (weights, Adam moments, normalization), through
+ * the checkpoint visitor (checkpoint.h; blocks rlhf.*): a resumed run labels, trains and
+ * writes preferences.tsv as the uninterrupted one.  Nothing otherwise. */
+typedef struct alg_ckpt_io alg_ckpt_io;
+tr_status alg_rlhf_ckpt(alg_run *run, alg_ckpt_io *io);
+
 /* π_ref ← the run's current policy (trbench run calls it once the starting policy is in
  * place, before resuming a checkpoint).  Builds the run's part when absent, so a reference
  * alone adds the exact KL columns to a reward = true, β = 0 run. */

@@ -32,7 +32,14 @@ struct alg_sampler {
   double *vine_obs, *vine_next, *vine_a; /* (O), (O), (U): a vine rollout's scratch */
   alg_obs_fn transform;
   void *transform_ctx;
+  alg_reward_fn reward;  /* NULL: the environment's reward in vine rollouts */
+  void *reward_ctx;
 };
+
+void alg_sampler_set_reward(alg_sampler *s, alg_reward_fn fn, void *ctx) {
+  s->reward = fn;
+  s->reward_ctx = ctx;
+}
 
 void alg_sampler_set_transform(alg_sampler *s, alg_obs_fn fn, void *ctx) {
   s->transform = fn;
@@ -308,14 +315,15 @@ void alg_vine_free(alg_vine *v) {
  * environment and the policy draw from one stream, set to the same state for all K
  * rollouts of a vine state (common random numbers). */
 static tr_status vine_rollout(double *q, size_t *steps, alg_sampler *s, size_t t,
-                              const double *a0, size_t L, double gamma, alg_act_fn act,
-                              void *policy, alg_value_fn boot, void *vctx) {
+                              const double *obs0, const double *a0, size_t L, double gamma,
+                              alg_act_fn act, void *policy, alg_value_fn boot, void *vctx) {
   size_t O = s->O, U = s->U;
   double *obs = s->vine_obs, *a = s->vine_a, lp, *next = s->vine_next; /* any O (one-hot S) */
   tr_status st = env_restore(s->scratch, s->snaps + t * s->snap_bytes);
   if (st) return st;
   gsl_rng_memcpy(s->vine_rng, s->vine_base);
   memcpy(a, a0, U * sizeof *a);
+  memcpy(obs, obs0, O * sizeof *obs); /* s_0: the trunk's (the reward hook reads it) */
   double disc = 1.0, ret = 0.0;
   for (size_t l = 0; l < L; l++) {
     if (l > 0 && (st = act(policy, obs, 1, s->vine_rng, a, &lp))) return st;
@@ -323,7 +331,9 @@ static tr_status vine_rollout(double *q, size_t *steps, alg_sampler *s, size_t t
     if ((st = env_step(s->scratch, a, s->vine_rng, next, &res))) return st;
     transform(s, next, 0);
     (*steps)++;
-    ret += disc * res.reward;
+    double rew = res.reward;
+    if (s->reward && (st = s->reward(s->reward_ctx, obs, a, res.reward, &rew))) return st;
+    ret += disc * rew;
     disc *= gamma;
     memcpy(obs, next, O * sizeof *obs);
     if (res.terminated) {
@@ -367,8 +377,8 @@ tr_status alg_sample_vine(alg_vine *out, alg_sampler *s, const alg_batch *trunk,
       } else if ((st = act(policy, out->obs + n * O, 1, r, a, &lp))) {
         return st;
       }
-      if ((st = vine_rollout(&out->q[n * out->K + k], &out->steps, s, t, a, L, gamma, act,
-                             policy, bootstrap, vctx)))
+      if ((st = vine_rollout(&out->q[n * out->K + k], &out->steps, s, t, out->obs + n * O, a,
+                             L, gamma, act, policy, bootstrap, vctx)))
         return st;
     }
   }

@@ -61,6 +61,12 @@ alg_sampler *alg_sampler_alloc(const env_model *m, size_t E, uint64_t seed);
  * the training batch (statistics may move), 0 in vine rollouts. */
 typedef void (*alg_obs_fn)(void *ctx, double *obs, size_t B, int update);
 void alg_sampler_set_transform(alg_sampler *s, alg_obs_fn fn, void *ctx);
+/* The reward of each vine-rollout step in place of the environment's r: *r from the step's
+ * observation obs (O, as the policy saw it), its action act (U) and r (learned rewards and
+ * KL penalties, rlhf.h).  NULL (the default): r itself. */
+typedef tr_status (*alg_reward_fn)(void *ctx, const double *obs, const double *act, double r,
+                                   double *out);
+void alg_sampler_set_reward(alg_sampler *s, alg_reward_fn fn, void *ctx);
 /* The episode time limit of every instance (vine rollouts' included), in place of the
  * model's; before the first sample. */
 void alg_sampler_set_time_limit(alg_sampler *s, size_t limit);
@@ -85,7 +91,7 @@ tr_status alg_sample_single_path(alg_batch *out, alg_sampler *s, size_t T, alg_a
  * with n ≤ K every action once, else K draws from the policy.  Each action is followed by
  * one rollout of L steps under the policy from the restored snapshot; all K rollouts of a
  * state share common random numbers (the same stream state for environment and policy).
- * Q_hat(s_n, a_k) = Σ_{l<L} γ^l r_l, plus γ^L V_boot if the rollout was cut (by L or the
+ * Q_hat(s_n, a_k) = Σ_{l<L} γ^l r_l (r_l the reward hook's when set), plus γ^L V_boot if the rollout was cut (by L or the
  * time limit) — the caller supplies V_boot through `bootstrap` (may be NULL: no bootstrap).
  *
  * Requires snapshots from the trunk: the sampler keeps one per trunk step when

@@ -584,6 +584,7 @@ static void stats_init(alg_iter_stats *s) {
   s->actual_improvement = s->model_steps = NAN;
   s->is_estimate = s->is_estimate_best = s->accepted = s->w_r = NAN;
   s->ess_min = s->ess_mean = s->eval_return = NAN;
+  s->bc_loss = NAN;
 }
 
 /* Whether this iteration (1-based: state.iter + 1) computes the exact diagnostics

@@ -59,6 +59,9 @@ struct alg_iter_stats {
    * S_k, 1 if θ_k was accepted, w_r after the update, the effective sample size of θ_k's
    * weights (min and mean over t), and π_θ*'s return on fresh episodes */
   double is_estimate, is_estimate_best, accepted, w_r, ess_min, ess_mean, eval_return;
+  /* behaviour cloning (bc; alg_bc.h): the negative log-likelihood of the demonstrations,
+   * the mean over the iteration's last pass */
+  double bc_loss;
 };
 
 /* What is fixed for the run: built by alg_run_alloc, read only afterwards (MuJoCo's

@@ -9,12 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "algorithms/alg_bc.h"
 #include "algorithms/checkpoint.h"
 #include "algorithms/rlhf.h"
 #include "algorithms/run.h"
 #include "core/blas.h"
 #include "core/clock.h"
 #include "core/io.h"
+#include "core/num.h"
 #include "core/size.h"
 #include "experiments/cli.h"
 #include "experiments/commands.h"
@@ -35,7 +37,7 @@ static const char *progress_header =
     "exact_improvement\texact_tv_max\texact_kl_mean\texact_kl_max\tsampled_improvement\tls_shrinks\tls_rejected\t"
     "staleness\tpref_labels\trm_loss\tgold_J\tproxy_J\tkl_ref\tsqrt_kl_ref\tsoft_opt_J\tsoft_gap\t"
     "nominal_return\tmu\talpha\texpected_improvement\tactual_improvement\tmodel_steps\t"
-    "is_estimate\tis_estimate_best\taccepted\tw_r\tess_min\tess_mean\teval_return\n";
+    "is_estimate\tis_estimate_best\taccepted\tw_r\tess_min\tess_mean\teval_return\tbc_loss\n";
 
 static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stats *s,
                          double secs, double last100) {
@@ -48,7 +50,7 @@ static void progress_row(FILE *f, size_t iter, size_t steps, const alg_iter_stat
                 s->soft_opt_J, s->soft_gap, s->nominal_return, s->mu, s->alpha,
                 s->expected_improvement, s->actual_improvement, s->model_steps,
                 s->is_estimate, s->is_estimate_best, s->accepted, s->w_r, s->ess_min,
-                s->ess_mean, s->eval_return};
+                s->ess_mean, s->eval_return, s->bc_loss};
   for (size_t i = 0; i < sizeof v / sizeof *v; i++) put(f, v[i]);
   fputc('\n', f);
   fflush(f);
@@ -118,6 +120,9 @@ static void run_help(FILE *f) {
         "                      which the run also starts from; without it pi_ref is the run's\n"
         "                      starting policy.  reward=learned runs write preferences.tsv\n"
         "                      (the synthetic labels; README \"Learned rewards\")\n"
+        "  --expert RUN        bc (behaviour cloning): the expert whose actions are cloned, RUN's\n"
+        "                      saved policy (same environment); on tabular environments also\n"
+        "                      optimal:EPS, the exact optimal policy epsilon-greedy (EPS in [0,1])\n"
         "While it trains, DIR.live/progress.tsv is the run's progress so far.\n"
         "  --evaluate N        when the run ends ok, its policy on N fresh episodes (trbench\n"
         "                      evaluate) into eval.tsv, or eval_<ENV>.tsv for each\n"
@@ -142,6 +147,7 @@ typedef struct {
   int resume;              /* continue DIR's killed run from its checkpoint */
   const char *init_from;   /* a run directory whose policy starts this run */
   const char *ref_policy;  /* a run directory whose policy is π_ref (and the start) */
+  const char *expert;      /* bc: a run directory, or optimal:EPS (tabular) */
   const char *variant;     /* the spec's variant this run belongs to (sweeps set it) */
   size_t eval_episodes;    /* 0: no evaluation at the end */
   const char *eval_envs[16];
@@ -163,7 +169,7 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       {"init-from", required_argument, 0, 'I'}, {"variant", required_argument, 0, 'V'},
       {"evaluate", required_argument, 0, 'E'}, {"evaluate-env", required_argument, 0, 'X'},
       {"evaluate-deterministic", no_argument, 0, 'D'}, {"ref-policy", required_argument, 0, 'R'},
-      {0, 0, 0, 0}};
+      {"expert", required_argument, 0, 'x'}, {0, 0, 0, 0}};
   int c, have_steps = 0, have_seed = 0;
   optind = 0;
   opterr = 0;
@@ -194,6 +200,7 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
     case 'r': a->resume = 1; break;
     case 'I': a->init_from = optarg; break;
     case 'R': a->ref_policy = optarg; break;
+    case 'x': a->expert = optarg; break;
     case 'V': a->variant = optarg; break;
     case 'E':
       if (exp_parse_size("--evaluate", optarg, &a->eval_episodes)) return EXP_EXIT_INPUT;
@@ -395,6 +402,35 @@ static tr_status ref_policy(alg_run *run, const char *dir, const char *env) {
   return st;
 }
 
+/* --expert RUN: a saved run's policy acting on raw observations (bc, alg_bc.h). */
+static tr_status expert_act(void *ctx, const double *obs, size_t B, int det, gsl_rng *r,
+                            double *act) {
+  exp_saved_run *e = ctx;
+  size_t O = env_obs_dim(e->em), W = e->run->model.pol->W;
+  tr_status st = TR_OK;
+  for (size_t b = 0; b < B && !st; b++)
+    st = exp_saved_run_act(e, obs + b * O, det, r, act + b * W);
+  return st;
+}
+
+/* --expert SPEC for a run of an algorithm that reads one (ALG_NEEDS_EXPERT): optimal:EPS, or
+ * a run directory of the same environment loaded into *e. */
+static tr_status load_expert(alg_run *run, const char *spec, const char *env, exp_saved_run *e) {
+  tr_status st;
+  if (!strncmp(spec, "optimal:", 8)) {
+    double eps;
+    if (tr_parse_real("EPS", spec + 8, 0, 1, &eps)) st = TR_EINVAL;
+    else st = alg_run_set_optimal_expert(run, eps);
+  } else if (!(st = exp_saved_run_load(e, spec, NULL, 0))) {
+    if (strcmp(e->env, env))
+      st = tr_error(TR_EINVAL, "a policy of %s, not of %s", e->env, env);
+    else if (!(st = exp_env_same_spaces(run->model.em, e->em, env)))
+      st = alg_run_set_expert(run, expert_act, e);
+  }
+  if (st == TR_EINVAL) tr_error_prefix("--expert %s", spec);
+  return st;
+}
+
 /* preferences.tsv: the labels of a reward=learned run. */
 static tr_status write_preferences(const exp_rundir *rd, const alg_run *run) {
   if (!alg_run_pref_comparisons(run)) return TR_OK;
@@ -484,41 +520,54 @@ int exp_cmd_run(int argc, char **argv) {
     env_model_free(em);
     return exp_fail_status(st);
   }
+  exp_saved_run expert = {0};
+  if (!st && a.expert && !(cls->needs & ALG_NEEDS_EXPERT))
+    st = tr_error(TR_EINVAL, "--expert: %s reads no expert (bc does)", a.algo);
+  else if (!st && !a.expert && (cls->needs & ALG_NEEDS_EXPERT))
+    st = tr_error(TR_EINVAL, "run: %s needs --expert RUN (or on a tabular environment "
+                  "--expert optimal:EPS)", a.algo);
+  else if (!st && a.expert) st = load_expert(run, a.expert, a.env, &expert);
+  if (st) {
+    exp_saved_run_free(&expert);
+    alg_run_free(run);
+    env_model_free(em);
+    return exp_fail_status(st);
+  }
   if (a.ref_policy && (a.init_from || a.init_policy)) {
+    exp_saved_run_free(&expert);
     alg_run_free(run);
     env_model_free(em);
     return exp_fail("--ref-policy: the run starts from the reference; drop --init-from and "
                     "--init-policy");
   }
   if (a.ref_policy && (st = ref_policy(run, a.ref_policy, a.env))) {
+    exp_saved_run_free(&expert);
     alg_run_free(run);
     env_model_free(em);
     return exp_fail_status(st);
   }
   /* π_ref: the starting policy, fixed before a checkpoint is resumed */
   if ((a.ref_policy || run->state.rlhf) && (st = alg_run_set_reference(run))) {
+    exp_saved_run_free(&expert);
     alg_run_free(run);
     env_model_free(em);
     return exp_fail_status(st);
   }
-  char *stale0 = a.resume && run->model.shared->reward == ALG_REWARD_LEARNED
-                     ? exp_run_stale_checkpoint(a.out) : NULL;
-  if (stale0) {
-    free(stale0);
-    alg_run_free(run);
-    env_model_free(em);
-    return exp_fail("--resume: a reward=learned run cannot be resumed yet (its labels and "
-                    "reward model are not in the checkpoint); run it anew");
-  }
   /* the labels due before the first iteration, before the run directory exists: a labeler
-   * that produces no pairs is bad input (exit 2), not a failed run */
-  if (run->state.rlhf && !a.resume && (st = alg_rlhf_before(run))) {
+   * that produces no pairs is bad input (exit 2), not a failed run (a resumed run's labels
+   * are in its checkpoint) */
+  char *stale0 = a.resume ? exp_run_stale_checkpoint(a.out) : NULL;
+  int resuming = stale0 != NULL;
+  free(stale0);
+  if (run->state.rlhf && !resuming && (st = alg_rlhf_before(run))) {
+    exp_saved_run_free(&expert);
     alg_run_free(run);
     env_model_free(em);
     if (st == TR_EINVAL) return exp_fail("run: %s", tr_error_msg());
     return exp_fail_status(st);
   }
   if (a.save_policies && !run->model.tab) {
+    exp_saved_run_free(&expert);
     alg_run_free(run);
     env_model_free(em);
     return exp_fail("--save-policies: needs a tabular environment; %s is not one", a.env);
@@ -654,6 +703,7 @@ abort:
   exp_rundir_abort(&rd);
 done:
   if (st) rc = exp_fail_status(st);
+  exp_saved_run_free(&expert);
   alg_run_free(run);
   env_model_free(em);
   return rc;

@@ -52,6 +52,46 @@ check "online: all labels by the end" "$([ "$(col "$tmp/lr/progress.tsv" pref_la
 check "proxy_J differs from gold_J under a learned reward" "$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
   $h["proxy_J"] != $h["gold_J"] { d = 1 } END { exit !d }' "$tmp/lr/progress.tsv"; echo $?)"
 
+# a killed reward=learned run resumes bit for bit: online labels, killed at iteration 3 while
+# labels still arrive (until iteration 6 of 12), on the tabular MDP (a table r(s,a)) and on
+# CartPole (an MLP ensemble on observations and actions)
+for env in "$M" cartpole; do
+  set -- --algo ppo-clip --env "$env" --steps 6144 --seed 2 --set n_steps=512 --set reward=learned \
+    --set pref_schedule=online --set pref_labels=60 --set pref_segment=5 --set kl_ref_coef=0.05 \
+    --set rm_ensemble=2 --quiet
+  "$T" run "$@" --out "$tmp/ka" >/dev/null 2>&1
+  (TRBENCH_TEST_KILL_AT_ITER=3 exec "$T" run "$@" --checkpoint-every 1 --out "$tmp/kb") >/dev/null 2>&1
+  check "$env: the learned-reward run killed at iteration 3" "$(test $? -eq 137 && ls -d "$tmp/kb".tmp.* >/dev/null 2>&1; echo $?)"
+  check "$env: labels were still due after iteration 3" "$(test "$(col "$tmp/ka/progress.tsv" pref_labels | sed -n 3p)" -lt 60; echo $?)"
+  "$T" run "$@" --checkpoint-every 1 --out "$tmp/kb" --resume >/dev/null 2>&1
+  check "$env: resumed" $?
+  check "$env: progress.tsv and summary.ini are the uninterrupted run's" "$(same_run "$tmp/ka" "$tmp/kb"; echo $?)"
+  check "$env: preferences.tsv is the uninterrupted run's" "$(cmp -s "$tmp/ka/preferences.tsv" "$tmp/kb/preferences.tsv"; echo $?)"
+  rm -rf "$tmp/ka" "$tmp/kb"
+done
+
+# TRPO's vine: the rollouts' rewards are the batch's, r_phi - beta log(pi/pi_ref).  Its update
+# reads only the rollouts' Q, so a vine that ignored them would move alike for any beta and
+# for reward=true and learned.
+V="--set sampling=vine --set vine_states=50 --set vine_length=20 --set n_steps=500 --set time_limit=100"
+for b in 0 10; do
+  "$T" run --algo trpo --env "$M" --steps 10000 --seed 1 $V --set kl_ref_coef=$b --ref-policy "$tmp/ref" --out "$tmp/vine$b" --quiet >/dev/null
+  check "trpo vine, kl_ref_coef=$b" $?
+done
+k0=$(col "$tmp/vine0/progress.tsv" kl_ref | tail -1); k10=$(col "$tmp/vine10/progress.tsv" kl_ref | tail -1)
+check "vine: beta = 10 keeps KL(pi || pi_ref) below a tenth of beta = 0's ($k10 vs $k0)" \
+  "$(awk -v a="$k10" -v b="$k0" 'BEGIN { exit !(a < 0.1 * b) }'; echo $?)"
+g=$(col "$tmp/vine10/progress.tsv" soft_gap | tail -1)
+check "vine, beta = 10: ends within 0.1 of the exact soft optimum (gap $g)" \
+  "$(awk -v g="$g" 'BEGIN { exit !(g >= -1e-9 && g < 0.1) }'; echo $?)"
+"$T" run --algo trpo --env "$M" --steps 10000 --seed 1 $V --set reward=learned --set pref_segment=5 \
+  --set rm_hidden_layers=0 --set pref_labels=300 --ref-policy "$tmp/ref" --out "$tmp/vinel" --quiet >/dev/null
+check "trpo vine, reward=learned" $?
+p1=$(col "$tmp/vinel/progress.tsv" proxy_J | head -1); p2=$(col "$tmp/vinel/progress.tsv" proxy_J | tail -1)
+check "vine, reward=learned: the proxy J rises ($p1 -> $p2)" "$(awk -v a="$p1" -v b="$p2" 'BEGIN { exit !(b > a + 1) }'; echo $?)"
+check "vine, reward=learned: another path than the true reward's" \
+  "$(! cmp -s "$(col "$tmp/vinel/progress.tsv" gold_J >"$tmp/gl"; echo "$tmp/gl")" "$(col "$tmp/vine0/progress.tsv" exact_J >"$tmp/gt"; echo "$tmp/gt")"; echo $?)"
+
 # bad input
 expect_prefix "trbench: error: --set kl_ref_coef=-1: kl_ref_coef must be a number in [0," run --algo ppo-clip --env "$M" --steps 100 --seed 1 --set kl_ref_coef=-1 --out "$tmp/x"
 expect_prefix "trbench: error: --set pref_segment=0: pref_segment must be an integer in [1," run --algo ppo-clip --env "$M" --steps 100 --seed 1 --set pref_segment=0 --out "$tmp/x"
