@@ -117,7 +117,7 @@ typedef struct {
 /* The version of the algorithm contract: the layouts of alg_class, alg_param,
  * alg_shared_params and of run.h's structs, and the meaning of their fields.  Raised with
  * every change a variant compiled against older headers would misread. */
-#define ALG_ABI_VERSION 2
+#define ALG_ABI_VERSION 3
 
 /* Adds an algorithm to the table (after the built-in ones) for the rest of the process: the
  * caller keeps *cls (and its parameter table) alive.  Call it before anything else runs (it
@@ -125,7 +125,8 @@ typedef struct {
  * taken), iterate present, every parameter's field inside params_size with no two
  * overlapping, the shared head present, defaults in range and resolving (alg_config_resolve).
  * TR_EINVAL with one sentence otherwise; also when cls was compiled against another
- * ALG_ABI_VERSION (the headers of another trbench): rebuild it against the installed ones. */
+ * ALG_ABI_VERSION (the headers of another trbench): rebuild it against the installed ones.
+ * 3: alg_iter_stats gained bc_loss (issue 22). */
 #define alg_register(cls) alg_register_abi((cls), ALG_ABI_VERSION, sizeof(alg_class))
 tr_status alg_register_abi(const alg_class *cls, unsigned abi_version, size_t class_size);
 
