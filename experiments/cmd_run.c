@@ -21,6 +21,7 @@
 #include "experiments/provenance.h"
 #include "experiments/rundir.h"
 #include "experiments/saved_run.h"
+#include "experiments/spec.h"
 #include "experiments/sweep_state.h"
 #include "mdps/mdpfile.h"
 
@@ -144,7 +145,7 @@ typedef struct {
   const char *ref_policy;  /* a run directory whose policy is π_ref (and the start) */
   const char *variant;     /* the spec's variant this run belongs to (sweeps set it) */
   size_t eval_episodes;    /* 0: no evaluation at the end */
-  const char *eval_envs[16];
+  const char *eval_envs[EXP_EVAL_ENVS_MAX];
   size_t n_eval_envs;
   int eval_deterministic;
   char **sets;
@@ -199,7 +200,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       if (exp_parse_size("--evaluate", optarg, &a->eval_episodes)) return EXP_EXIT_INPUT;
       break;
     case 'X':
-      if (a->n_eval_envs == 16) return exp_fail("--evaluate-env: at most 16");
+      if (a->n_eval_envs == EXP_EVAL_ENVS_MAX)
+        return exp_fail("--evaluate-env: at most %d", EXP_EVAL_ENVS_MAX);
       a->eval_envs[a->n_eval_envs++] = optarg;
       break;
     case 'D': a->eval_deterministic = 1; break;
