@@ -93,8 +93,8 @@ double env_terrain_height_at_f(const float *data, double z0, double scale, doubl
 const char *env_terrain_description(void) {
   return "hopper-terrain:SEED, walker2d-terrain:SEED: the flat task (same observation, reward, "
          "termination thresholds, reset noise, time limit) with the floor replaced by a height "
-         "field made from SEED, over x in [-40, 160] m (25 m/s for 1000 Hopper or Walker2d "
-         "steps), flat at 0 for |x| <= 1 m (the reset state), then segments of 0.52-1.48 m: "
+         "field made from SEED, over x in [-40, 160] m (160 m ahead: 20 m/s for 1000 Hopper "
+         "or Walker2d steps), flat at 0 for |x| <= 1 m (the reset state), then segments of 0.52-1.48 m: "
          "flat, slopes of at most 10 degrees, steps of 0.01-0.05 m; |height| <= 0.5 m.  The "
          "healthy height (hopper z > 0.7; walker2d 0.8 < z < 2) is measured above the ground "
          "under the torso, z - h(x_torso), as on flat ground, where h = 0: a walker that "
