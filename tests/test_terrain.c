@@ -253,8 +253,8 @@ done:
   free(h), env_model_free(m);
 }
 
-/* Snapshots restore the terrain episode bit for bit (vine rollouts), and two instances of a
- * model give the same trajectory. */
+/* Two instances of a model give the same trajectory, and a snapshot taken on the terrain
+ * restores the episode bit for bit (vine rollouts). */
 static void test_determinism(void) {
   env_model *m = env_model_alloc("walker2d-terrain:8");
   env *a = m ? env_alloc(m) : NULL, *b = m ? env_alloc(m) : NULL;
@@ -271,6 +271,31 @@ static void test_determinism(void) {
       same &= !memcmp(oa, ob, 17 * sizeof *oa) && sa.reward == sb.reward;
     }
     CHECK(same, "two instances of walker2d-terrain:8 differ");
+    /* a snapshot taken on the terrain (put down at x = 5.3, on the ground there), restored:
+     * the same actions give the same steps, bit for bit */
+    mjData *d = env_mujoco_data(a);
+    const mjModel *mm = env_mujoco_model(m);
+    for (int i = 0; i < mm->nq; i++) d->qpos[i] = mm->qpos0[i];
+    for (int i = 0; i < mm->nv; i++) d->qvel[i] = 0.0;
+    d->qpos[0] = 5.3, d->qpos[1] = 1.25 + env_mujoco_ground(m, 5.3);
+    CHECK(!env_step(a, (double[6]){0}, ra, oa, &sa), "step");
+    unsigned char *snap = malloc(env_snapshot_size(m));
+    double first[10][OMAX], again[OMAX], us[10][6];
+    if (snap) {
+      env_snapshot(a, snap);
+      for (int t = 0; t < 10; t++) {
+        for (int i = 0; i < 6; i++) us[t][i] = 0.5 * (2 * gsl_rng_uniform(act) - 1);
+        CHECK(!env_step(a, us[t], ra, first[t], &sa), "step");
+      }
+      CHECK(!env_restore(a, snap), "restore");
+      same = 1;
+      for (int t = 0; t < 10; t++) {
+        CHECK(!env_step(a, us[t], ra, again, &sa), "step");
+        same &= !memcmp(again, first[t], 17 * sizeof *again);
+      }
+      CHECK(same, "walker2d-terrain:8: the restored snapshot continues differently");
+    }
+    free(snap);
     gsl_rng_free(ra), gsl_rng_free(rb), gsl_rng_free(act);
   }
   env_free(a), env_free(b), env_model_free(m);
