@@ -21,6 +21,7 @@
 #include "experiments/cli.h"
 #include "experiments/walker.h"
 #include "mdps/env.h"
+#include "mdps/env_terrain.h"
 
 /* Representative arguments for the parametrized names ("mdp:" needs a file: skipped). */
 static const struct {
@@ -30,6 +31,8 @@ static const struct {
     {"chain:", "chain:10"},
     {"gridworld:", "gridworld:5,5,0.1"},
     {"mdp:", NULL},
+    {"hopper-terrain:", "hopper-terrain:1"},
+    {"walker2d-terrain:", "walker2d-terrain:1"},
 };
 
 /* "discrete(N)" or "box(U,[lo,hi])" (per dimension, joined by 'x', when bounds differ). */
@@ -71,9 +74,12 @@ int exp_cmd_envs(int argc, char **argv) {
          "Lists the environments as TSV: 'env obs_dim action_space time_limit gamma', one row\n"
          "per name; parametrized names with representative arguments (garnet:S,A,b[,seed] as\n"
          "garnet:20,4,3, chain:N as chain:10, gridworld:W,H,slip as gridworld:5,5,0.1;\n"
-         "mdp:PATH is left out).  action_space is discrete(N) or box(U,[lo,hi]).  gamma is the\n"
-         "default discount (the MDP's for tabular models).  A model that cannot be built is\n"
-         "listed with 'error: WHY' in place of its sizes.");
+         "mdp:PATH is left out; hopper-terrain:SEED and walker2d-terrain:SEED as SEED 1).\n"
+         "action_space is discrete(N) or box(U,[lo,hi]).  gamma is the default discount (the\n"
+         "MDP's for tabular models).  A model that cannot be built is listed with 'error: WHY'\n"
+         "in place of its sizes.  After the table, lines starting with '#' describe the\n"
+         "parametrized families whose rows need more than the columns say (the test\n"
+         "terrains: their bounds and how falling is measured).");
     return EXP_EXIT_OK;
   }
   if (argc > 1) return exp_fail("envs: unexpected argument '%s' (trbench envs --help)", argv[1]);
@@ -98,6 +104,7 @@ int exp_cmd_envs(int argc, char **argv) {
       envs_row(env_examples[j].example);
   }
   free(names);
+  printf("# %s\n", env_terrain_description());
   return EXP_EXIT_OK;
 }
 

@@ -23,6 +23,7 @@
 #include "experiments/provenance.h"
 #include "experiments/rundir.h"
 #include "experiments/saved_run.h"
+#include "experiments/spec.h"
 #include "experiments/sweep_state.h"
 #include "mdps/mdpfile.h"
 
@@ -150,7 +151,7 @@ typedef struct {
   const char *expert;      /* bc: a run directory, or optimal:EPS (tabular) */
   const char *variant;     /* the spec's variant this run belongs to (sweeps set it) */
   size_t eval_episodes;    /* 0: no evaluation at the end */
-  const char *eval_envs[16];
+  const char *eval_envs[EXP_EVAL_ENVS_MAX];
   size_t n_eval_envs;
   int eval_deterministic;
   char **sets;
@@ -206,7 +207,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       if (exp_parse_size("--evaluate", optarg, &a->eval_episodes)) return EXP_EXIT_INPUT;
       break;
     case 'X':
-      if (a->n_eval_envs == 16) return exp_fail("--evaluate-env: at most 16");
+      if (a->n_eval_envs == EXP_EVAL_ENVS_MAX)
+        return exp_fail("--evaluate-env: at most %d", EXP_EVAL_ENVS_MAX);
       a->eval_envs[a->n_eval_envs++] = optarg;
       break;
     case 'D': a->eval_deterministic = 1; break;

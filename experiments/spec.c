@@ -165,9 +165,97 @@ static const char *const experiment_keys[] = {"name", "environments", "seeds", "
                                               "description", "evaluate", "evaluate_environments",
                                               "evaluate_deterministic"};
 
+/* Whether item is a range "PREFIX:A..B" or "PREFIX,A..B" (A, B decimal integers): its
+ * prefix length (up to and with the ':' or ','), A and B; 0 when it is not one. */
+static size_t range_of(const char *item, uint64_t *a, uint64_t *b) {
+  const char *dots = strstr(item, "..");
+  if (!dots || dots == item || !dots[2] || strspn(dots + 2, "0123456789") != strlen(dots + 2))
+    return 0;
+  const char *p = dots;
+  while (p > item && isdigit((unsigned char)p[-1])) p--;
+  if (p == dots || p == item || (p[-1] != ':' && p[-1] != ',')) return 0;
+  char num[32];
+  size_t n = (size_t)(dots - p);
+  if (n >= sizeof num) n = sizeof num - 1;
+  memcpy(num, p, n);
+  num[n] = '\0';
+  if (!parse_u64(num, a) || !parse_u64(dots + 2, b)) return 0;
+  return (size_t)(p - item);
+}
+
+/* Ranges in a list of environment names: "hopper-terrain:1001..1010" stands for the ten names
+ * hopper-terrain:1001, ..., hopper-terrain:1010 (the last parameter runs from A to B, B >= A,
+ * at most EXP_SPEC_RANGE_MAX names).  items (n) are replaced by the expanded list, in order.
+ * *from (new, the expanded list's length) gets, per name, the range it came from (NULL for
+ * names given as they are; free_ranges frees it).  0 after fail(), items left to the
+ * caller to free. */
+#define EXP_SPEC_RANGE_MAX 1000
+static int expand_ranges(parse_ctx *c, const char *k, char ***items, size_t *n, char ***from) {
+  size_t total = 0;
+  for (size_t i = 0; i < *n; i++) {
+    uint64_t a, b;
+    size_t pre = range_of((*items)[i], &a, &b);
+    if (!pre) {
+      total++;
+      continue;
+    }
+    if (b < a)
+      return fail(c, "%s: %s: the range's end %llu is below its start %llu", k, (*items)[i],
+                  (unsigned long long)b, (unsigned long long)a);
+    if (b - a >= EXP_SPEC_RANGE_MAX)
+      return fail(c, "%s: %s: a range names at most %d environments", k, (*items)[i],
+                  EXP_SPEC_RANGE_MAX);
+    total += (size_t)(b - a) + 1;
+  }
+  char **out = calloc(total ? total : 1, sizeof *out), **src = calloc(total ? total : 1, sizeof *src);
+  if (!out || !src) return free(out), free(src), fail(c, "out of memory");
+  size_t m = 0;
+  int oom = 0;
+  for (size_t i = 0; i < *n; i++) {
+    uint64_t a, b;
+    size_t pre = range_of((*items)[i], &a, &b);
+    if (!pre) {
+      out[m++] = (*items)[i];
+      (*items)[i] = NULL;
+      continue;
+    }
+    for (uint64_t x = a; !oom; x++) {
+      size_t len = pre + 24;
+      char *name = malloc(len);
+      if (!name) {
+        oom = 1;
+        break;
+      }
+      snprintf(name, len, "%.*s%llu", (int)pre, (*items)[i], (unsigned long long)x);
+      src[m] = (*items)[i];
+      out[m++] = name;
+      if (x == b) break;
+    }
+  }
+  if (oom) {
+    free_items(out, m);
+    free(src);
+    return fail(c, "out of memory");
+  }
+  /* the items that were ranges stay alive (src points at them) until free_ranges */
+  free(*items);
+  *items = out;
+  *n = m;
+  *from = src;
+  return 1;
+}
+
+/* Free the ranges expand_ranges kept (each once: consecutive names share their range). */
+static void free_ranges(char **from, size_t n) {
+  if (!from) return;
+  for (size_t i = 0; i < n; i++)
+    if (from[i] && (i == 0 || from[i] != from[i - 1])) free(from[i]);
+  free(from);
+}
+
 /* A list of environment names: parametrized names carry commas (garnet:8,2,3,5), so a piece
- * that starts with a digit, '.' or '-' continues the previous name; each is validated (not
- * built), none given twice.  0 after fail(). */
+ * that starts with a digit, '.' or '-' continues the previous name; ranges expanded
+ * (expand_ranges); each is validated (not built), none given twice.  0 after fail(). */
 static int env_list(parse_ctx *c, const char *k, const char *v, char ***out, size_t *out_n) {
   char **items;
   size_t n;
@@ -190,17 +278,27 @@ static int env_list(parse_ctx *c, const char *k, const char *v, char ***out, siz
     }
   }
   n = m;
+  char **from = NULL;
+  if (!expand_ranges(c, k, &items, &n, &from)) {
+    free_items(items, n);
+    return 0;
+  }
   size_t dup;
   if (has_duplicate(items, n, &dup)) {
     fail(c, "%s: '%s' given twice", k, items[dup]);
     free_items(items, n);
+    free_ranges(from, n);
     return 0;
   }
   for (size_t i = 0; i < n; i++)
     if (env_name_check(items[i])) {
+      if (from[i]) fail(c, "%s: the range %s: %s", k, from[i], tr_error_msg());
+      else fail(c, "%s: %s", k, tr_error_msg());
       free_items(items, n);
-      return fail(c, "%s: %s", k, tr_error_msg());
+      free_ranges(from, n);
+      return 0;
     }
+  free_ranges(from, n);
   *out = items;
   *out_n = n;
   return 1;
@@ -323,13 +421,31 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
     s->eval_episodes = n;
   } else if (!strcmp(k, "evaluate_environments")) {
     if (!env_list(c, k, v, &s->eval_envs, &s->n_eval_envs)) return 0;
+    if (s->n_eval_envs > EXP_EVAL_ENVS_MAX)
+      return fail(c, "%s: %zu environments (at most %d)", k, s->n_eval_envs, EXP_EVAL_ENVS_MAX);
+  } else if (!strncmp(k, "evaluate_environments@", 22)) {
+    size_t e = env_index(s, k + 22);
+    if (e == s->n_envs)
+      return fail(c, "%s: '%s' is not one of the experiment's environments (they must be listed "
+                     "before; in a key, write ':' as '_')", k, k + 22);
+    if (!s->eval_envs_at) {
+      s->eval_envs_at = calloc(s->n_envs, sizeof *s->eval_envs_at);
+      s->n_eval_envs_at = calloc(s->n_envs, sizeof *s->n_eval_envs_at);
+      if (!s->eval_envs_at || !s->n_eval_envs_at) return fail(c, "out of memory");
+    }
+    if (s->eval_envs_at[e]) return fail(c, "[experiment]: %s given twice", k);
+    if (!env_list(c, k, v, &s->eval_envs_at[e], &s->n_eval_envs_at[e])) return 0;
+    if (s->n_eval_envs_at[e] > EXP_EVAL_ENVS_MAX)
+      return fail(c, "%s: %zu environments (at most %d)", k, s->n_eval_envs_at[e],
+                  EXP_EVAL_ENVS_MAX);
   } else if (!strcmp(k, "evaluate_deterministic")) {
     if (!parse_bool(v, &s->eval_deterministic))
       return fail(c, "evaluate_deterministic: '%s' must be true or false", v);
   } else {
     return fail(c, "[experiment]: unknown key '%s' (known: name, environments, seeds, steps, "
                    "score, normalization, scale_seeds, paper, description, evaluate, "
-                   "evaluate_environments, evaluate_deterministic, ref_policy, ref_policy@ENV)", k);
+                   "evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, "
+                   "ref_policy, ref_policy@ENV)", k);
   }
   return 1;
 }
@@ -489,6 +605,9 @@ void exp_spec_free(exp_spec *s) {
   free(s->envs);
   for (size_t i = 0; i < s->n_eval_envs; i++) free(s->eval_envs[i]);
   free(s->eval_envs);
+  for (size_t e = 0; s->eval_envs_at && e < s->n_envs; e++)
+    if (s->eval_envs_at[e]) free_items(s->eval_envs_at[e], s->n_eval_envs_at[e]);
+  free(s->eval_envs_at), free(s->n_eval_envs_at);
   free(s->seeds);
   for (size_t i = 0; i < s->n_variants; i++) {
     exp_variant *v = &s->variants[i];
@@ -618,8 +737,24 @@ static FILE *spec_open(const char *path, char *alt, size_t n, const char **used)
   return g;
 }
 
+char *const *exp_spec_eval_envs(const exp_spec *s, size_t e, size_t *n) {
+  if (s->eval_envs_at && s->eval_envs_at[e]) {
+    *n = s->n_eval_envs_at[e];
+    return s->eval_envs_at[e];
+  }
+  *n = s->n_eval_envs;
+  return s->n_eval_envs ? s->eval_envs : NULL;
+}
+
+int exp_spec_eval_per_env(const exp_spec *s) {
+  for (size_t e = 0; s->eval_envs_at && e < s->n_envs; e++)
+    if (s->eval_envs_at[e]) return 1;
+  return 0;
+}
+
 /* evaluate_environments: each with the observation and action spaces of every environment
- * of the experiment (a run's policy is evaluated there). */
+ * of the experiment whose runs are evaluated there (those without their own
+ * evaluate_environments@ENV); evaluate_environments@ENV: each with ENV's. */
 static tr_status check_eval_envs(const exp_spec *s) {
   tr_status st = TR_OK;
   for (size_t i = 0; !st && i < s->n_eval_envs; i++) {
@@ -629,6 +764,7 @@ static tr_status check_eval_envs(const exp_spec *s) {
       return TR_EINVAL;
     }
     for (size_t e = 0; !st && e < s->n_envs; e++) {
+      if (s->eval_envs_at && s->eval_envs_at[e]) continue;
       env_model *em = env_model_alloc(s->envs[e]);
       if (!em) st = TR_EINVAL;
       else if (env_obs_dim(em) != env_obs_dim(ev) ||
@@ -640,6 +776,27 @@ static tr_status check_eval_envs(const exp_spec *s) {
       env_model_free(em);
     }
     env_model_free(ev);
+  }
+  for (size_t e = 0; !st && s->eval_envs_at && e < s->n_envs; e++) {
+    if (!s->eval_envs_at[e]) continue;
+    env_model *em = env_model_alloc(s->envs[e]);
+    if (!em) return TR_EINVAL;
+    for (size_t i = 0; !st && i < s->n_eval_envs_at[e]; i++) {
+      const char *name = s->eval_envs_at[e][i];
+      env_model *ev = env_model_alloc(name);
+      if (!ev) {
+        st = TR_EINVAL;
+        tr_error_prefix("%s: evaluate_environments@%s", s->path, s->envs[e]);
+      } else if (env_obs_dim(em) != env_obs_dim(ev) ||
+                 env_action_space(em).kind != env_action_space(ev).kind ||
+                 env_action_space(em).n != env_action_space(ev).n) {
+        st = tr_error(TR_EINVAL, "%s: evaluate_environments@%s: %s has other observation or "
+                      "action spaces than %s (a policy trained on one cannot act on the other)",
+                      s->path, s->envs[e], name, s->envs[e]);
+      }
+      env_model_free(ev);
+    }
+    env_model_free(em);
   }
   return st;
 }

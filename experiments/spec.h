@@ -14,6 +14,13 @@
  *                                     ; episodes (trbench evaluate; 0: none, the default)
  *   evaluate_environments = hopper    ; where (default: the run's own environment); others
  *                                     ; need the same spaces
+ *   evaluate_environments@hopper = hopper, hopper-terrain:1001..1010
+ *                                     ; where the runs on one environment are evaluated (in
+ *                                     ; place of evaluate_environments for them; given after
+ *                                     ; environments, ':' in the key written '_').  In either
+ *                                     ; list "NAME:A..B" is a range: NAME:A, NAME:A+1, ...,
+ *                                     ; NAME:B (the last parameter; B >= A; at most 1000);
+ *                                     ; at most EXP_EVAL_ENVS_MAX names in all
  *   evaluate_deterministic = true     ; the mean action (default true)
  *
  *   [variant clip 0.2]                ; one section per row, in order
@@ -94,6 +101,8 @@ typedef struct {
   size_t eval_episodes; /* 0: no evaluation */
   char **eval_envs;     /* (n_eval_envs) NULL: the run's own environment */
   size_t n_eval_envs;
+  char ***eval_envs_at;   /* (n_envs) evaluate_environments@ENV lists (NULL: none), or NULL */
+  size_t *n_eval_envs_at; /* (n_envs) */
   int eval_deterministic;
   exp_ref_policy ref;    /* [experiment]'s ref_policy keys */
   exp_variant *variants;
@@ -124,6 +133,15 @@ const char *exp_spec_ref_policy(const exp_spec *s, size_t v, size_t e, int *line
 tr_status exp_variant_config(const exp_variant *v, const char *env, alg_config *cfg);
 /* The shared parameters of that configuration: the struct the run reads (registry.h). */
 tr_status exp_variant_shared(const exp_variant *v, const char *env, alg_shared_params *out);
+
+/* The most evaluation environments a run takes (trbench run --evaluate-env). */
+#define EXP_EVAL_ENVS_MAX 256
+
+/* Where the runs on environment e are evaluated: evaluate_environments@ENV, else
+ * evaluate_environments, else NULL (*n = 0: the run's own environment). */
+char *const *exp_spec_eval_envs(const exp_spec *s, size_t e, size_t *n);
+/* Whether some environment has its own evaluate_environments@ENV. */
+int exp_spec_eval_per_env(const exp_spec *s);
 
 /* One run of a sweep. */
 typedef struct {

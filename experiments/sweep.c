@@ -72,9 +72,11 @@ static void run_cmd_free(run_cmd *c) {
 static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, const exp_run_ref *r,
                            const char *dir, const run_extra_flags *x) {
   const exp_variant *v = &s->variants[r->variant];
+  size_t n_eval;
+  char *const *eval = exp_spec_eval_envs(s, r->env, &n_eval);
   c->argc = 0;
   c->sets = malloc((v->n_sets ? v->n_sets : 1) * sizeof *c->sets);
-  c->argv = malloc((26 + 2 * v->n_sets + 2 * s->n_eval_envs) * sizeof *c->argv);
+  c->argv = malloc((26 + 2 * v->n_sets + 2 * n_eval) * sizeof *c->argv);
   if (!c->sets || !c->argv) {
     run_cmd_free(c);
     return tr_error(TR_ENOMEM, "out of memory: the command of run %s", r->id);
@@ -114,9 +116,9 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
     snprintf(c->eval, sizeof c->eval, "%zu", s->eval_episodes);
     a[c->argc++] = "--evaluate";
     a[c->argc++] = c->eval;
-    for (size_t i = 0; i < s->n_eval_envs; i++) {
+    for (size_t i = 0; i < n_eval; i++) { /* evaluate_environments(@ENV) */
       a[c->argc++] = "--evaluate-env";
-      a[c->argc++] = s->eval_envs[i];
+      a[c->argc++] = eval[i];
     }
     if (s->eval_deterministic) a[c->argc++] = "--evaluate-deterministic";
   }

@@ -300,9 +300,119 @@ static double eval_mean(const char *run_dir, const char *leaf) {
   return n ? sum / (double)n : NAN;
 }
 
+/* A run's evaluation file's episodes: *ret the sum of their returns, *n how many, *fell how
+ * many ended by a termination before the time limit; 0 when the file is absent or empty. */
+static int eval_read(const char *run_dir, const char *leaf, double *ret, size_t *n,
+                     size_t *fell) {
+  char *p = tr_path_join(run_dir, leaf);
+  FILE *in = p ? fopen(p, "r") : NULL;
+  free(p);
+  *ret = 0, *n = *fell = 0;
+  if (!in) return 0;
+  char line[512];
+  while (fgets(line, sizeof line, in)) {
+    size_t k, len;
+    double r;
+    int fl;
+    if (sscanf(line, "%zu\t%lf\t%zu\t%d", &k, &r, &len, &fl) == 4)
+      *ret += r, (*n)++, *fell += fl != 0;
+  }
+  fclose(in);
+  return *n > 0;
+}
+
+/* The file a run on environment e writes for its evaluation on `name`. */
+static void eval_leaf(char *leaf, size_t n, const exp_spec *s, size_t e, const char *name) {
+  char safe[512];
+  if (!strcmp(name, s->envs[e])) {
+    snprintf(leaf, n, "eval.tsv");
+    return;
+  }
+  exp_safe_name(safe, sizeof safe, name);
+  snprintf(leaf, n, "eval_%s.tsv", safe);
+}
+
+/* Specs with evaluate_environments@ENV: per row and training environment, one return and one
+ * fall fraction pooled over that environment's evaluation environments (the test terrains of
+ * a walker trained on flat ground, say).  return: the mean over the runs of each run's mean
+ * return over all its evaluation episodes (every environment's N), ± the standard error over
+ * the runs; fell: the fraction of all those episodes (all runs) that ended by a termination
+ * before the time limit (eval.tsv's fell).  A run counts when every file is there. */
+static void write_evaluation_pooled(FILE *f, const exp_table *t) {
+  const exp_spec *s = t->s;
+  fprintf(f, "\nEvaluation on other environments: each finished run's saved policy on %zu fresh "
+             "episodes%s on each environment listed for its training environment; return: "
+             "mean over the runs of each run's mean episode return, pooled over those "
+             "environments, ± standard error over the runs; fell: the fraction of those "
+             "episodes that ended by a termination (a fall) before the time limit\n\n"
+             "| variant | trained on | evaluated on | return | fell |\n"
+             "| --- | --- | --- | ---: | ---: |\n",
+          s->eval_episodes, s->eval_deterministic ? " (mean action)" : "");
+  for (size_t v = 0; v < s->n_variants; v++)
+    for (size_t e = 0; e < s->n_envs; e++) {
+      size_t W;
+      char *const *list = exp_spec_eval_envs(s, e, &W);
+      char *const own[1] = {s->envs[e]};
+      if (!W) list = own, W = 1;
+      fputs("| ", f);
+      exp_table_put_text(f, s->variants[v].name, EXP_FMT_MD);
+      fputs(" | ", f);
+      exp_table_put_text(f, s->envs[e], EXP_FMT_MD);
+      fputs(" | ", f);
+      for (size_t w = 0; w < (W <= 3 ? W : 1); w++) {
+        if (w) fputs(", ", f);
+        exp_table_put_text(f, list[w], EXP_FMT_MD);
+      }
+      if (W > 3) {
+        fputs(" … ", f);
+        exp_table_put_text(f, list[W - 1], EXP_FMT_MD);
+        fprintf(f, " (%zu environments)", W);
+      }
+      fputs(" |", f);
+      double sum = 0, sq = 0;
+      size_t n = 0, K = 0, episodes = 0, fell = 0;
+      for (size_t k = 0; k < t->n_runs; k++) {
+        const exp_run_ref *r = &t->runs[k];
+        if (r->variant != v || r->env != e) continue;
+        K++;
+        char *dir = exp_run_dir(s, t->results, r);
+        double run_ret = 0;
+        size_t run_n = 0, run_fell = 0, w;
+        for (w = 0; dir && w < W; w++) {
+          char leaf[600];
+          double ret;
+          size_t ne, nf;
+          eval_leaf(leaf, sizeof leaf, s, e, list[w]);
+          if (!eval_read(dir, leaf, &ret, &ne, &nf)) break;
+          run_ret += ret, run_n += ne, run_fell += nf;
+        }
+        free(dir);
+        if (w < W) continue; /* a file is missing: the run is not counted */
+        double x = run_ret / (double)run_n;
+        sum += x, sq += x * x, n++;
+        episodes += run_n, fell += run_fell;
+      }
+      if (!n) {
+        fprintf(f, " missing (0/%zu) | missing |\n", K);
+        continue;
+      }
+      char a[32], b[32], c[32];
+      double m = sum / (double)n, var = n > 1 ? (sq - n * m * m) / (double)(n - 1) : 0;
+      fprintf(f, " %s ± %s", exp_table_num(a, sizeof a, m, 4),
+              exp_table_num(b, sizeof b, n > 1 ? sqrt(fmax(var, 0) / (double)n) : 0, 4));
+      if (n < K) fprintf(f, " (%zu/%zu)", n, K);
+      fprintf(f, " | %s (%zu/%zu) |\n",
+              exp_table_num(c, sizeof c, (double)fell / (double)episodes, 3), fell, episodes);
+    }
+}
+
 void exp_table_write_evaluation(FILE *f, const exp_table *t) {
   const exp_spec *s = t->s;
   if (!s->eval_episodes) return;
+  if (exp_spec_eval_per_env(s)) {
+    write_evaluation_pooled(f, t);
+    return;
+  }
   size_t V = s->n_variants, E = s->n_envs, W = s->n_eval_envs ? s->n_eval_envs : 1;
   fprintf(f, "\nEvaluation: each finished run's saved policy on %zu fresh episodes%s (mean "
              "return ± standard error over the runs found)\n\n| variant | trained on |",

@@ -36,7 +36,10 @@ void exp_table_write_equal_steps(FILE *f, const exp_table *t);
 void exp_table_write_paper_cells(FILE *f, const exp_table *t);
 /* Specs with `evaluate = N`: per row and training environment, the mean return of its runs'
  * evaluations (eval.tsv, or eval_<ENV>.tsv per evaluate_environments) ± its standard error
- * over the runs (else nothing). */
+ * over the runs, one column per evaluation environment; or, when the spec has
+ * evaluate_environments@ENV, one return pooled over the training environment's evaluation
+ * environments (± standard error over the runs) and the fraction of those episodes that
+ * fell (ended by a termination before the time limit) (else nothing). */
 void exp_table_write_evaluation(FILE *f, const exp_table *t);
 /* Per row and environment: the runs' mean updates (iterations), wall seconds and steps/s
  * (summary.ini); nothing when no run has them. */

@@ -31,6 +31,8 @@ static const env_entry registry[] = {
     {"humanoid", &env_class_mujoco, 0},
     {"humanoid-standup", &env_class_mujoco, 0},
     {"pusher", &env_class_mujoco, 0},
+    {"hopper-terrain:", &env_class_mujoco, 0},
+    {"walker2d-terrain:", &env_class_mujoco, 0},
     {"garnet:", &env_class_tabular, 1},
     {"chain:", &env_class_tabular, 1},
     {"gridworld:", &env_class_tabular, 1},
@@ -46,7 +48,7 @@ static const size_t n_registry = sizeof registry / sizeof registry[0];
 const char *env_names(void) {
   return "cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, "
          "halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, ant, "
-         "humanoid, humanoid-standup, pusher, "
+         "humanoid, humanoid-standup, pusher, hopper-terrain:SEED, walker2d-terrain:SEED, "
          "garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, "
          "frozenlake4-continuing, frozenlake8-continuing, cliffwalking, mdp:PATH";
 }

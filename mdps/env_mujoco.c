@@ -52,6 +52,7 @@
 #include "mdps/env_mujoco.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <pthread.h>
@@ -62,8 +63,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/num.h"
 #include "core/size.h"
 #include "mdps/env_impl.h"
+#include "mdps/env_terrain.h"
 
 #ifndef TR_SRCDIR
 #define TR_SRCDIR "."
@@ -143,6 +146,10 @@ typedef struct {
    * torso; pusher: bodies tips_arm, object, goal */
   int id_a, id_b, id_c;
   double mass;        /* humanoid: Σ body_mass (the mass-centre denominator) */
+  /* terrain tasks: the height field's first row (ENV_TERRAIN_N floats in [0, 1], inside the
+   * model) and its z and scale (the ground is z0 + scale·data); NULL on flat ground */
+  const float *ground;
+  double ground_z0, ground_scale;
   char path[MJ_PATH_MAX];
   atomic_ulong n_unstable, n_overflow, n_errors;
 } mj_impl;
@@ -172,6 +179,12 @@ struct mj_task {
 };
 
 static double clip10(double y) { return y < -10.0 ? -10.0 : y > 10.0 ? 10.0 : y; }
+
+/* The ground's height at x: 0 on flat ground, the height field's surface on a terrain. */
+static double ground_at(const mj_impl *im, double x) {
+  return im->ground ? env_terrain_height_at_f(im->ground, im->ground_z0, im->ground_scale, x)
+                    : 0.0;
+}
 
 static double unif(gsl_rng *r, double s) { return -s + 2.0 * s * gsl_rng_uniform(r); }
 
@@ -207,33 +220,38 @@ static void reset_gauss_vel(const mjModel *m, mjData *d, gsl_rng *r) {
  * r = (x' − x)/dt + 1 − 1e-3·Σa²  (healthy reward 1, paid on the terminal step too).
  * terminated = not healthy, healthy = every entry of (q, v)[2:] in (−100, 100) and
  * q[1] (z) in (0.7, ∞) and q[2] (torso angle) in (−0.2, 0.2); open intervals, so NaN
- * is unhealthy (v2's "all finite" test).  Reset U(±5e-3) on q and v. */
+ * is unhealthy (v2's "all finite" test).  Reset U(±5e-3) on q and v.
+ * hopper-terrain:SEED (and walker2d-terrain:SEED below): z is the torso's height above the
+ * ground under it, q[1] − h(q[0]) (h = 0 on flat ground, so there it is q[1] bit for bit);
+ * the torso angle stays absolute (upright is upright on a slope too). */
 static void hopper_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
   reset_uniform(im->m, d, r, 5e-3, 5e-3);
 }
 static void hopper_obs(const mj_impl *im, const mjData *d, double *obs) {
   obs_pos_vel(im->m, d, 1, 1, obs);
 }
-static int hopper_healthy(const mjModel *m, const mjData *d) {
+static int hopper_healthy(const mj_impl *im, const mjData *d) {
+  const mjModel *m = im->m;
   for (int i = 2; i < m->nq; i++)
     if (!(d->qpos[i] > -100.0 && d->qpos[i] < 100.0)) return 0;
   for (int i = 0; i < m->nv; i++)
     if (!(d->qvel[i] > -100.0 && d->qvel[i] < 100.0)) return 0;
-  double z = d->qpos[1], angle = d->qpos[2];
+  double z = d->qpos[1] - ground_at(im, d->qpos[0]), angle = d->qpos[2];
   return z > 0.7 && angle > -0.2 && angle < 0.2;
 }
 static void hopper_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
                           const double *a, env_step_result *res) {
   double vx = (d->qpos[0] - pre->x) / im->dt;
   res->reward = vx + 1.0 - 1e-3 * sum_sq(a, im->m->nu);
-  res->terminated = !hopper_healthy(im->m, d);
+  res->terminated = !hopper_healthy(im, d);
 }
 
 /* ---- walker2d (gym walker2d_v4.py; § 2.3) -------------------------------------------------
  * obs (17) = (q[1:9], clip10(v[0:9])).
  * r = (x' − x)/dt + 1 − 1e-3·Σa²  (healthy reward paid on the terminal step too).
  * terminated = not (0.8 < q[1] < 2.0 and −1 < q[2] < 1); no magnitude or finiteness test
- * beyond these (NaN fails them).  Reset U(±5e-3) on q and v. */
+ * beyond these (NaN fails them).  Reset U(±5e-3) on q and v.  On walker2d-terrain:SEED
+ * q[1] − h(q[0]) in place of q[1] (see hopper). */
 static void walker_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
   reset_uniform(im->m, d, r, 5e-3, 5e-3);
 }
@@ -243,7 +261,7 @@ static void walker_obs(const mj_impl *im, const mjData *d, double *obs) {
 static void walker_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
                           const double *a, env_step_result *res) {
   double vx = (d->qpos[0] - pre->x) / im->dt;
-  double z = d->qpos[1], angle = d->qpos[2];
+  double z = d->qpos[1] - ground_at(im, d->qpos[0]), angle = d->qpos[2];
   res->reward = vx + 1.0 - 1e-3 * sum_sq(a, im->m->nu);
   res->terminated = !(z > 0.8 && z < 2.0 && angle > -1.0 && angle < 1.0);
 }
@@ -577,11 +595,189 @@ static size_t mj_snapshot_doubles(const mjModel *m) {
          6 * (size_t)m->nbody + 3 * (size_t)m->nsite;
 }
 
+/* ---- test terrains (env_terrain.h) -------------------------------------------------------
+ * hopper-terrain:SEED and walker2d-terrain:SEED are the flat task's model file with three
+ * edits made to its text before it is compiled (from memory, through a MuJoCo VFS):
+ *   the floor geom (name="floor") loses its type, pos and size and becomes
+ *     type="hfield" hfield="trbench_terrain" pos="XC 0 −MAX_HEIGHT", every other attribute
+ *     (friction, condim, contact flags, solver settings) kept;
+ *   <asset><hfield name="trbench_terrain" nrow="2" ncol="N" size="HX HY 2·MAX_HEIGHT 0.5"/>
+ *     is added before <worldbody> (HX = (XMAX − XMIN)/2, XC = (XMAX + XMIN)/2; no file: MuJoCo
+ *     leaves the data 0, and the profile is written into hfield_data after compiling);
+ *   <size .../> gets room for the contacts a height field makes (one per prism touched,
+ *     up to 50 per geom pair, where a plane makes at most 2 per capsule): njmax 1000,
+ *     nconmax 200, nstack 400000.  Only buffer sizes: the physics is the flat task's.
+ * The data of a grid point is (h + MAX_HEIGHT)/(2·MAX_HEIGHT), so the ground is
+ * −MAX_HEIGHT + 2·MAX_HEIGHT·data; both rows hold the same profile (no variation along y). */
+
+#define TERRAIN_SUFFIX "-terrain:"
+
+/* "TASK-terrain:SEED": the flat task's name into base (n bytes) and the seed; 0 when name
+ * has no terrain suffix, −1 (with a message) when the seed is missing or not a number. */
+static int terrain_name(const char *name, char *base, size_t n, uint64_t *seed) {
+  const char *p = name ? strstr(name, TERRAIN_SUFFIX) : NULL;
+  if (!p) return 0;
+  size_t k = (size_t)(p - name);
+  if (k >= n) k = n - 1;
+  memcpy(base, name, k);
+  base[k] = '\0';
+  const char *num = p + strlen(TERRAIN_SUFFIX);
+  if (!*num)
+    return tr_error(TR_EINVAL, "%s: the terrain's seed is missing (%s" TERRAIN_SUFFIX "SEED, "
+                    "SEED a non-negative integer)", name, base), -1;
+  if (tr_parse_u64(name, num, 0, UINT64_MAX, seed))
+    return tr_error(TR_EINVAL, "%s: the terrain's seed '%s' is not a non-negative integer "
+                    "(%s" TERRAIN_SUFFIX "SEED)", name, num, base), -1;
+  return 1;
+}
+
+/* Remove the attribute ` NAME="..."` from the text s[0..*len) in place. */
+static void drop_attr(char *s, size_t *len, const char *attr) {
+  char key[32];
+  snprintf(key, sizeof key, " %s=\"", attr);
+  char *a = strstr(s, key);
+  if (!a || (size_t)(a - s) >= *len) return;
+  char *q = strchr(a + strlen(key), '"');
+  if (!q || (size_t)(q - s) >= *len) return;
+  size_t cut = (size_t)(q + 1 - a);
+  memmove(a, q + 1, *len - (size_t)(q + 1 - s) + 1);
+  *len -= cut;
+}
+
+/* The terrain model's text (new, NUL-terminated) from the flat model's xml. */
+static tr_status terrain_xml(const char *path, const char *xml, char **out) {
+  const char *floor = strstr(xml, "<geom name=\"floor\"");
+  const char *floor_end = floor ? strstr(floor, "/>") : NULL;
+  const char *wb = strstr(xml, "<worldbody>");
+  const char *size = strstr(xml, "<size ");
+  const char *size_end = size ? strstr(size, "/>") : NULL;
+  if (!floor || !floor_end || !wb || wb > floor || !size || !size_end || size_end > wb ||
+      strstr(xml, "<asset"))
+    return tr_error(TR_EINVAL, "%s: cannot make a terrain of this model (it needs a <size .../> "
+                    "before <worldbody>, a <geom name=\"floor\" .../> in it, and no <asset>)",
+                    path);
+  /* the floor's attributes, without type, pos and size */
+  size_t alen = (size_t)(floor_end - (floor + 18));
+  char *attrs = malloc(alen + 1);
+  if (!attrs) return tr_error(TR_ENOMEM, "out of memory");
+  memcpy(attrs, floor + 18, alen);
+  attrs[alen] = '\0';
+  drop_attr(attrs, &alen, "type");
+  drop_attr(attrs, &alen, "pos");
+  drop_attr(attrs, &alen, "size");
+  const double hx = 0.5 * (ENV_TERRAIN_XMAX - ENV_TERRAIN_XMIN);
+  const double xc = 0.5 * (ENV_TERRAIN_XMAX + ENV_TERRAIN_XMIN);
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  if (!f) {
+    free(attrs);
+    return tr_error(TR_ENOMEM, "out of memory");
+  }
+  fwrite(xml, 1, (size_t)(size - xml), f);
+  fputs("<size njmax=\"1000\" nconmax=\"200\" nstack=\"400000\"/>", f);
+  fwrite(size_end + 2, 1, (size_t)(wb - (size_end + 2)), f);
+  fprintf(f, "<asset>\n    <hfield name=\"trbench_terrain\" nrow=\"2\" ncol=\"%d\" "
+             "size=\"%.17g %.17g %.17g 0.5\"/>\n  </asset>\n  ", ENV_TERRAIN_N, hx,
+          ENV_TERRAIN_HALF_WIDTH, 2.0 * ENV_TERRAIN_MAX_HEIGHT);
+  fwrite(wb, 1, (size_t)(floor - wb), f);
+  fprintf(f, "<geom name=\"floor\" type=\"hfield\" hfield=\"trbench_terrain\" "
+             "pos=\"%.17g 0 %.17g\"%s/>", xc, -ENV_TERRAIN_MAX_HEIGHT, attrs);
+  fputs(floor_end + 2, f);
+  free(attrs);
+  if (fclose(f) || !buf) {
+    free(buf);
+    return tr_error(TR_ENOMEM, "out of memory");
+  }
+  *out = buf;
+  return TR_OK;
+}
+
+/* The whole file at path (new, NUL-terminated). */
+static tr_status read_text(const char *path, char **out) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return tr_error(TR_EINVAL, "%s: cannot read: %s", path, strerror(errno));
+  char *buf = NULL;
+  size_t n = 0, cap = 0, got;
+  do {
+    if (n + 4096 + 1 > cap) {
+      char *nb = realloc(buf, cap = 2 * cap + 8192);
+      if (!nb) {
+        free(buf), fclose(f);
+        return tr_error(TR_ENOMEM, "out of memory");
+      }
+      buf = nb;
+    }
+    got = fread(buf + n, 1, 4096, f);
+    n += got;
+  } while (got > 0);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    free(buf);
+    return tr_error(TR_EINVAL, "%s: cannot read", path);
+  }
+  buf[n] = '\0';
+  *out = buf;
+  return TR_OK;
+}
+
+/* The terrain model of the flat model file at path, compiled, its height field filled
+ * with the profile of seed; NULL with err filled (MuJoCo's message) or a tr_error. */
+static mjModel *terrain_load(const char *path, uint64_t seed, char *err, int nerr,
+                             tr_status *st) {
+  char *flat = NULL, *xml = NULL;
+  mjModel *m = NULL;
+  mjVFS *vfs = NULL;
+  double *h = NULL;
+  if ((*st = read_text(path, &flat)) || (*st = terrain_xml(path, flat, &xml))) goto done;
+  vfs = malloc(sizeof *vfs);
+  h = malloc(ENV_TERRAIN_N * sizeof *h);
+  if (!vfs || !h) {
+    *st = tr_error(TR_ENOMEM, "out of memory");
+    goto done;
+  }
+  mj_defaultVFS(vfs);
+  size_t len = strlen(xml);
+  if (len > INT_MAX || mj_makeEmptyFileVFS(vfs, "trbench_terrain.xml", (int)len)) {
+    *st = tr_error(TR_ENOMEM, "%s: MuJoCo's VFS refused the terrain model", path);
+    goto done;
+  }
+  memcpy(vfs->filedata[mj_findFileVFS(vfs, "trbench_terrain.xml")], xml, len);
+  m = mj_loadXML("trbench_terrain.xml", vfs, err, nerr);
+  if (!m) goto done; /* err says why */
+  int hid = mj_name2id(m, mjOBJ_HFIELD, "trbench_terrain");
+  if (hid < 0 || m->hfield_nrow[hid] != 2 || m->hfield_ncol[hid] != ENV_TERRAIN_N) {
+    mj_deleteModel(m), m = NULL;
+    *st = tr_error(TR_EINVAL, "%s: the terrain's height field did not compile as made", path);
+    goto done;
+  }
+  if ((*st = env_terrain_profile(h, seed))) {
+    mj_deleteModel(m), m = NULL;
+    goto done;
+  }
+  float *data = m->hfield_data + m->hfield_adr[hid];
+  for (int r = 0; r < 2; r++)
+    for (size_t i = 0; i < ENV_TERRAIN_N; i++)
+      data[(size_t)r * ENV_TERRAIN_N + i] =
+          (float)((h[i] + ENV_TERRAIN_MAX_HEIGHT) / (2.0 * ENV_TERRAIN_MAX_HEIGHT));
+done:
+  if (vfs) mj_deleteVFS(vfs);
+  free(vfs), free(h), free(flat), free(xml);
+  return m;
+}
+
 static tr_status mj_model_init(env_model *em, const char *args) {
   pthread_once(&mj_handlers_once, mj_install_handlers);
   const mj_task *t = NULL;
+  char base[64];
+  uint64_t seed = 0;
+  int terrain = terrain_name(args, base, sizeof base, &seed);
+  if (terrain < 0) return TR_EINVAL;
+  const char *task = terrain ? base : args;
   for (size_t i = 0; i < mj_n_tasks; i++)
-    if (args && !strcmp(args, mj_tasks[i].name)) t = &mj_tasks[i];
+    if (task && !strcmp(task, mj_tasks[i].name)) t = &mj_tasks[i];
+  if (terrain && t && t->reward != hopper_reward && t->reward != walker_reward) t = NULL;
   if (!t) return tr_error(TR_EINVAL, "unknown MuJoCo task '%s'", args ? args : "");
   mj_impl *im = tr_calloc(1, sizeof *im);
   if (!im) return TR_ENOMEM;
@@ -598,7 +794,10 @@ static tr_status mj_model_init(env_model *em, const char *args) {
                         ? "; TRBENCH_MODELS names the model directory"
                         : "");
   char err[1024] = "";
-  im->m = mj_loadXML(im->path, NULL, err, sizeof err);
+  st = TR_OK;
+  im->m = terrain ? terrain_load(im->path, seed, err, sizeof err, &st)
+                  : mj_loadXML(im->path, NULL, err, sizeof err);
+  if (st) return st;
   if (!im->m) {
     one_line(err);
     return tr_error(TR_EINVAL, "%s: MuJoCo could not load the model: %s", im->path,
@@ -639,6 +838,16 @@ static tr_status mj_model_init(env_model *em, const char *args) {
                     m->nbody, t->name);
   im->mass = 0.0;
   for (int b = 0; b < m->nbody; b++) im->mass += m->body_mass[b];
+  if (terrain) {
+    int hid = mj_name2id(m, mjOBJ_HFIELD, "trbench_terrain");
+    im->ground = m->hfield_data + m->hfield_adr[hid];
+    int gid = mj_name2id(m, mjOBJ_GEOM, "floor");
+    if (gid < 0 || m->geom_dataid[gid] != hid)
+      return tr_error(TR_EINVAL, "%s: the terrain's floor geom did not compile as made",
+                      im->path);
+    im->ground_z0 = m->geom_pos[3 * gid + 2];
+    im->ground_scale = m->hfield_size[4 * hid + 2];
+  }
 
   /* The action box is the actuators' ctrlrange (gym: a float32 box of ctrlrange). */
   double low[64], high[64];
@@ -824,6 +1033,11 @@ const mjModel *env_mujoco_model(const env_model *m) {
 mjData *env_mujoco_data(env *e) {
   if (!e || e->model->cls != &env_class_mujoco) return NULL;
   return e->inst;
+}
+
+double env_mujoco_ground(const env_model *m, double x) {
+  if (!m || m->cls != &env_class_mujoco || !m->impl) return 0.0;
+  return ground_at(m->impl, x);
 }
 
 const char *env_mujoco_path(const env_model *m) {

@@ -27,6 +27,10 @@ const mjModel *env_mujoco_model(const env_model *m);
  * environment in a hand-made state (tests); the next step's mj_step recomputes everything
  * derived from qpos, qvel, act and ctrl. */
 mjData *env_mujoco_data(env *e);
+/* The height of the ground at x (the world z of its surface at (x, 0)): 0 on flat ground and
+ * for models that are not MuJoCo tasks; on hopper-terrain:SEED and walker2d-terrain:SEED the
+ * height field's surface (env_terrain.h), what their healthy-height tests subtract. */
+double env_mujoco_ground(const env_model *m, double x);
 /* The path the model was loaded from; NULL if m is not a MuJoCo task. */
 const char *env_mujoco_path(const env_model *m);
 

@@ -89,7 +89,7 @@ expect_error "$E run: vine: 3000 states x 2 actions = 6000 Q-values exceed the t
   --algo trpo $B --set sampling=vine --set vine_states=3000
 expect_error "$E run: vine: 1250 states x 2 actions = 2500 Q-values exceed the trunk batch n_steps=2048" \
   --algo trpo $B --set sampling=vine --set vine_settings=appendix-e
-expect_error "$E --env: unknown environment 'nope' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, ant, humanoid, humanoid-standup, pusher, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, frozenlake4-continuing, frozenlake8-continuing, cliffwalking, mdp:PATH)" \
+expect_error "$E --env: unknown environment 'nope' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, ant, humanoid, humanoid-standup, pusher, hopper-terrain:SEED, walker2d-terrain:SEED, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, frozenlake4-continuing, frozenlake8-continuing, cliffwalking, mdp:PATH)" \
   --algo ppo-clip --env nope --steps 100 --seed 1 --out "$tmp/bad"
 
 # ---- algorithm and environment that do not fit ------------------------------------------
