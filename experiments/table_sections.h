@@ -38,6 +38,9 @@ void exp_table_write_paper_cells(FILE *f, const exp_table *t);
  * evaluations (eval.tsv, or eval_<ENV>.tsv per evaluate_environments) ± its standard error
  * over the runs (else nothing). */
 void exp_table_write_evaluation(FILE *f, const exp_table *t);
+/* Specs with `baseline = ROW`: per row and environment, the row's mean score divided by the
+ * baseline row's, with its bootstrap 95% interval (exp_table_baseline_ratios; else nothing). */
+void exp_table_write_baseline(FILE *f, const exp_table *t);
 /* Per row and environment: the runs' mean updates (iterations), wall seconds and steps/s
  * (summary.ini); nothing when no run has them. */
 void exp_table_write_cost(FILE *f, const exp_table *t);
