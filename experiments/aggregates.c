@@ -126,3 +126,39 @@ tr_status exp_table_cell_cis(const exp_table *t, double *lo, double *hi) {
   free(c.x), free(c.cell);
   return st;
 }
+
+/* The ratio of the two strata's means: s[0] a row's runs, s[1] the baseline row's. */
+static double ratio_of_means(const exp_stratum *s, size_t T, void *ctx) {
+  (void)T, (void)ctx;
+  double m = exp_stats_mean(s[0].x, s[0].n), b = exp_stats_mean(s[1].x, s[1].n);
+  return isfinite(m) && isfinite(b) && b != 0 ? m / b : NAN;
+}
+
+tr_status exp_table_baseline_ratios(const exp_table *t, double *ratio, double *lo, double *hi) {
+  size_t V = t->s->n_variants, E = t->s->n_envs, B = t->s->baseline_v;
+  for (size_t i = 0; i < V * E; i++) ratio[i] = lo[i] = hi[i] = NAN;
+  if (B >= V) return TR_OK;
+  cells c = {0};
+  tr_status st = cells_fill(t, raw_score, &c);
+  gsl_rng *r = st ? NULL : tr_rng_alloc(EXP_AGG_SEED);
+  if (!st && !r) st = tr_error(TR_ENOMEM, "out of memory: table ratios");
+  for (size_t v = 0; !st && v < V; v++)
+    for (size_t e = 0; !st && e < E; e++) {
+      size_t i = v * E + e;
+      exp_stratum two[2] = {c.cell[i], c.cell[B * E + e]};
+      if (v == B) { /* the baseline against itself: 1 wherever its mean is a finite non-zero */
+        ratio[i] = isfinite(ratio_of_means(two, 2, NULL)) ? 1.0 : NAN;
+        continue;
+      }
+      if (two[0].n < 2 || two[1].n < 2) {
+        ratio[i] = ratio_of_means(two, 2, NULL); /* no interval from one seed */
+        continue;
+      }
+      if (exp_stats_bootstrap(two, 2, ratio_of_means, NULL, EXP_AGG_RESAMPLES, r, &ratio[i],
+                              &lo[i], &hi[i]))
+        st = tr_error(TR_ENOMEM, "out of memory: table ratios");
+    }
+  if (r) gsl_rng_free(r);
+  free(c.x), free(c.cell);
+  return st;
+}

@@ -71,6 +71,15 @@ tr_status exp_table_aggregates(exp_table *t);
  * with fewer than 2 runs.  For comparing a cell with a published per-environment number. */
 tr_status exp_table_cell_cis(const exp_table *t, double *lo, double *hi);
 
+/* With `baseline = ROW` in the spec, per (row, environment) cell, (V E) row-major: the mean of
+ * its runs' raw scores divided by the baseline row's mean on that environment (ratio), and
+ * its bootstrap 95% interval [lo, hi]: the row's and the baseline's seeds resampled apart
+ * (two strata), EXP_AGG_RESAMPLES resamples, percentile interval, seeded with EXP_AGG_SEED in
+ * cell order.  The baseline's own cells are 1 (no interval); NAN where either mean is
+ * missing or the baseline's is 0; no interval unless both cells have at least 2 runs.
+ * Without a baseline every entry is NAN. */
+tr_status exp_table_baseline_ratios(const exp_table *t, double *ratio, double *lo, double *hi);
+
 /* Two columns of a run's progress.tsv, by header name: x (n) and y (n), malloc'd, rows whose x
  * is not finite skipped (y may be NAN).  1 when at least one row was read, else 0 (file
  * absent, unreadable, a column missing, or out of memory; *x = *y = NULL). */

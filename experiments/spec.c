@@ -163,7 +163,7 @@ static int parse_bool(const char *v, int *out) {
 static const char *const experiment_keys[] = {"name", "environments", "seeds", "steps", "score",
                                               "normalization", "scale_seeds", "paper",
                                               "description", "evaluate", "evaluate_environments",
-                                              "evaluate_deterministic"};
+                                              "evaluate_deterministic", "baseline"};
 
 /* Whether item is a range "PREFIX:A..B" or "PREFIX,A..B" (A, B decimal integers): its
  * prefix length (up to and with the ':' or ','), A and B; 0 when it is not one. */
@@ -414,6 +414,11 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
   } else if (!strcmp(k, "description")) {
     free(s->description);
     s->description = strdup(v);
+  } else if (!strcmp(k, "baseline")) {
+    if (!*v) return fail(c, "baseline: empty row name (the NAME of a [variant NAME])");
+    free(s->baseline);
+    s->baseline = strdup(v);
+    s->baseline_line = c->line;
   } else if (!strcmp(k, "evaluate")) {
     uint64_t n;
     if (!parse_u64(v, &n) || n > 100000)
@@ -444,7 +449,7 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
   } else {
     return fail(c, "[experiment]: unknown key '%s' (known: name, environments, seeds, steps, "
                    "score, normalization, scale_seeds, paper, description, evaluate, "
-                   "evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, "
+                   "evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, baseline, "
                    "ref_policy, ref_policy@ENV)", k);
   }
   return 1;
@@ -601,6 +606,7 @@ void exp_spec_free(exp_spec *s) {
   if (!s) return;
   ref_free(&s->ref, s->n_envs);
   free(s->path), free(s->name), free(s->score), free(s->paper), free(s->description);
+  free(s->baseline);
   for (size_t i = 0; i < s->n_envs; i++) free(s->envs[i]);
   free(s->envs);
   for (size_t i = 0; i < s->n_eval_envs; i++) free(s->eval_envs[i]);
@@ -620,6 +626,20 @@ void exp_spec_free(exp_spec *s) {
   free(s);
 }
 
+
+/* baseline = ROW: the name of one of the spec's rows (after every section is read: the rows
+ * may follow [experiment]). */
+static tr_status check_baseline(exp_spec *s) {
+  s->baseline_v = s->n_variants;
+  if (!s->baseline) return TR_OK;
+  for (size_t v = 0; v < s->n_variants; v++)
+    if (!strcmp(s->variants[v].name, s->baseline)) {
+      s->baseline_v = v;
+      return TR_OK;
+    }
+  return tr_error(TR_EINVAL, "%s:%d: baseline: '%s' is not a row of the spec (no [variant %s])",
+                  s->path, s->baseline_line, s->baseline, s->baseline);
+}
 
 /* Run ids "<variant>__<env>__s<seed>" must differ: two variants (or environments) whose
  * file-name-safe forms are equal, or are cut to the same EXP_SPEC_ID_PART - 1 characters, would
@@ -828,6 +848,7 @@ tr_status exp_spec_read(exp_spec **out, const char *path) {
     if (!s->variants[i].algo)
       st = tr_error(TR_EINVAL, "%s:%d: [variant %s] has no algo", path, s->variants[i].line,
                     s->variants[i].name);
+  if (!st) st = check_baseline(s);
   if (!st) st = check_run_ids(s, c.env_line);
   if (!st) st = check_variants(s);
   if (!st) st = check_eval_envs(s);

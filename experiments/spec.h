@@ -22,6 +22,9 @@
  *                                     ; NAME:B (the last parameter; B >= A; at most 1000);
  *                                     ; at most EXP_EVAL_ENVS_MAX names in all
  *   evaluate_deterministic = true     ; the mean action (default true)
+ *   baseline = true reward            ; the NAME of a row: the table gives every other row's
+ *                                     ; mean divided by this row's, per environment, with a
+ *                                     ; bootstrap interval over seeds (none by default)
  *
  *   [variant clip 0.2]                ; one section per row, in order
  *   algo = ppo-clip
@@ -105,6 +108,9 @@ typedef struct {
   size_t *n_eval_envs_at; /* (n_envs) */
   int eval_deterministic;
   exp_ref_policy ref;    /* [experiment]'s ref_policy keys */
+  char *baseline;        /* baseline = ROW, or NULL */
+  int baseline_line;
+  size_t baseline_v;     /* its row's index; n_variants when none */
   exp_variant *variants;
   size_t n_variants;
 } exp_spec;

@@ -120,6 +120,7 @@ static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv
     fputc('\n', f);
   }
   exp_table_write_groups(f, t);
+  exp_table_write_baseline(f, t);
   exp_table_write_equal_steps(f, t);
   exp_table_write_paper_cells(f, t);
   exp_table_write_evaluation(f, t);
@@ -333,6 +334,10 @@ static void table_help(FILE *f) {
         "With per-environment paper numbers (paper@ENV), a section sets each cell's mean and\n"
         "its bootstrap 95% interval over seeds beside the paper's number, with Spearman's rho\n"
         "per environment.\n"
+        "With `baseline = ROW` in [experiment] (the NAME of a [variant NAME]), a section gives\n"
+        "per environment each row's mean score divided by the baseline row's, with a bootstrap\n"
+        "95% interval (both rows' seeds resampled apart), and table.csv gets the columns\n"
+        "ENV_ratio, ENV_ratio_lo, ENV_ratio_hi (the baseline's own ratio is 1).\n"
         "Specs scored by exact_J (tabular) also get diagnostics.md and diagnostics.csv: per\n"
         "variant and environment the share of the optimum reached, the iterations whose exact\n"
         "improvement was negative, the exact KL against the algorithm's KL target, the max\n"

@@ -1,9 +1,11 @@
 /* experiments/table_csv.c — table.csv (RFC 4180) of `trbench table` (table.c): one row per
  * variant — name, algorithm, score (normalized specs), paper, runs found and expected, each
  * environment's mean, standard error and n, then (normalized specs) each aggregate with its
- * interval; a missing number is an empty field, never 0. */
+ * interval, then (specs with `baseline = ROW`) each environment's ratio to the baseline row
+ * with its interval; a missing number is an empty field, never 0. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "experiments/results.h"
@@ -54,6 +56,15 @@ void exp_table_write_csv(FILE *f, const exp_table *t) {
       snprintf(h, sizeof h, "%s%s", exp_agg_names[k], j == 0 ? "" : j == 1 ? "_lo" : "_hi");
       csv_field(f, h, 0);
     }
+  size_t C = V * E;
+  int ratios = s->baseline_v < V;
+  double *q = ratios ? malloc(3 * C * sizeof *q) : NULL;
+  if (q && exp_table_baseline_ratios(t, q, q + C, q + 2 * C)) free(q), q = NULL;
+  for (size_t e = 0; ratios && e < E; e++)
+    for (int j = 0; j < 3; j++) {
+      snprintf(h, sizeof h, "%s_ratio%s", s->envs[e], j == 0 ? "" : j == 1 ? "_lo" : "_hi");
+      csv_field(f, h, 0);
+    }
   fputc('\n', f);
   for (size_t v = 0; v < V; v++) {
     csv_field(f, s->variants[v].name, 1);
@@ -71,7 +82,10 @@ void exp_table_write_csv(FILE *f, const exp_table *t) {
       csv_double(f, t->agg[v].lo[k]);
       csv_double(f, t->agg[v].hi[k]);
     }
+    for (size_t e = 0; ratios && e < E; e++)
+      for (int j = 0; j < 3; j++) csv_double(f, q ? q[j * C + v * E + e] : NAN);
     fputc('\n', f);
   }
+  free(q);
 }
 

@@ -499,3 +499,42 @@ void exp_table_write_cost(FILE *f, const exp_table *t) {
               exp_table_num(c, sizeof c, sps / (double)n, 4), n);
     }
 }
+
+void exp_table_write_baseline(FILE *f, const exp_table *t) {
+  const exp_spec *s = t->s;
+  size_t V = s->n_variants, E = s->n_envs, C = V * E, B = s->baseline_v;
+  if (B >= V) return;
+  double *q = malloc(3 * C * sizeof *q);
+  if (!q || exp_table_baseline_ratios(t, q, q + C, q + 2 * C)) {
+    free(q);
+    fputs("\nRatio to the baseline row: n/a (out of memory)\n", f);
+    return;
+  }
+  const double *lo = q + C, *hi = q + 2 * C;
+  char a[64], b[64], c[64];
+  fputs("\nRatio to the baseline row `", f);
+  exp_table_put_text(f, s->variants[B].name, EXP_FMT_MD);
+  fprintf(f, "` (`baseline` in the spec), per environment: the row's mean score divided by "
+             "the baseline's [95%% bootstrap interval: the row's and the baseline's seeds "
+             "resampled apart, %d resamples, percentile interval, seed %u]; 1 = as good as the "
+             "baseline. A ratio reads as a share only where both means are positive.\n\n"
+             "| variant |", EXP_AGG_RESAMPLES, EXP_AGG_SEED);
+  exp_table_put_env_header(f, s, " ratio [95% CI] |", " ---: |");
+  for (size_t v = 0; v < V; v++) {
+    fputs("\n| ", f);
+    exp_table_put_text(f, s->variants[v].name, EXP_FMT_MD);
+    fputs(" |", f);
+    for (size_t e = 0; e < E; e++) {
+      size_t i = v * E + e;
+      if (v == B && isfinite(q[i])) fputs(" 1 (baseline) |", f);
+      else if (!isfinite(q[i]))
+        fprintf(f, " n/a (%s) |", !t->n[i] || !t->n[B * E + e] ? "missing runs" : "baseline mean 0");
+      else if (isfinite(lo[i]))
+        fprintf(f, " %s [%s, %s] |", exp_table_num(a, sizeof a, q[i], 4),
+                exp_table_num(b, sizeof b, lo[i], 4), exp_table_num(c, sizeof c, hi[i], 4));
+      else fprintf(f, " %s (no interval: < 2 seeds) |", exp_table_num(a, sizeof a, q[i], 4));
+    }
+  }
+  fputc('\n', f);
+  free(q);
+}

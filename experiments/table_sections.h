@@ -41,6 +41,9 @@ void exp_table_write_paper_cells(FILE *f, const exp_table *t);
  * environments (± standard error over the runs) and the fraction of those episodes that
  * fell (ended by a termination before the time limit) (else nothing). */
 void exp_table_write_evaluation(FILE *f, const exp_table *t);
+/* Specs with `baseline = ROW`: per row and environment, the row's mean score divided by the
+ * baseline row's, with its bootstrap 95% interval (exp_table_baseline_ratios; else nothing). */
+void exp_table_write_baseline(FILE *f, const exp_table *t);
 /* Per row and environment: the runs' mean updates (iterations), wall seconds and steps/s
  * (summary.ini); nothing when no run has them. */
 void exp_table_write_cost(FILE *f, const exp_table *t);

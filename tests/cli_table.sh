@@ -387,7 +387,7 @@ while IFS='|' read -r f msg; do
   expect_error "trbench: error: $D/specs/$f$msg" table "$D/specs/$f" --results "$tmp/bad"
 done <<'EOF'
 01-unknown-section.ini|:11: unknown section [results] (expected [experiment] or [variant NAME])
-02-unknown-experiment-key.ini|:4: [experiment]: unknown key 'seed' (known: name, environments, seeds, steps, score, normalization, scale_seeds, paper, description, evaluate, evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, ref_policy, ref_policy@ENV)
+02-unknown-experiment-key.ini|:4: [experiment]: unknown key 'seed' (known: name, environments, seeds, steps, score, normalization, scale_seeds, paper, description, evaluate, evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, baseline, ref_policy, ref_policy@ENV)
 03-unknown-environment.ini|:3: environments: unknown environment 'hoper' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, ant, humanoid, humanoid-standup, pusher, hopper-terrain:SEED, walker2d-terrain:SEED, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, frozenlake4-continuing, frozenlake8-continuing, cliffwalking, mdp:PATH)
 04-unknown-algorithm.ini|:8: [variant a]: unknown algorithm 'ppo-clipped' (known: $ALGOS)
 05-unknown-parameter.ini|:9: [variant a]: ppo-clip has no parameter 'clip_epsilon' (its parameters: $PPO_PARAMS)
@@ -415,6 +415,8 @@ done <<'EOF'
 27-override-bad-value.ini|:9: [variant a]: clip_range must be a number in [0, 10]
 28-batch-larger-than-n-steps.ini|:8: [variant a] on pendulum: batch_size=1024 exceeds n_steps=512
 29-batch-larger-than-n-steps-all.ini|:8: [variant a]: batch_size=128 exceeds n_steps=64
+30-unknown-baseline.ini|:6: baseline: 'b' is not a row of the spec (no [variant b])
+31-empty-baseline.ini|:6: baseline: empty row name (the NAME of a [variant NAME])
 EOF
 check "bad specs write nothing" "$([ ! -e "$tmp/bad" ]; echo $?)"
 
@@ -425,7 +427,7 @@ for cmd in table plot; do
     "$(test $? -eq 2 && test "$(wc -l <"$tmp/err")" -eq 1 && grep -q "^trbench: error: $tmp/empty/tiny/runs: no run of $tmp/tiny.ini found" "$tmp/err"; echo $?)"
 done
 check "table/plot with no runs write nothing" "$(test ! -e "$tmp/empty/tiny/table.md" && test ! -e "$tmp/empty/tiny/plots"; echo $?)"
-check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 29 ]; echo $?)"
+check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 31 ]; echo $?)"
 
 echo "cli_table: $n checks, $fails failed"
 [ "$fails" -eq 0 ]
