@@ -25,17 +25,20 @@ while read -r v a; do
 done <"$tmp/rows"
 check "every row of gps.ini gets some cheap setting" \
   "$(test "$(cut -d' ' -f1 "$tmp/over" | sort -u | wc -l)" -eq "$(wc -l <"$tmp/rows")"; echo $?)"
-# the spec with them: a key the row sets gets the cheap value; the others follow its algo line
-# (the spec is read twice: first what each row sets, then to write it)
+# the spec with them: a key the row sets gets the cheap value (its KEY@ENV forms are dropped:
+# the cheap value holds on every task); the others follow its algo line (the spec is read
+# twice: first what each row sets, then to write it)
 awk 'FNR == 1 { f++ }
   f == 1 { ov[$1, $2] = $3; keys[$1] = keys[$1] " " $2; next }
   /^\[/ { v = ""; if ($1 == "[variant") { v = $2; sub(/\]$/, "", v) } }
-  v != "" && /^[A-Za-z_]+ *=/ { k = $0; sub(/ *=.*/, "", k) }
-  f == 2 { if (v != "" && /^[A-Za-z_]+ *=/) set[v, k] = 1; next }
-  v != "" && /^[A-Za-z_]+ *=/ && k == "algo" { print; n = split(keys[v], ks, " ")
+  { kv = v != "" && /^[A-Za-z_]+(@[^ =]+)? *=/ }
+  kv { k = $0; sub(/ *=.*/, "", k); at = index(k, "@") > 0; sub(/@.*/, "", k) }
+  f == 2 { if (kv && !at) set[v, k] = 1; next }
+  kv && k == "algo" { print; n = split(keys[v], ks, " ")
     for (i = 1; i <= n; i++) if (!((v, ks[i]) in set)) print ks[i] " = " ov[v, ks[i]]; next }
-  v != "" && /^[A-Za-z_]+ *=/ && ((v, k) in ov) { print k " = " ov[v, k]; next }
+  kv && ((v, k) in ov) { if (!at) print k " = " ov[v, k]; next }
   { print }' "$tmp/over" "$SPEC" "$SPEC" >"$tmp/gps.ini"
+check "no KEY@ENV of a cheap key is left" "$(! grep -q '^ilqr_iterations@' "$tmp/gps.ini"; echo $?)"
 check "the tiny spec has the shipped spec's rows and environments" \
   "$(test "$(grep -c '^\[variant ' "$tmp/gps.ini")" -eq "$(wc -l <"$tmp/rows")" &&
     grep -q '^environments = swimmer, hopper, walker2d$' "$tmp/gps.ini"; echo $?)"
