@@ -235,21 +235,29 @@ tr_status nn_tanh_on(const char *isa, double *x, size_t n) {
 }
 #endif
 
-static void activate(nn_activation act, double *z, size_t n) {
-  if (act == NN_TANH) {
-    nn_tanh(z, n);
+void nn_activate(nn_activation act, double *x, size_t n) {
+  switch (act) {
+  case NN_TANH: nn_tanh(x, n); return;
+  case NN_RELU:
+    for (size_t i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : (isnan(x[i]) ? x[i] : 0.0);
+    return;
+  case NN_SOFTPLUS: /* max(x, 0) + log1p(e^{−|x|}); NaN takes the second branch and stays */
+    for (size_t i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] + log1p(exp(-x[i])) : log1p(exp(x[i]));
     return;
   }
-  for (size_t i = 0; i < n; i++) z[i] = z[i] > 0 ? z[i] : (isnan(z[i]) ? z[i] : 0.0);
 }
 
-/* x (n) ⊙= σ'(z) written through h = σ(z) (n) */
-static void times_slope(nn_activation act, double *restrict x, const double *restrict h,
-                        size_t n) {
-  if (act == NN_TANH)
-    nn_vec_tanh_slope(x, h, n);
-  else
+void nn_activation_slope(nn_activation act, double *restrict x, const double *restrict h,
+                         size_t n) {
+  switch (act) {
+  case NN_TANH: nn_vec_tanh_slope(x, h, n); return;
+  case NN_RELU:
     for (size_t i = 0; i < n; i++) x[i] = h[i] > 0 ? x[i] : 0.0;
+    return;
+  case NN_SOFTPLUS: /* the logistic 1/(1 + e^{−z}) = 1 − e^{−h} */
+    for (size_t i = 0; i < n; i++) x[i] *= -expm1(-h[i]);
+    return;
+  }
 }
 
 void nn_mlp_set_activation(nn_mlp *net, nn_activation act) { net->act = act; }
@@ -268,7 +276,7 @@ tr_status nn_forward(const nn_mlp *net, const double *params, const double *x, s
     /* z (B, no) = 1 bᵀ + h_{l−1} (B, ni) · Wᵀ (ni, no) */
     fill_rows(z, b, B, no);
     mm(0, 1, B, no, ni, ws->h[l - 1], ni, W, ni, 1.0, z, no, ws->pack);
-    if (l < L) activate(net->act, z, B * no);
+    if (l < L) nn_activate(net->act, z, B * no);
   }
   ws->B = B;
   return TR_OK;
@@ -290,11 +298,11 @@ tr_status nn_backward(const nn_mlp *net, const double *params, nn_ws *ws, const 
     mm(1, 0, no, ni, B, delta, no, hin, ni, 1.0, gW, ni, NULL);
     nn_vec_column_sums_add(gb, delta, B, no);
     if (l > 1) {
-      /* δ_{l−1} (B, ni) = (δ_l (B, no) · W_l (no, ni)) ⊙ (1 − h_{l−1}²) */
+      /* δ_{l−1} (B, ni) = (δ_l (B, no) · W_l (no, ni)) ⊙ σ'(z_{l−1}) */
       double *nd = buf[k];
       k ^= 1;
       mm(0, 0, B, ni, no, delta, no, W, ni, 0.0, nd, ni, NULL);
-      times_slope(net->act, nd, hin, B * ni);
+      nn_activation_slope(net->act, nd, hin, B * ni);
       delta = nd;
     } else if (dx) {
       /* ∂ℓ/∂x (B, n_0) += δ_1 (B, n_1) · W_1 (n_1, n_0) */
@@ -324,9 +332,9 @@ tr_status nn_jvp(const nn_mlp *net, const double *params, nn_ws *ws, const doubl
     if (hdot)
       mm(0, 1, B, no, ni, hdot, ni, W, ni, 1.0, zdot, no, ws->pack);
     if (l < L) {
-      /* ḣ_l = (1 − h_l²) ⊙ ż_l, in place */
+      /* ḣ_l = σ'(z_l) ⊙ ż_l, in place */
       const double *h = ws->h[l];
-      times_slope(net->act, zdot, h, B * no);
+      nn_activation_slope(net->act, zdot, h, B * no);
       hdot = zdot;
       k ^= 1;
     }

@@ -4,10 +4,10 @@
  * L the number of affine layers, n_0 = I, n_1 … n_{L−1} hidden widths, n_L = O,
  * P parameters.  Arrays are row-major; "x is (B, I)" means x[b·I + i].
  *
- * The network (tanh hidden layers, linear output):
+ * The network (hidden layers of a nonlinearity σ, tanh by default; linear output):
  *   h_0 = x                                   (B, n_0)
  *   z_l = h_{l−1} W_lᵀ + 1 b_lᵀ               (B, n_l),   W_l is (n_l, n_{l−1}), b_l is (n_l)
- *   h_l = σ(z_l)  for l < L (σ = tanh, or ReLU: nn_activation);   out = z_L   (B, O)
+ *   h_l = σ(z_l)  for l < L (σ = tanh, ReLU or softplus: nn_activation);   out = z_L   (B, O)
  *
  * Parameter layout (one flat vector of P doubles; gradients, Adam moments, CG directions
  * and tangents v share it): for l = 1 … L in order, W_l (n_l, n_{l−1}) row-major, then
@@ -32,10 +32,27 @@
 /* The default gain of hidden layers in orthogonal init (the PPO/baselines choice, √2). */
 #define NN_GAIN_HIDDEN M_SQRT2
 
-/* The hidden units' nonlinearity σ: tanh (the default; the PPO paper's) or ReLU max(0, z)
- * (Engstrom et al. 2020's ablation item 8).  Output layers are linear either way.  σ' is
- * computed from h = σ(z): 1 − h² for tanh, [h > 0] for ReLU (σ'(0) taken as 0, as torch). */
-typedef enum { NN_TANH = 0, NN_RELU = 1 } nn_activation;
+/* The hidden units' nonlinearity σ: tanh (the default; the PPO paper's), ReLU max(0, z)
+ * (Engstrom et al. 2020's ablation item 8) or softplus log(1 + e^z) (the "soft rectifier" of
+ * Levine & Koltun 2013's GPS policies, REFERENCES.md § 8).  Output layers are linear either
+ * way.  σ' is computed from h = σ(z), so the workspace keeps h only:
+ *   tanh      σ' = 1 − h²
+ *   ReLU      σ' = [h > 0]            (σ'(0) taken as 0, as torch)
+ *   softplus  σ' = 1/(1 + e^{−z}) = 1 − e^{−h}  (the logistic: e^h = 1 + e^z), computed as
+ *             −expm1(−h), whose condition number h e^{−h}/(1 − e^{−h}) is ≤ 1 for h ≥ 0, so
+ *             it is as accurate as h is, down to σ'(−40) ≈ 4.2e-18 and underflow at −745. */
+typedef enum { NN_TANH = 0, NN_RELU = 1, NN_SOFTPLUS = 2 } nn_activation;
+
+/* x (n) ← σ(x) elementwise: the one implementation of the hidden units, used by nn_forward
+ * and by every other module that applies a network's activation (reward_model.c).
+ *   tanh: nn_tanh.   ReLU: x > 0 ? x : 0 (NaN stays NaN).
+ *   softplus: max(x, 0) + log1p(e^{−|x|}), which neither overflows for large x (800 → 800)
+ *   nor loses the small values for very negative x (−40 → 4.2e-18; −800 → 0); NaN stays
+ *   NaN, ±inf gives inf and 0. */
+void nn_activate(nn_activation act, double *x, size_t n);
+/* x (n) ⊙= σ'(z), written through h (n) = σ(z) as above; x and h must not overlap. */
+void nn_activation_slope(nn_activation act, double *restrict x, const double *restrict h,
+                         size_t n);
 
 /* The network's shape: immutable after nn_mlp_alloc (and nn_mlp_set_activation). */
 typedef struct {
@@ -63,7 +80,7 @@ size_t nn_mlp_n_out(const nn_mlp *net);
 typedef struct {
   size_t Bmax;
   size_t B;     /* rows of the last forward (0: none yet) */
-  double **h;   /* (L) h[0] = copy of x (Bmax, n_0); h[l] = tanh z_l (Bmax, n_l), l < L */
+  double **h;   /* (L) h[0] = copy of x (Bmax, n_0); h[l] = σ(z_l) (Bmax, n_l), l < L */
   double *t0, *t1; /* (Bmax, max_n) each: ping-pong scratch (deltas, tangents) */
   double *pack;    /* (max_l n_l n_{l−1}): a packed Wᵀ for the blocked product (gemm.h) */
   double *block;   /* the one allocation behind h, t0, t1, pack */

@@ -85,9 +85,7 @@ static tr_status forward_rows(alg_rm *rm, const double *params, size_t B, double
     const double *e = E + rm->rows_idx[b] * H;
     for (size_t j = 0; j < H; j++) h[j] = e[j] + b1[j];
   }
-  if (rm->net->act == NN_TANH) nn_tanh(rm->rows_x, B * H);
-  else
-    for (size_t i = 0; i < B * H; i++) rm->rows_x[i] = rm->rows_x[i] > 0 ? rm->rows_x[i] : 0;
+  nn_activate(rm->net->act, rm->rows_x, B * H); /* the network's σ on the embedding layer */
   return nn_forward(rm->net, params + rm->off_net, rm->rows_x, B, rm->ws, out);
 }
 
@@ -104,14 +102,13 @@ static tr_status backward_rows(alg_rm *rm, const double *params, size_t B, const
   tr_status st = nn_backward(rm->net, params + rm->off_net, rm->ws, dout, B,
                              grad + rm->off_net, rm->dx);
   if (st) return st;
+  /* ∂ℓ/∂z (B, H) = ∂ℓ/∂h ⊙ σ'(z), in place in dx, then into the embedding rows and bias */
+  nn_activation_slope(rm->net->act, rm->dx, rm->rows_x, B * H);
   double *gE = grad, *gb = grad + rm->N * H;
   for (size_t b = 0; b < B; b++) {
-    const double *h = rm->rows_x + b * H, *dh = rm->dx + b * H;
+    const double *dz = rm->dx + b * H;
     double *ge = gE + rm->rows_idx[b] * H;
-    for (size_t j = 0; j < H; j++) {
-      double dz = dh[j] * (rm->net->act == NN_TANH ? 1.0 - h[j] * h[j] : h[j] > 0 ? 1.0 : 0.0);
-      ge[j] += dz, gb[j] += dz;
-    }
+    for (size_t j = 0; j < H; j++) ge[j] += dz[j], gb[j] += dz[j];
   }
   return TR_OK;
 }

@@ -299,7 +299,8 @@ void alg_run_shuffle(alg_run *run);
   {"init", ALG_CHOICE, 0, 0, 0, "orthogonal|xavier",                                        \
    "MLP initialization: orthogonal (hidden gain sqrt 2, policy_init_gain, value 1) or "     \
    "Xavier uniform (gain 1 everywhere)", ALG_SHARED(init)},                                   \
-  {"activation", ALG_CHOICE, 0, 0, 0, "tanh|relu", "hidden units of the policy and value MLPs", \
+  {"activation", ALG_CHOICE, 0, 0, 0, "tanh|relu|softplus",                                    \
+   "hidden units of the policy and value MLPs (softplus: log(1 + e^x), GPS's soft rectifier)", \
    ALG_SHARED(activation)},                                                                 \
   {"exact_every", ALG_INT, 1, 1, 1e9, NULL,                                                  \
    "tabular: the exact diagnostics of progress.tsv on every this-many-th iteration (the "     \

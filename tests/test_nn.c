@@ -5,7 +5,10 @@
  * differences for backward (params and inputs) and jvp; the adjoint identity
  * ⟨c, J v⟩ = ⟨Jᵀ c, v⟩ between the two modes; WᵀW = gain² I for orthogonal init and the Haar
  * sign law; sample moments for the normal init; Adam's first step in closed form, a second
- * step written out by hand, and convergence on a quadratic.
+ * step written out by hand, and convergence on a quadratic.  The softplus activation
+ * σ(x) = log(1 + e^x) and its slope against the closed forms in long double (σ' = the
+ * logistic 1/(1 + e^{−x})) and against central differences, out to x = ±40 and ±800; the
+ * MLP's derivatives with softplus hidden units as with tanh.
  *
  * Finite differences: f'(θ) ≈ (f(θ + h) − f(θ − h)) / 2h errs by ≤ h²|f'''|/6 (truncation)
  * + ~eps·|f|/h (rounding).  The test losses have |f| ≲ 10 and |f'''| ≲ 10, so with h = 1e-5
@@ -32,6 +35,15 @@ static void fill_uniform(double *x, size_t n, gsl_rng *r, double lo, double hi) 
   for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * gsl_rng_uniform(r);
 }
 
+/* σ by its definition (nn.h), for the reference forward. */
+static double naive_sigma(nn_activation act, double z) {
+  switch (act) {
+  case NN_RELU: return z > 0 ? z : 0.0;
+  case NN_SOFTPLUS: return (double)log1pl(expl((long double)z));
+  default: return tanh(z);
+  }
+}
+
 /* The reference forward: one sample at a time, by the definition in nn.h. */
 static void naive_forward(const nn_mlp *net, const double *params, const double *x, size_t B,
                           double *out) {
@@ -45,7 +57,7 @@ static void naive_forward(const nn_mlp *net, const double *params, const double 
         for (size_t i = 0; i < net->n[l - 1]; i++) s += W[j * net->n[l - 1] + i] * a[i];
         z[j] = s;
       }
-      for (size_t j = 0; j < net->n[l]; j++) a[j] = l < net->L ? tanh(z[j]) : z[j];
+      for (size_t j = 0; j < net->n[l]; j++) a[j] = l < net->L ? naive_sigma(net->act, z[j]) : z[j];
     }
     for (size_t o = 0; o < net->n[net->L]; o++) out[b * net->n[net->L] + o] = a[o];
   }
@@ -61,10 +73,12 @@ static double loss(const nn_mlp *net, const double *params, const double *x, siz
 }
 
 /* ---- shapes, forward, backward, jvp on several architectures ------------------------ */
-static void test_derivatives(gsl_rng *r, size_t n_sizes, const size_t *sizes, size_t B) {
+static void test_derivatives(gsl_rng *r, size_t n_sizes, const size_t *sizes, size_t B,
+                             nn_activation act) {
   nn_mlp *net = nn_mlp_alloc(n_sizes, sizes);
   CHECK(net != NULL, "alloc: %s", tr_error_msg());
   if (!net) return;
+  nn_mlp_set_activation(net, act);
   const size_t I = nn_mlp_n_in(net), O = nn_mlp_n_out(net), P = nn_mlp_n_params(net);
   size_t Pwant = 0;
   for (size_t l = 1; l < n_sizes; l++) Pwant += sizes[l] * (sizes[l - 1] + 1);
@@ -450,16 +464,94 @@ static void test_tanh(void) {
   printf("# nn_tanh: %s\n", nn_tanh_isa());
 }
 
+/* ---- softplus -------------------------------------------------------------------------
+ * σ(x) = log(1 + e^x), σ'(x) = 1/(1 + e^{−x}) (the logistic), both in long double as the truth
+ * (expl does not overflow below 11356, so log1pl(expl(800)) = 800 + e^{−800} is exact there,
+ * and expl(−800) ≈ 3.7e-348 is a long double: the truth at −800 is that, which rounds to a
+ * double 0).  Error budget: max(x, 0) + log1p(e^{−|x|}) is exp (≤ 1 ulp), log1p (≤ 1 ulp,
+ * condition ≤ 1) and one addition: ≤ 3 ulp; σ' = −expm1(−h) adds expm1's ulp to h's error,
+ * carried with condition h e^{−h}/(1 − e^{−h}) ≤ 1: ≤ 4.5 ulp.  Allowed: 4 and 6 ulp, the
+ * measured worst printed.  Central differences at h_x = 1e-5 max(1, |x|): truncation
+ * h_x² σ‴/6 ≤ 2e-11 σ' relative; rounding eps |σ|/h_x ≤ 2e-11 σ' relative (for x ≫ 0,
+ * σ ≈ x, σ' ≈ 1 and h_x = 1e-5 x); the tolerance is 1e-7 relative. */
+static double softplus_of(double x) {
+  nn_activate(NN_SOFTPLUS, &x, 1);
+  return x;
+}
+static double softplus_slope_of(double x) {
+  double h = softplus_of(x), d = 1.0;
+  nn_activation_slope(NN_SOFTPLUS, &d, &h, 1);
+  return d;
+}
+
+static void test_softplus(void) {
+  /* closed forms at chosen points: 0 (log 2, ½), ±0.9137, ±40, ±800, ±inf, NaN */
+  CHECK(softplus_of(0.0) == M_LN2, "softplus(0) = %.17g, want log 2", softplus_of(0.0));
+  CHECK(softplus_slope_of(0.0) == 0.5, "softplus'(0) = %.17g, want 1/2", softplus_slope_of(0.0));
+  const double pts[] = {-800, -40, -7.3137, -0.9137, 0.4219, 0.9137, 2.7, 40, 800};
+  for (size_t i = 0; i < sizeof pts / sizeof *pts; i++) {
+    double x = pts[i];
+    long double f = log1pl(expl((long double)x)), d = 1.0L / (1.0L + expl(-(long double)x));
+    double got = softplus_of(x), slope = softplus_slope_of(x);
+    CHECK(isfinite(got) && isfinite(slope), "softplus(%g) = %g, slope %g: not finite", x, got,
+          slope);
+    CHECK_CLOSE(got, (double)f, 0.0, 4 * DBL_EPSILON, "softplus(x) vs log1pl(expl(x))");
+    CHECK_CLOSE(slope, (double)d, 0.0, 6 * DBL_EPSILON, "softplus'(x) vs 1/(1 + expl(-x))");
+    /* central differences of nn_activate against the slope */
+    double hx = 1e-5 * (fabs(x) > 1 ? fabs(x) : 1);
+    double fd = (softplus_of(x + hx) - softplus_of(x - hx)) / (2 * hx);
+    CHECK_CLOSE(slope, fd, 0.0, 1e-7, "softplus'(x) vs central differences");
+  }
+  /* the extremes exactly: no overflow at +800 (naive log(1 + e^800) is inf), no loss at −40
+   * (naive log(1 + e^−40) is log(1) = 0), underflow to 0 at −800 */
+  CHECK(softplus_of(800) == 800 && softplus_slope_of(800) == 1, "softplus(800) = %g, slope %g",
+        softplus_of(800), softplus_slope_of(800));
+  CHECK(softplus_of(-800) == 0 && softplus_slope_of(-800) == 0, "softplus(-800) = %g, slope %g",
+        softplus_of(-800), softplus_slope_of(-800));
+  CHECK(softplus_of(-40) > 4.24e-18 && softplus_of(-40) < 4.25e-18,
+        "softplus(-40) = %g, want e^-40 = 4.248e-18", softplus_of(-40));
+  CHECK(softplus_of(40) == 40 && softplus_slope_of(40) == 1, "softplus(40) = %.17g",
+        softplus_of(40));
+  CHECK(softplus_of(INFINITY) == INFINITY && softplus_of(-INFINITY) == 0 &&
+            softplus_slope_of(INFINITY) == 1 && softplus_slope_of(-INFINITY) == 0,
+        "softplus(±inf) = %g %g", softplus_of(INFINITY), softplus_of(-INFINITY));
+  CHECK(isnan(softplus_of(NAN)) && isnan(softplus_slope_of(NAN)),
+        "softplus(NaN) is NaN (a diverging network must show)");
+  /* a sweep: x = −50 … 50 step 1/1024 + 1e-7 (not dyadic), worst ulps against long double */
+  double wv = 0, ws = 0, at_v = 0, at_s = 0;
+  size_t n = 0;
+  for (double x = -50; x <= 50; x += 1.0 / 1024 + 1e-7, n++) {
+    long double f = log1pl(expl((long double)x)), d = 1.0L / (1.0L + expl(-(long double)x));
+    double ev = (double)(fabsl((long double)softplus_of(x) - f) / ulp_of(f));
+    double es = (double)(fabsl((long double)softplus_slope_of(x) - d) / ulp_of(d));
+    if (ev > wv) wv = ev, at_v = x;
+    if (es > ws) ws = es, at_s = x;
+  }
+  CHECK(n > 100000 && wv <= 4 && ws <= 6,
+        "softplus: worst %.3f ulp (x = %.17g), slope %.3f ulp (x = %.17g) over %zu points", wv,
+        at_v, ws, at_s, n);
+  printf("# softplus: worst %.3f ulp at x = %.17g, slope %.3f ulp at x = %.17g, %zu points\n",
+         wv, at_v, ws, at_s, n);
+  /* a whole array: each element as alone (the activation is elementwise) */
+  double arr[7] = {-800, -40, -0.9137, 0, 0.4219, 40, 800}, one[7];
+  for (size_t i = 0; i < 7; i++) one[i] = softplus_of(arr[i]);
+  nn_activate(NN_SOFTPLUS, arr, 7);
+  CHECK(memcmp(arr, one, sizeof arr) == 0, "softplus over an array differs from one at a time");
+}
+
 int main(void) {
   gsl_set_error_handler_off();
   gsl_rng *r = tr_rng_alloc(31337);
   const size_t s_ppo[] = {4, 7, 5, 3}, s_lin[] = {3, 2}, s_deep[] = {5, 6, 4, 3, 2};
-  test_derivatives(r, 4, s_ppo, 6);
-  test_derivatives(r, 2, s_lin, 5);
-  test_derivatives(r, 5, s_deep, 1);
-  test_derivatives(r, 5, s_deep, 9);
+  test_derivatives(r, 4, s_ppo, 6, NN_TANH);
+  test_derivatives(r, 2, s_lin, 5, NN_TANH);
+  test_derivatives(r, 5, s_deep, 1, NN_TANH);
+  test_derivatives(r, 5, s_deep, 9, NN_TANH);
+  test_derivatives(r, 4, s_ppo, 6, NN_SOFTPLUS);
+  test_derivatives(r, 5, s_deep, 9, NN_SOFTPLUS);
   gsl_rng_free(r);
   test_tanh();
+  test_softplus();
   test_orthogonal();
   test_normal_init();
   test_adam();

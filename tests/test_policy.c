@@ -15,6 +15,8 @@
  *   - entropy, log-prob and KL: closed forms with numbers derived in the comments, GSL's
  *     Gaussian density, numerical integration (gsl_integration_qagi) of p log(p/q);
  *   - sampling: frequencies and moments against the distribution (fixed seed, 5 sd).
+ * The Gaussian MLP is checked twice: with tanh hidden units (the default) and with softplus
+ * (GPS's soft rectifier), so σ' of each enters the gradients and Fisher products.
  *
  * Finite differences of a value f: (f(θ+h) − f(θ−h))/2h errs by ≤ h²|f'''|/6 + ~eps|f|/h;
  * here |f| ≲ 10 and the third derivatives are O(10), so at h = 1e-5 the error is ≲ 4e-10;
@@ -65,7 +67,8 @@ typedef struct {
   double *theta, *obs, *act, *w;
 } fixture;
 
-static fixture make_fixture(pol_kind kind, gsl_rng *r) {
+/* act: the hidden units of an MLP policy (ignored for tabular) */
+static fixture make_fixture(pol_kind kind, nn_activation act, gsl_rng *r) {
   fixture f = {0};
   const size_t hid_c[] = {7, 5}, hid_g[] = {6, 5};
   size_t O;
@@ -79,10 +82,11 @@ static fixture make_fixture(pol_kind kind, gsl_rng *r) {
     f.pol = pol_categorical_alloc(4, 2, hid_c, 3);
     break;
   default:
-    f.name = "gaussian", f.B = 7, O = 4;
+    f.name = act == NN_SOFTPLUS ? "gaussian-softplus" : "gaussian", f.B = 7, O = 4;
     f.pol = pol_gaussian_alloc(4, 2, hid_g, 2);
     break;
   }
+  if (f.pol->net) nn_mlp_set_activation(f.pol->net, act);
   f.P = pol_n_params(f.pol), f.K = pol_dist_width(f.pol), f.W = pol_act_width(f.pol);
   f.ws = pol_ws_alloc(f.pol, 16);
   f.theta = malloc(f.P * sizeof *f.theta);
@@ -594,9 +598,10 @@ static void test_shapes_and_errors(void) {
 int main(void) {
   gsl_set_error_handler_off();
   gsl_rng *r = tr_rng_alloc(271828);
-  const pol_kind kinds[3] = {POL_TABULAR, POL_CATEGORICAL, POL_GAUSSIAN};
-  for (int k = 0; k < 3; k++) {
-    fixture f = make_fixture(kinds[k], r);
+  const pol_kind kinds[4] = {POL_TABULAR, POL_CATEGORICAL, POL_GAUSSIAN, POL_GAUSSIAN};
+  const nn_activation acts[4] = {NN_TANH, NN_TANH, NN_TANH, NN_SOFTPLUS};
+  for (int k = 0; k < 4; k++) {
+    fixture f = make_fixture(kinds[k], acts[k], r);
     test_gradients(&f, r);
     test_fisher(&f, r);
     free_fixture(&f);

@@ -29,8 +29,11 @@ static void test_gradient(void) {
   gsl_rng *g = tr_rng_alloc(1);
   double r[12];
   for (int i = 0; i < 12; i++) r[i] = gsl_rng_uniform(g) * 2 - 1;
-  for (int kind = 0; kind < 3; kind++) {
-    size_t k = 4, nh = kind == 0 ? 0 : 2, I = kind == 2 ? 5 : 0, N = I ? 0 : 12;
+  /* kinds 0-2: a table, an embedding MLP (its first layer the reward model's own, through
+   * nn_activate), an MLP on features; tanh; kinds 3-4: the two MLPs with softplus */
+  for (int kind = 0; kind < 5; kind++) {
+    size_t k = 4, nh = kind == 0 ? 0 : 2, I = kind == 2 || kind == 4 ? 5 : 0, N = I ? 0 : 12;
+    nn_activation act = kind >= 3 ? NN_SOFTPLUS : NN_TANH;
     alg_pref_data *d = alg_pref_data_alloc(k, I);
     if (I) {
       double x[4 * 5];
@@ -43,7 +46,7 @@ static void test_gradient(void) {
       size_t seg[2] = {2 * q, 2 * q + 1};
       alg_pref_label(d, seg, 2, 0.5, 0.2, 0, 0, g);
     }
-    alg_rm *rm = alg_rm_alloc(N, I, 1, nh, 6, NN_TANH, 0, k, 4, g);
+    alg_rm *rm = alg_rm_alloc(N, I, 1, nh, 6, act, 0, k, 4, g);
     CHECK(rm != NULL, "alloc kind %d", kind);
     if (!rm) continue;
     double *p = rm->params, *grad = malloc(rm->P * sizeof *grad), l, lp, lm;
