@@ -447,7 +447,7 @@ static tr_status guide_samples(alg_run *run, gps_alg *a, size_t k, const char *w
  * μ (μ's second derivatives dropped, as iLQR drops f's), with M = ∂μ/∂x (U, N) by forward
  * differences of μ(o(x + h e_j)) (h = fd_eps; o(x) the task's observation of the state x,
  * read on a probe instance set to x):
- *   ℓ_u = −De,  ℓ_x = MᵀDe,  ℓ_uu = −D,  ℓ_xx = −MᵀDM,  ℓ_ux = DM.
+ *   ℓ_u = −De,  ℓ_x = MᵀDe,  ℓ_uu = −D,  ℓ_xx = −MᵀDM,  ℓ_ux = DM  (alg_logpi_derivs_add).
  * The term is added (times λ) to the optimized reward only: r_true stays the task's
  * fixed-horizon reward.  Every step the re-plan takes is a model step (env_dyn_step); the
  * probe's state settings are mj_forward calls, not steps. */
@@ -503,22 +503,7 @@ static tr_status adapt_derivs(void *ctx, const double *s, const double *u, const
     if (st) return st;
     for (size_t i = 0; i < U; i++) a->ajac[i * N + j] = (a->amu[i] - mu[i]) / h;
   }
-  double w = a->adapt_w;
-  const double *M = a->ajac;
-  for (size_t i = 0; i < U; i++) {
-    ru[i] -= w * D[i] * e[i];
-    ruu[i * U + i] -= w * D[i];
-    for (size_t j = 0; j < N; j++) {
-      rx[j] += w * M[i * N + j] * D[i] * e[i];
-      rux[i * N + j] += w * D[i] * M[i * N + j];
-    }
-  }
-  for (size_t j = 0; j < N; j++)
-    for (size_t l = 0; l < N; l++) {
-      double v = 0.0;
-      for (size_t i = 0; i < U; i++) v += M[i * N + j] * D[i] * M[i * N + l];
-      rxx[j * N + l] -= w * v;
-    }
+  alg_logpi_derivs_add(U, N, a->adapt_w, e, D, a->ajac, rx, ru, rxx, ruu, rux);
   return TR_OK;
 }
 

@@ -13,7 +13,8 @@
  *   - ∇Φ agrees with central differences (tabular, and a Gaussian MLP on swimmer samples
  *     from a mixture of two other Gaussian policies, w_r = 0.37);
  *   - L-BFGS raises Φ.
- * Maximum likelihood and the effective sample size (test_ml_ess).
+ * Maximum likelihood and the effective sample size (test_ml_ess).  The adaptive re-plan's
+ * log π reward derivatives against differences (test_logpi_derivs).
  * GPS's first fit (test_first_fit, issue 21 item 6): on inverted-pendulum (the smallest MJCF
  * task with a model), θ* fitted by maximum likelihood to guiding samples of an iLQR solution
  * reproduces the guiding controller's mean control within its standard deviation at the
@@ -448,7 +449,68 @@ static void test_first_fit(void) {
   env_model_free(em);
 }
 
+/* alg_logpi_derivs_add against differences of ℓ(x, u) = w log N(u; Mx + b, diag σ²) (affine μ:
+ * Gauss–Newton is exact, ℓ is quadratic, so central first and second differences are exact
+ * up to round-off), U = 2, N = 3; the outputs start non-zero (the function adds). */
+static double logpi_affine(const double *x, const double *u, const double *M, const double *b,
+                           const double *sig, double w) {
+  double l = 0.0;
+  for (int i = 0; i < 2; i++) {
+    double mu = b[i];
+    for (int j = 0; j < 3; j++) mu += M[i * 3 + j] * x[j];
+    double z = (u[i] - mu) / sig[i];
+    l += -0.5 * z * z - log(sig[i]) - 0.5 * log(2 * M_PI);
+  }
+  return w * l;
+}
+
+static void test_logpi_derivs(void) {
+  const double M[6] = {0.7, -1.3, 0.25, 0.4, 0.9137, -0.6}, b[2] = {0.11, -0.27};
+  const double sig[2] = {0.37, 1.21}, w = 1.7, x[3] = {0.3, -0.45, 0.8}, u[2] = {0.52, -0.9};
+  double e[2], D[2];
+  for (int i = 0; i < 2; i++) {
+    double mu = b[i];
+    for (int j = 0; j < 3; j++) mu += M[i * 3 + j] * x[j];
+    e[i] = u[i] - mu;
+    D[i] = 1.0 / (sig[i] * sig[i]);
+  }
+  double base = 0.3125; /* every output starts here: the function adds */
+  double rx[3], ru[2], rxx[9], ruu[4], rux[6];
+  for (int i = 0; i < 3; i++) rx[i] = base;
+  for (int i = 0; i < 2; i++) ru[i] = base;
+  for (int i = 0; i < 9; i++) rxx[i] = base;
+  for (int i = 0; i < 4; i++) ruu[i] = base;
+  for (int i = 0; i < 6; i++) rux[i] = base;
+  alg_logpi_derivs_add(2, 3, w, e, D, M, rx, ru, rxx, ruu, rux);
+  /* z = (x, u) (5); central differences of ℓ */
+  double z[5] = {x[0], x[1], x[2], u[0], u[1]}, h = 1e-3;
+#define ELL(zz) logpi_affine((zz), (zz) + 3, M, b, sig, w)
+  for (int a = 0; a < 5; a++) {
+    double zp[5], zm[5];
+    memcpy(zp, z, sizeof z), memcpy(zm, z, sizeof z);
+    zp[a] += h, zm[a] -= h;
+    double g = (ELL(zp) - ELL(zm)) / (2 * h), got = (a < 3 ? rx[a] : ru[a - 3]) - base;
+    CHECK_CLOSE(got, g, 1e-8, 1e-7, "logpi gradient");
+    for (int c = 0; c < 5; c++) {
+      double q[4][5];
+      for (int k = 0; k < 4; k++) memcpy(q[k], z, sizeof z);
+      q[0][a] += h, q[0][c] += h;
+      q[1][a] += h, q[1][c] -= h;
+      q[2][a] -= h, q[2][c] += h;
+      q[3][a] -= h, q[3][c] -= h;
+      double hess = (ELL(q[0]) - ELL(q[1]) - ELL(q[2]) + ELL(q[3])) / (4 * h * h);
+      double want = a < 3 && c < 3   ? rxx[a * 3 + c]
+                    : a >= 3 && c >= 3 ? ruu[(a - 3) * 2 + (c - 3)]
+                    : a >= 3          ? rux[(a - 3) * 3 + c]
+                                      : rux[(c - 3) * 3 + a];
+      CHECK_CLOSE(want - base, hess, 1e-6, 1e-5, "logpi Hessian");
+    }
+  }
+#undef ELL
+}
+
 int main(void) {
+  test_logpi_derivs();
   test_first_fit();
   test_ml_ess();
   test_tabular();
