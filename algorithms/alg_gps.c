@@ -178,8 +178,9 @@ typedef struct {
   const double *adapt_theta;
   double adapt_w;
   double *ao, *amu, *ajac; /* (O), (K), (U, N) */
-  /* test hooks (TRBENCH_TEST_GPS_DECIDE, TRBENCH_TEST_GPS_COLLAPSE) */
+  /* test hooks (TRBENCH_TEST_GPS_DECIDE, TRBENCH_TEST_GPS_COLLAPSE, TRBENCH_TEST_GPS_TRACE) */
   const char *decide;
+  int trace;
   size_t collapse_iter;
   pol_ws *pws1;       /* Bmax 1: acting */
   double *s, *u, *o, *dist; /* (S), (U), (O), (K) */
@@ -274,6 +275,8 @@ static tr_status init_common(alg_run *run, int guided) {
   a->mj.fd = ENV_DYN_OWN_FORWARD;
   const char *dec = getenv("TRBENCH_TEST_GPS_DECIDE");
   a->decide = dec && *dec ? dec : NULL;
+  const char *tr = getenv("TRBENCH_TEST_GPS_TRACE");
+  a->trace = tr && *tr && strcmp(tr, "0");
   const char *col = getenv("TRBENCH_TEST_GPS_COLLAPSE");
   a->collapse_iter = col && *col ? strtoull(col, NULL, 10) : 0;
   return TR_OK;
@@ -566,6 +569,19 @@ static tr_status guided_setup(alg_run *run, gps_alg *a, alg_iter_stats *stats) {
   return st;
 }
 
+/* The mean over t of log π_θ*(ū_t | o(x̄_t)) along the nominal of g (a->adapt_theta set). */
+static tr_status nominal_logpi(gps_alg *a, const ilqr *g, double *out) {
+  double sum = 0.0, lp;
+  tr_status st = TR_OK;
+  for (size_t t = 0; !st && t < g->p.H; t++) {
+    st = adapt_mean(a, g->X + t * g->p.S);
+    if (!st) st = pol_log_prob(a->pol, a->amu, g->Ubar + t * g->p.U, 1, &lp);
+    sum += lp;
+  }
+  *out = sum / (double)g->p.H;
+  return st;
+}
+
 /* Adaptive guiding samples: each solution j re-planned on r̃ + adaptive_weight log π_θ*
  * (from its newest guide's start state and controls, adaptive_iters iterations), then
  * adaptive_m samples of the new guides appended to S.  stats->nominal_return: the new
@@ -583,7 +599,14 @@ static tr_status adaptive_samples(alg_run *run, gps_alg *a, alg_iter_stats *stat
   tr_status st = TR_OK;
   for (size_t j = 0; !st && j < p->n_ilqr; j++) {
     const ilqr *g = a->guide[a->chain[j]];
-    st = plan(run, a, &pr, j, g->X, g->Ubar, p->adaptive_iters);
+    double before = NAN, after = NAN;
+    if (a->trace) st = nominal_logpi(a, g, &before);
+    if (!st) st = plan(run, a, &pr, j, g->X, g->Ubar, p->adaptive_iters);
+    if (!st && a->trace) {
+      st = nominal_logpi(a, a->guide[a->chain[j]], &after);
+      fprintf(stderr, "gps: iteration %zu re-plan %zu: mean log pi_theta*(u_bar|x_bar) along "
+              "the nominal %.17g -> %.17g\n", run->state.iter + 1, j, before, after);
+    }
     if (st == TR_ENUM && strstr(tr_error_msg(), "non-finite")) {
       snprintf(stats->bad, sizeof stats->bad, "adaptive iLQR re-plan %zu (non-finite)", j);
       return TR_OK;
@@ -701,7 +724,9 @@ static tr_status evaluate(alg_run *run, gps_alg *a, alg_iter_stats *stats) {
  * TRBENCH_TEST_GPS_COLLAPSE=ITER: at iteration ITER the comparison's θ_k has its log-stds
  * lowered by 30 (σ × e^-30) after its samples were drawn, so its importance weights put all
  * their mass on one trajectory per step (ESS → 1): what a policy fit far from its samples
- * does (tests/cli_gps.sh). */
+ * does (tests/cli_gps.sh).  TRBENCH_TEST_GPS_TRACE=1: each adaptive re-plan writes one line
+ * on stderr, the mean log π_θ*(ū_t | o(x̄_t)) along the solution's nominal before and after
+ * it (the re-plan should raise it when adaptive_weight > 0). */
 static int hook_decision(const gps_alg *a, size_t iter) {
   if (!a->decide || iter == 0 || iter > strlen(a->decide)) return -1;
   char c = a->decide[iter - 1];
