@@ -123,7 +123,7 @@ static const alg_param p_gps[] = {
      "adaptive guiding samples: every adaptive_every-th iteration each iLQR solution is "
      "re-planned on r + adaptive_weight log pi_theta*(u|x) and adaptive_m samples drawn from "
      "the new solutions are appended to S (not to S_k).  true by default: the paper's main "
-     "method has them — issue 21 lists 'gps without adaptive guiding samples' (adaptive = "
+     "method has them: issue 21 lists 'gps without adaptive guiding samples' (adaptive = "
      "false) as a baseline of it, and Algorithm 1 has the step ('optionally generate adaptive "
      "guiding samples'); how the paper used them is recalled (GPS_RLHF.md 1.2), not confirmed",
      offsetof(gps_params, adaptive)},
