@@ -255,6 +255,25 @@ tr_status alg_is_ess(const pol_policy *pol, const double *theta, const alg_is_da
   return TR_OK;
 }
 
+void alg_logpi_derivs_add(size_t U, size_t N, double w, const double *e, const double *D,
+                          const double *M, double *rx, double *ru, double *rxx, double *ruu,
+                          double *rux) {
+  for (size_t i = 0; i < U; i++) {
+    ru[i] -= w * D[i] * e[i];
+    ruu[i * U + i] -= w * D[i];
+    for (size_t j = 0; j < N; j++) {
+      rx[j] += w * M[i * N + j] * D[i] * e[i];
+      rux[i * N + j] += w * D[i] * M[i * N + j];
+    }
+  }
+  for (size_t j = 0; j < N; j++)
+    for (size_t l = 0; l < N; l++) {
+      double v = 0.0;
+      for (size_t i = 0; i < U; i++) v += M[i * N + j] * D[i] * M[i * N + l];
+      rxx[j * N + l] -= w * v;
+    }
+}
+
 /* ---- maximum likelihood (L-BFGS on the mean negative log-likelihood) ---------------- */
 
 typedef struct {

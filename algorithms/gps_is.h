@@ -66,6 +66,15 @@ tr_status alg_is_optimize(const pol_policy *pol, double *theta, const alg_is_dat
 tr_status alg_is_ess(const pol_policy *pol, const double *theta, const alg_is_data *data,
                      alg_is_ws *ws, double *ess_min, double *ess_mean);
 
+/* The derivatives of GPS's adaptive extra reward ℓ(x, u) = w log π(u | x) for a Gaussian
+ * π = N(μ(x), diag σ²), added into an iLQR reward's (r_x (N), r_u (U), r_xx (N, N), r_uu (U, U),
+ * r_ux (U, N)), from e = u − μ(x) (U), D = σ⁻² (U) and M = ∂μ/∂x (U, N) row-major:
+ *   ℓ_u = −wDe,  ℓ_x = wMᵀDe,  ℓ_uu = −wD,  ℓ_xx = −wMᵀDM,  ℓ_ux = wDM
+ * (Gauss–Newton in μ: μ's second derivatives dropped; exact when μ is affine in x). */
+void alg_logpi_derivs_add(size_t U, size_t N, double w, const double *e, const double *D,
+                          const double *M, double *r_x, double *r_u, double *r_xx, double *r_uu,
+                          double *r_ux);
+
 /* Maximum likelihood: θ ← argmax (1/B) Σ_b log π_θ(act_b | obs_b) over B rows (obs (B, O),
  * act (B, W)), by L-BFGS from θ (GSL's vector_bfgs2, the settings of alg_is_optimize) for at
  * most iters iterations; *ll0 and *ll1 (either may be NULL) the mean log-likelihood before and

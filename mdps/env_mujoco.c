@@ -1045,6 +1045,14 @@ const char *env_mujoco_path(const env_model *m) {
   return ((const mj_impl *)m->impl)->path;
 }
 
+tr_status env_mujoco_observe(env *e, double *obs) {
+  if (!e || e->model->cls != &env_class_mujoco)
+    return tr_error(TR_EINVAL, "%s: not a MuJoCo task", e ? e->model->name : "(null)");
+  const mj_impl *im = e->model->impl;
+  im->task->obs(im, e->inst, obs);
+  return TR_OK;
+}
+
 env_mujoco_stats env_mujoco_get_stats(const env_model *m) {
   env_mujoco_stats s = {0, 0, 0};
   if (!m || m->cls != &env_class_mujoco || !m->impl) return s;

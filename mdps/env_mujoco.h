@@ -34,6 +34,10 @@ double env_mujoco_ground(const env_model *m, double x);
 /* The path the model was loaded from; NULL if m is not a MuJoCo task. */
 const char *env_mujoco_path(const env_model *m);
 
+/* obs (O): the task's observation of e's state as it is (after env_restore or env_dyn_set:
+ * what a step to this state would have returned).  TR_EINVAL if e is not a MuJoCo task. */
+tr_status env_mujoco_observe(env *e, double *obs);
+
 /* Events counted per model, over every instance (atomic counters). */
 typedef struct {
   unsigned long unstable; /* steps where MuJoCo's instability auto-reset fired (terminated) */
