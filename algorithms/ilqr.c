@@ -330,7 +330,7 @@ tr_status alg_ilqr_iterate(ilqr *il) {
   il->n_backward = 0;
   il->alpha = 0.0;
   il->expected = il->actual = NAN;
-  il->converged = 0;
+  il->converged = il->stalled = 0;
   tr_status st = il->derivs_current ? TR_OK : alg_ilqr_derivatives(il);
   if (st) return st;
   double dV[2];
@@ -365,10 +365,16 @@ tr_status alg_ilqr_iterate(ilqr *il) {
     }
   }
   (void)U;
+  double mu_kept = il->mu, delta_kept = il->delta;
   alg_ilqr_mu_increase(&il->set, &il->mu, &il->delta);
   il->iter++;
-  if (il->mu > il->set.mu_max)
-    return tr_error(TR_ENUM, "iLQR iteration %zu: mu = %g is above its bound %g (no step "
-                    "improved the objective)", il->iter, il->mu, il->set.mu_max);
+  if (il->mu > il->set.mu_max) {
+    /* No step size improved the objective, however regularized: the nominal is a local
+     * optimum to the resolution of the line search (Tassa, Erez & Todorov 2012 stop at μ_max).
+     * It is kept and the solve ends as converged (stalled = 1), not as an error; μ stays at
+     * the last value whose backward pass was definite, so alg_ilqr_gains can still run. */
+    il->mu = mu_kept, il->delta = delta_kept;
+    il->converged = il->stalled = 1;
+  }
   return TR_OK;
 }

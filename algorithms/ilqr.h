@@ -22,8 +22,10 @@
  *   μ schedule (§ II.F, Δ₀ = 2, μ_min = 1e-6): increase Δ ← max(Δ₀, ΔΔ₀), μ ← max(μ_min, μΔ);
  *     decrease Δ ← min(1/Δ₀, Δ/Δ₀), μ ← μΔ if μΔ > μ_min else 0.  Increased on a non-
  *     definite Q̃_uu (then the backward pass restarts) and on a rejected line search;
- *     decreased on an accepted one.  μ > μ_max is an error ("μ at its bound").
- *   converged: an accepted step with |actual| ≤ tol·|J|.
+ *     decreased on an accepted one.  μ > μ_max in the backward pass (Q̃_uu never definite)
+ *     is an error ("μ at its bound"); after a rejected line search it ends the solve as
+ *     converged with `stalled` set (no step improves the nominal: it is kept).
+ *   converged: an accepted step with |actual| ≤ tol·|J|, or stalled.
  * Control limits by clamping û (MuJoCo 2.2.2 has no mju_boxQP).
  * Outputs per t: the nominal (x̄, ū), k, K and Q_uu in REWARD sign, regularized:
  *   Quu_t = −Q̃_uu (negative definite), so the guiding distribution's covariance is
@@ -80,6 +82,8 @@ typedef struct {
   size_t n_backward; /* backward passes (1 + restarts) */
   size_t n_forward;  /* forward rollouts */
   int converged;
+  int stalled; /* converged because no step improved the objective at μ_max (the last
+               * iteration's line search failed at every α; the nominal is kept) */
   size_t iter;
   int derivs_current; /* A, B, r_* belong to the current nominal (alg_ilqr_derivatives set it, an
                        * accepted step clears it): alg_ilqr_iterate after alg_ilqr_gains reuses them */
