@@ -306,30 +306,52 @@ static int env_list(parse_ctx *c, const char *k, const char *v, char ***out, siz
 
 static size_t env_index(const exp_spec *s, const char *name);
 
-/* ref_policy = DIR and ref_policy@ENV = DIR of a section (`where`: "[experiment]" or
- * "[variant NAME]"): DIR relative to the spec's directory, then relative to the working
- * directory when it lies below it (what the runs' commands and the jobs files carry; a
- * jobs file cds there first).  Checked in check_refs. */
-static int ref_key(parse_ctx *c, exp_ref_policy *r, const char *where, const char *k,
+const exp_run_key_info exp_run_keys[EXP_N_RUN_KEYS] = {
+    [EXP_KEY_REF_POLICY] = {.key = "ref_policy", .flag = "--ref-policy", .optimal = 0},
+    [EXP_KEY_EXPERT] = {.key = "expert", .flag = "--expert", .optimal = 1},
+};
+
+/* Which of exp_run_keys k is (KEY or KEY@...), EXP_N_RUN_KEYS when none. */
+static exp_run_key run_key_of(const char *k) {
+  for (int i = 0; i < EXP_N_RUN_KEYS; i++) {
+    size_t n = strlen(exp_run_keys[i].key);
+    if (!strncmp(k, exp_run_keys[i].key, n) && (!k[n] || k[n] == '@')) return (exp_run_key)i;
+  }
+  return EXP_N_RUN_KEYS;
+}
+
+/* KEY = DIR and KEY@ENV = DIR of a section (`where`: "[experiment]" or "[variant NAME]"), KEY
+ * one of exp_run_keys: DIR relative to the spec's directory, then relative to the working
+ * directory when it lies below it (what the runs' commands and the jobs files carry; a jobs
+ * file cds there first); optimal:EPS (keys that take it) as written, EPS checked here.  The
+ * runs behind the paths are checked in check_refs. */
+static int ref_key(parse_ctx *c, exp_ref_policy *refs, const char *where, const char *k,
                    const char *v) {
   exp_spec *s = c->s;
-  size_t e = s->n_envs;
-  if (k[10] == '@') {
-    if ((e = env_index(s, k + 11)) == s->n_envs)
-      return fail(c, "%s: %s: '%s' is not one of the experiment's environments (they must be "
-                     "listed before; in a key, write ':' as '_')", where, k, k + 11);
-  } else if (k[10]) {
-    return 0; /* not a ref_policy key: the caller's */
-  }
+  exp_run_key kk = run_key_of(k);
+  const exp_run_key_info *info = &exp_run_keys[kk];
+  exp_ref_policy *r = &refs[kk];
+  size_t e = s->n_envs, n = strlen(info->key);
+  if (k[n] == '@' && (e = env_index(s, k + n + 1)) == s->n_envs)
+    return fail(c, "%s: %s: '%s' is not one of the experiment's environments (they must be "
+                   "listed before; in a key, write ':' as '_')", where, k, k + n + 1);
   if (!*v) return fail(c, "%s: %s: empty path", where, k);
   if (e == s->n_envs ? r->all != NULL : r->env && r->env[e] != NULL)
     return fail(c, "%s: %s given twice", where, k);
-  const char *slash = strrchr(s->path, '/');
-  char *dir = slash && v[0] != '/' ? strndup(s->path, (size_t)(slash - s->path)) : NULL;
-  char *joined = dir ? tr_path_join(dir, v) : strdup(v);
-  char *below = joined ? tr_path_below_cwd(joined) : NULL; /* results/ keeps no machine path */
-  free(dir), free(joined);
-  joined = below;
+  char *joined;
+  if (info->optimal && !strncmp(v, "optimal:", 8)) {
+    double eps;
+    if (tr_parse_real("EPS", v + 8, 0, 1, &eps))
+      return fail(c, "%s: %s: %s: %s", where, k, v, tr_error_msg());
+    joined = strdup(v);
+  } else {
+    const char *slash = strrchr(s->path, '/');
+    char *dir = slash && v[0] != '/' ? strndup(s->path, (size_t)(slash - s->path)) : NULL;
+    joined = dir ? tr_path_join(dir, v) : strdup(v);
+    char *below = joined ? tr_path_below_cwd(joined) : NULL; /* results/ keeps no machine path */
+    free(dir), free(joined);
+    joined = below;
+  }
   if (!joined) return fail(c, "out of memory");
   if (e == s->n_envs) {
     r->all = joined;
@@ -346,7 +368,7 @@ static int ref_key(parse_ctx *c, exp_ref_policy *r, const char *where, const cha
   return 1;
 }
 
-static int is_ref_key(const char *k) { return !strncmp(k, "ref_policy", 10) && (!k[10] || k[10] == '@'); }
+static int is_ref_key(const char *k) { return run_key_of(k) != EXP_N_RUN_KEYS; }
 
 static int experiment_key(parse_ctx *c, const char *k, const char *v) {
   exp_spec *s = c->s;
@@ -357,7 +379,7 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
       c->experiment_keys |= 1u << i;
     }
   if (is_ref_key(k)) {
-    return ref_key(c, &s->ref, "[experiment]", k, v);
+    return ref_key(c, s->ref, "[experiment]", k, v);
   } else if (!strcmp(k, "name")) {
     if (!*v || strchr(v, '/') || strchr(v, ' '))
       return fail(c, "name: '%s' must be a non-empty word without '/' or spaces", v);
@@ -450,7 +472,7 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
     return fail(c, "[experiment]: unknown key '%s' (known: name, environments, seeds, steps, "
                    "score, normalization, scale_seeds, paper, description, evaluate, "
                    "evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, baseline, "
-                   "ref_policy, ref_policy@ENV)", k);
+                   "ref_policy, ref_policy@ENV, expert, expert@ENV)", k);
   }
   return 1;
 }
@@ -524,7 +546,7 @@ static int variant_key(parse_ctx *c, const char *section, const char *vname, con
   } else if (is_ref_key(k)) {
     char where[128];
     snprintf(where, sizeof where, "[variant %s]", vname);
-    return ref_key(c, &var->ref, where, k, v);
+    return ref_key(c, var->ref, where, k, v);
   } else if (!strcmp(k, "group")) {
     if (var->group) return fail(c, "[variant %s]: group given twice", vname);
     if (!*v) return fail(c, "[variant %s]: group: empty name", vname);
@@ -604,7 +626,7 @@ static void ref_free(exp_ref_policy *r, size_t n_envs) {
 
 void exp_spec_free(exp_spec *s) {
   if (!s) return;
-  ref_free(&s->ref, s->n_envs);
+  for (int k = 0; k < EXP_N_RUN_KEYS; k++) ref_free(&s->ref[k], s->n_envs);
   free(s->path), free(s->name), free(s->score), free(s->paper), free(s->description);
   free(s->baseline);
   for (size_t i = 0; i < s->n_envs; i++) free(s->envs[i]);
@@ -620,7 +642,7 @@ void exp_spec_free(exp_spec *s) {
     free(v->name), free(v->algo), free(v->group), free(v->paper_env);
     for (size_t j = 0; j < v->n_sets; j++) free(v->sets[j]), free(v->set_env ? v->set_env[j] : NULL);
     free(v->sets), free(v->set_env);
-    ref_free(&v->ref, s->n_envs);
+    for (int k = 0; k < EXP_N_RUN_KEYS; k++) ref_free(&v->ref[k], s->n_envs);
   }
   free(s->variants);
   free(s);
@@ -695,9 +717,15 @@ static tr_status check_variants(const exp_spec *s) {
   return TR_OK;
 }
 
-const char *exp_spec_ref_policy(const exp_spec *s, size_t v, size_t e, int *line) {
-  const exp_ref_policy *order[2] = {&s->variants[v].ref, &s->ref};
-  for (int i = 0; i < 2; i++) {
+static int reads_expert(const exp_variant *v) {
+  const alg_class *cls = v->algo ? alg_find(v->algo) : NULL;
+  return cls && (cls->needs & ALG_NEEDS_EXPERT);
+}
+
+const char *exp_spec_run_key(const exp_spec *s, exp_run_key k, size_t v, size_t e, int *line) {
+  const exp_ref_policy *order[2] = {&s->variants[v].ref[k], &s->ref[k]};
+  int n = k == EXP_KEY_EXPERT && !reads_expert(&s->variants[v]) ? 1 : 2;
+  for (int i = 0; i < n; i++) {
     const exp_ref_policy *r = order[i];
     if (r->env && r->env[e]) {
       if (line) *line = r->env_line[e];
@@ -711,33 +739,103 @@ const char *exp_spec_ref_policy(const exp_spec *s, size_t v, size_t e, int *line
   return NULL;
 }
 
-/* Every run's reference policy: a saved run of its environment (DIR/checkpoint.bin with
- * `env` the run's environment), reported at the line that names it. */
-static tr_status check_refs(const exp_spec *s) {
-  for (size_t v = 0; v < s->n_variants; v++)
-    for (size_t e = 0; e < s->n_envs; e++) {
-      int line = 0;
-      const char *dir = exp_spec_ref_policy(s, v, e, &line);
-      if (!dir) continue;
-      char *p = tr_path_join(dir, ALG_CKPT_FILE);
-      if (!p) return tr_error(TR_ENOMEM, "out of memory");
-      struct stat sb;
-      tr_status st = TR_OK;
-      if (stat(p, &sb) != 0)
-        st = tr_error(TR_EINVAL, "%s:%d: [variant %s] on %s: ref_policy: %s: no saved run there "
-                      "(%s: %s)", s->path, line, s->variants[v].name, s->envs[e], dir, p,
-                      strerror(errno));
-      char *env = st ? NULL : alg_ckpt_header(p, "env");
-      if (!st && !env)
-        st = tr_error(TR_EINVAL, "%s:%d: [variant %s] on %s: ref_policy: %s: %s", s->path, line,
-                      s->variants[v].name, s->envs[e], dir, tr_error_msg());
-      else if (!st && strcmp(env, s->envs[e]))
-        st = tr_error(TR_EINVAL, "%s:%d: [variant %s] on %s: ref_policy: %s holds a policy of %s, "
-                      "not of %s (ref_policy@ENV gives one environment its own)", s->path, line,
-                      s->variants[v].name, s->envs[e], dir, env, s->envs[e]);
-      free(env), free(p);
-      if (st) return st;
+const char *exp_spec_ref_policy(const exp_spec *s, size_t v, size_t e, int *line) {
+  return exp_spec_run_key(s, EXP_KEY_REF_POLICY, v, e, line);
+}
+
+/* The first line of a section's key k (KEY, else the first KEY@ENV), 0 when not given. */
+static int run_key_line(const exp_ref_policy *r, size_t n_envs) {
+  if (r->all) return r->all_line;
+  for (size_t e = 0; r->env && e < n_envs; e++)
+    if (r->env[e]) return r->env_line[e];
+  return 0;
+}
+
+/* expert keys: a row whose algorithm reads an expert gets one on every environment (at the
+ * row's line); a row's own expert key on an algorithm that reads none is refused (at the
+ * key's line), as is [experiment]'s when no row reads one. */
+static tr_status check_experts(const exp_spec *s) {
+  int any = 0;
+  for (size_t i = 0; i < s->n_variants; i++) {
+    const exp_variant *v = &s->variants[i];
+    int line = run_key_line(&v->ref[EXP_KEY_EXPERT], s->n_envs);
+    if (!reads_expert(v)) {
+      if (line)
+        return tr_error(TR_EINVAL, "%s:%d: [variant %s]: expert: %s reads no expert (trbench "
+                        "algos: those that do say run --expert)", s->path, line, v->name, v->algo);
+      continue;
     }
+    any = 1;
+    size_t missing = 0, first = s->n_envs;
+    for (size_t e = 0; e < s->n_envs; e++)
+      if (!exp_spec_run_key(s, EXP_KEY_EXPERT, i, e, NULL)) {
+        if (!missing++) first = e;
+      }
+    if (missing)
+      return tr_error(TR_EINVAL, "%s:%d: [variant %s]%s%s: %s needs an expert (expert = RUN, "
+                      "or on a tabular environment expert = optimal:EPS; expert@ENV for one "
+                      "environment)", s->path, v->line, v->name,
+                      missing < s->n_envs ? " on " : "", missing < s->n_envs ? s->envs[first] : "",
+                      v->algo);
+  }
+  int line = run_key_line(&s->ref[EXP_KEY_EXPERT], s->n_envs);
+  if (line && !any)
+    return tr_error(TR_EINVAL, "%s:%d: [experiment]: expert: no row's algorithm reads an "
+                    "expert (trbench algos: those that do say run --expert)", s->path, line);
+  return TR_OK;
+}
+
+/* optimal:EPS of run key k on environment `env`: the environment must be tabular. */
+static tr_status check_optimal(const exp_spec *s, exp_run_key k, size_t v, const char *env,
+                               const char *val, int line) {
+  env_model *em = env_model_alloc(env);
+  if (!em) {
+    tr_error_prefix("%s:%d: [variant %s] on %s", s->path, line, s->variants[v].name, env);
+    return TR_EINVAL;
+  }
+  tr_status st = TR_OK;
+  if (!env_model_mdp(em))
+    st = tr_error(TR_EINVAL, "%s:%d: [variant %s] on %s: %s: %s: the exact optimal policy needs "
+                  "a tabular environment (%s@ENV gives one environment its own)", s->path, line,
+                  s->variants[v].name, env, exp_run_keys[k].key, val, exp_run_keys[k].key);
+  env_model_free(em);
+  return st;
+}
+
+/* Every run key's value for every run: a saved run of its environment (DIR/checkpoint.bin
+ * with `env` the run's environment), or optimal:EPS on a tabular environment, reported at
+ * the line that names it. */
+static tr_status check_refs(const exp_spec *s) {
+  for (int k = 0; k < EXP_N_RUN_KEYS; k++)
+    for (size_t v = 0; v < s->n_variants; v++)
+      for (size_t e = 0; e < s->n_envs; e++) {
+        int line = 0;
+        const char *key = exp_run_keys[k].key;
+        const char *dir = exp_spec_run_key(s, (exp_run_key)k, v, e, &line);
+        if (!dir) continue;
+        tr_status st = TR_OK;
+        if (exp_run_keys[k].optimal && !strncmp(dir, "optimal:", 8)) {
+          if ((st = check_optimal(s, (exp_run_key)k, v, s->envs[e], dir, line))) return st;
+          continue;
+        }
+        char *p = tr_path_join(dir, ALG_CKPT_FILE);
+        if (!p) return tr_error(TR_ENOMEM, "out of memory");
+        struct stat sb;
+        if (stat(p, &sb) != 0)
+          st = tr_error(TR_EINVAL, "%s:%d: [variant %s] on %s: %s: %s: no saved run there "
+                        "(%s: %s)", s->path, line, s->variants[v].name, s->envs[e], key, dir, p,
+                        strerror(errno));
+        char *env = st ? NULL : alg_ckpt_header(p, "env");
+        if (!st && !env)
+          st = tr_error(TR_EINVAL, "%s:%d: [variant %s] on %s: %s: %s: %s", s->path, line,
+                        s->variants[v].name, s->envs[e], key, dir, tr_error_msg());
+        else if (!st && strcmp(env, s->envs[e]))
+          st = tr_error(TR_EINVAL, "%s:%d: [variant %s] on %s: %s: %s holds a policy of %s, "
+                        "not of %s (%s@ENV gives one environment its own)", s->path, line,
+                        s->variants[v].name, s->envs[e], key, dir, env, s->envs[e], key);
+        free(env), free(p);
+        if (st) return st;
+      }
   return TR_OK;
 }
 
@@ -852,6 +950,7 @@ tr_status exp_spec_read(exp_spec **out, const char *path) {
   if (!st) st = check_run_ids(s, c.env_line);
   if (!st) st = check_variants(s);
   if (!st) st = check_eval_envs(s);
+  if (!st) st = check_experts(s);
   if (!st) st = check_refs(s);
   if (st) {
     exp_spec_free(s);

@@ -46,6 +46,16 @@
  *                                     ; ref_policy@ENV, its ref_policy: the first given is
  *                                     ; used.  Each must hold a checkpoint.bin of a policy of
  *                                     ; that environment when the spec is read.
+ *   expert = ../refs/ppo_hopper       ; the expert a row's runs clone (trbench run --expert;
+ *   expert@frozenlake4 = optimal:0.1  ; bc, the SFT step): a run directory, as ref_policy (the
+ *                                     ; same keys, precedence and checks), or optimal:EPS on
+ *                                     ; a tabular environment (the exact optimal policy mixed
+ *                                     ; with uniform at EPS in [0, 1], passed as it is).  A
+ *                                     ; row whose algorithm reads an expert (ALG_NEEDS_EXPERT)
+ *                                     ; must get one on every environment; a row's own expert
+ *                                     ; key on an algorithm that reads none is refused, and
+ *                                     ; [experiment]'s only reaches rows that read one (some
+ *                                     ; row must).
  *
  * Comments: a line that starts with ';' or '#', and the rest of a line from a ';' or '#'
  * that follows white space (`clip_range = 0.2   # the paper's`).
@@ -65,12 +75,29 @@
 /* each of the variant's and environment's parts of a run id (file-name-safe, cut there) */
 #define EXP_SPEC_ID_PART 96
 
-/* ref_policy keys of one section: paths as the runs get them (the spec's directory joined,
- * then relative to the working directory), NULL when not given. */
+/* The keys that name a saved run (or, for expert, optimal:EPS) per row and environment, each
+ * passed to the runs as one trbench run flag: one table (exp_run_keys), one parser, one
+ * precedence and one check for all of them. */
+typedef enum {
+  EXP_KEY_REF_POLICY, /* ref_policy: --ref-policy DIR (π_ref and the start) */
+  EXP_KEY_EXPERT,     /* expert: --expert DIR|optimal:EPS (the policy bc clones) */
+  EXP_N_RUN_KEYS
+} exp_run_key;
+
 typedef struct {
-  char *all;      /* ref_policy = */
+  const char *key;  /* the spec key ("ref_policy"); KEY@ENV for one environment */
+  const char *flag; /* the trbench run flag ("--ref-policy") */
+  int optimal;      /* 1: optimal:EPS is a value too (not a path) */
+} exp_run_key_info;
+
+extern const exp_run_key_info exp_run_keys[EXP_N_RUN_KEYS];
+
+/* One such key of one section: paths as the runs get them (the spec's directory joined, then
+ * relative to the working directory; optimal:EPS as written), NULL when not given. */
+typedef struct {
+  char *all;      /* KEY = */
   int all_line;
-  char **env;     /* (n_envs) ref_policy@ENV =, or NULL when none is given */
+  char **env;     /* (n_envs) KEY@ENV =, or NULL when none is given */
   int *env_line;  /* (n_envs) */
 } exp_ref_policy;
 
@@ -84,7 +111,7 @@ typedef struct {
   char **sets;    /* "key=value" overrides, validated against the algorithm */
   char **set_env; /* (n_sets) NULL, or the one environment the override is for (KEY@ENV) */
   size_t n_sets;
-  exp_ref_policy ref; /* the row's ref_policy keys */
+  exp_ref_policy ref[EXP_N_RUN_KEYS]; /* the row's ref_policy, expert keys */
   int line;       /* where the section's first key stands */
 } exp_variant;
 
@@ -107,7 +134,7 @@ typedef struct {
   char ***eval_envs_at;   /* (n_envs) evaluate_environments@ENV lists (NULL: none), or NULL */
   size_t *n_eval_envs_at; /* (n_envs) */
   int eval_deterministic;
-  exp_ref_policy ref;    /* [experiment]'s ref_policy keys */
+  exp_ref_policy ref[EXP_N_RUN_KEYS]; /* [experiment]'s ref_policy, expert keys */
   char *baseline;        /* baseline = ROW, or NULL */
   int baseline_line;
   size_t baseline_v;     /* its row's index; n_variants when none */
@@ -132,6 +159,11 @@ size_t exp_variant_sets(const exp_variant *v, const char *env, const char **out)
 /* The reference policy (a run directory, as passed to trbench run --ref-policy) of variant v's
  * runs on environment e, NULL when none; *line (when not NULL) the spec line giving it. */
 const char *exp_spec_ref_policy(const exp_spec *s, size_t v, size_t e, int *line);
+/* The value of key k for variant v's runs on environment e (the row's KEY@ENV, its KEY,
+ * [experiment]'s KEY@ENV, its KEY: the first given), NULL when none; *line (when not NULL)
+ * the spec line giving it.  [experiment]'s expert reaches only rows whose algorithm reads
+ * one (ALG_NEEDS_EXPERT). */
+const char *exp_spec_run_key(const exp_spec *s, exp_run_key k, size_t v, size_t e, int *line);
 
 /* The configuration a variant's runs on environment env train with: its algorithm's defaults
  * with the variant's settings that apply on env (env NULL: those for every environment), in

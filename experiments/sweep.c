@@ -76,7 +76,7 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
   char *const *eval = exp_spec_eval_envs(s, r->env, &n_eval);
   c->argc = 0;
   c->sets = malloc((v->n_sets ? v->n_sets : 1) * sizeof *c->sets);
-  c->argv = malloc((26 + 2 * v->n_sets + 2 * n_eval) * sizeof *c->argv);
+  c->argv = malloc((24 + 2 * EXP_N_RUN_KEYS + 2 * v->n_sets + 2 * n_eval) * sizeof *c->argv);
   if (!c->sets || !c->argv) {
     run_cmd_free(c);
     return tr_error(TR_ENOMEM, "out of memory: the command of run %s", r->id);
@@ -101,10 +101,11 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
   }
   a[c->argc++] = "--variant";
   a[c->argc++] = v->name;
-  const char *ref = exp_spec_ref_policy(s, r->variant, r->env, NULL);
-  if (ref) { /* the spec's ref_policy */
-    a[c->argc++] = "--ref-policy";
-    a[c->argc++] = (char *)ref;
+  for (int k = 0; k < EXP_N_RUN_KEYS; k++) { /* the spec's ref_policy, expert */
+    const char *val = exp_spec_run_key(s, (exp_run_key)k, r->variant, r->env, NULL);
+    if (!val) continue;
+    a[c->argc++] = (char *)exp_run_keys[k].flag;
+    a[c->argc++] = (char *)val;
   }
   if (x->checkpoint_every) {
     snprintf(c->every, sizeof c->every, "%zu", x->checkpoint_every);

@@ -387,7 +387,7 @@ while IFS='|' read -r f msg; do
   expect_error "trbench: error: $D/specs/$f$msg" table "$D/specs/$f" --results "$tmp/bad"
 done <<'EOF'
 01-unknown-section.ini|:11: unknown section [results] (expected [experiment] or [variant NAME])
-02-unknown-experiment-key.ini|:4: [experiment]: unknown key 'seed' (known: name, environments, seeds, steps, score, normalization, scale_seeds, paper, description, evaluate, evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, baseline, ref_policy, ref_policy@ENV)
+02-unknown-experiment-key.ini|:4: [experiment]: unknown key 'seed' (known: name, environments, seeds, steps, score, normalization, scale_seeds, paper, description, evaluate, evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, baseline, ref_policy, ref_policy@ENV, expert, expert@ENV)
 03-unknown-environment.ini|:3: environments: unknown environment 'hoper' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, ant, humanoid, humanoid-standup, pusher, hopper-terrain:SEED, walker2d-terrain:SEED, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, frozenlake4-continuing, frozenlake8-continuing, cliffwalking, mdp:PATH)
 04-unknown-algorithm.ini|:8: [variant a]: unknown algorithm 'ppo-clipped' (known: $ALGOS)
 05-unknown-parameter.ini|:9: [variant a]: ppo-clip has no parameter 'clip_epsilon' (its parameters: $PPO_PARAMS)
@@ -417,6 +417,11 @@ done <<'EOF'
 29-batch-larger-than-n-steps-all.ini|:8: [variant a]: batch_size=128 exceeds n_steps=64
 30-unknown-baseline.ini|:6: baseline: 'b' is not a row of the spec (no [variant b])
 31-empty-baseline.ini|:6: baseline: empty row name (the NAME of a [variant NAME])
+32-bc-without-expert.ini|:8: [variant sft]: bc needs an expert (expert = RUN, or on a tabular environment expert = optimal:EPS; expert@ENV for one environment)
+33-expert-on-ppo-clip.ini|:9: [variant a]: expert: ppo-clip reads no expert (trbench algos: those that do say run --expert)
+34-expert-optimal-not-tabular.ini|:6: [variant sft] on cartpole: expert: optimal:0.1: the exact optimal policy needs a tabular environment (expert@ENV gives one environment its own)
+35-expert-bad-eps.ini|:9: [variant sft]: expert@frozenlake4: optimal:1.5: EPS: must be at most 1
+36-experiment-expert-no-reader.ini|:6: [experiment]: expert: no row's algorithm reads an expert (trbench algos: those that do say run --expert)
 EOF
 check "bad specs write nothing" "$([ ! -e "$tmp/bad" ]; echo $?)"
 
@@ -427,7 +432,7 @@ for cmd in table plot; do
     "$(test $? -eq 2 && test "$(wc -l <"$tmp/err")" -eq 1 && grep -q "^trbench: error: $tmp/empty/tiny/runs: no run of $tmp/tiny.ini found" "$tmp/err"; echo $?)"
 done
 check "table/plot with no runs write nothing" "$(test ! -e "$tmp/empty/tiny/table.md" && test ! -e "$tmp/empty/tiny/plots"; echo $?)"
-check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 31 ]; echo $?)"
+check "every bad spec is tested" "$([ "$(ls "$D"/specs/*.ini | wc -l)" -eq 36 ]; echo $?)"
 
 echo "cli_table: $n checks, $fails failed"
 [ "$fails" -eq 0 ]
