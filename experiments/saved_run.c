@@ -109,11 +109,11 @@ static tr_status load(exp_saved_run *s, const char *dir, const char *env, size_t
   }
   alg_shared_params sh;
   if (!st) alg_config_shared(&cfg, &sh); /* one batch: the smallest run there is */
-  /* a controller is rebuilt on the task it was planned on (its model), then acts on
-   * instances of s->em, which has that task's state */
-  if (!st) st = alg_run_alloc(&s->run, s->controller && trained ? trained : s->em, &cfg,
-                              s->seed, sh.n_steps);
-  if (!st && s->controller) s->trained = trained, trained = NULL;
+  /* the run is rebuilt on the task it was trained on (a model-based algorithm's setup needs
+   * that task's model: gps, ilqr), then acts on instances of s->em (the same spaces; for a
+   * controller, the same state) */
+  if (!st) st = alg_run_alloc(&s->run, trained ? trained : s->em, &cfg, s->seed, sh.n_steps);
+  if (!st) s->trained = trained, trained = NULL;
   if (!st) st = s->controller ? alg_ckpt_load_alg(s->run, ck) : alg_ckpt_load_policy(s->run, ck, 0);
   env_model_free(trained);
   if (cfg.cls) alg_config_clear(&cfg);

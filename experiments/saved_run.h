@@ -16,7 +16,7 @@ typedef struct {
   uint64_t seed;
   env_model *em;             /* the environment evaluated on (the run's or --env's) */
   alg_run *run;              /* the policy (and its frozen normalizer) */
-  env_model *trained;        /* a controller's: the task it was planned on when em is
+  env_model *trained;        /* the task trained on, which the run is rebuilt on, when em is
                               * another (NULL otherwise) */
   int controller;            /* 1: an ALG_NO_POLICY run's controller (exp_saved_run_control),
                               * not a policy (only from exp_saved_run_load_eval) */
