@@ -127,7 +127,7 @@ static tr_status same_task(const env_dyn *d, env *e) {
   const mjModel *m = env_mujoco_model(em);
   if (em != d->em && (!m || m->nq != d->m->nq || m->nv != d->m->nv || m->na != d->m->na ||
                       env_snapshot_size(em) != env_snapshot_size(d->em)))
-    return tr_error(TR_EINVAL, "%s: the instance (%s) is not of the model's task, nor of one "
+    return tr_error(TR_EINVAL, "%s: the instance is not of the model's task (%s), nor of one "
                     "with the same state", env_model_name(d->em), env_model_name(em));
   if (!env_mujoco_data(e))
     return tr_error(TR_EINVAL, "%s: the instance is not of the model's task",
