@@ -226,4 +226,4 @@ static tr_status cpi_checkpoint(alg_run *run, alg_ckpt_io *io) {
 const alg_class alg_cpi = {"cpi", "conservative policy iteration: mixture with the greedy policy (AJKS step by default)",
                            p_cpi, sizeof p_cpi / sizeof *p_cpi, ALG_NEEDS_TABULAR | ALG_NEEDS_DISCRETE,
                            sizeof(cpi_params), NULL,
-                           cpi_init, cpi_iterate, cpi_free, cpi_checkpoint};
+                           cpi_init, cpi_iterate, cpi_free, cpi_checkpoint, NULL};

@@ -21,6 +21,11 @@
  * non-MuJoCo environment (or a MuJoCo task without a model) is refused when the run is built
  * (exit 2), as are mjd derivatives on an RK4 model.
  *
+ * After the run: trbench evaluate rolls out the final law (its checkpoint's nominal and
+ * gains; ilqr_control) from the task's resets (or x̄_0 with start = plan) for at most H steps:
+ * the law is not defined beyond H, so an episode that reaches H ends there, as at a time
+ * limit (fell 0).
+ *
  * Test hook: TRBENCH_TEST_ILQR_FAULT=derivative|forward|mu:ITER makes the run's iteration
  * ITER meet a NaN derivative, non-finite forward passes (every step size), or a reward
  * Hessian (r_uu = +1e30 I) no μ ≤ mu_max makes definite (tests/cli_ilqr.sh). */
@@ -311,6 +316,23 @@ static tr_status ilqr_iterate_run(alg_run *run, alg_iter_stats *stats) {
   return TR_OK;
 }
 
+/* trbench evaluate: the law restored from the checkpoint (ilqr_ckpt) on evaluate's own
+ * instance e: u_t = clamp(ū_t + K_t(x_t − x̄_t)) for t < H, the state read from e (a terrain
+ * task's state is its flat task's); with start = plan, e is first put in the plan's x̄_0.
+ * Undefined from t = H on: *done. */
+static tr_status ilqr_control(alg_run *run, env *e, size_t t, double *act, int *done) {
+  const ilqr_params *p = run->model.params;
+  ilqr_alg *a = run->alg;
+  const ilqr *il = a->il;
+  tr_status st = TR_OK;
+  *done = t >= il->p.H;
+  if (*done) return TR_OK;
+  if (t == 0 && p->start == 1) st = env_dyn_set(a->d, e, il->X);
+  if (!st) st = env_dyn_get(a->d, e, a->s);
+  if (!st) alg_ilqr_law(il, t, 0.0, a->s, act);
+  return st;
+}
+
 static tr_status ilqr_ckpt(alg_run *run, alg_ckpt_io *io) {
   ilqr_alg *a = run->alg;
   ilqr *il = a->il;
@@ -366,4 +388,5 @@ const alg_class alg_ilqr = {
     .init = ilqr_init,
     .iterate = ilqr_iterate_run,
     .free = ilqr_release,
-    .checkpoint = ilqr_ckpt};
+    .checkpoint = ilqr_ckpt,
+    .control = ilqr_control};

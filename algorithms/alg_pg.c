@@ -262,6 +262,6 @@ static tr_status pg_checkpoint(alg_run *run, alg_ckpt_io *io) {
 
 #define N(a) (sizeof a / sizeof a[0])
 const alg_class alg_reinforce = {"reinforce", "REINFORCE: Monte Carlo policy gradient (baseline=false: none at all; true: subtracts the learned V)",
-                                 p_reinforce, N(p_reinforce), 0, sizeof(pg_params), NULL, init_reinforce, pg_iterate, pg_free, pg_checkpoint};
+                                 p_reinforce, N(p_reinforce), 0, sizeof(pg_params), NULL, init_reinforce, pg_iterate, pg_free, pg_checkpoint, NULL};
 const alg_class alg_a2c = {"a2c", "advantage actor-critic with GAE, Stable-Baselines3's defaults (RMSprop, joint gradient clipping)", p_a2c, N(p_a2c), 0,
-                           sizeof(pg_params), NULL, init_a2c, pg_iterate, pg_free, pg_checkpoint};
+                           sizeof(pg_params), NULL, init_a2c, pg_iterate, pg_free, pg_checkpoint, NULL};

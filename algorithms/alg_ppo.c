@@ -339,13 +339,13 @@ const alg_class alg_ppo_clip = {"ppo-clip",  "PPO with the clipped surrogate (ep
                                 p_clip,      N(p_clip),
                                 0,           sizeof(ppo_params),
                                 ppo_check,   init_clip,
-                                ppo_iterate, ppo_free, ppo_checkpoint};
+                                ppo_iterate, ppo_free, ppo_checkpoint, NULL};
 const alg_class alg_ppo_kl = {
     "ppo-kl",    "PPO with a fixed KL penalty (beta kl_coef, KL old first)",
     p_kl,        N(p_kl),
     0,           sizeof(ppo_params),
     ppo_check,   init_kl,
-    ppo_iterate, ppo_free, ppo_checkpoint};
+    ppo_iterate, ppo_free, ppo_checkpoint, NULL};
 const alg_class alg_ppo_adaptive_kl = {
     "ppo-adaptive-kl",
     "PPO with the adaptive KL penalty (beta halved below d_targ/1.5, doubled above 1.5 d_targ)",
@@ -357,7 +357,7 @@ const alg_class alg_ppo_adaptive_kl = {
     init_akl,
     ppo_iterate,
     ppo_free,
-    ppo_checkpoint};
+    ppo_checkpoint, NULL};
 const alg_class alg_ppo_noclip = {"ppo-noclip",
                                   "PPO's plain surrogate r*A: no clip, no penalty",
                                   p_noclip,
@@ -368,4 +368,4 @@ const alg_class alg_ppo_noclip = {"ppo-noclip",
                                   init_noclip,
                                   ppo_iterate,
                                   ppo_free,
-                                  ppo_checkpoint};
+                                  ppo_checkpoint, NULL};

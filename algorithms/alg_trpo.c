@@ -397,8 +397,8 @@ static tr_status trpo_iterate(alg_run *run, alg_iter_stats *stats) {
 
 #define N(a) (sizeof a / sizeof a[0])
 const alg_class alg_npg = {"npg", "natural policy gradient: theta += step_size * F^-1 g (CG on Fisher-vector products), no KL normalization, no line search",
-                           p_npg, N(p_npg), 0, sizeof(trpo_params), npg_check, init_npg, trpo_iterate, trpo_free, NULL};
+                           p_npg, N(p_npg), 0, sizeof(trpo_params), npg_check, init_npg, trpo_iterate, trpo_free, NULL, NULL};
 const alg_class alg_tnpg = {"tnpg", "truncated natural policy gradient (rllab): the KL-normalized natural step sqrt(2 target_kl / s'Fs) s, no line search",
-                            p_tnpg, N(p_tnpg), 0, sizeof(trpo_params), NULL, init_tnpg, trpo_iterate, trpo_free, NULL};
+                            p_tnpg, N(p_tnpg), 0, sizeof(trpo_params), NULL, init_tnpg, trpo_iterate, trpo_free, NULL, NULL};
 const alg_class alg_trpo = {"trpo", "TRPO: natural step with backtracking line search (KL <= target_kl, surrogate improves); sampling=single|vine",
-                            p_trpo, N(p_trpo), ALG_NEEDS_SNAPSHOT, sizeof(trpo_params), NULL, init_trpo, trpo_iterate, trpo_free, NULL};
+                            p_trpo, N(p_trpo), ALG_NEEDS_SNAPSHOT, sizeof(trpo_params), NULL, init_trpo, trpo_iterate, trpo_free, NULL, NULL};

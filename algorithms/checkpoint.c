@@ -382,6 +382,23 @@ tr_status alg_ckpt_load_policy(alg_run *run, const char *path, int value) {
   return st;
 }
 
+tr_status alg_ckpt_load_alg(alg_run *run, const char *path) {
+  const alg_class *cls = run->model.cfg.cls;
+  if (!cls->checkpoint)
+    return tr_error(TR_EINVAL, "%s: %s keeps no state of its own in a checkpoint", path,
+                    cls->name);
+  alg_ckpt_io io;
+  tr_status st = open_read(&io, path);
+  char *algo = st ? NULL : alg_ckpt_header(path, "algo");
+  if (!st && !algo) st = TR_EINVAL;
+  if (!st && strcmp(algo, cls->name))
+    st = tr_error(TR_EINVAL, "%s: a checkpoint of %s, not of %s", path, algo, cls->name);
+  if (!st) st = cls->checkpoint(run, &io);
+  free(algo);
+  close_read(&io);
+  return st;
+}
+
 char *alg_ckpt_header(const char *path, const char *key) {
   alg_ckpt_io io;
   char v[1024];

@@ -69,6 +69,11 @@ tr_status alg_ckpt_load(alg_run *run, const char *path, alg_ckpt_extra_fn extra,
  * environment is allowed when the shapes are the same; another shape is refused. */
 tr_status alg_ckpt_load_policy(alg_run *run, const char *path, int value);
 
+/* Only the algorithm's own blocks (its class's checkpoint visitor, loading), from a
+ * checkpoint of the same algorithm: what an ALG_NO_POLICY algorithm learned (ilqr's feedback
+ * law), for evaluation.  TR_EINVAL naming the file otherwise. */
+tr_status alg_ckpt_load_alg(alg_run *run, const char *path);
+
 /* The header value of key (a new string), or NULL after setting the error. */
 char *alg_ckpt_header(const char *path, const char *key);
 

@@ -82,6 +82,7 @@ typedef enum { ALG_INIT_ORTHOGONAL = 0, ALG_INIT_XAVIER = 1 } alg_init_kind;
 typedef struct alg_run alg_run;          /* training state (run.h) */
 typedef struct alg_iter_stats alg_iter_stats;
 typedef struct alg_ckpt_io alg_ckpt_io;    /* checkpoint.h */
+typedef struct env env;                    /* ../mdps/env.h */
 
 typedef struct alg_class {
   const char *name;
@@ -100,6 +101,13 @@ typedef struct alg_class {
    * through the checkpoint visitor (checkpoint.h): what a resumed run needs to continue bit
    * for bit */
   tr_status (*checkpoint)(alg_run *run, alg_ckpt_io *io);
+  /* NULL, or (an ALG_NO_POLICY algorithm whose controller can be evaluated: ilqr's feedback
+   * law) the controller's action at step t of an episode on the running instance e of the
+   * run's environment, into act (U): it reads e's whole state (at t = 0 it may first put e in
+   * its own start state).  *done = 1 (act not written) when the controller is not defined at
+   * t (past its horizon): the episode ends there.  For trbench evaluate, after checkpoint
+   * restored the controller (alg_ckpt_load_alg). */
+  tr_status (*control)(alg_run *run, env *e, size_t t, double *act, int *done);
 } alg_class;
 
 #define ALG_NEEDS_DISCRETE 1u /* discrete action spaces only */
@@ -107,7 +115,8 @@ typedef struct alg_class {
 #define ALG_NEEDS_SNAPSHOT 4u /* state save/restore (vine): every env provides it */
 #define ALG_NEEDS_EXPERT 16u /* reads an expert policy (alg_bc.h: trbench run --expert) */
 #define ALG_NO_POLICY 8u      /* what it learns is not the run's policy network (ilqr's feedback
-                               * law): evaluate, render and --init-from refuse its runs */
+                               * law): render, --init-from and --expert refuse its runs; evaluate
+                               * takes them when the class has control */
 
 typedef struct {
   const alg_class *cls;
@@ -117,7 +126,7 @@ typedef struct {
 /* The version of the algorithm contract: the layouts of alg_class, alg_param,
  * alg_shared_params and of run.h's structs, and the meaning of their fields.  Raised with
  * every change a variant compiled against older headers would misread. */
-#define ALG_ABI_VERSION 3
+#define ALG_ABI_VERSION 4
 
 /* Adds an algorithm to the table (after the built-in ones) for the rest of the process: the
  * caller keeps *cls (and its parameter table) alive.  Call it before anything else runs (it
@@ -126,7 +135,7 @@ typedef struct {
  * overlapping, the shared head present, defaults in range and resolving (alg_config_resolve).
  * TR_EINVAL with one sentence otherwise; also when cls was compiled against another
  * ALG_ABI_VERSION (the headers of another trbench): rebuild it against the installed ones.
- * 3: alg_iter_stats gained bc_loss (issue 22). */
+ * 3: alg_iter_stats gained bc_loss (issue 22).  4: alg_class gained control (issue 21). */
 #define alg_register(cls) alg_register_abi((cls), ALG_ABI_VERSION, sizeof(alg_class))
 tr_status alg_register_abi(const alg_class *cls, unsigned abi_version, size_t class_size);
 

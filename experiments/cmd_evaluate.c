@@ -8,7 +8,11 @@
  * Written into RUN_DIR atomically: eval.tsv (the run's own environment) or eval_<ENV>.tsv,
  *   episode  return  length  fell
  * and one line on stdout:
- *   evaluate ENV: N episodes, return MEAN +- STD (min MIN, max MAX), length MEAN, fell K */
+ *   evaluate ENV: N episodes, return MEAN +- STD (min MIN, max MAX), length MEAN, fell K
+ * A run of an algorithm whose controller is not a policy network (alg_class.control: ilqr's
+ * feedback law) acts through it instead, deterministically; the law ends at its horizon H,
+ * which ends the episode as a time limit would (fell 0), and the line adds
+ * ", M ended at the controller's horizon (not a fall)". */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <math.h>
@@ -34,7 +38,13 @@ static void evaluate_help(FILE *f) {
         "--env: another environment with the same observation and action spaces; --time-limit:\n"
         "another episode limit.  Writes RUN_DIR/eval.tsv (eval_<ENV>.tsv for another\n"
         "environment): episode, return, length, fell (1: ended by the task before the limit),\n"
-        "and one summary line on stdout.\n", f);
+        "and one summary line on stdout.\n"
+        "A run of ilqr (no policy network): its final feedback law\n"
+        "u_t = clamp(u_bar_t + K_t (x_t - x_bar_t)) on the task's whole MuJoCo state, from the\n"
+        "task's resets (from the plan's start state with start = plan), deterministic.  The law\n"
+        "exists for its horizon H only: an episode that reaches H ends there as at a time\n"
+        "limit (fell 0), and the summary line counts those episodes.  render and --init-from\n"
+        "refuse such runs.\n", f);
 }
 
 static int parse(int argc, char **argv, eval_args *a, int *help) {
@@ -60,16 +70,20 @@ typedef struct {
   double ret;
   size_t len;
   int fell;
+  int horizon; /* 1: a controller's episode ended at its horizon (fell 0) */
 } episode;
 
-/* One episode of the saved policy from its own stream. */
+/* One episode of the saved policy (or controller) from its own stream. */
 static tr_status run_episode(exp_saved_run *s, env *e, gsl_rng *r, int det, double *obs,
                              double *act, episode *out) {
   env_step_result res = {0};
   tr_status st = env_reset(e, r, obs);
-  *out = (episode){0, 0, 0};
+  *out = (episode){0, 0, 0, 0};
   while (!st) {
-    if ((st = exp_saved_run_act(s, obs, det, r, act))) break;
+    if (s->controller) {
+      if ((st = exp_saved_run_control(s, e, out->len, act, &out->horizon))) break;
+      if (out->horizon) break; /* the law ends: as a time limit, not a fall */
+    } else if ((st = exp_saved_run_act(s, obs, det, r, act))) break;
     if ((st = env_step(e, act, r, obs, &res))) break;
     out->ret += res.reward;
     out->len++;
@@ -113,7 +127,7 @@ tr_status exp_evaluate_write(const char *run_dir, const char *out_dir, const cha
                              size_t time_limit, size_t episodes, uint64_t seed, int det,
                              char *line, size_t n) {
   exp_saved_run s;
-  tr_status st = exp_saved_run_load(&s, run_dir, env, time_limit);
+  tr_status st = exp_saved_run_load_eval(&s, run_dir, env, time_limit);
   if (st) return st;
   episode *ep = tr_calloc(episodes, sizeof *ep);
   if (!ep) st = TR_ENOMEM;
@@ -127,17 +141,21 @@ tr_status exp_evaluate_write(const char *run_dir, const char *out_dir, const cha
   if (!st) st = write_tsv(out_dir, leaf, ep, episodes);
   if (!st) {
     double m = 0, v = 0, lo = INFINITY, hi = -INFINITY, len = 0;
-    size_t fell = 0;
+    size_t fell = 0, horizon = 0;
     for (size_t k = 0; k < episodes; k++) {
       m += ep[k].ret / (double)episodes, len += (double)ep[k].len / (double)episodes;
-      fell += (size_t)ep[k].fell;
+      fell += (size_t)ep[k].fell, horizon += (size_t)ep[k].horizon;
       lo = fmin(lo, ep[k].ret), hi = fmax(hi, ep[k].ret);
     }
     for (size_t k = 0; k < episodes; k++) v += (ep[k].ret - m) * (ep[k].ret - m);
+    char ends[160] = "";
+    if (s.controller) /* its law is deterministic, --deterministic or not */
+      snprintf(ends, sizeof ends, ", %zu ended at the controller's horizon (not a fall)", horizon);
     snprintf(line, n, "evaluate %s: %zu episodes%s, return %.6g +- %.3g (min %.6g, max %.6g), "
-             "length %.1f, fell %zu -> %s/%s", name, episodes, det ? " (deterministic)" : "", m,
-             episodes > 1 ? sqrt(v / (double)(episodes - 1)) : 0.0, lo, hi, len, fell, run_dir,
-             leaf);
+             "length %.1f, fell %zu%s -> %s/%s", name, episodes,
+             s.controller ? " (a feedback law: deterministic)" : det ? " (deterministic)" : "",
+             m, episodes > 1 ? sqrt(v / (double)(episodes - 1)) : 0.0, lo, hi, len, fell, ends,
+             run_dir, leaf);
   }
   free(ep);
   exp_saved_run_free(&s);

@@ -127,7 +127,10 @@ static void run_help(FILE *f) {
         "While it trains, DIR.live/progress.tsv is the run's progress so far.\n"
         "  --evaluate N        when the run ends ok, its policy on N fresh episodes (trbench\n"
         "                      evaluate) into eval.tsv, or eval_<ENV>.tsv for each\n"
-        "                      --evaluate-env ENV; --evaluate-deterministic: the mean action\n"
+        "                      --evaluate-env ENV; --evaluate-deterministic: the mean action;\n"
+        "                      --evaluate-time-limit N: episodes of at most N steps (trbench\n"
+        "                      evaluate --time-limit).  An ilqr run's evaluation is its\n"
+        "                      feedback law's, at most H steps (trbench evaluate --help)\n"
         "Tabular environments only:\n"
         "  --init-policy FILE  start from the policy FILE (policy file format, as trbench eval\n"
         "                      reads): logits theta(s,a) = log max(pi(a|s), 1e-30)\n"
@@ -154,6 +157,7 @@ typedef struct {
   const char *eval_envs[EXP_EVAL_ENVS_MAX];
   size_t n_eval_envs;
   int eval_deterministic;
+  size_t eval_time_limit;  /* 0: the environment's own */
   char **sets;
   size_t n_sets;
 } run_args;
@@ -170,7 +174,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       {"init-from", required_argument, 0, 'I'}, {"variant", required_argument, 0, 'V'},
       {"evaluate", required_argument, 0, 'E'}, {"evaluate-env", required_argument, 0, 'X'},
       {"evaluate-deterministic", no_argument, 0, 'D'}, {"ref-policy", required_argument, 0, 'R'},
-      {"expert", required_argument, 0, 'x'}, {0, 0, 0, 0}};
+      {"expert", required_argument, 0, 'x'},
+      {"evaluate-time-limit", required_argument, 0, 'T'}, {0, 0, 0, 0}};
   int c, have_steps = 0, have_seed = 0;
   optind = 0;
   opterr = 0;
@@ -212,6 +217,11 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
       a->eval_envs[a->n_eval_envs++] = optarg;
       break;
     case 'D': a->eval_deterministic = 1; break;
+    case 'T':
+      if (exp_parse_size("--evaluate-time-limit", optarg, &a->eval_time_limit))
+        return EXP_EXIT_INPUT;
+      if (!a->eval_time_limit) return exp_fail("--evaluate-time-limit: must be at least 1");
+      break;
     case 'h': *help = 1; return 0;
     default:
       return exp_fail("run: unknown or incomplete option '%s' (trbench run --help)",
@@ -224,6 +234,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *help) {
   if (!have_steps || a->steps == 0) return exp_fail("run: --steps N (N >= 1) is required");
   if (!have_seed) return exp_fail("run: --seed S is required");
   if (!a->out) return exp_fail("run: --out DIR is required");
+  if (a->eval_time_limit && !a->eval_episodes)
+    return exp_fail("--evaluate-time-limit: given without --evaluate N (nothing to limit)");
   return 0;
 }
 
@@ -510,7 +522,7 @@ int exp_cmd_run(int argc, char **argv) {
     env_model_free(em);
     return exp_fail_status(st);
   }
-  if (!st && a.eval_episodes && (cls->needs & ALG_NO_POLICY))
+  if (!st && a.eval_episodes && (cls->needs & ALG_NO_POLICY) && !cls->control)
     st = tr_error(TR_EINVAL, "--evaluate: %s has no saved policy network to evaluate", a.algo);
   if (st) {
     alg_run_free(run);
@@ -686,7 +698,8 @@ int exp_cmd_run(int argc, char **argv) {
   for (size_t i = 0; a.eval_episodes && !strcmp(status, "ok") && i < (a.n_eval_envs ? a.n_eval_envs : 1); i++) {
     char line[1024];
     if ((st = exp_evaluate_write(rd.tmp_path, rd.tmp_path, a.n_eval_envs ? a.eval_envs[i] : NULL,
-                                 0, a.eval_episodes, a.seed, a.eval_deterministic, line,
+                                 a.eval_time_limit, a.eval_episodes, a.seed,
+                                 a.eval_deterministic, line,
                                  sizeof line)))
       goto abort;
   }

@@ -73,15 +73,19 @@ tr_status exp_env_same_spaces(const env_model *a, const env_model *b, const char
   return TR_OK;
 }
 
-tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,
-                             size_t time_limit) {
+static tr_status load(exp_saved_run *s, const char *dir, const char *env, size_t time_limit,
+                      int controllers) {
   memset(s, 0, sizeof *s);
   alg_config cfg = {0};
   char *ck = tr_path_join(dir, ALG_CKPT_FILE);
   tr_status st = ck ? read_config(s, dir, &cfg) : TR_ENOMEM;
-  if (!st && (cfg.cls->needs & ALG_NO_POLICY))
-    st = tr_error(TR_EINVAL, "%s: a run of %s: what it learns is not a saved policy network (its "
-                  "controller lives in the run alone)", dir, s->algo);
+  if (!st && (cfg.cls->needs & ALG_NO_POLICY)) {
+    if (!controllers || !cfg.cls->control)
+      st = tr_error(TR_EINVAL, "%s: a run of %s: what it learns is not a saved policy network "
+                    "(%s)", dir, s->algo, cfg.cls->control ? "only trbench evaluate runs its "
+                    "controller" : "its controller lives in the run alone");
+    else s->controller = 1;
+  }
   else if (!st && access(ck, F_OK) != 0)
     st = tr_error(TR_EINVAL, "%s: no %s (a run made before checkpoints, or not finished)", dir,
                   ALG_CKPT_FILE);
@@ -105,8 +109,12 @@ tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,
   }
   alg_shared_params sh;
   if (!st) alg_config_shared(&cfg, &sh); /* one batch: the smallest run there is */
-  if (!st) st = alg_run_alloc(&s->run, s->em, &cfg, s->seed, sh.n_steps);
-  if (!st) st = alg_ckpt_load_policy(s->run, ck, 0);
+  /* the run is rebuilt on the task it was trained on (a model-based algorithm's setup needs
+   * that task's model: gps, ilqr), then acts on instances of s->em (the same spaces; for a
+   * controller, the same state) */
+  if (!st) st = alg_run_alloc(&s->run, trained ? trained : s->em, &cfg, s->seed, sh.n_steps);
+  if (!st) s->trained = trained, trained = NULL;
+  if (!st) st = s->controller ? alg_ckpt_load_alg(s->run, ck) : alg_ckpt_load_policy(s->run, ck, 0);
   env_model_free(trained);
   if (cfg.cls) alg_config_clear(&cfg);
   free(ck);
@@ -114,8 +122,23 @@ tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,
   return st;
 }
 
+tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,
+                             size_t time_limit) {
+  return load(s, dir, env, time_limit, 0);
+}
+
+tr_status exp_saved_run_load_eval(exp_saved_run *s, const char *dir, const char *env,
+                                  size_t time_limit) {
+  return load(s, dir, env, time_limit, 1);
+}
+
+tr_status exp_saved_run_control(exp_saved_run *s, env *e, size_t t, double *act, int *done) {
+  return s->run->model.cfg.cls->control(s->run, e, t, act, done);
+}
+
 void exp_saved_run_free(exp_saved_run *s) {
   alg_run_free(s->run);
+  env_model_free(s->trained);
   env_model_free(s->em);
   memset(s, 0, sizeof *s);
 }

@@ -16,6 +16,10 @@ typedef struct {
   uint64_t seed;
   env_model *em;             /* the environment evaluated on (the run's or --env's) */
   alg_run *run;              /* the policy (and its frozen normalizer) */
+  env_model *trained;        /* the task trained on, which the run is rebuilt on, when em is
+                              * another (NULL otherwise) */
+  int controller;            /* 1: an ALG_NO_POLICY run's controller (exp_saved_run_control),
+                              * not a policy (only from exp_saved_run_load_eval) */
 } exp_saved_run;
 
 /* dir: a run directory (or a stale DIR.tmp.PID) with config.ini and checkpoint.bin;
@@ -24,6 +28,14 @@ typedef struct {
  * the policy takes 11") on what cannot be loaded. */
 tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,
                              size_t time_limit);
+/* The same, and also a run of an ALG_NO_POLICY algorithm with a controller (alg_class.control:
+ * ilqr's feedback law), restored from its checkpoint with s->controller = 1: trbench
+ * evaluate's.  Such a run acts through exp_saved_run_control, never exp_saved_run_act. */
+tr_status exp_saved_run_load_eval(exp_saved_run *s, const char *dir, const char *env,
+                                  size_t time_limit);
+/* The controller's action at step t of an episode on e (an instance of s->em), into act;
+ * *done = 1 when it is not defined at t (the episode ends). */
+tr_status exp_saved_run_control(exp_saved_run *s, env *e, size_t t, double *act, int *done);
 void exp_saved_run_free(exp_saved_run *s);
 
 /* The policy's action for one observation obs (O) as the environment returned it: the

@@ -163,7 +163,8 @@ static int parse_bool(const char *v, int *out) {
 static const char *const experiment_keys[] = {"name", "environments", "seeds", "steps", "score",
                                               "normalization", "scale_seeds", "paper",
                                               "description", "evaluate", "evaluate_environments",
-                                              "evaluate_deterministic", "baseline"};
+                                              "evaluate_deterministic", "evaluate_time_limit",
+                                              "baseline"};
 
 /* Whether item is a range "PREFIX:A..B" or "PREFIX,A..B" (A, B decimal integers): its
  * prefix length (up to and with the ':' or ','), A and B; 0 when it is not one. */
@@ -468,10 +469,17 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
   } else if (!strcmp(k, "evaluate_deterministic")) {
     if (!parse_bool(v, &s->eval_deterministic))
       return fail(c, "evaluate_deterministic: '%s' must be true or false", v);
+  } else if (!strcmp(k, "evaluate_time_limit")) {
+    uint64_t n;
+    if (!parse_u64(v, &n) || n < 1 || n > 100000000)
+      return fail(c, "evaluate_time_limit: '%s' is not a number of steps in [1, 100000000]", v);
+    s->eval_time_limit = n;
+    s->eval_time_limit_line = c->line;
   } else {
     return fail(c, "[experiment]: unknown key '%s' (known: name, environments, seeds, steps, "
                    "score, normalization, scale_seeds, paper, description, evaluate, "
-                   "evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, baseline, "
+                   "evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, "
+                   "evaluate_time_limit, baseline, "
                    "ref_policy, ref_policy@ENV, expert, expert@ENV)", k);
   }
   return 1;
@@ -947,6 +955,9 @@ tr_status exp_spec_read(exp_spec **out, const char *path) {
       st = tr_error(TR_EINVAL, "%s:%d: [variant %s] has no algo", path, s->variants[i].line,
                     s->variants[i].name);
   if (!st) st = check_baseline(s);
+  if (!st && s->eval_time_limit && !s->eval_episodes)
+    st = tr_error(TR_EINVAL, "%s:%d: evaluate_time_limit: the spec evaluates nothing (set "
+                  "evaluate = N)", path, s->eval_time_limit_line);
   if (!st) st = check_run_ids(s, c.env_line);
   if (!st) st = check_variants(s);
   if (!st) st = check_eval_envs(s);

@@ -22,6 +22,9 @@
  *                                     ; NAME:B (the last parameter; B >= A; at most 1000);
  *                                     ; at most EXP_EVAL_ENVS_MAX names in all
  *   evaluate_deterministic = true     ; the mean action (default true)
+ *   evaluate_time_limit = 100         ; evaluation episodes of at most this many steps
+ *                                     ; (trbench evaluate --time-limit; default: each
+ *                                     ; environment's own; needs evaluate)
  *   baseline = true reward            ; the NAME of a row: the table gives every other row's
  *                                     ; mean divided by this row's, per environment, with a
  *                                     ; bootstrap interval over seeds (none by default)
@@ -134,6 +137,8 @@ typedef struct {
   char ***eval_envs_at;   /* (n_envs) evaluate_environments@ENV lists (NULL: none), or NULL */
   size_t *n_eval_envs_at; /* (n_envs) */
   int eval_deterministic;
+  size_t eval_time_limit;  /* 0: each environment's own */
+  int eval_time_limit_line;
   exp_ref_policy ref[EXP_N_RUN_KEYS]; /* [experiment]'s ref_policy, expert keys */
   char *baseline;        /* baseline = ROW, or NULL */
   int baseline_line;

@@ -51,7 +51,7 @@ typedef struct {
   char **argv;
   const char **sets; /* (n_sets of the variant) */
   int argc;
-  char steps[32], seed[32], every[32], eval[32];
+  char steps[32], seed[32], every[32], eval[32], eval_tl[32];
 } run_cmd;
 
 /* What every run of a sweep gets besides its own settings: the variant's name (config.ini
@@ -76,7 +76,7 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
   char *const *eval = exp_spec_eval_envs(s, r->env, &n_eval);
   c->argc = 0;
   c->sets = malloc((v->n_sets ? v->n_sets : 1) * sizeof *c->sets);
-  c->argv = malloc((24 + 2 * EXP_N_RUN_KEYS + 2 * v->n_sets + 2 * n_eval) * sizeof *c->argv);
+  c->argv = malloc((26 + 2 * EXP_N_RUN_KEYS + 2 * v->n_sets + 2 * n_eval) * sizeof *c->argv);
   if (!c->sets || !c->argv) {
     run_cmd_free(c);
     return tr_error(TR_ENOMEM, "out of memory: the command of run %s", r->id);
@@ -122,6 +122,11 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
       a[c->argc++] = eval[i];
     }
     if (s->eval_deterministic) a[c->argc++] = "--evaluate-deterministic";
+    if (s->eval_time_limit) { /* evaluate_time_limit */
+      snprintf(c->eval_tl, sizeof c->eval_tl, "%zu", s->eval_time_limit);
+      a[c->argc++] = "--evaluate-time-limit";
+      a[c->argc++] = c->eval_tl;
+    }
   }
   a[c->argc++] = "--out";
   a[c->argc++] = (char *)dir;

@@ -340,14 +340,16 @@ static void eval_leaf(char *leaf, size_t n, const exp_spec *s, size_t e, const c
  * before the time limit (eval.tsv's fell).  A run counts when every file is there. */
 static void write_evaluation_pooled(FILE *f, const exp_table *t) {
   const exp_spec *s = t->s;
+  char tl[64] = "";
+  if (s->eval_time_limit) snprintf(tl, sizeof tl, " of at most %zu steps", s->eval_time_limit);
   fprintf(f, "\nEvaluation on other environments: each finished run's saved policy on %zu fresh "
-             "episodes%s on each environment listed for its training environment; return: "
+             "episodes%s%s on each environment listed for its training environment; return: "
              "mean over the runs of each run's mean episode return, pooled over those "
              "environments, ± standard error over the runs; fell: the fraction of those "
              "episodes that ended by a termination (a fall) before the time limit\n\n"
              "| variant | trained on | evaluated on | return | fell |\n"
              "| --- | --- | --- | ---: | ---: |\n",
-          s->eval_episodes, s->eval_deterministic ? " (mean action)" : "");
+          s->eval_episodes, tl, s->eval_deterministic ? " (mean action)" : "");
   for (size_t v = 0; v < s->n_variants; v++)
     for (size_t e = 0; e < s->n_envs; e++) {
       size_t W;
@@ -414,9 +416,11 @@ void exp_table_write_evaluation(FILE *f, const exp_table *t) {
     return;
   }
   size_t V = s->n_variants, E = s->n_envs, W = s->n_eval_envs ? s->n_eval_envs : 1;
-  fprintf(f, "\nEvaluation: each finished run's saved policy on %zu fresh episodes%s (mean "
+  char tl[64] = "";
+  if (s->eval_time_limit) snprintf(tl, sizeof tl, " of at most %zu steps", s->eval_time_limit);
+  fprintf(f, "\nEvaluation: each finished run's saved policy on %zu fresh episodes%s%s (mean "
              "return ± standard error over the runs found)\n\n| variant | trained on |",
-          s->eval_episodes, s->eval_deterministic ? ", mean action" : "");
+          s->eval_episodes, tl, s->eval_deterministic ? ", mean action" : "");
   for (size_t w = 0; w < W; w++) {
     fputc(' ', f);
     exp_table_put_text(f, s->n_eval_envs ? s->eval_envs[w] : "its own environment", EXP_FMT_MD);

@@ -120,8 +120,16 @@ double env_dyn_alive(const env_dyn *d) { return d->spec->alive; }
 const env_model *env_dyn_env(const env_dyn *d) { return d->em; }
 unsigned long env_dyn_mj_steps(const env_dyn *d) { return d->mj_steps; }
 
+/* e an instance of the model's task, or of a task with the same state (the same nq, nv, na
+ * and snapshot: a terrain variant of it, hopper-terrain:SEED of hopper) */
 static tr_status same_task(const env_dyn *d, env *e) {
-  if (env_get_model(e) != d->em || !env_mujoco_data(e))
+  const env_model *em = env_get_model(e);
+  const mjModel *m = env_mujoco_model(em);
+  if (em != d->em && (!m || m->nq != d->m->nq || m->nv != d->m->nv || m->na != d->m->na ||
+                      env_snapshot_size(em) != env_snapshot_size(d->em)))
+    return tr_error(TR_EINVAL, "%s: the instance is not of the model's task (%s), nor of one "
+                    "with the same state", env_model_name(d->em), env_model_name(em));
+  if (!env_mujoco_data(e))
     return tr_error(TR_EINVAL, "%s: the instance is not of the model's task",
                     env_model_name(d->em));
   return TR_OK;

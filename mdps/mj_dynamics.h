@@ -82,7 +82,9 @@ const env_model *env_dyn_env(const env_dyn *d);
 /* mj_steps taken by this model so far (steps, linearizations). */
 unsigned long env_dyn_mj_steps(const env_dyn *d);
 
-/* s (S) of a running instance of the model's task (its mjData as it is). */
+/* s (S) of a running instance of the model's task (its mjData as it is).  Here and in
+ * env_dyn_set the instance may also be of a task with the same state (nq, nv, na and
+ * snapshot: hopper-terrain:SEED for hopper's model), whose whole state is the same vector. */
 tr_status env_dyn_get(const env_dyn *d, env *e, double *s);
 /* Put the running instance e in state s (S): e's own snapshot with the state replaced,
  * restored (mj_forward, then the warm start again); e's step counter is kept. */

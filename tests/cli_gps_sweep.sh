@@ -4,7 +4,9 @@
 # from `trbench algos`, never a list of algorithm names: iLQR iterations and horizon, guiding
 # samples, L-BFGS iterations, batch sizes), swept with about 400 steps per run and one seed,
 # -j 2 and -j 1: every run ok, the table written with every row, and the run files bit for
-# bit the same (progress.tsv and summary.ini, timing aside: same_run).
+# bit the same (progress.tsv and summary.ini, timing aside: same_run).  The terrain test too:
+# evaluate = 1 on the first two terrains of each range, the time limit as shipped; every run's
+# evaluation files, and the table's evaluation section with every row (iLQR's law included).
 . "$(dirname "$0")/lib.sh"
 if ! "$T" envs 2>/dev/null | grep -q '^ *swimmer'; then
   echo "skip: no MuJoCo tasks"
@@ -39,6 +41,18 @@ awk 'FNR == 1 { f++ }
   kv && ((v, k) in ov) { if (!at) print k " = " ov[v, k]; next }
   { print }' "$tmp/over" "$SPEC" "$SPEC" >"$tmp/gps.ini"
 check "no KEY@ENV of a cheap key is left" "$(! grep -q '^ilqr_iterations@' "$tmp/gps.ini"; echo $?)"
+# the terrain test made tiny: 1 episode per environment, each evaluate_environments@ENV range
+# NAME:A..B cut to its first two, NAME:A..A+1 (the time limit as shipped)
+awk '/^evaluate *=/ { print "evaluate = 1"; next }
+  /^evaluate_environments@/ { if (match($0, /:[0-9]+\.\.[0-9]+/)) {
+      r = substr($0, RSTART + 1, RLENGTH - 1); split(r, ab, "\\.\\.")
+      $0 = substr($0, 1, RSTART) ab[1] ".." ab[1] + 1 substr($0, RSTART + RLENGTH) } }
+  { print }' "$tmp/gps.ini" >"$tmp/gps2.ini" && mv "$tmp/gps2.ini" "$tmp/gps.ini"
+check "the tiny spec evaluates: evaluate = 1, ranges of two terrains, the time limit kept" \
+  "$(grep -qx 'evaluate = 1' "$tmp/gps.ini" && grep -q '^evaluate_time_limit = ' "$tmp/gps.ini" &&
+    test "$(grep -c '^evaluate_environments@.*-terrain:[0-9]*\.\.[0-9]*$' "$tmp/gps.ini")" -ge 1 &&
+    awk '/^evaluate_environments@/ { if (match($0, /:[0-9]+\.\.[0-9]+/)) { split(substr($0, RSTART + 1), ab, "\\.\\.")
+      if (ab[2] != ab[1] + 1) bad = 1 } } END { exit bad }' "$tmp/gps.ini"; echo $?)"
 check "the tiny spec has the shipped spec's rows and environments" \
   "$(test "$(grep -c '^\[variant ' "$tmp/gps.ini")" -eq "$(wc -l <"$tmp/rows")" &&
     grep -q '^environments = swimmer, hopper, walker2d$' "$tmp/gps.ini"; echo $?)"
@@ -71,4 +85,37 @@ check "table.md written" "$(test -s "$tmp/a/gps/table.md"; echo $?)"
 while read -r v a; do
   check "table.md has the row $v" "$(grep -q -- "$v" "$tmp/a/gps/table.md"; echo $?)"
 done <"$tmp/rows"
+
+# the terrain test: every run holds one evaluation file per environment listed for its task
+# (its own task's eval.tsv where none is), 1 episode of at most evaluate_time_limit steps;
+# the table's evaluation section has every row on every task with a number, the iLQR
+# controller's included (its law evaluated; episodes of at most its horizon)
+tl=$(sed -n 's/^evaluate_time_limit *= *//p' "$tmp/gps.ini")
+envs=$(sed -n 's/^environments *= *//p' "$tmp/gps.ini" | tr -d ',')
+for r in $(ls "$tmp/a/gps/runs"); do
+  case $r in *.*) continue ;; esac
+  task=${r#*__}; task=${task%__*}
+  list=$(sed -n "s/^evaluate_environments@$task *= *//p" "$tmp/gps.ini" |
+    awk -F'[:.]+' '{ if (NF == 3) for (k = $2; k <= $3; k++) print $1 ":" k; else print }')
+  files=""
+  for w in $list; do files="$files eval_$(echo "$w" | tr ':' '_').tsv"; done
+  [ -n "$files" ] || files=eval.tsv
+  for f in $files; do
+    awk -F'\t' -v tl="$tl" 'NR > 1 && ($3 < 1 || $3 > tl) { bad = 1 } END { exit bad || NR != 2 }' \
+      "$tmp/a/gps/runs/$r/$f" 2>/dev/null ||
+      { echo "FAIL: $r: $f missing or not 1 episode of at most $tl steps"; fails=$((fails + 1)); }
+  done
+done
+awk '/^Evaluation on other environments: / { p = 1 } p && /^\|/ { rows = 1 } p && rows && !/^\|/ { exit }
+  p { print }' "$tmp/a/gps/table.md" >"$tmp/evsec"
+check "table.md: the evaluation section, episodes of at most $tl steps" \
+  "$(grep -q "^Evaluation on other environments: each finished run.s saved policy on 1 fresh episodes of at most $tl steps" "$tmp/evsec"; echo $?)"
+while read -r v a; do
+  for e in $envs; do
+    check "evaluation section: $v on $e, a return and a fall fraction" \
+      "$(grep -- "^| $v | $e | " "$tmp/evsec" | grep -q ' | [-0-9.e+]* ± [0-9.e+]* | [0-9.e+-]* ([0-9]*/[0-9]*) |$'; echo $?)"
+  done
+done <"$tmp/rows"
+check "evaluation section: the hopper rows are on hopper-terrain" \
+  "$(grep -q '^| iLQR | hopper | hopper-terrain:' "$tmp/evsec"; echo $?)"
 finish cli_gps_sweep

@@ -3,6 +3,8 @@
 # progress.tsv (the iLQR columns, model_steps apart from steps), the pendulum held for its
 # whole horizon, determinism and --resume bit for bit, and every kind of bad input: exit 2
 # with one line before training; a diverged or failed iteration: exit 1, status and reason.
+# trbench evaluate of an ilqr run: the final law reproduces the nominal from x_bar_0, is
+# deterministic, ends at H (fell 0), and runs on the test terrains.
 . "$(dirname "$0")/lib.sh"
 if ! "$T" envs 2>/dev/null | grep -q 'inverted-pendulum'; then
   echo "skip: no MuJoCo tasks"
@@ -86,13 +88,69 @@ fault derivative 2 diverged 'non-finite derivative f_x\[0\] = nan at t = 0 at it
 fault forward 3 diverged 'non-finite iLQR forward pass at every step size .* at iteration 3'
 fault mu 2 failed 'iteration 2: iLQR gains after iteration 2: mu = .* is above its bound 1e+10'
 
-# an ilqr run's controller is its feedback law, not a policy network: evaluate, render,
-# --init-from and --evaluate refuse it
-expect_prefix "trbench: error: $R: a run of ilqr: what it learns is not a saved policy network" evaluate "$R"
+# an ilqr run's controller is its feedback law, not a policy network: render and --init-from
+# refuse it; trbench evaluate (and run --evaluate) roll the final law out
 expect_prefix "trbench: error: $R: a run of ilqr: what it learns is not a saved policy network" render "$R" --out "$tmp/x.mp4"
 expect_prefix "trbench: error: --init-from $R: a run of ilqr holds no policy network to start from" \
   run --algo ppo-clip --env inverted-pendulum --steps 2048 --seed 1 --init-from "$R" --out "$tmp/ft"
-expect_prefix "trbench: error: --evaluate: ilqr has no saved policy network to evaluate" \
-  run --algo ilqr --env inverted-pendulum --steps 500 --seed 1 --evaluate 3 --out "$tmp/ev"
+expect_prefix "trbench: error: --expert $R: $R: a run of ilqr: what it learns is not a saved policy network" \
+  run --algo bc --env inverted-pendulum --steps 2048 --seed 1 --expert "$R" --out "$tmp/bc"
+
+# evaluate, start = plan on swimmer (no termination): each episode starts at the plan's
+# x_bar_0 with no noise, so the law reproduces the final nominal, its return the last
+# nominal_return to the last digit; it lasts H steps and ends there (the law's end, fell 0)
+E=$tmp/sw-plan
+"$T" run --algo ilqr --env swimmer --steps 250 --seed 1 --set H=50 --set n_steps=50 \
+  --set start=plan --quiet --out "$E" >/dev/null 2>&1
+check "swimmer start=plan: trained, exit 0" $?
+"$T" evaluate "$E" --episodes 3 >"$tmp/ev" 2>"$tmp/everr"
+check "evaluate an ilqr run: exit 0, nothing on stderr ($(cat "$tmp/everr"))" \
+  "$(test $? -eq 0 && test ! -s "$tmp/everr"; echo $?)"
+nom=$(progress_col "$E/progress.tsv" nominal_return '$')
+check "evaluate from x_bar_0: every return is the final nominal_return $nom ($(cut -f2 "$E/eval.tsv" | tr '\n' ' '))" \
+  "$(awk -F'\t' -v m="$nom" 'NR > 1 && ($2 != m || $3 != 50 || $4 != 0) { bad = 1 } END { exit bad || NR != 4 }' "$E/eval.tsv"; echo $?)"
+check "evaluate: the summary line says the law is deterministic and 3 episodes ended at its horizon ($(cat "$tmp/ev"))" \
+  "$(grep -q 'episodes (a feedback law: deterministic), .*fell 0, 3 ended at the controller.s horizon (not a fall)' "$tmp/ev"; echo $?)"
+"$T" evaluate "$E" --episodes 3 --time-limit 20 >/dev/null 2>&1
+check "evaluate --time-limit 20 (< H): episodes of 20 steps, none ended by the horizon" \
+  "$(awk -F'\t' 'NR > 1 && ($3 != 20 || $4 != 0) { bad = 1 } END { exit bad || NR != 4 }' "$E/eval.tsv"; echo $?)"
+# from the task's resets (start = reset, the default): deterministic, the same command the
+# same file; another seed other resets, other returns; episodes last at most H
+E=$tmp/sw-reset
+"$T" run --algo ilqr --env swimmer --steps 150 --seed 1 --set H=50 --set n_steps=50 \
+  --quiet --out "$E" >/dev/null 2>&1
+"$T" evaluate "$E" --episodes 4 --seed 5 >/dev/null 2>&1 && cp "$E/eval.tsv" "$tmp/ev-a"
+"$T" evaluate "$E" --episodes 4 --seed 5 --deterministic >/dev/null 2>&1
+check "evaluate from resets: the same seed, the same eval.tsv (--deterministic changes nothing)" \
+  "$(cmp -s "$tmp/ev-a" "$E/eval.tsv"; echo $?)"
+check "evaluate from resets: the 4 episodes' returns differ (other resets)" \
+  "$(test "$(cut -f2 "$tmp/ev-a" | sed 1d | sort -u | wc -l)" -eq 4; echo $?)"
+"$T" evaluate "$E" --episodes 4 --seed 6 >/dev/null 2>&1
+check "evaluate from resets: another seed, other returns" "$(! cmp -s "$tmp/ev-a" "$E/eval.tsv"; echo $?)"
+
+# terrains: a hopper's law on hopper-terrain:SEED (the same state vector), at most H steps;
+# run --evaluate with --evaluate-env and --evaluate-time-limit does the same at the end
+if "$T" envs 2>/dev/null | grep -q 'hopper-terrain'; then
+  E=$tmp/hop
+  "$T" run --algo ilqr --env hopper --steps 120 --seed 1 --set H=40 --set n_steps=40 --quiet \
+    --evaluate 2 --evaluate-env hopper-terrain:1001 --evaluate-env hopper-terrain:1002 \
+    --evaluate-env hopper --evaluate-time-limit 30 --out "$E" >"$tmp/out" 2>"$tmp/err"
+  check "run --evaluate of an ilqr run on terrains: exit 0 ($(cat "$tmp/err"))" $?
+  for f in eval_hopper-terrain_1001.tsv eval_hopper-terrain_1002.tsv eval.tsv; do
+    check "run --evaluate: $f, 2 episodes of at most 30 steps" \
+      "$(awk -F'\t' 'NR > 1 && ($3 > 30 || $3 < 1) { bad = 1 } END { exit bad || NR != 3 }' "$E/$f"; echo $?)"
+  done
+  "$T" evaluate "$E" --env hopper-terrain:1003 --episodes 2 >"$tmp/ev" 2>"$tmp/everr"
+  check "evaluate --env hopper-terrain:1003: exit 0 ($(cat "$tmp/everr"))" $?
+  check "evaluate on a terrain: episodes of at most H = 40 steps; a fall is fell 1, the horizon fell 0" \
+    "$(awk -F'\t' 'NR > 1 && ($3 > 40 || ($3 < 40) != $4) { bad = 1 } END { exit bad || NR != 3 }' "$E/eval_hopper-terrain_1003.tsv"; echo $?)"
+  expect_prefix "trbench: error: --env walker2d: observations of 17, the policy takes 11" \
+    evaluate "$E" --env walker2d
+fi
+expect_prefix "trbench: error: --evaluate-time-limit: must be at least 1" \
+  run --algo ilqr --env swimmer --steps 50 --seed 1 --evaluate 2 --evaluate-time-limit 0 --out "$tmp/bad"
+expect_prefix "trbench: error: --evaluate-time-limit: given without --evaluate N" \
+  run --algo ilqr --env swimmer --steps 50 --seed 1 --evaluate-time-limit 10 --out "$tmp/bad"
+check "bad --evaluate-time-limit: no run directory" "$(test ! -e "$tmp/bad"; echo $?)"
 
 finish cli_ilqr

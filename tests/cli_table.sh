@@ -387,7 +387,7 @@ while IFS='|' read -r f msg; do
   expect_error "trbench: error: $D/specs/$f$msg" table "$D/specs/$f" --results "$tmp/bad"
 done <<'EOF'
 01-unknown-section.ini|:11: unknown section [results] (expected [experiment] or [variant NAME])
-02-unknown-experiment-key.ini|:4: [experiment]: unknown key 'seed' (known: name, environments, seeds, steps, score, normalization, scale_seeds, paper, description, evaluate, evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, baseline, ref_policy, ref_policy@ENV, expert, expert@ENV)
+02-unknown-experiment-key.ini|:4: [experiment]: unknown key 'seed' (known: name, environments, seeds, steps, score, normalization, scale_seeds, paper, description, evaluate, evaluate_environments, evaluate_environments@ENV, evaluate_deterministic, evaluate_time_limit, baseline, ref_policy, ref_policy@ENV, expert, expert@ENV)
 03-unknown-environment.ini|:3: environments: unknown environment 'hoper' (known: cartpole, acrobot, mountaincar, pendulum, mountaincar-continuous, hopper, walker2d, halfcheetah, swimmer, inverted-pendulum, inverted-double-pendulum, reacher, ant, humanoid, humanoid-standup, pusher, hopper-terrain:SEED, walker2d-terrain:SEED, garnet:S,A,b[,seed], chain:N, gridworld:W,H,slip, frozenlake4, frozenlake8, frozenlake4-continuing, frozenlake8-continuing, cliffwalking, mdp:PATH)
 04-unknown-algorithm.ini|:8: [variant a]: unknown algorithm 'ppo-clipped' (known: $ALGOS)
 05-unknown-parameter.ini|:9: [variant a]: ppo-clip has no parameter 'clip_epsilon' (its parameters: $PPO_PARAMS)

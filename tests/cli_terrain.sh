@@ -118,6 +118,7 @@ environments = garnet:10,2,3,1
 seeds = 1
 steps = 300
 evaluate = 2
+evaluate_time_limit = 3
 score = exact_J
 evaluate_environments@garnet_10_2_3_1 = garnet:10,2,3,1..3
 [variant p]
@@ -131,6 +132,12 @@ G="$tmp/gres/gar/runs/p__garnet_10_2_3_1__s1"
 check "garnet range: eval.tsv, eval_garnet_10_2_3_2.tsv, eval_garnet_10_2_3_3.tsv" \
   "$(test -s "$G/eval.tsv" && test -s "$G/eval_garnet_10_2_3_2.tsv" &&
      test -s "$G/eval_garnet_10_2_3_3.tsv" && test ! -e "$G/eval_garnet_10_2_3_4.tsv"; echo $?)"
+check "evaluate_time_limit = 3: every evaluation episode of at most 3 steps, one of 3" \
+  "$(cat "$G"/eval*.tsv | awk -F'\t' '$1 != "episode" { n++; if ($3 > 3) bad = 1; if ($3 == 3) k++ }
+     END { exit bad || n != 6 || !k }'; echo $?)"
+"$T" table "$tmp/g.ini" --results "$tmp/gres" >"$tmp/tab" 2>&1
+check "table: the evaluation section says the time limit" \
+  "$(grep -q '^Evaluation on other environments: each finished run.s saved policy on 2 fresh episodes of at most 3 steps' "$tmp/tab"; echo $?)"
 
 # bad specs: one line naming the file, line and key, exit 2
 bad() { # bad "VALUE" "expected message after file:line: "
@@ -143,6 +150,15 @@ bad "hopp-terrain:1..3" "the range hopp-terrain:1..3: unknown environment 'hopp-
 bad "hopper-terrain:5..3" "hopper-terrain:5..3: the range's end 3 is below its start 5"
 bad "hopper-terrain:1..2000" "hopper-terrain:1..2000: a range names at most 1000 environments"
 bad "hopper-terrain:1..2, hopper-terrain:2" "'hopper-terrain:2' given twice"
+# evaluate_time_limit: a number of steps, with evaluate (line 7 once inserted)
+for v in 0 -3 x 1e3; do
+  sed "/^evaluate = 2/a evaluate_time_limit = $v" "$tmp/t.ini" >"$tmp/b.ini"
+  expect_prefix "$E $tmp/b.ini:7: evaluate_time_limit: '$v' is not a number of steps in [1, 100000000]" \
+    sweep "$tmp/b.ini" --results "$tmp/bres"
+done
+sed -e "/^evaluate = 2/a evaluate_time_limit = 100" -e "s/^evaluate = 2/evaluate = 0/" "$tmp/t.ini" >"$tmp/b.ini"
+expect_prefix "$E $tmp/b.ini:7: evaluate_time_limit: the spec evaluates nothing (set evaluate = N)" \
+  sweep "$tmp/b.ini" --results "$tmp/bres"
 sed "s/^evaluate_environments@hopper = .*/evaluate_environments@hopper = walker2d-terrain:1..2/" "$tmp/t.ini" >"$tmp/b.ini"
 expect_prefix "$E $tmp/b.ini: evaluate_environments@hopper: walker2d-terrain:1 has other observation or action spaces than hopper" \
   sweep "$tmp/b.ini" --results "$tmp/bres"

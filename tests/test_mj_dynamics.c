@@ -70,6 +70,20 @@ static void test_errors(void) {
   MSG_HAS("hopper: the instance is not of the model's task");
   env_free(e);
   env_model_free(other);
+  /* a terrain variant has the flat task's state: get and set act on its instances, and the
+   * state set is the state read back */
+  other = env_model_alloc("hopper-terrain:7");
+  e = other ? env_alloc(other) : NULL;
+  gsl_rng *rt = tr_rng_derive(3, "terrain-state");
+  double st0[SMAX], st1[SMAX], ob[64];
+  CHECK(e && rt && env_reset(e, rt, ob) == TR_OK, "a hopper-terrain:7 instance");
+  CHECK(env_dyn_reset(d, rt, st0) == TR_OK && env_dyn_set(d, e, st0) == TR_OK,
+        "env_dyn_set on a terrain instance of hopper's state");
+  CHECK(env_dyn_get(d, e, st1) == TR_OK && !memcmp(st0, st1, env_dyn_full_dim(d) * sizeof *st0),
+        "env_dyn_get on the terrain instance reads the state set");
+  gsl_rng_free(rt);
+  env_free(e);
+  env_model_free(other);
   env_dyn_free(d);
   env_model_free(em);
 }
