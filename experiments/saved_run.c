@@ -105,6 +105,12 @@ tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,
   }
   alg_shared_params sh;
   if (!st) alg_config_shared(&cfg, &sh); /* one batch: the smallest run there is */
+  /* the run's terminate_when_unhealthy on the episodes played here; another --env without a
+   * health test is played as it is */
+  if (!st && !sh.terminate_when_unhealthy) {
+    if (env_has_health_test(s->em)) st = env_model_set_terminate_when_unhealthy(s->em, 0);
+    else st = alg_config_set(&cfg, "terminate_when_unhealthy=true");
+  }
   if (!st) st = alg_run_alloc(&s->run, s->em, &cfg, s->seed, sh.n_steps);
   if (!st) st = alg_ckpt_load_policy(s->run, ck, 0);
   env_model_free(trained);
