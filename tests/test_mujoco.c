@@ -961,7 +961,7 @@ static void test_failures(void) {
   const char *old = getenv("TRBENCH_MODELS");
   char *old_copy = old ? strdup(old) : NULL;
   setenv("TRBENCH_MODELS", dir, 1);
-  char path[512], want[600];
+  char path[512], want[700];
 
   snprintf(path, sizeof path, "%s/hopper.xml", dir);
   CHECK(env_model_alloc("hopper") == NULL, "missing model file fails");
@@ -1208,7 +1208,7 @@ static void test_failures_four(void) {
   const char *old = getenv("TRBENCH_MODELS");
   char *old_copy = old ? strdup(old) : NULL;
   setenv("TRBENCH_MODELS", dir, 1);
-  char path[512], want[600];
+  char path[512], want[700];
   static const char *const file[] = {"ant.xml", "humanoid.xml", "humanoidstandup.xml",
                                      "pusher.xml"};
   for (int k = ANT; k <= PUSHER; k++) {
