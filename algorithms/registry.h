@@ -44,6 +44,7 @@ typedef struct {
   size_t n_steps;            /* T: environment steps per batch */
   size_t n_envs;             /* E: environments sampled in lockstep (T is a multiple) */
   size_t time_limit;         /* episode time limit; 0: the environment's own */
+  int terminate_when_unhealthy; /* 0: an unhealthy state does not end the episode (env.h) */
   size_t hidden_layers, hidden_size; /* of the policy and value MLPs */
   int normalize_obs;         /* running observation normalization (non-tabular) */
   double obs_clip;           /* clip of the normalized observations */
@@ -126,7 +127,7 @@ typedef struct {
 /* The version of the algorithm contract: the layouts of alg_class, alg_param,
  * alg_shared_params and of run.h's structs, and the meaning of their fields.  Raised with
  * every change a variant compiled against older headers would misread. */
-#define ALG_ABI_VERSION 4
+#define ALG_ABI_VERSION 5
 
 /* Adds an algorithm to the table (after the built-in ones) for the rest of the process: the
  * caller keeps *cls (and its parameter table) alive.  Call it before anything else runs (it
@@ -135,7 +136,8 @@ typedef struct {
  * overlapping, the shared head present, defaults in range and resolving (alg_config_resolve).
  * TR_EINVAL with one sentence otherwise; also when cls was compiled against another
  * ALG_ABI_VERSION (the headers of another trbench): rebuild it against the installed ones.
- * 3: alg_iter_stats gained bc_loss (issue 22).  4: alg_class gained control (issue 21). */
+ * 3: alg_iter_stats gained bc_loss (issue 22).  4: alg_class gained control (issue 21).
+ * 5: alg_shared_params gained terminate_when_unhealthy, alg_model em_view. */
 #define alg_register(cls) alg_register_abi((cls), ALG_ABI_VERSION, sizeof(alg_class))
 tr_status alg_register_abi(const alg_class *cls, unsigned abi_version, size_t class_size);
 

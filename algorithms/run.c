@@ -183,6 +183,15 @@ tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *co
     goto fail;
   }
   run->model.n_iters = (total_steps + run->model.T - 1) / run->model.T;
+  if (!sh->terminate_when_unhealthy) { /* Gymnasium v4's kwarg: the run's own view (env.h) */
+    if ((st = env_terminate_when_unhealthy_check(em, 0))) goto fail;
+    if (!(run->model.em_view = env_model_view(em))) {
+      st = TR_ENOMEM;
+      goto fail;
+    }
+    if ((st = env_model_set_terminate_when_unhealthy(run->model.em_view, 0))) goto fail;
+    run->model.em = em = run->model.em_view;
+  }
   if ((st = run_sizes_check(run, sh))) goto fail;
   run->state.rng = tr_rng_derive(seed, "algorithm");
   gsl_rng *init = tr_rng_derive(seed, "init");
@@ -261,6 +270,7 @@ void alg_run_free(alg_run *run) {
   free(run->ws.tab_x), free(run->state.theta_exact);
   mdp_free(run->model.tab_own);
   alg_rlhf_free(run->state.rlhf);
+  env_model_free(run->model.em_view); /* after everything built from it */
   free(run);
 }
 

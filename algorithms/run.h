@@ -67,7 +67,9 @@ struct alg_iter_stats {
 /* What is fixed for the run: built by alg_run_alloc, read only afterwards (MuJoCo's
  * mjModel).  The networks' shapes live in pol and vnet; their parameters are state. */
 typedef struct {
-  const env_model *em;     /* never modified by the run */
+  const env_model *em;     /* never modified by the run: the caller's model, or em_view */
+  env_model *em_view;      /* NULL, or the run's view of the caller's model with its own
+                            * settings (terminate_when_unhealthy = false) */
   alg_config cfg;          /* the configuration as given (config.ini is written from it) */
   const void *params;      /* the algorithm's typed parameters, resolved once from cfg */
   const alg_shared_params *shared; /* their shared head (params itself) */
@@ -141,7 +143,9 @@ struct alg_run {
 };
 
 /* Build a run: the environment model must outlive it and is not modified (a nonzero
- * time_limit parameter applies to the run's own environment instances).  The config is
+ * time_limit parameter applies to the run's own environment instances;
+ * terminate_when_unhealthy = false to a view of the model, em_view, that every instance the
+ * run makes is built from — TR_EINVAL on a model without a health test).  The config is
  * copied and resolved into its typed parameters once; TR_EINVAL with one sentence when
  * they cannot run. */
 tr_status alg_run_alloc(alg_run **out, const env_model *em, const alg_config *cfg,
@@ -272,6 +276,9 @@ void alg_run_shuffle(alg_run *run);
   {"time_limit", ALG_INT, 0, 0, 1e9, NULL,                                                   \
    "episode time limit (0: the environment's own; tabular default 1000)",                    \
    ALG_SHARED(time_limit)},                                                                   \
+  {"terminate_when_unhealthy", ALG_BOOL, 1, 0, 1, NULL,                                     \
+   "Gymnasium v4's: false runs hopper/walker2d/ant/humanoid episodes to the time limit, the " \
+   "healthy reward paid on healthy steps only", ALG_SHARED(terminate_when_unhealthy)},       \
   {"hidden_layers", ALG_INT, 2, 0, 8, NULL, "hidden layers of the policy and value MLPs",   \
    ALG_SHARED(hidden_layers)},                                                                \
   {"hidden_size", ALG_INT, 64, 1, 4096, NULL, "units per hidden layer",                       \

@@ -109,6 +109,12 @@ static tr_status load(exp_saved_run *s, const char *dir, const char *env, size_t
   }
   alg_shared_params sh;
   if (!st) alg_config_shared(&cfg, &sh); /* one batch: the smallest run there is */
+  /* the run's terminate_when_unhealthy on the episodes played here; another --env without a
+   * health test is played as it is */
+  if (!st && !sh.terminate_when_unhealthy) {
+    if (env_has_health_test(s->em)) st = env_model_set_terminate_when_unhealthy(s->em, 0);
+    else st = alg_config_set(&cfg, "terminate_when_unhealthy=true");
+  }
   /* the run is rebuilt on the task it was trained on (a model-based algorithm's setup needs
    * that task's model: gps, ilqr), then acts on instances of s->em (the same spaces; for a
    * controller, the same state) */

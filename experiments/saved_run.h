@@ -24,6 +24,8 @@ typedef struct {
 
 /* dir: a run directory (or a stale DIR.tmp.PID) with config.ini and checkpoint.bin;
  * env: NULL or another environment with the same spaces; time_limit: 0 or a new limit.
+ * em gets the run's terminate_when_unhealthy (config.ini; a --env without a health test is
+ * left as it is).
  * TR_EINVAL with one sentence ("DIR: no checkpoint.bin ...", "--env X: observations of 4,
  * the policy takes 11") on what cannot be loaded. */
 tr_status exp_saved_run_load(exp_saved_run *s, const char *dir, const char *env,

@@ -98,6 +98,10 @@ tr_status env_name_check(const char *name) {
 
 void env_model_free(env_model *m) {
   if (!m) return;
+  if (m->base) { /* a view: the rest is its base's */
+    free(m);
+    return;
+  }
   if (m->cls && m->cls->model_free && m->impl) m->cls->model_free(m->impl);
   free(m->low);
   free(m->high);
@@ -130,6 +134,32 @@ size_t env_snapshot_size(const env_model *m) {
   return sizeof(size_t) + m->state_bytes + m->snapshot_extra;
 }
 size_t env_frame_skip(const env_model *m) { return m->frame_skip; }
+
+int env_has_health_test(const env_model *m) {
+  return m->cls->health_test && m->cls->health_test(m);
+}
+int env_terminate_when_unhealthy(const env_model *m) { return !m->unhealthy_continues; }
+tr_status env_terminate_when_unhealthy_check(const env_model *m, int on) {
+  if (!on && !env_has_health_test(m))
+    return tr_error(TR_EINVAL, "terminate_when_unhealthy=false: %s has no health test that "
+                    "ends its episodes (hopper, walker2d, ant, humanoid and the terrains have)",
+                    m->name);
+  return TR_OK;
+}
+tr_status env_model_set_terminate_when_unhealthy(env_model *m, int on) {
+  tr_status st = env_terminate_when_unhealthy_check(m, on);
+  if (st) return st;
+  m->unhealthy_continues = !on;
+  return TR_OK;
+}
+
+env_model *env_model_view(const env_model *m) {
+  env_model *v = tr_malloc(sizeof *v);
+  if (!v) return NULL;
+  *v = *m;
+  v->base = m->base ? m->base : m;
+  return v;
+}
 
 env *env_alloc(const env_model *m) {
   env *e = tr_calloc(1, sizeof *e);

@@ -59,6 +59,21 @@ env_space env_action_space(const env_model *m);
 size_t env_action_dim(const env_model *m);
 size_t env_time_limit(const env_model *m);
 void env_model_set_time_limit(env_model *m, size_t limit);
+/* Gymnasium v4's terminate_when_unhealthy (hopper, walker2d, ant, humanoid and the terrains):
+ * whether the model's task has a health test, and whether an unhealthy state ends the
+ * episode (default 1).  With 0 the episode runs to its time limit and the healthy reward is
+ * paid on healthy steps only (v4: healthy_reward = (is_healthy or terminate_when_unhealthy)
+ * × the constant).  Setting 0 on a model without a health test is TR_EINVAL with a sentence. */
+int env_has_health_test(const env_model *m);
+int env_terminate_when_unhealthy(const env_model *m);
+/* The refusal alone: TR_EINVAL with the sentence when on = 0 and m has no health test. */
+tr_status env_terminate_when_unhealthy_check(const env_model *m, int on);
+tr_status env_model_set_terminate_when_unhealthy(env_model *m, int on);
+/* A model that shares m's immutable parts (the physics or MDP, the name, the action box)
+ * with settings of its own (time limit, terminate_when_unhealthy), copied from m: a training
+ * run's own settings on a model it may not modify.  m must outlive it; env_model_free frees
+ * the view alone.  NULL when out of memory. */
+env_model *env_model_view(const env_model *m);
 /* The discount algorithms use by default: the MDP's γ for tabular models, else 0.99. */
 double env_default_gamma(const env_model *m);
 /* The tabular MDP behind a model, or NULL. */

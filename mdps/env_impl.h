@@ -27,6 +27,9 @@ typedef struct env_class {
   tr_status (*load)(const env_model *m, void *state, void *inst, const void *buf);
   /* optional: tabular state index */
   size_t (*state_index)(const env_model *m, const void *state);
+  /* optional: 1 when the model's task has a health test that ends its episodes (Gymnasium
+   * v4's terminate_when_unhealthy kwarg; the step reads m->unhealthy_continues); NULL: none */
+  int (*health_test)(const env_model *m);
 } env_class;
 
 struct env_model {
@@ -42,6 +45,8 @@ struct env_model {
   size_t snapshot_extra; /* bytes the class's save writes (0 when state_bytes suffice) */
   size_t frame_skip;
   const mdp *tab;        /* tabular models: the MDP (owned by impl) */
+  int unhealthy_continues; /* terminate_when_unhealthy = false (only with a health test) */
+  const env_model *base; /* a view (env_model_view): impl, name and box belong to base */
 };
 
 struct env {

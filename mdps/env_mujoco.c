@@ -13,7 +13,12 @@
  * humanoidstandup_v4.py, pusher_v4.py, mujoco_env.py and envs/__init__.py (README,
  * "MuJoCo tasks"); the formulas are restated above each task.
  * Semantics (REFERENCES.md § 7, decision): v4.  The alive bonus is paid on the terminal
- * step too (v1–v4; Gymnasium v5 changed it); observations and the derived quantities the
+ * step too (v1–v4; Gymnasium v5 changed it);
+ * terminate_when_unhealthy (env.h; Gymnasium v4's kwarg of Hopper, Walker2d, Ant and
+ * Humanoid, default True, the only v4 tasks that have it): with False an unhealthy state
+ * does not end the episode and the healthy reward is (is_healthy or
+ * terminate_when_unhealthy) × the constant, so 0 on unhealthy steps (v4's healthy_reward
+ * property); the terrains inherit it.  An unstable simulation (below) still terminates; observations and the derived quantities the
  * rewards use (site_xpos, xpos, xipos, qfrc_constraint, cinert, cvel, qfrc_actuator) are
  * read right after the last mj_step with no extra mj_forward, so they lag the state as they
  * do in gym (§ 1).  Gymnasium's MujocoEnv calls mj_rnePostConstraint after the frame_skip
@@ -159,6 +164,7 @@ typedef struct {
   double x;    /* q[0]; ant: the torso's xpos x; humanoid: the mass centre's x */
   double dist; /* reacher: ‖fingertip − target‖; pusher: ‖object − goal‖ (mjData's xpos) */
   double near; /* pusher: ‖object − tips_arm‖ */
+  int terminate; /* terminate_when_unhealthy (env.h; hopper, walker2d, ant, humanoid) */
 } mj_pre;
 
 struct mj_task {
@@ -218,7 +224,8 @@ static void reset_gauss_vel(const mjModel *m, mjData *d, gsl_rng *r) {
 /* ---- hopper (gym hopper_v4.py; MUJOCO_TASKS.md § 2.2) ------------------------------------
  * obs (11) = (q[1:6], clip10(v[0:6])).
  * r = (x' − x)/dt + 1 − 1e-3·Σa²  (healthy reward 1, paid on the terminal step too).
- * terminated = not healthy, healthy = every entry of (q, v)[2:] in (−100, 100) and
+ * terminated = not healthy (terminate_when_unhealthy = false: never, and the 1 is paid on
+ * healthy steps only; the same for walker2d, ant and humanoid below), healthy = every entry of (q, v)[2:] in (−100, 100) and
  * q[1] (z) in (0.7, ∞) and q[2] (torso angle) in (−0.2, 0.2); open intervals, so NaN
  * is unhealthy (v2's "all finite" test).  Reset U(±5e-3) on q and v.
  * hopper-terrain:SEED (and walker2d-terrain:SEED below): z is the torso's height above the
@@ -242,14 +249,15 @@ static int hopper_healthy(const mj_impl *im, const mjData *d) {
 static void hopper_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
                           const double *a, env_step_result *res) {
   double vx = (d->qpos[0] - pre->x) / im->dt;
-  res->reward = vx + 1.0 - 1e-3 * sum_sq(a, im->m->nu);
-  res->terminated = !hopper_healthy(im, d);
+  int healthy = hopper_healthy(im, d);
+  res->reward = vx + (healthy || pre->terminate ? 1.0 : 0.0) - 1e-3 * sum_sq(a, im->m->nu);
+  res->terminated = pre->terminate && !healthy;
 }
 
 /* ---- walker2d (gym walker2d_v4.py; § 2.3) -------------------------------------------------
  * obs (17) = (q[1:9], clip10(v[0:9])).
  * r = (x' − x)/dt + 1 − 1e-3·Σa²  (healthy reward paid on the terminal step too).
- * terminated = not (0.8 < q[1] < 2.0 and −1 < q[2] < 1); no magnitude or finiteness test
+ * terminated = not healthy, healthy = (0.8 < q[1] < 2.0 and −1 < q[2] < 1); no magnitude or finiteness test
  * beyond these (NaN fails them).  Reset U(±5e-3) on q and v.  On walker2d-terrain:SEED
  * q[1] − h(q[0]) in place of q[1] (see hopper). */
 static void walker_reset(const mj_impl *im, mjData *d, gsl_rng *r) {
@@ -262,8 +270,9 @@ static void walker_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
                           const double *a, env_step_result *res) {
   double vx = (d->qpos[0] - pre->x) / im->dt;
   double z = d->qpos[1] - ground_at(im, d->qpos[0]), angle = d->qpos[2];
-  res->reward = vx + 1.0 - 1e-3 * sum_sq(a, im->m->nu);
-  res->terminated = !(z > 0.8 && z < 2.0 && angle > -1.0 && angle < 1.0);
+  int healthy = z > 0.8 && z < 2.0 && angle > -1.0 && angle < 1.0;
+  res->reward = vx + (healthy || pre->terminate ? 1.0 : 0.0) - 1e-3 * sum_sq(a, im->m->nu);
+  res->terminated = pre->terminate && !healthy;
 }
 
 /* ---- halfcheetah (gym half_cheetah_v4.py; § 2.4) ------------------------------------------
@@ -408,8 +417,9 @@ static void ant_reward(const mj_impl *im, const mjData *d, const mj_pre *pre, co
   for (int i = 0; i < m->nq; i++) finite &= isfinite(d->qpos[i]);
   for (int i = 0; i < m->nv; i++) finite &= isfinite(d->qvel[i]);
   double vx = (d->xpos[3 * im->id_a] - pre->x) / im->dt, z = d->qpos[2];
-  res->reward = vx + 1.0 - 0.5 * sum_sq(a, m->nu);
-  res->terminated = !(finite && z >= 0.2 && z <= 1.0);
+  int healthy = finite && z >= 0.2 && z <= 1.0;
+  res->reward = vx + (healthy || pre->terminate ? 1.0 : 0.0) - 0.5 * sum_sq(a, m->nu);
+  res->terminated = pre->terminate && !healthy;
 }
 
 /* ---- humanoid (Gymnasium humanoid_v4.py with its defaults) ---------------------------------
@@ -447,8 +457,9 @@ static void humanoid_pre(const mj_impl *im, const mjData *d, mj_pre *pre) {
 static void humanoid_reward(const mj_impl *im, const mjData *d, const mj_pre *pre,
                             const double *a, env_step_result *res) {
   double vx = (mass_center_x(im, d) - pre->x) / im->dt, z = d->qpos[2];
-  res->reward = 1.25 * vx + 5.0 - 0.1 * sum_sq(a, im->m->nu);
-  res->terminated = !(z > 1.0 && z < 2.0);
+  int healthy = z > 1.0 && z < 2.0;
+  res->reward = 1.25 * vx + (healthy || pre->terminate ? 5.0 : 0.0) - 0.1 * sum_sq(a, im->m->nu);
+  res->terminated = pre->terminate && !healthy;
 }
 
 /* ---- humanoid-standup (Gymnasium humanoidstandup_v4.py) -----------------------------------
@@ -884,6 +895,14 @@ static void *mj_instance_alloc(const env_model *em) {
 
 static void mj_instance_free(void *inst) { mj_deleteData(inst); }
 
+/* The tasks with Gymnasium v4's terminate_when_unhealthy (their terrains included). */
+static int mj_health_test(const env_model *em) {
+  const mj_impl *im = em->impl;
+  void (*rw)(const mj_impl *, const mjData *, const mj_pre *, const double *,
+             env_step_result *) = im ? im->task->reward : NULL;
+  return rw == hopper_reward || rw == walker_reward || rw == ant_reward || rw == humanoid_reward;
+}
+
 /* A MuJoCo error was caught: count it, leave a valid mjData (the reset state), report. */
 static tr_status mj_fail(const env_model *em, mjData *d, const char *what) {
   mj_impl *im = em->impl;
@@ -921,7 +940,7 @@ static tr_status mj_step_env(const env_model *em, void *state, void *inst, const
   const mjModel *m = im->m;
   mjData *d = inst;
 
-  mj_pre pre = {d->qpos[0], 0.0, 0.0};
+  mj_pre pre = {d->qpos[0], 0.0, 0.0, !em->unhealthy_continues};
   if (t->pre) t->pre(im, d, &pre);
   for (int i = 0; i < m->nu; i++) d->ctrl[i] = a[i];
 
@@ -1021,6 +1040,7 @@ const env_class env_class_mujoco = {
     .save = mj_save,
     .load = mj_load,
     .state_index = NULL,
+    .health_test = mj_health_test,
 };
 
 /* ---- accessors (env_mujoco.h) ------------------------------------------------------------ */

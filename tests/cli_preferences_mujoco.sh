@@ -20,6 +20,14 @@ check "a learned-reward run labeled: 175 or 350 comparisons in preferences.tsv" 
 check "with reward = learned and kl_ref_coef = 0, and no reference policy" \
   "$(grep -q '^reward = learned' "$learned/config.ini" && grep -q '^kl_ref_coef = 0$' "$learned/config.ini" &&
      ! grep -q 'ref_policy\|ref-policy' "$learned/config.ini"; echo $?)"
+# Christiano's fixed-length episodes: hopper and walker2d without terminations in every row
+# (the true-reward baseline too), halfcheetah and swimmer as they are
+bad=0
+for d in "$runs"/*__s1; do
+  case $d in *__hopper__s1 | *__walker2d__s1) want=false ;; *) want=true ;; esac
+  grep -qx "terminate_when_unhealthy = $want" "$d/config.ini" || { bad=1; echo "  $d: want $want"; }
+done
+check "terminate_when_unhealthy false on hopper and walker2d rows, true elsewhere" $bad
 "$T" table "$S" --results "$tmp/r" >"$tmp/table" 2>"$tmp/err"
 check "the table" $?
 csv=$tmp/r/preferences_mujoco/table.csv

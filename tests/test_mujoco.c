@@ -370,14 +370,16 @@ static void pre_of(int k, const mjModel *m, const mjData *d, double pre[3]) {
   }
 }
 
-/* The reward from what it read before the step (pre_of) and the mjData after; a clipped. */
-static double expected_reward(int k, const mjModel *m, const mjData *d, const double pre[3],
-                              const double *a) {
+/* The reward from what it read before the step (pre_of) and the mjData after; a clipped;
+ * alive: the healthy reward of hopper, walker2d, ant, humanoid (expected_reward: the
+ * constant, paid on every step as with terminate_when_unhealthy = true). */
+static double expected_reward_alive(int k, const mjModel *m, const mjData *d,
+                                    const double pre[3], const double *a, double alive) {
   double dt = specs[k].dt, ss = 0.0, x0 = pre[0], dist0 = pre[1];
   for (int i = 0; i < m->nu; i++) ss += a[i] * a[i];
   double vx = (d->qpos[0] - x0) / dt;
   switch (k) {
-    case 0: case 1: return vx + 1.0 - 1e-3 * ss;
+    case 0: case 1: return vx + alive - 1e-3 * ss;
     case 2: return vx - 0.1 * ss;
     case 3: return vx - 1e-4 * ss;
     case 4: return 1.0;
@@ -388,9 +390,9 @@ static double expected_reward(int k, const mjModel *m, const mjData *d, const do
       return 10.0 - (0.01 * x * x + (y - 2) * (y - 2)) - (1e-3 * v1 * v1 + 5e-3 * v2 * v2);
     }
     case ANT: /* forward (torso xpos) + healthy 1 − 0.5 Σa² (no contact cost in v4's default) */
-      return (d->xpos[3 * mj_name2id(m, mjOBJ_BODY, "torso")] - x0) / dt + 1.0 - 0.5 * ss;
+      return (d->xpos[3 * mj_name2id(m, mjOBJ_BODY, "torso")] - x0) / dt + alive - 0.5 * ss;
     case HUMANOID: /* 1.25 · mass-centre velocity + healthy 5 − 0.1 Σa² */
-      return 1.25 * (d->subtree_com[0] - x0) / dt + 5.0 - 0.1 * ss;
+      return 1.25 * (d->subtree_com[0] - x0) / dt + alive - 0.1 * ss;
     case STANDUP: { /* z / timestep − 0.1 Σa² − min(0.5e-6 Σcfrc_ext², 10) + 1 */
       double impact = 0.0;
       for (int i = 0; i < 6 * m->nbody; i++) impact += d->cfrc_ext[i] * d->cfrc_ext[i];
@@ -400,6 +402,14 @@ static double expected_reward(int k, const mjModel *m, const mjData *d, const do
       return -dist0 - 0.1 * ss - 0.5 * pre[2];
     default: return -dist0 - ss;
   }
+}
+
+/* The healthy reward of Gymnasium v4's tasks with a health test (0: none). */
+static double alive_bonus(int k) { return k == HUMANOID ? 5.0 : (k == 0 || k == 1 || k == ANT) ? 1.0 : 0.0; }
+
+static double expected_reward(int k, const mjModel *m, const mjData *d, const double pre[3],
+                              const double *a) {
+  return expected_reward_alive(k, m, d, pre, a, alive_bonus(k));
 }
 
 /* Random-policy returns, plus at every step: the observation layout, the reward formula and
@@ -665,6 +675,97 @@ static void test_time_limit(void) {
   }
 }
 
+/* ---- 4b. terminate_when_unhealthy (Gymnasium v4's kwarg) ----------------------------------
+ * With false, an episode runs to the time limit and never terminates on health; the healthy
+ * reward is (is_healthy or terminate_when_unhealthy) × the constant, so the reward is the
+ * terminated task's minus the constant on the unhealthy steps.  Two instances step in
+ * lockstep with the same actions: one of the model as built (true), one of a view set to
+ * false (env_model_view); the physics is the same (observations equal bit for bit), and the
+ * view's reward is checked against the formula with the health test re-derived from its
+ * state (healthy(), expected_reward_alive()), the model's against the same minus nothing. */
+static void test_terminate_when_unhealthy(void) {
+  const int ks[] = {0, 1, ANT, HUMANOID};
+  const size_t L = 300;
+  for (int i = 0; i < 4; i++) {
+    int k = ks[i];
+    for (int zero = 0; zero < (k == 0 ? 2 : 1); zero++) { /* hopper: zero actions too */
+      env_model *em = load(specs[k].name);
+      if (!em) continue;
+      CHECK(env_has_health_test(em) && env_terminate_when_unhealthy(em),
+            "%s: a health test, terminating by default", specs[k].name);
+      env_model *v = env_model_view(em);
+      CHECK(v && env_model_set_terminate_when_unhealthy(v, 0) == TR_OK, "%s: set false: %s",
+            specs[k].name, tr_error_msg());
+      env_model_set_time_limit(v, L);
+      CHECK(!env_terminate_when_unhealthy(v) && env_terminate_when_unhealthy(em),
+            "%s: the view is false, the model still true", specs[k].name);
+      env *ea = env_alloc(em), *eb = env_alloc(v);
+      const mjModel *m = env_mujoco_model(v);
+      mjData *db = env_mujoco_data(eb);
+      gsl_rng *ra = tr_rng_alloc(41), *rb = tr_rng_alloc(41), *ract = tr_rng_alloc(43);
+      double oa[OMAX], ob[OMAX], a[UMAX] = {0}, pre[3];
+      env_reset(ea, ra, oa);
+      env_reset(eb, rb, ob);
+      size_t steps = 0, sick = 0, well = 0, bad_obs = 0, bad_rew = 0, bad_diff = 0, bad_term = 0;
+      env_step_result rsa = {0, 0, 0}, rsb = {0, 0, 0};
+      while (!rsb.terminated && !rsb.truncated && steps < 2 * L) {
+        if (!zero) random_action(v, ract, a);
+        pre_of(k, m, db, pre);
+        if (env_step(ea, a, ra, oa, &rsa) || env_step(eb, a, rb, ob, &rsb)) break;
+        steps++;
+        int h = healthy(k, m, db);
+        h ? well++ : sick++;
+        bad_obs += memcmp(oa, ob, specs[k].O * sizeof *oa) != 0;
+        bad_rew += !(fabs(rsb.reward - expected_reward_alive(k, m, db, pre, a,
+                                                             h ? alive_bonus(k) : 0.0)) <= 1e-12);
+        /* the terminated task's reward minus the healthy reward on unhealthy steps */
+        bad_diff += h ? rsb.reward != rsa.reward
+                      : !(fabs(rsb.reward - (rsa.reward - alive_bonus(k))) <= 1e-12);
+        bad_term += rsa.terminated != !h; /* the model as built still ends on health */
+      }
+      const char *how = zero ? "zero actions" : "random actions";
+      CHECK(steps == L && rsb.truncated && !rsb.terminated,
+            "%s (%s): %zu steps, truncated %d, terminated %d; want the time limit %zu",
+            specs[k].name, how, steps, rsb.truncated, rsb.terminated, L);
+      CHECK(sick > 0 && well > 0, "%s (%s): %zu unhealthy and %zu healthy steps, want both",
+            specs[k].name, how, sick, well);
+      CHECK(bad_obs == 0, "%s (%s): %zu observations differ from the terminating model's",
+            specs[k].name, how, bad_obs);
+      CHECK(bad_rew == 0, "%s (%s): %zu rewards differ from the formula", specs[k].name, how,
+            bad_rew);
+      CHECK(bad_diff == 0, "%s (%s): %zu rewards are not the terminating task's minus the "
+            "healthy reward on unhealthy steps", specs[k].name, how, bad_diff);
+      CHECK(bad_term == 0, "%s (%s): %zu terminal flags of the model as built differ",
+            specs[k].name, how, bad_term);
+      printf("# %s (%s), terminate_when_unhealthy=false: %zu steps, %zu unhealthy\n",
+             specs[k].name, how, steps, sick);
+      gsl_rng_free(ra), gsl_rng_free(rb), gsl_rng_free(ract);
+      env_free(ea), env_free(eb);
+      env_model_free(v); /* the view alone */
+      CHECK(env_obs_dim(em) == specs[k].O && !strcmp(env_model_name(em), specs[k].name),
+            "%s: the model outlives its view intact", specs[k].name);
+      env_model_free(em);
+    }
+  }
+  /* the terrains inherit it; tasks without a health test refuse false, accept true */
+  env_model *t = load("hopper-terrain:5");
+  CHECK(t && env_model_set_terminate_when_unhealthy(t, 0) == TR_OK, "hopper-terrain: false");
+  env_model_free(t);
+  const char *none[] = {"halfcheetah", "swimmer", "inverted-pendulum",
+                        "inverted-double-pendulum", "reacher", "humanoid-standup", "pusher",
+                        "cartpole", "pendulum", "garnet:5,3,2"};
+  for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+    env_model *m = load(none[i]);
+    if (!m) continue;
+    CHECK(!env_has_health_test(m), "%s: no health test", none[i]);
+    CHECK(env_model_set_terminate_when_unhealthy(m, 0) == TR_EINVAL, "%s: false refused", none[i]);
+    MSG_HAS("terminate_when_unhealthy=false: ");
+    MSG_HAS("has no health test");
+    CHECK(env_model_set_terminate_when_unhealthy(m, 1) == TR_OK, "%s: true accepted", none[i]);
+    env_model_free(m);
+  }
+}
+
 /* ---- 5. determinism and snapshots ------------------------------------------------------------ */
 
 enum { KSTEPS = 40 };
@@ -860,7 +961,7 @@ static void test_failures(void) {
   const char *old = getenv("TRBENCH_MODELS");
   char *old_copy = old ? strdup(old) : NULL;
   setenv("TRBENCH_MODELS", dir, 1);
-  char path[512], want[600];
+  char path[512], want[700];
 
   snprintf(path, sizeof path, "%s/hopper.xml", dir);
   CHECK(env_model_alloc("hopper") == NULL, "missing model file fails");
@@ -1107,7 +1208,7 @@ static void test_failures_four(void) {
   const char *old = getenv("TRBENCH_MODELS");
   char *old_copy = old ? strdup(old) : NULL;
   setenv("TRBENCH_MODELS", dir, 1);
-  char path[512], want[600];
+  char path[512], want[700];
   static const char *const file[] = {"ant.xml", "humanoid.xml", "humanoidstandup.xml",
                                      "pusher.xml"};
   for (int k = ANT; k <= PUSHER; k++) {
@@ -1184,6 +1285,7 @@ int main(void) {
   test_terminations();
   test_clipping();
   test_time_limit();
+  test_terminate_when_unhealthy();
   test_determinism();
   test_snapshots();
   test_failures();
