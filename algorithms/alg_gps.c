@@ -175,7 +175,9 @@ typedef struct {
   double w_r;
   int ready;
   unsigned long ms_base, ms_at; /* model mj_steps before ms_at (restored from a checkpoint) */
-  /* the adaptive re-run's extra reward term adapt_w log π_adapt(u | o(x)) */
+  /* the adaptive re-run's extra reward term adapt_w log π_adapt(u | o(x)), added to the task
+   * model's own step and derivatives (base: alg_ilqr_mj_problem's) */
+  ilqr_problem base;
   const double *adapt_theta;
   double adapt_w;
   double *ao, *amu, *ajac; /* (O), (K), (U, N) */
@@ -467,11 +469,8 @@ static tr_status adapt_mean(gps_alg *a, const double *s) {
 static tr_status adapt_step(void *ctx, const double *s, const double *u, double *sn, double *r,
                             double *rt) {
   gps_alg *a = ctx;
-  env_dyn_reward rw;
-  tr_status st = env_dyn_step(a->d, s, u, sn, &rw);
+  tr_status st = a->base.step(a->base.ctx, s, u, sn, r, rt);
   if (st) return st;
-  *r = rw.shaped;
-  *rt = rw.fixed;
   if (!isfinite(*r)) return TR_OK;
   for (size_t i = 0; i < env_dyn_full_dim(a->d); i++)
     if (!isfinite(s[i])) return TR_OK;
@@ -487,9 +486,8 @@ static tr_status adapt_derivs(void *ctx, const double *s, const double *u, const
                               double *ruu, double *rux) {
   gps_alg *a = ctx;
   size_t N = env_dyn_state_dim(a->d), S = env_dyn_full_dim(a->d), U = a->pol->U;
-  tr_status st = env_dyn_linearize(a->d, s, u, a->mj.eps, a->mj.fd, A, B);
+  tr_status st = a->base.derivs(a->base.ctx, s, u, sn, A, B, rx, ru, rxx, ruu, rux);
   if (st) return st;
-  env_dyn_reward_derivs(a->d, s, u, sn, A, B, rx, ru, rxx, ruu, rux);
   double mu[64], e[64], D[64], sp[512];
   if (U > 64 || S > 512) return tr_error(TR_EINVAL, "gps: adaptive re-plan: U or S too large");
   if ((st = adapt_mean(a, s))) return st;
@@ -589,8 +587,8 @@ static tr_status nominal_logpi(gps_alg *a, const ilqr *g, double *out) {
  * solutions' mean fixed-horizon return. */
 static tr_status adaptive_samples(alg_run *run, gps_alg *a, alg_iter_stats *stats) {
   const gps_params *p = run->model.params;
-  ilqr_problem pr;
-  alg_ilqr_mj_problem(&a->mj, p->H, &pr);
+  alg_ilqr_mj_problem(&a->mj, p->H, &a->base);
+  ilqr_problem pr = a->base;
   pr.ctx = a;
   pr.step = adapt_step;
   pr.derivs = adapt_derivs;
