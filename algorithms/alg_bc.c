@@ -178,18 +178,6 @@ static tr_status expert_act(void *ctx, const double *obs, size_t B, gsl_rng *r, 
   return s->fn(s->ctx, obs, B, p->expert_deterministic, r, actions);
 }
 
-static void episode_stats(const alg_batch *b, alg_iter_stats *st) {
-  st->episodes = b->n_episodes;
-  if (!b->n_episodes) return;
-  double m = 0, m2 = 0, len = 0;
-  for (size_t i = 0; i < b->n_episodes; i++) m += b->ep_return[i], len += (double)b->ep_len[i];
-  m /= (double)b->n_episodes;
-  for (size_t i = 0; i < b->n_episodes; i++) m2 += (b->ep_return[i] - m) * (b->ep_return[i] - m);
-  st->return_mean = m;
-  st->return_std = sqrt(m2 / (double)b->n_episodes);
-  st->ep_len = len / (double)b->n_episodes;
-}
-
 /* One minibatch of rows idx (B): ℓ's value into *loss and an Adam step at lr. */
 static tr_status bc_step(alg_run *run, bc_state *s, const size_t *idx, size_t B, double lr,
                          double *loss) {
@@ -231,7 +219,7 @@ static tr_status bc_iterate(alg_run *run, alg_iter_stats *stats) {
   if (run->state.obs_norm && (st = alg_running_norm_update(run->state.obs_norm, b->obs, T)))
     return st;
   stats->steps = T;
-  episode_stats(b, stats);
+  alg_batch_episode_stats(b, stats);
   memcpy(run->state.theta_old, run->state.theta, run->model.pol->P * sizeof(double));
   double lr = alg_run_lr(run, p->learning_rate), sum = 0;
   size_t mb = p->batch_size < s->n ? p->batch_size : s->n;

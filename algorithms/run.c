@@ -313,7 +313,7 @@ tr_status alg_run_value_fn(void *ctx, const double *obs, size_t B, double *v) {
 }
 
 /* ---- sampling and advantages -------------------------------------------------------- */
-static void episode_stats(const alg_batch *b, alg_iter_stats *s) {
+void alg_batch_episode_stats(const alg_batch *b, alg_iter_stats *s) {
   s->episodes = b->n_episodes;
   if (!b->n_episodes) {
     s->return_mean = s->return_std = s->ep_len = NAN;
@@ -339,7 +339,7 @@ tr_status alg_run_sample(alg_run *run, alg_batch *b, double *rew, double *values
                      : alg_sample_single_path(b, run->state.sampler, T, alg_run_act, run);
   if (st) return st;
   stats->steps += T;
-  episode_stats(b, stats);
+  alg_batch_episode_stats(b, stats);
   if (run->state.rlhf) { /* a learned reward, a KL leash (rlhf.h) */
     if ((st = alg_rlhf_rewards(run, b, rew))) return st;
   } else memcpy(rew, b->rew, T * sizeof *b->rew);

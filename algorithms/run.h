@@ -183,6 +183,9 @@ tr_status alg_run_value_fn(void *run, const double *obs, size_t B, double *v);
  * environments' snapshots (vine rollouts restore them). */
 tr_status alg_run_sample(alg_run *run, alg_batch *b, double *rew, double *values,
                          double *v_next, alg_iter_stats *stats, int snapshots);
+/* The episode statistics of b's finished episodes into s: episodes, return_mean,
+ * return_std, ep_len (NaN without one). */
+void alg_batch_episode_stats(const alg_batch *b, alg_iter_stats *s);
 /* The learning rate of this iteration: lr0, annealed linearly if anneal_lr. */
 double alg_run_lr(const alg_run *run, double lr0);
 /* GAE(γ, λ) on the batch b (its flags) from rew, values, v_next (T) (alg_run_sample):
