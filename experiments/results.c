@@ -5,8 +5,9 @@
  * R = V·E·K runs, G points of a learning curve.
  *
  * Scores.  A run's score x is the spec's `score` key of its summary.ini (default
- * return_last100); a run without a summary, without that key, or with a non-finite value is
- * missing: it is shown as missing and never counted as 0.  Diverged and failed runs with a
+ * return_last100), or with score = eval the mean return of its evaluation episodes on its
+ * training environment (eval.tsv); a run without a summary, without that key (or file), or
+ * with a non-finite value is missing: it is shown as missing and never counted as 0.  Diverged and failed runs with a
  * finite score count, with that score (the notes say how many).  Per (variant, env) cell:
  * the mean over the seeds found, x̄ = Σ x / n, and its standard error s/√n with s the
  * sample standard deviation (n − 1); no standard error for n = 1.
@@ -40,6 +41,7 @@
 #include "core/io.h"
 #include "core/size.h"
 #include "experiments/cli.h"
+#include "experiments/rundir.h"
 #include "experiments/walker.h"
 #include "mdps/env.h"
 #include "theory/exact.h"
@@ -178,6 +180,7 @@ tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *
     exp_summary sum;
     int found;
     tr_status rs = exp_summary_read(p, s->score, &sum, &t->score[k], &found);
+    if (exp_spec_score_is_eval(s)) t->score[k] = exp_eval_mean(rd, "eval.tsv");
     double steps = sum.steps;
     t->state[k] = rs || !found ? EXP_RUN_ABSENT : sum.state; /* unreadable: as absent */
     free(p), free(rd);

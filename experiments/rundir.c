@@ -346,3 +346,27 @@ tr_status exp_summary_read(const char *path, const char *score_key, exp_summary 
   fclose(f);
   return rc < 0 ? tr_error(TR_ENOMEM, "out of memory") : TR_OK;
 }
+
+int exp_eval_read(const char *run_dir, const char *leaf, double *ret, size_t *n, size_t *fell) {
+  char *p = tr_path_join(run_dir, leaf);
+  FILE *in = p ? fopen(p, "r") : NULL;
+  free(p);
+  *ret = 0, *n = *fell = 0;
+  if (!in) return 0;
+  char line[512];
+  while (fgets(line, sizeof line, in)) {
+    size_t k, len;
+    double r;
+    int fl;
+    if (sscanf(line, "%zu\t%lf\t%zu\t%d", &k, &r, &len, &fl) == 4)
+      *ret += r, (*n)++, *fell += fl != 0;
+  }
+  fclose(in);
+  return *n > 0;
+}
+
+double exp_eval_mean(const char *run_dir, const char *leaf) {
+  double ret;
+  size_t n, fell;
+  return exp_eval_read(run_dir, leaf, &ret, &n, &fell) ? ret / (double)n : NAN;
+}

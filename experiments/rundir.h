@@ -69,6 +69,12 @@ tr_status exp_summary_write(const exp_rundir *rd, const exp_summary *s);
  * the key score_key (any key, or NULL) into *score, NAN unless it is a finite number. */
 tr_status exp_summary_read(const char *path, const char *score_key, exp_summary *s,
                            double *score, int *found);
+/* A run's evaluation file (RUN_DIR/leaf: eval.tsv or eval_<ENV>.tsv, `episode return length
+ * fell` per line): *ret the sum of its episodes' returns, *n how many, *fell how many ended by
+ * a termination before the time limit; 0 (and zeros) when the file is absent or empty. */
+int exp_eval_read(const char *run_dir, const char *leaf, double *ret, size_t *n, size_t *fell);
+/* The mean episode return of that file, NAN when it is absent or empty. */
+double exp_eval_mean(const char *run_dir, const char *leaf);
 /* The words of a state: "ok", "diverged", "failed", "" for the others. */
 const char *exp_run_state_name(exp_run_state st);
 

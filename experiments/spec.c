@@ -27,6 +27,7 @@ typedef struct {
   int seen_experiment;
   unsigned experiment_keys; /* bit i: experiment key i given (each at most once) */
   int env_line;             /* the line of environments = */
+  int score_line;           /* the line of score = (0: the default) */
   char section[64];         /* the section of the last key, to see a section given twice */
 } parse_ctx;
 
@@ -423,6 +424,7 @@ static int experiment_key(parse_ctx *c, const char *k, const char *v) {
     if (!parse_u64(v, &n) || n < 1) return fail(c, "steps: '%s' is not a positive integer", v);
     s->steps = n;
   } else if (!strcmp(k, "score")) {
+    c->score_line = c->line;
     free(s->score);
     s->score = strdup(v);
   } else if (!strcmp(k, "normalization")) {
@@ -872,6 +874,17 @@ char *const *exp_spec_eval_envs(const exp_spec *s, size_t e, size_t *n) {
   return s->n_eval_envs ? s->eval_envs : NULL;
 }
 
+int exp_spec_score_is_eval(const exp_spec *s) { return s->score && !strcmp(s->score, "eval"); }
+
+int exp_spec_eval_adds_own(const exp_spec *s, size_t e) {
+  size_t n;
+  char *const *list = exp_spec_eval_envs(s, e, &n);
+  if (!exp_spec_score_is_eval(s) || !n) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(list[i], s->envs[e])) return 0;
+  return 1;
+}
+
 int exp_spec_eval_per_env(const exp_spec *s) {
   for (size_t e = 0; s->eval_envs_at && e < s->n_envs; e++)
     if (s->eval_envs_at[e]) return 1;
@@ -958,6 +971,13 @@ tr_status exp_spec_read(exp_spec **out, const char *path) {
   if (!st && s->eval_time_limit && !s->eval_episodes)
     st = tr_error(TR_EINVAL, "%s:%d: evaluate_time_limit: the spec evaluates nothing (set "
                   "evaluate = N)", path, s->eval_time_limit_line);
+  if (!st && exp_spec_score_is_eval(s) && !s->eval_episodes)
+    st = tr_error(TR_EINVAL, "%s:%d: score = eval: the spec evaluates nothing (set evaluate = N)",
+                  path, c.score_line);
+  if (!st && exp_spec_score_is_eval(s) && s->normalize)
+    st = tr_error(TR_EINVAL, "%s:%d: score = eval with normalization = random_best is not "
+                  "supported (the random policy's return is not measured on evaluation "
+                  "episodes): use normalization = none", path, c.score_line);
   if (!st) st = check_run_ids(s, c.env_line);
   if (!st) st = check_variants(s);
   if (!st) st = check_eval_envs(s);

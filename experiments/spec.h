@@ -5,7 +5,11 @@
  *   environments = hopper, walker2d   ; contract names (trbench envs)
  *   seeds = 3                         ; a count (seeds 1..N) or a list "1, 7, 9"
  *   steps = 1000000                   ; environment steps per run
- *   score = return_last100            ; a key of each run's summary.ini
+ *   score = return_last100            ; a key of each run's summary.ini, or eval: the mean
+ *                                     ; return of the run's evaluation on its training
+ *                                     ; environment (eval.tsv; needs evaluate, and the
+ *                                     ; sweep adds that environment to an
+ *                                     ; evaluate_environments list without it)
  *   normalization = random_best       ; none | random_best (random policy 0, best row 1)
  *   scale_seeds = false               ; whether --scale also scales the number of seeds
  *   paper = PPO (Schulman et al. 2017), Table 1   ; the published column's source
@@ -185,6 +189,11 @@ tr_status exp_variant_shared(const exp_variant *v, const char *env, alg_shared_p
 char *const *exp_spec_eval_envs(const exp_spec *s, size_t e, size_t *n);
 /* Whether some environment has its own evaluate_environments@ENV. */
 int exp_spec_eval_per_env(const exp_spec *s);
+/* Whether the spec's score is `eval` (each run's evaluation on its training environment). */
+int exp_spec_score_is_eval(const exp_spec *s);
+/* Whether runs on environment e need the extra `--evaluate-env ENV` of their own
+ * environment: score = eval, and e's evaluation list is given without e in it. */
+int exp_spec_eval_adds_own(const exp_spec *s, size_t e);
 
 /* One run of a sweep. */
 typedef struct {

@@ -76,7 +76,7 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
   char *const *eval = exp_spec_eval_envs(s, r->env, &n_eval);
   c->argc = 0;
   c->sets = malloc((v->n_sets ? v->n_sets : 1) * sizeof *c->sets);
-  c->argv = malloc((26 + 2 * EXP_N_RUN_KEYS + 2 * v->n_sets + 2 * n_eval) * sizeof *c->argv);
+  c->argv = malloc((28 + 2 * EXP_N_RUN_KEYS + 2 * v->n_sets + 2 * n_eval) * sizeof *c->argv);
   if (!c->sets || !c->argv) {
     run_cmd_free(c);
     return tr_error(TR_ENOMEM, "out of memory: the command of run %s", r->id);
@@ -120,6 +120,10 @@ static tr_status build_cmd(run_cmd *c, const char *self, const exp_spec *s, cons
     for (size_t i = 0; i < n_eval; i++) { /* evaluate_environments(@ENV) */
       a[c->argc++] = "--evaluate-env";
       a[c->argc++] = eval[i];
+    }
+    if (exp_spec_eval_adds_own(s, r->env)) { /* score = eval: eval.tsv too, after the list */
+      a[c->argc++] = "--evaluate-env";
+      a[c->argc++] = s->envs[r->env];
     }
     if (s->eval_deterministic) a[c->argc++] = "--evaluate-deterministic";
     if (s->eval_time_limit) { /* evaluate_time_limit */

@@ -11,6 +11,7 @@
 
 #include "core/io.h"
 #include "experiments/aggregates.h"
+#include "experiments/rundir.h"
 #include "experiments/stats.h"
 
 /* ---- formatting ------------------------------------------------------------------------ */
@@ -282,45 +283,6 @@ void exp_table_time_limit_notes(FILE *f, const exp_table *t) {
                    "episodes there use the environment's own time limit.\n", s->envs[e]);
 }
 
-/* The mean return of a run's evaluation file (eval.tsv or eval_<ENV>.tsv), NAN when absent. */
-static double eval_mean(const char *run_dir, const char *leaf) {
-  char *p = tr_path_join(run_dir, leaf);
-  FILE *in = p ? fopen(p, "r") : NULL;
-  free(p);
-  if (!in) return NAN;
-  char line[512];
-  double sum = 0;
-  size_t n = 0;
-  while (fgets(line, sizeof line, in)) {
-    size_t k;
-    double r;
-    if (sscanf(line, "%zu\t%lf", &k, &r) == 2) sum += r, n++;
-  }
-  fclose(in);
-  return n ? sum / (double)n : NAN;
-}
-
-/* A run's evaluation file's episodes: *ret the sum of their returns, *n how many, *fell how
- * many ended by a termination before the time limit; 0 when the file is absent or empty. */
-static int eval_read(const char *run_dir, const char *leaf, double *ret, size_t *n,
-                     size_t *fell) {
-  char *p = tr_path_join(run_dir, leaf);
-  FILE *in = p ? fopen(p, "r") : NULL;
-  free(p);
-  *ret = 0, *n = *fell = 0;
-  if (!in) return 0;
-  char line[512];
-  while (fgets(line, sizeof line, in)) {
-    size_t k, len;
-    double r;
-    int fl;
-    if (sscanf(line, "%zu\t%lf\t%zu\t%d", &k, &r, &len, &fl) == 4)
-      *ret += r, (*n)++, *fell += fl != 0;
-  }
-  fclose(in);
-  return *n > 0;
-}
-
 /* The file a run on environment e writes for its evaluation on `name`. */
 static void eval_leaf(char *leaf, size_t n, const exp_spec *s, size_t e, const char *name) {
   char safe[512];
@@ -385,7 +347,7 @@ static void write_evaluation_pooled(FILE *f, const exp_table *t) {
           double ret;
           size_t ne, nf;
           eval_leaf(leaf, sizeof leaf, s, e, list[w]);
-          if (!eval_read(dir, leaf, &ret, &ne, &nf)) break;
+          if (!exp_eval_read(dir, leaf, &ret, &ne, &nf)) break;
           run_ret += ret, run_n += ne, run_fell += nf;
         }
         free(dir);
@@ -449,7 +411,7 @@ void exp_table_write_evaluation(FILE *f, const exp_table *t) {
           if (r->variant != v || r->env != e) continue;
           K++;
           char *dir = exp_run_dir(s, t->results, r);
-          double x = dir ? eval_mean(dir, leaf) : NAN;
+          double x = dir ? exp_eval_mean(dir, leaf) : NAN;
           free(dir);
           if (isfinite(x)) sum += x, sq += x * x, n++;
         }

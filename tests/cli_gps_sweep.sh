@@ -100,6 +100,8 @@ for r in $(ls "$tmp/a/gps/runs"); do
   files=""
   for w in $list; do files="$files eval_$(echo "$w" | tr ':' '_').tsv"; done
   [ -n "$files" ] || files=eval.tsv
+  # score = eval: the run's own task is evaluated too (eval.tsv), after the list
+  grep -qx 'score = eval' "$tmp/gps.ini" && case " $files " in *" eval.tsv "*) ;; *) files="$files eval.tsv" ;; esac
   for f in $files; do
     awk -F'\t' -v tl="$tl" 'NR > 1 && ($3 < 1 || $3 > tl) { bad = 1 } END { exit bad || NR != 2 }' \
       "$tmp/a/gps/runs/$r/$f" 2>/dev/null ||
@@ -116,6 +118,26 @@ while read -r v a; do
       "$(grep -- "^| $v | $e | " "$tmp/evsec" | grep -q ' | [-0-9.e+]* ± [0-9.e+]* | [0-9.e+-]* ([0-9]*/[0-9]*) |$'; echo $?)"
   done
 done <"$tmp/rows"
+# score = eval: each cell is its run's eval.tsv mean (1 seed: the cell is that run's), to
+# 1e-12 relative (the table's CSV prints %.17g; the mean of one episode is its return)
+if grep -qx 'score = eval' "$tmp/gps.ini"; then
+  check "table.md: the score is the evaluation on the training task" \
+    "$(grep -q "^- A run's score is \`eval\`: the mean return of its 1 evaluation episodes on its training environment" "$tmp/a/gps/table.md"; echo $?)"
+  hdr=$(head -1 "$tmp/a/gps/table.csv")
+  ok=0 cells=0
+  while read -r v a; do
+    for e in $envs; do
+      cells=$((cells + 1))
+      want=$(awk -F'\t' 'NR > 1 { s += $2; k++ } END { if (k) printf "%.17g", s / k }' "$tmp/a/gps/runs/${v}__${e}__s1/eval.tsv")
+      got=$(awk -F, -v row="$v" -v col="${e}_mean" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+        $1 == row { print $c }' "$tmp/a/gps/table.csv")
+      awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; if (d < 0) d = -d; m = a < 0 ? -a : a;
+        exit !(a != "" && b != "" && d <= 1e-12 * (m > 1 ? m : 1)) }' && ok=$((ok + 1)) ||
+        echo "# $v on $e: table $got, eval.tsv $want"
+    done
+  done <"$tmp/rows"
+  check "table.csv: every cell is its run's eval.tsv mean ($ok of $cells; header: ${hdr%%,runs_found*})" "$(test $ok -eq $cells && test $cells -gt 0; echo $?)"
+fi
 check "evaluation section: the hopper rows are on hopper-terrain" \
   "$(grep -q '^| iLQR | hopper | hopper-terrain:' "$tmp/evsec"; echo $?)"
 finish cli_gps_sweep

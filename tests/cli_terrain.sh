@@ -159,6 +159,18 @@ done
 sed -e "/^evaluate = 2/a evaluate_time_limit = 100" -e "s/^evaluate = 2/evaluate = 0/" "$tmp/t.ini" >"$tmp/b.ini"
 expect_prefix "$E $tmp/b.ini:7: evaluate_time_limit: the spec evaluates nothing (set evaluate = N)" \
   sweep "$tmp/b.ini" --results "$tmp/bres"
+# score = eval (each run's eval.tsv): needs evaluate, and not with random_best
+sed -e "/^evaluate = 2/a score = eval" -e "s/^evaluate = 2/evaluate = 0/" "$tmp/t.ini" >"$tmp/b.ini"
+expect_prefix "$E $tmp/b.ini:7: score = eval: the spec evaluates nothing (set evaluate = N)" \
+  sweep "$tmp/b.ini" --results "$tmp/bres"
+sed -e "/^evaluate = 2/a score = eval\nnormalization = random_best" "$tmp/t.ini" >"$tmp/b.ini"
+expect_prefix "$E $tmp/b.ini:7: score = eval with normalization = random_best is not supported" \
+  sweep "$tmp/b.ini" --results "$tmp/bres"
+# and the sweep's runs evaluate on their own task too, after the listed terrains
+sed -e "/^evaluate = 2/a score = eval" "$tmp/t.ini" >"$tmp/b.ini"
+"$T" sweep "$tmp/b.ini" --results "$tmp/jres" --jobs-file "$tmp/jobs" >/dev/null 2>&1
+check "score = eval: every run command ends its list with --evaluate-env hopper" \
+  "$(test "$(grep -c -- '--evaluate-env hopper-terrain:2 --evaluate-env hopper --evaluate-deterministic' "$tmp/jobs")" -eq 2; echo $?)"
 sed "s/^evaluate_environments@hopper = .*/evaluate_environments@hopper = walker2d-terrain:1..2/" "$tmp/t.ini" >"$tmp/b.ini"
 expect_prefix "$E $tmp/b.ini: evaluate_environments@hopper: walker2d-terrain:1 has other observation or action spaces than hopper" \
   sweep "$tmp/b.ini" --results "$tmp/bres"
