@@ -181,10 +181,11 @@ typedef struct {
   const double *adapt_theta;
   double adapt_w;
   double *ao, *amu, *ajac; /* (O), (K), (U, N) */
-  /* test hooks (TRBENCH_TEST_GPS_DECIDE, TRBENCH_TEST_GPS_COLLAPSE, TRBENCH_TEST_GPS_TRACE) */
+  /* test hooks (TRBENCH_TEST_GPS_DECIDE, _COLLAPSE, _TRACE, _FAULT) */
   const char *decide;
   int trace;
   size_t collapse_iter;
+  size_t fault_iter, iter_now; /* _FAULT's iteration; the iteration adaptive_samples is in */
   pol_ws *pws1;       /* Bmax 1: acting */
   double *s, *u, *o, *dist; /* (S), (U), (O), (K) */
 } gps_alg;
@@ -282,6 +283,8 @@ static tr_status init_common(alg_run *run, int guided) {
   a->trace = tr && *tr && strcmp(tr, "0");
   const char *col = getenv("TRBENCH_TEST_GPS_COLLAPSE");
   a->collapse_iter = col && *col ? strtoull(col, NULL, 10) : 0;
+  const char *fault = getenv("TRBENCH_TEST_GPS_FAULT");
+  a->fault_iter = fault && *fault ? strtoull(fault, NULL, 10) : 0;
   return TR_OK;
 }
 
@@ -488,6 +491,7 @@ static tr_status adapt_derivs(void *ctx, const double *s, const double *u, const
   size_t N = env_dyn_state_dim(a->d), S = env_dyn_full_dim(a->d), U = a->pol->U;
   tr_status st = a->base.derivs(a->base.ctx, s, u, sn, A, B, rx, ru, rxx, ruu, rux);
   if (st) return st;
+  if (a->fault_iter && a->iter_now == a->fault_iter) A[0] = NAN; /* test hook */
   double mu[64], e[64], D[64], sp[512];
   if (U > 64 || S > 512) return tr_error(TR_EINVAL, "gps: adaptive re-plan: U or S too large");
   if ((st = adapt_mean(a, s))) return st;
@@ -512,7 +516,7 @@ static tr_status adapt_derivs(void *ctx, const double *s, const double *u, const
 /* Plan solution j (iterations at most, from x0 (S) and the controls u0 (H, U)) on the problem
  * pr, keep it as a guide: chain[j] its index. */
 static tr_status plan(alg_run *run, gps_alg *a, const ilqr_problem *pr, size_t j,
-                      const double *x0, const double *u0, size_t iterations) {
+                      const double *x0, const double *u0, size_t iterations, int *diverged) {
   const gps_params *p = run->model.params;
   ilqr_settings set;
   alg_ilqr_settings_default(&set);
@@ -520,6 +524,7 @@ static tr_status plan(alg_run *run, gps_alg *a, const ilqr_problem *pr, size_t j
   tr_status st = alg_ilqr_alloc(&il, pr, &set, x0, u0);
   while (!st && !il->converged && il->iter < iterations) st = alg_ilqr_iterate(il);
   if (!st) st = alg_ilqr_gains(il);
+  *diverged = alg_ilqr_diverged(il, st); /* as the ilqr algorithm classifies it */
   if (!st) st = guide_keep(a, il, p->guide_cov_scale, &a->chain[j]);
   alg_ilqr_free(il);
   return st;
@@ -545,7 +550,13 @@ static tr_status guided_setup(alg_run *run, gps_alg *a, alg_iter_stats *stats) {
     }
     st = env_dyn_reset(a->d, r0, a->s);
     gsl_rng_free(r0);
-    if (!st) st = plan(run, a, &pr, j, a->s, u0, p->ilqr_iterations);
+    int diverged = 0;
+    if (!st) st = plan(run, a, &pr, j, a->s, u0, p->ilqr_iterations, &diverged);
+    if (diverged) {
+      snprintf(stats->bad, sizeof stats->bad, "iLQR solution %zu (non-finite)", j);
+      free(u0);
+      return TR_OK;
+    }
     if (st) {
       tr_error_prefix("gps: iLQR solution %zu", j);
       break;
@@ -600,13 +611,14 @@ static tr_status adaptive_samples(alg_run *run, gps_alg *a, alg_iter_stats *stat
     const ilqr *g = a->guide[a->chain[j]];
     double before = NAN, after = NAN;
     if (a->trace) st = nominal_logpi(a, g, &before);
-    if (!st) st = plan(run, a, &pr, j, g->X, g->Ubar, p->adaptive_iters);
+    int diverged = 0;
+    if (!st) st = plan(run, a, &pr, j, g->X, g->Ubar, p->adaptive_iters, &diverged);
     if (!st && a->trace) {
       st = nominal_logpi(a, a->guide[a->chain[j]], &after);
       fprintf(stderr, "gps: iteration %zu re-plan %zu: mean log pi_theta*(u_bar|x_bar) along "
               "the nominal %.17g -> %.17g\n", run->state.iter + 1, j, before, after);
     }
-    if (st == TR_ENUM && strstr(tr_error_msg(), "non-finite")) {
+    if (diverged) {
       snprintf(stats->bad, sizeof stats->bad, "adaptive iLQR re-plan %zu (non-finite)", j);
       return TR_OK;
     }
@@ -725,7 +737,9 @@ static tr_status evaluate(alg_run *run, gps_alg *a, alg_iter_stats *stats) {
  * their mass on one trajectory per step (ESS → 1): what a policy fit far from its samples
  * does (tests/cli_gps.sh).  TRBENCH_TEST_GPS_TRACE=1: each adaptive re-plan writes one line
  * on stderr, the mean log π_θ*(ū_t | o(x̄_t)) along the solution's nominal before and after
- * it (the re-plan should raise it when adaptive_weight > 0). */
+ * it (the re-plan should raise it when adaptive_weight > 0).  TRBENCH_TEST_GPS_FAULT=ITER: the
+ * adaptive re-plans of iteration ITER meet a NaN derivative, which ends the run diverged
+ * (alg_ilqr_diverged: the ilqr algorithm's rule) with the re-plan named. */
 static int hook_decision(const gps_alg *a, size_t iter) {
   if (!a->decide || iter == 0 || iter > strlen(a->decide)) return -1;
   char c = a->decide[iter - 1];
@@ -776,8 +790,10 @@ static tr_status gps_iterate(alg_run *run, alg_iter_stats *stats) {
   size_t n0 = a->n_traj;
   if (!st && !stats->bad[0]) st = policy_samples(run, a, a->theta_k, k_new, stats);
   /* adaptive guiding samples (to S only), planned on π_θ* */
-  if (!st && !stats->bad[0] && a->guided && p->adaptive && iter % p->adaptive_every == 0)
+  if (!st && !stats->bad[0] && a->guided && p->adaptive && iter % p->adaptive_every == 0) {
+    a->iter_now = iter;
     st = adaptive_samples(run, a, stats);
+  }
   if (!st && !stats->bad[0]) {
     for (size_t i = n0; i < n0 + k_new; i++) idx[k++] = i;
     if (iter == a->collapse_iter)

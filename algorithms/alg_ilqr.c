@@ -271,13 +271,13 @@ static tr_status ilqr_iterate_run(alg_run *run, alg_iter_stats *stats) {
                  pow(10.0, il->set.n_alpha > 1 ? -3.0 : 0.0));
       else st = alg_ilqr_gains(il); /* the law's gains at the new nominal */
     }
-    if (st == TR_ENUM && il->mu <= il->set.mu_max) { /* a non-finite derivative: diverged */
+    if (alg_ilqr_diverged(il, st)) { /* a non-finite derivative: diverged */
       set_bad(stats, "iLQR derivative");
       st = TR_OK;
     }
   } else if (il->iter == 0 && !il->derivs_current) {
     st = alg_ilqr_gains(il); /* iterations = 0: the law of the initial controls */
-    if (st == TR_ENUM && il->mu <= il->set.mu_max) set_bad(stats, "iLQR derivative"), st = TR_OK;
+    if (alg_ilqr_diverged(il, st)) set_bad(stats, "iLQR derivative"), st = TR_OK;
   }
   stats->nominal_return = il->J_true;
   stats->mu = il->mu;

@@ -378,3 +378,7 @@ tr_status alg_ilqr_iterate(ilqr *il) {
   }
   return TR_OK;
 }
+
+int alg_ilqr_diverged(const ilqr *il, tr_status st) {
+  return st == TR_ENUM && (!il || il->mu <= il->set.mu_max);
+}

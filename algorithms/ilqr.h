@@ -117,6 +117,11 @@ tr_status alg_ilqr_derivatives(ilqr *il);
  * distribution and the closed-loop policy use.  Errors as alg_ilqr_iterate. */
 tr_status alg_ilqr_gains(ilqr *il);
 
+/* Whether st, an error of alg_ilqr_alloc (il NULL), alg_ilqr_iterate or alg_ilqr_gains, is a
+ * divergence — a non-finite initial rollout or derivative (TR_ENUM with μ ≤ μ_max) — rather
+ * than μ above μ_max or another error: the run then ends diverged, not failed. */
+int alg_ilqr_diverged(const ilqr *il, tr_status st);
+
 /* u (U) of the feedback law at time t for the state s (S): clamp(ū_t + α k_t + K_t(s − x̄_t)). */
 void alg_ilqr_law(const ilqr *il, size_t t, double alpha, const double *s, double *u);
 

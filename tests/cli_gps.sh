@@ -175,6 +175,17 @@ check "ESS collapse: the run goes on (4 iterations, finite estimates after it)" 
   "$(test "$(progress_col "$tmp/col/progress.tsv" iter '$')" = 4 &&
      awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "is_estimate") c = i; next } $c == "nan" || $c == "" { bad = 1 } END { exit bad }' "$tmp/col/progress.tsv"; echo $?)"
 
+# a non-finite derivative in an adaptive re-plan (forced at iteration 3) ends the run
+# diverged, as the ilqr algorithm's rule says (alg_ilqr_diverged, not the message's words):
+# exit 1, the re-plan named, the iterations before it kept
+TRBENCH_TEST_GPS_FAULT=3 "$T" run $G --steps 2200 --quiet --out "$tmp/flt" >/dev/null 2>"$tmp/err"
+rc=$?
+check "adaptive re-plan fault: exit 1 ($rc), status diverged, the re-plan named ($(grep '^reason' "$tmp/flt/summary.ini"))" \
+  "$(test $rc -eq 1 && grep -q '^status *= *diverged' "$tmp/flt/summary.ini" &&
+     grep -q '^reason = .*adaptive iLQR re-plan 0 (non-finite)' "$tmp/flt/summary.ini"; echo $?)"
+check "adaptive re-plan fault: progress.tsv holds iterations 1-3 ($(progress_col "$tmp/flt/progress.tsv" iter '$'))" \
+  "$(test "$(progress_col "$tmp/flt/progress.tsv" iter '$')" = 3; echo $?)"
+
 # bad input: exit 2, one line, before training
 bad() { # NAME ALGO ENV SETS... — exit 2, one line naming WHAT
   name=$1 algo=$2 env=$3 want=$4; shift 4
