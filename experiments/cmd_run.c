@@ -466,6 +466,24 @@ static void live_line(size_t steps, size_t total, double ret, double t0, int tty
           steps, total, ret, sps, eta, tty ? "" : "\n");
 }
 
+/* A killed run's checkpoint that this build cannot load (st): when the run's config.ini names
+ * another commit, the message says which and what to do (a parameter added since changes the
+ * checkpoint's config block, say). */
+static void stale_build_hint(const char *stale, tr_status st) {
+  char *p = tr_path_join(stale, "config.ini");
+  FILE *f = p ? fopen(p, "r") : NULL;
+  free(p);
+  char line[512], commit[64] = "";
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "commit = %63s", commit) == 1) break;
+  if (f) fclose(f);
+  if (!commit[0] || !strcmp(commit, exp_commit())) return;
+  char msg[TR_ERRMSG_MAX];
+  snprintf(msg, sizeof msg, "%s", tr_error_msg());
+  tr_error(st, "%s; the run was begun by commit %s and this build is %s: resume it with that "
+           "build, or remove %s to start the run over", msg, commit, exp_commit(), stale);
+}
+
 int exp_cmd_run(int argc, char **argv) {
   char *sets[256];
   run_args a = {0};
@@ -602,6 +620,7 @@ int exp_cmd_run(int argc, char **argv) {
     char *ck = tr_path_join(stale, ALG_CKPT_FILE);
     st = ck ? alg_ckpt_load(run, ck, extra_io, &x) : TR_ENOMEM;
     free(ck);
+    if (st && st != TR_ENOMEM) stale_build_hint(stale, st);
     if (!st) st = exp_rundir_adopt(&rd, a.out, stale);
     free(stale);
     if (st) goto done;

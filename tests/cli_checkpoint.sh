@@ -48,6 +48,13 @@ check "--resume without a checkpoint: the run from the start" "$(same_run "$tmp/
 expect_prefix "trbench: error: " run --algo a2c --env acrobot --steps 400 --seed 1 --set ent_coef=0.5 --resume --out "$tmp/k"
 check "another parameter: named" "$(grep -q 'ent_coef differs' "$tmp/err"; echo $?)"
 check "another parameter: the temporary is kept" "$(ls "$tmp"/k.tmp.*/checkpoint.bin >/dev/null 2>&1; echo $?)"
+check "same build: no word of another commit" "$(! grep -q 'begun by commit' "$tmp/err"; echo $?)"
+# a temporary begun by another build (its config.ini's commit) that this one cannot load: the
+# message names that commit and says what to do
+sed -i 's/^commit = .*/commit = 0123456789ab/' "$tmp"/k.tmp.*/config.ini
+expect_prefix "trbench: error: " run --algo a2c --env acrobot --steps 400 --seed 1 --set ent_coef=0.5 --resume --out "$tmp/k"
+check "another build's temporary: the commit named, resume with it or remove the temporary ($(cat "$tmp/err"))" \
+  "$(grep -q 'ent_coef differs.*; the run was begun by commit 0123456789ab and this build is .*: resume it with that build, or remove .*k\.tmp\.[0-9]* to start the run over$' "$tmp/err"; echo $?)"
 expect_prefix "trbench: error: run: --resume continues DIR; --force replaces it" run --algo a2c --env acrobot --steps 400 --seed 1 --resume --force --out "$tmp/k"
 expect_prefix "trbench: error: --checkpoint-every: must be at least 1" run --algo a2c --env acrobot --steps 400 --seed 1 --checkpoint-every 0 --out "$tmp/k2"
 
