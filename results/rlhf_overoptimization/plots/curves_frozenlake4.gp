@@ -33,7 +33,13 @@ plot \
   "curves_frozenlake4.dat" index 7 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#7f7f7f" notitle, \
   "curves_frozenlake4.dat" index 7 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#7f7f7f" title "ensemble_1", \
   "curves_frozenlake4.dat" index 8 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#bcbd22" notitle, \
-  "curves_frozenlake4.dat" index 8 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#bcbd22" title "ensemble_5"
+  "curves_frozenlake4.dat" index 8 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#bcbd22" title "ensemble_5", \
+  "curves_frozenlake4.dat" index 9 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#17becf" notitle, \
+  "curves_frozenlake4.dat" index 9 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#17becf" title "long_beta_0", \
+  "curves_frozenlake4.dat" index 10 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#000000" notitle, \
+  "curves_frozenlake4.dat" index 10 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#000000" title "long_beta_0.01", \
+  "curves_frozenlake4.dat" index 11 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#aec7e8" notitle, \
+  "curves_frozenlake4.dat" index 11 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#aec7e8" title "long_beta_0.1"
 set terminal svg size 1100,620 dynamic font "sans,11" noenhanced background rgb "white"
 set output "curves_frozenlake4.svg".tmp
 replot

@@ -22,6 +22,9 @@ plot \
   "exact_J_garnet_1000_4_10_1.dat" index 6 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#e377c2" title "rm_mlp_2x64", \
   "exact_J_garnet_1000_4_10_1.dat" index 7 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#7f7f7f" title "ensemble_1", \
   "exact_J_garnet_1000_4_10_1.dat" index 8 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#bcbd22" title "ensemble_5", \
+  "exact_J_garnet_1000_4_10_1.dat" index 9 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#17becf" title "long_beta_0", \
+  "exact_J_garnet_1000_4_10_1.dat" index 10 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#000000" title "long_beta_0.01", \
+  "exact_J_garnet_1000_4_10_1.dat" index 11 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb "#aec7e8" title "long_beta_0.1", \
   81.264135735047091 with lines dt 2 lw 2 lc rgb "black" title "J* (policy iteration)", \
   49.645724925879868 with lines dt 3 lw 1.5 lc rgb "#7f7f7f" title "J of the uniform policy"
 set terminal svg size 1100,620 dynamic font "sans,11" noenhanced background rgb "white"

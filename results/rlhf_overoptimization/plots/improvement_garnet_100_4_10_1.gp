@@ -24,6 +24,9 @@ plot \
   "improvement_garnet_100_4_10_1.dat" index 6 using 1:2 with points pt 7 ps 0.5 lc rgb "#e377c2" title "rm_mlp_2x64", \
   "improvement_garnet_100_4_10_1.dat" index 7 using 1:2 with points pt 7 ps 0.5 lc rgb "#7f7f7f" title "ensemble_1", \
   "improvement_garnet_100_4_10_1.dat" index 8 using 1:2 with points pt 7 ps 0.5 lc rgb "#bcbd22" title "ensemble_5", \
+  "improvement_garnet_100_4_10_1.dat" index 9 using 1:2 with points pt 7 ps 0.5 lc rgb "#17becf" title "long_beta_0", \
+  "improvement_garnet_100_4_10_1.dat" index 10 using 1:2 with points pt 7 ps 0.5 lc rgb "#000000" title "long_beta_0.01", \
+  "improvement_garnet_100_4_10_1.dat" index 11 using 1:2 with points pt 7 ps 0.5 lc rgb "#aec7e8" title "long_beta_0.1", \
   x with lines dt 2 lc rgb "black" title "sampled = exact"
 set terminal svg size 1100,620 dynamic font "sans,11" noenhanced background rgb "white"
 set output "improvement_garnet_100_4_10_1.svg".tmp
