@@ -19,11 +19,13 @@ plot \
   "curves_humanoid.dat" index 0 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#1f77b4" notitle, \
   "curves_humanoid.dat" index 0 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#1f77b4" title "PPO", \
   "curves_humanoid.dat" index 1 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#d62728" notitle, \
-  "curves_humanoid.dat" index 1 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#d62728" title "PPO-M (3/5 seeds)", \
+  "curves_humanoid.dat" index 1 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#d62728" title "PPO-M (4/5 seeds)", \
   "curves_humanoid.dat" index 2 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#2ca02c" notitle, \
-  "curves_humanoid.dat" index 2 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#2ca02c" title "TRPO (3/5 seeds)", \
+  "curves_humanoid.dat" index 2 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#2ca02c" title "TRPO (4/5 seeds)", \
   "curves_humanoid.dat" index 3 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#ff7f0e" notitle, \
-  "curves_humanoid.dat" index 3 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#ff7f0e" title "TRPO+ (1/5 seeds)"
+  "curves_humanoid.dat" index 3 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#ff7f0e" title "TRPO+ (4/5 seeds)", \
+  "curves_humanoid.dat" index 4 using ($1/1000):($2-$3):($2+$3) with filledcurves lc rgb "#9467bd" notitle, \
+  "curves_humanoid.dat" index 4 using ($1/1000):2 with lines lw 2 dt 1 lc rgb "#9467bd" title "PPO-NoClip (4/5 seeds)"
 set terminal svg size 1100,620 dynamic font "sans,11" noenhanced background rgb "white"
 set output "curves_humanoid.svg".tmp
 replot
