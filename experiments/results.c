@@ -7,10 +7,11 @@
  * Scores.  A run's score x is the spec's `score` key of its summary.ini (default
  * return_last100), or with score = eval the mean return of its evaluation episodes on its
  * training environment (eval.tsv); a run without a summary, without that key (or file), or
- * with a non-finite value is missing: it is shown as missing and never counted as 0.  Diverged and failed runs with a
- * finite score count, with that score (the notes say how many).  Per (variant, env) cell:
- * the mean over the seeds found, x̄ = Σ x / n, and its standard error s/√n with s the
- * sample standard deviation (n − 1); no standard error for n = 1.
+ * with a non-finite value is missing: it is shown as missing and never counted as 0.
+ * Diverged and failed runs with a finite score count, with that score (the notes say how
+ * many).  Per (variant, env) cell: the mean over the seeds found, x̄ = Σ x / n, and its
+ * standard error s/√n with s the sample standard deviation (n − 1); no standard error for
+ * n = 1.
  *
  * Normalization random_best (PPO, Schulman et al. 2017, Table 1; REFERENCES.md § 3 with its
  * decision): per environment e,  x̃ = (x − random_e) / (best_e − random_e),  where
@@ -179,8 +180,9 @@ tr_status exp_table_load(exp_table *t, const char *spec, const exp_sweep_flags *
     }
     exp_summary sum;
     int found;
-    tr_status rs = exp_summary_read(p, s->score, &sum, &t->score[k], &found);
-    if (exp_spec_score_is_eval(s)) t->score[k] = exp_eval_mean(rd, "eval.tsv");
+    int eval = exp_spec_score_is_eval(s); /* the score is eval.tsv's, not a summary key */
+    tr_status rs = exp_summary_read(p, eval ? NULL : s->score, &sum, &t->score[k], &found);
+    if (eval) t->score[k] = exp_eval_mean(rd, "eval.tsv");
     double steps = sum.steps;
     t->state[k] = rs || !found ? EXP_RUN_ABSENT : sum.state; /* unreadable: as absent */
     free(p), free(rd);

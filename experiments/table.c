@@ -127,15 +127,14 @@ static void write_markdown(FILE *f, const exp_table *t, const exp_provenance *pv
   exp_table_write_cost(f, t);
 
   fputs("\nNotes\n\n", f);
-  if (exp_spec_score_is_eval(s))
+  if (exp_spec_score_is_eval(s)) {
+    char tl[64] = "";
+    if (s->eval_time_limit) snprintf(tl, sizeof tl, ", at most %zu steps each", s->eval_time_limit);
     fprintf(f, "- A run's score is `eval`: the mean return of its %zu evaluation episodes on its "
-               "training environment (eval.tsv: its saved policy on fresh episodes%s", s->eval_episodes,
-            s->eval_deterministic ? ", mean action" : "");
-  else
+               "training environment (eval.tsv: its saved policy on fresh episodes%s%s)",
+            s->eval_episodes, s->eval_deterministic ? ", mean action" : "", tl);
+  } else
     fprintf(f, "- A run's score is `%s` from its summary.ini", s->score);
-  if (exp_spec_score_is_eval(s) && s->eval_time_limit)
-    fprintf(f, ", at most %zu steps each", s->eval_time_limit);
-  if (exp_spec_score_is_eval(s)) fputs(")", f);
   fprintf(f, ". Environment columns: the raw score, "
              "mean ± standard error over seeds; (k/%zu) when only k of %zu seeds were found; "
              "missing runs are never counted as 0.\n", t->K, t->K);
